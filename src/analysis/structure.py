@@ -1,0 +1,420 @@
+"""Find a report's outline: headings, sections and their roles, items, sentences.
+
+Outline markers, from the top down: ``一、`` → ``（一）``/``(一)`` → ``1.``/``1、``
+→ ``（1）`` → ``①``.  A level may be skipped; a heading's depth is its place in
+the stack of open headings.  Two irregular forms are handled: a top-level
+heading run onto the end of a paragraph (``…满意度达到90% 。二、党政主要…``) and
+a list that restarts at ``一、`` inside a section (report 001's plans), which is
+read as a list of sub-items.
+
+Tables (all keyed by ``doc_id``; offsets are into the cleaned ``text``):
+
+sections   — doc_id, section_no, level, marker, number, heading, role, path, start, end
+paragraphs — doc_id, para_no, start, end, text, is_heading, section, role
+items      — doc_id, town, role, item_no, marker, text, start, end, section
+sentences  — doc_id, sent_no, start, end, text, section, role
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from . import config
+from .corpus import split_head, to_simplified
+from .errors import LexiconError
+from .lexicon import load_yaml
+
+SECTION_COLUMNS = ["doc_id", "section_no", "level", "marker", "number", "heading", "role", "path", "start", "end"]
+PARAGRAPH_COLUMNS = ["doc_id", "para_no", "start", "end", "text", "is_heading", "section", "role"]
+ITEM_COLUMNS = ["doc_id", "town", "role", "item_no", "marker", "text", "start", "end", "section"]
+SENTENCE_COLUMNS = ["doc_id", "sent_no", "start", "end", "text", "section", "role"]
+ROLES = ("achievements", "responsibility", "problems", "plans", "other")
+
+CN_NUM = "一二三四五六七八九十"
+# (rank, regex) — the marker at the start of a paragraph.
+MARKERS = [
+    (1, re.compile(rf"^([{CN_NUM}]{{1,3}})\s*[、，,．.]\s*")),
+    (2, re.compile(rf"^[（(]\s*([{CN_NUM}]{{1,3}})\s*[）)]\s*")),
+    (3, re.compile(r"^(\d{1,2})\s*(?:[、．]|\.(?!\d))\s*")),
+    (4, re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*")),
+    (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
+]
+# A top-level heading run onto the end of the previous paragraph.
+EMBEDDED_TOP_RE = re.compile(rf"(?<=[。！？；!?])\s*([{CN_NUM}]{{1,3}})、")
+# Inline list items: 一是… 二是…, 第一，… 第二，…, 其一，…
+INLINE_ITEM_RE = re.compile(rf"(?:^|(?<=[。；;！!？?\n]))\s*(?:([{CN_NUM}]{{1,2}})是|第([{CN_NUM}]{{1,2}})[，,、：:]|其([{CN_NUM}])[，,、：:])")
+SENTENCE_END_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
+HEADING_END_RE = re.compile(r"[。；;！!？?]")
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def cn_number(text: str) -> int:
+    """``一``…``九十九`` and Arabic digits to int (outline numbers only)."""
+    if text.isdigit():
+        return int(text)
+    if text in CIRCLED:
+        return CIRCLED.index(text) + 1
+    digits = {c: i + 1 for i, c in enumerate(CN_NUM[:9])}
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + digits.get(text[1:], 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return digits[tens] * 10 + (digits[ones] if ones else 0)
+    return digits.get(text, 0)
+
+
+@dataclass(frozen=True)
+class SectionRules:
+    """Role cues and closing-paragraph patterns (from ``sections.yml``)."""
+
+    roles: dict[str, tuple[str, ...]]
+    closing: tuple[re.Pattern[str], ...]
+
+    def role_of(self, heading: str) -> str | None:
+        simple = to_simplified(heading)
+        best: tuple[int, int, str] | None = None
+        for role, cues in self.roles.items():
+            for cue in cues:
+                pos = simple.find(cue)
+                if pos >= 0 and (best is None or (pos, -len(cue)) < (best[0], best[1])):
+                    best = (pos, -len(cue), role)
+        return best[2] if best else None
+
+
+@lru_cache(maxsize=4)
+def load_section_rules(path: str = str(config.SECTIONS_FILE)) -> SectionRules:
+    """Read and validate ``sections.yml``."""
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("roles"), dict):
+        raise LexiconError(path, "needs a 'roles' mapping of role → list of cue words")
+    roles = {}
+    for role, cues in data["roles"].items():
+        if role not in ROLES:
+            raise LexiconError(path, f"unknown role; use one of {', '.join(ROLES)}", entry=role)
+        if not isinstance(cues, list) or not cues or not all(isinstance(c, str) and c for c in cues):
+            raise LexiconError(path, "a role needs a non-empty list of cue words", entry=role)
+        roles[role] = tuple(cues)
+    closing = []
+    for pattern in data.get("closing") or []:
+        try:
+            closing.append(re.compile(pattern))
+        except re.error as exc:
+            raise LexiconError(path, f"bad regular expression: {exc}", entry=pattern) from exc
+    return SectionRules(roles, tuple(closing))
+
+
+# ------------------------------------------------------------------ parsing
+
+
+@dataclass
+class _Heading:
+    rank: float
+    marker: str
+    number: int
+    heading: str
+    start: int
+    depth: int = 0
+    role: str = "other"
+    path: str = ""
+    end: int = 0
+    children: list[int] = field(default_factory=list)
+
+
+def _lines(text: str, skip_until: int) -> list[tuple[int, int]]:
+    spans = []
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if start >= skip_until and line.strip():
+            spans.append((start, end))
+    return spans
+
+
+def _heading_text(text: str) -> str:
+    match = HEADING_END_RE.search(text)
+    head = text[: match.start()] if match and text[match.end() :].strip() else text
+    return head.strip().rstrip("。；;：:，,")
+
+
+def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Heading], list[tuple[int, int, int | None]]]:
+    """Headings and paragraphs of one cleaned text.
+
+    Returns the headings in order and the paragraphs as (start, end, index
+    of the heading the paragraph opens or None).
+    """
+    rules = rules or load_section_rules()
+    head = split_head(text)
+    body_start = head["title_span"][1] if head["title"] else 0
+    headings: list[_Heading] = []
+    paragraphs: list[tuple[int, int, int | None]] = []
+    last_top = 0
+    restart = False  # inside a list that restarted at 一、
+    last_sub = 0
+    pending = list(_lines(text, body_start))
+    while pending:
+        start, end = pending.pop(0)
+        line = text[start:end]
+        # split a top-level heading run onto the end of this paragraph
+        for match in EMBEDDED_TOP_RE.finditer(line):
+            if cn_number(match.group(1)) == last_top + 1 and last_top > 0:
+                cut = start + match.start(1)
+                pending.insert(0, (cut, end))
+                end = cut
+                while end > start and text[end - 1] in " \u3000":
+                    end -= 1
+                line = text[start:end]
+                break
+        found = None
+        for rank, regex in MARKERS:
+            match = regex.match(line)
+            if match:
+                found = (rank, match)
+                break
+        if found is None:
+            paragraphs.append((start, end, None))
+            continue
+        rank, match = found
+        number = cn_number(match.group(1))
+        if rank == 1:
+            if restart and number == last_sub + 1 and number != last_top + 1:
+                rank, last_sub = 1.5, number
+            elif number == 1 and last_top >= 1:
+                rank, restart, last_sub = 1.5, True, 1
+            else:
+                restart, last_top = False, number
+        heading = _Heading(rank, match.group(0).strip(), number, _heading_text(line[match.end() :]), start)
+        headings.append(heading)
+        paragraphs.append((start, end, len(headings) - 1))
+    _nest(headings, len(text), rules)
+    return headings, paragraphs
+
+
+def _nest(headings: list[_Heading], text_end: int, rules: SectionRules) -> None:
+    stack: list[int] = []
+    seen_problem_or_plan = False
+    for index, heading in enumerate(headings):
+        while stack and headings[stack[-1]].rank >= heading.rank:
+            headings[stack.pop()].end = heading.start
+        if stack:
+            parent = headings[stack[-1]]
+            parent.children.append(index)
+            heading.role = parent.role
+            heading.path = f"{parent.path} > {heading.marker}{heading.heading}"
+        else:
+            role = rules.role_of(heading.heading)
+            if role is None:
+                role = "other" if seen_problem_or_plan else "achievements"
+            seen_problem_or_plan |= role in ("problems", "plans")
+            heading.role = role
+            heading.path = f"{heading.marker}{heading.heading}"
+        stack.append(index)
+        heading.depth = len(stack)
+    for index in stack:
+        headings[index].end = text_end
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(text: str) -> tuple[list[_Heading], list[tuple[int, int, int | None]]]:
+    return parse(text)
+
+
+def _parsed(text: str, rules: SectionRules | None) -> tuple[list[_Heading], list[tuple[int, int, int | None]]]:
+    return _parse_cached(text) if rules is None else parse(text, rules=rules)
+
+
+def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """One row per heading: its level (depth), marker, heading, role, path and span."""
+    rows = []
+    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+        headings, _ = _parsed(text, rules)
+        for number, h in enumerate(headings, start=1):
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "section_no": number,
+                    "level": h.depth,
+                    "marker": h.marker,
+                    "number": h.number,
+                    "heading": h.heading,
+                    "role": h.role,
+                    "path": h.path,
+                    "start": h.start,
+                    "end": h.end,
+                }
+            )
+    return pd.DataFrame(rows, columns=SECTION_COLUMNS)
+
+
+def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """One row per paragraph (a line of the cleaned text) with its section path and role.
+
+    The title is role ``title``; text before the first heading is ``preamble``.
+    """
+    rows = []
+    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+        headings, paras = _parsed(text, rules)
+        head = split_head(text)
+        if head["title"]:
+            t0, t1 = head["title_span"]
+            rows.append({"doc_id": doc_id, "start": t0, "end": t1, "text": text[t0:t1], "is_heading": False, "section": "", "role": "title"})
+        current: _Heading | None = None
+        stack: list[_Heading] = []
+        for start, end, index in paras:
+            if index is not None:
+                current = headings[index]
+                stack = [h for h in stack if h.rank < current.rank] + [current]
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "is_heading": index is not None,
+                    "section": current.path if current else "",
+                    "role": current.role if current else "preamble",
+                }
+            )
+    table = pd.DataFrame(rows, columns=[c for c in PARAGRAPH_COLUMNS if c != "para_no"])
+    table.insert(1, "para_no", table.groupby("doc_id").cumcount() + 1 if len(table) else pd.Series(dtype="int64"))
+    return table[PARAGRAPH_COLUMNS]
+
+
+def _strip_closing(text: str, start: int, end: int, rules: SectionRules) -> int:
+    """End of an item with a closing paragraph (下步，…将…) cut off."""
+    last_break = text.rfind("\n", start, end)
+    if last_break > start:
+        last = text[last_break + 1 : end].strip()
+        if any(p.search(last) for p in rules.closing):
+            return last_break
+    return end
+
+
+def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Spans of 一是…二是… items in text[start:end] (numbers must run 一, 二, 三…)."""
+    found = []
+    expect = 1
+    for match in INLINE_ITEM_RE.finditer(text, start, end):
+        number = cn_number(next(g for g in match.groups() if g))
+        if number == expect:
+            found.append((match.start() + len(match.group(0)) - len(match.group(0).lstrip()), match.end(), match.group(0).strip()))
+            expect += 1
+    spans = []
+    for i, (m_start, m_end, marker) in enumerate(found):
+        item_end = found[i + 1][0] if i + 1 < len(found) else end
+        spans.append((m_start, item_end, marker))
+    return spans
+
+
+def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules | None = None) -> pd.DataFrame:
+    """One row per stated item of the problems and plans sections (or *role* only).
+
+    Items are the section's direct sub-headings with their text, else its
+    inline 一是…二是… items, else its paragraphs.  An introduction before the
+    first item and a closing paragraph after the last are not items.
+    """
+    if role is not None and role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    wanted = (role,) if role else ("problems", "plans")
+    rules_ = rules or load_section_rules()
+    rows = []
+    towns = reports["town"] if "town" in reports else [None] * len(reports)
+    for doc_id, town, text in zip(reports["doc_id"], towns, reports["text"]):
+        headings, paras = _parsed(text, rules)
+        for h in headings:
+            if h.depth != 1 or h.role not in wanted:
+                continue
+            body_start = text.find("\n", h.start, h.end)
+            body_start = h.end if body_start < 0 else body_start + 1
+            section_end = _strip_closing(text, body_start, h.end, rules_)
+            spans: list[tuple[int, int, str]] = []
+            if h.children:
+                for i, child_index in enumerate(h.children):
+                    child = headings[child_index]
+                    child_end = headings[h.children[i + 1]].start if i + 1 < len(h.children) else section_end
+                    spans.append((child.start, child_end, child.marker))
+            else:
+                spans = _inline_items(text, body_start, section_end)
+                if not spans:
+                    for start, end, index in paras:
+                        if index is None and body_start <= start < section_end:
+                            line = text[start:end].strip()
+                            if line and not line.endswith(("：", ":")):
+                                spans.append((start, end, ""))
+            for number, (start, end, marker) in enumerate(spans, start=1):
+                while end > start and text[end - 1] in "\n \u3000":
+                    end -= 1
+                body = text[start:end]
+                if marker and body.startswith(marker):
+                    body = body[len(marker) :]
+                elif marker:
+                    body = re.sub(r"^\s*" + re.escape(marker), "", body)
+                rows.append(
+                    {
+                        "doc_id": doc_id,
+                        "town": town,
+                        "role": h.role,
+                        "item_no": number,
+                        "marker": marker,
+                        "text": body.strip(),
+                        "start": start,
+                        "end": end,
+                        "section": h.path,
+                    }
+                )
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+
+
+def problem_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """The stated problems, one row each (see ``items``)."""
+    return items(reports, role="problems", rules=rules)
+
+
+def plan_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """The planned measures, one row each (see ``items``)."""
+    return items(reports, role="plans", rules=rules)
+
+
+def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """One row per sentence (split at 。！？； and line ends), with section and role."""
+    paras = paragraphs(reports, rules=rules)
+    rows = []
+    for para in paras.itertuples(index=False):
+        for match in SENTENCE_END_RE.finditer(para.text):
+            piece = match.group(0)
+            if not piece.strip():
+                continue
+            lead = len(piece) - len(piece.lstrip())
+            start = para.start + match.start() + lead
+            end = para.start + match.end() - (len(piece) - len(piece.rstrip()))
+            rows.append({"doc_id": para.doc_id, "start": start, "end": end, "text": piece.strip(), "section": para.section, "role": para.role})
+    table = pd.DataFrame(rows, columns=[c for c in SENTENCE_COLUMNS if c != "sent_no"])
+    table.insert(1, "sent_no", table.groupby("doc_id").cumcount() + 1 if len(table) else pd.Series(dtype="int64"))
+    return table[SENTENCE_COLUMNS]
+
+
+def locate(table: pd.DataFrame, reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
+    """Add ``section`` and ``role`` to any table with ``doc_id`` and ``start`` offsets.
+
+    Returns a new table; the input is left as it was.
+    """
+    result = table.drop(columns=[c for c in ("section", "role") if c in table.columns]).copy()
+    if result.empty:
+        result["section"] = pd.Series(dtype="object")
+        result["role"] = pd.Series(dtype="object")
+        return result
+    paras = paragraphs(reports[reports["doc_id"].isin(result["doc_id"].unique())], rules=rules)
+    paras = paras[["doc_id", "start", "section", "role"]].rename(columns={"start": "_para_start"}).sort_values("_para_start")
+    result["_order"] = range(len(result))
+    merged = pd.merge_asof(
+        result.sort_values("start"), paras, left_on="start", right_on="_para_start", by="doc_id", direction="backward"
+    )
+    merged["section"] = merged["section"].fillna("")
+    merged["role"] = merged["role"].fillna("preamble")
+    return merged.sort_values("_order").drop(columns=["_order", "_para_start"]).reset_index(drop=True)
