@@ -16,8 +16,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import summary  # noqa: E402,I001
 from .corpus import Corpus, load_corpus, read_reports
 from .structure import items, locate, paragraphs, plan_items, problem_items, sections, sentences
+from .summary import setup_notebook
 from .tokenize import tokenize
 
 __all__ = [
@@ -31,6 +33,8 @@ __all__ = [
     "problem_items",
     "read_reports",
     "sections",
+    "summary",
+    "setup_notebook",
     "sentences",
     "tokenize",
 ]

@@ -69,11 +69,20 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], None], str, Callable[[a
     "corpus": (cmd_corpus, "the reports table (no text) as CSV", None),
     "sections": (cmd_sections, "outline headings: doc_id, level, marker, heading, role, start, end", None),
     "items": (cmd_items, "problem and plan items, one row each", lambda p: p.add_argument("--role", choices=["problems", "plans"])),
-    "tokens": (cmd_tokens, "tokens with section role and offsets", lambda p: p.add_argument("--pos", action="store_true", help="add POS tags")),
+    "tokens": (
+        cmd_tokens,
+        "tokens with section role and offsets",
+        lambda p: p.add_argument("--pos", action="store_true", help="add POS tags"),
+    ),
 }
 
 
-def register(name: str, handler: Callable[[argparse.Namespace], None], help_text: str, options: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+def register(
+    name: str,
+    handler: Callable[[argparse.Namespace], None],
+    help_text: str,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
     """Add a command (used by the stage modules' ``cli_*`` hooks below)."""
     COMMANDS[name] = (handler, help_text, options)
 

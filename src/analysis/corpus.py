@@ -72,7 +72,10 @@ class Corpus:
 
 # --------------------------------------------------------------------- reading
 
-CJK_COMMON = set("的法治建设政府工作年镇乡村在和是为了推进依法行政开展群众宣传提升加强落实" "的法治建設政府工作年鎮鄉村在和是為了推進依法行政開展群眾宣傳提升加強落實")
+CJK_COMMON = set(
+    "的法治建设政府工作年镇乡村在和是为了推进依法行政开展群众宣传提升加强落实"
+    "的法治建設政府工作年鎮鄉村在和是為了推進依法行政開展群眾宣傳提升加強落實"
+)
 
 
 def _score(text: str) -> float:
@@ -338,9 +341,7 @@ def load_corpus(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, w
             continue
         text_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if text_hash in seen_text:
-            problems.append(
-                {"file": str(path), "problem": f"duplicate: same text as {seen_text[text_hash]}", "action": "skipped"}
-            )
+            problems.append({"file": str(path), "problem": f"duplicate: same text as {seen_text[text_hash]}", "action": "skipped"})
             continue
         seen_text[text_hash] = str(path)
         doc_id = path.stem

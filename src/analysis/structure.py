@@ -46,7 +46,9 @@ MARKERS = [
 # A top-level heading run onto the end of the previous paragraph.
 EMBEDDED_TOP_RE = re.compile(rf"(?<=[。！？；!?])\s*([{CN_NUM}]{{1,3}})、")
 # Inline list items: 一是… 二是…, 第一，… 第二，…, 其一，…
-INLINE_ITEM_RE = re.compile(rf"(?:^|(?<=[。；;！!？?\n]))\s*(?:([{CN_NUM}]{{1,2}})是|第([{CN_NUM}]{{1,2}})[，,、：:]|其([{CN_NUM}])[，,、：:])")
+INLINE_ITEM_RE = re.compile(
+    rf"(?:^|(?<=[。；;！!？?\n]))\s*(?:([{CN_NUM}]{{1,2}})是|第([{CN_NUM}]{{1,2}})[，,、：:]|其([{CN_NUM}])[，,、：:])"
+)
 SENTENCE_END_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
 HEADING_END_RE = re.compile(r"[。；;！!？?]")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -263,7 +265,9 @@ def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
         head = split_head(text)
         if head["title"]:
             t0, t1 = head["title_span"]
-            rows.append({"doc_id": doc_id, "start": t0, "end": t1, "text": text[t0:t1], "is_heading": False, "section": "", "role": "title"})
+            rows.append(
+                {"doc_id": doc_id, "start": t0, "end": t1, "text": text[t0:t1], "is_heading": False, "section": "", "role": "title"}
+            )
         current: _Heading | None = None
         stack: list[_Heading] = []
         for start, end, index in paras:
@@ -306,7 +310,7 @@ def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int, str]]
             found.append((match.start() + len(match.group(0)) - len(match.group(0).lstrip()), match.end(), match.group(0).strip()))
             expect += 1
     spans = []
-    for i, (m_start, m_end, marker) in enumerate(found):
+    for i, (m_start, _, marker) in enumerate(found):
         item_end = found[i + 1][0] if i + 1 < len(found) else end
         spans.append((m_start, item_end, marker))
     return spans
@@ -393,7 +397,9 @@ def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd
             lead = len(piece) - len(piece.lstrip())
             start = para.start + match.start() + lead
             end = para.start + match.end() - (len(piece) - len(piece.rstrip()))
-            rows.append({"doc_id": para.doc_id, "start": start, "end": end, "text": piece.strip(), "section": para.section, "role": para.role})
+            rows.append(
+                {"doc_id": para.doc_id, "start": start, "end": end, "text": piece.strip(), "section": para.section, "role": para.role}
+            )
     table = pd.DataFrame(rows, columns=[c for c in SENTENCE_COLUMNS if c != "sent_no"])
     table.insert(1, "sent_no", table.groupby("doc_id").cumcount() + 1 if len(table) else pd.Series(dtype="int64"))
     return table[SENTENCE_COLUMNS]
@@ -412,9 +418,7 @@ def locate(table: pd.DataFrame, reports: pd.DataFrame, *, rules: SectionRules | 
     paras = paragraphs(reports[reports["doc_id"].isin(result["doc_id"].unique())], rules=rules)
     paras = paras[["doc_id", "start", "section", "role"]].rename(columns={"start": "_para_start"}).sort_values("_para_start")
     result["_order"] = range(len(result))
-    merged = pd.merge_asof(
-        result.sort_values("start"), paras, left_on="start", right_on="_para_start", by="doc_id", direction="backward"
-    )
+    merged = pd.merge_asof(result.sort_values("start"), paras, left_on="start", right_on="_para_start", by="doc_id", direction="backward")
     merged["section"] = merged["section"].fillna("")
     merged["role"] = merged["role"].fillna("preamble")
     return merged.sort_values("_order").drop(columns=["_order", "_para_start"]).reset_index(drop=True)

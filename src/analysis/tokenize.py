@@ -81,7 +81,17 @@ def _cut_plain(text: str, offset: int, pos: bool) -> Iterator[tuple[str, str, in
             offset += len(word)
 
 
-def keep(token: str, *, stop: frozenset[str], terms: frozenset[str], drop_stopwords: bool, drop_punct: bool, drop_single: bool, drop_numbers: bool, pos: str = "") -> bool:
+def keep(
+    token: str,
+    *,
+    stop: frozenset[str],
+    terms: frozenset[str],
+    drop_stopwords: bool,
+    drop_punct: bool,
+    drop_single: bool,
+    drop_numbers: bool,
+    pos: str = "",
+) -> bool:
     """The token filter shared by ``tokenize`` and the frequency stage."""
     if token in terms:
         return True

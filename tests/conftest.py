@@ -1,0 +1,54 @@
+"""Shared fixtures: the real corpus, loaded once, and a notebook runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import config
+from analysis.corpus import load_corpus
+
+DATA = Path(__file__).parent / "data"
+RAW_FILES = sorted(config.DATA_RAW.glob("*.txt"))
+IDS = {
+    "神树镇": "000_bf1fc012e4985da0",
+    "都督乡": "001_da8b8fa9e6decef4",
+    "上社镇": "002_b15026bdeddbedce",
+    "双庙镇": "003_3f8b128c9f1ece00",
+    "乌马河镇": "004_b94367512fba2235",
+}
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """The five real reports of data/raw."""
+    return load_corpus(config.DATA_RAW, warn=False)
+
+
+@pytest.fixture(scope="session")
+def reports(corpus) -> pd.DataFrame:
+    return corpus.reports
+
+
+@pytest.fixture()
+def run_notebook(tmp_path_factory):
+    """Execute notebooks/NAME with papermill into a fresh folder; returns the executed notebook."""
+
+    def run(name: str, **parameters):
+        import nbformat
+        import papermill
+
+        out = tmp_path_factory.mktemp("executed") / name
+        papermill.execute_notebook(
+            str(config.NOTEBOOKS_DIR / name),
+            str(out),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(config.NOTEBOOKS_DIR),
+            progress_bar=False,
+        )
+        return nbformat.read(str(out), as_version=4)
+
+    return run

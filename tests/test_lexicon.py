@@ -1,0 +1,67 @@
+"""Lexicon files: validated on load, errors name the file, line and entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import config
+from analysis.errors import LexiconError
+from analysis.lexicon import files_hash, load_user_dict, load_wordlist, load_yaml, read_text, stopwords
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xef\xbb\xbf\xe6\xb3\x95\xe6\xb2\xbb\n", r"bad.txt:1: starts with a UTF-8 BOM"),
+        ("法治\r\n普法\r\n".encode(), r"bad.txt:1: has Windows \(CRLF\)"),
+        ("法治\n".encode() + "普法\n".encode("gbk"), r"bad.txt:2: is not valid UTF-8"),
+    ],
+)
+def test_bad_encoding_is_refused(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(LexiconError, match=message):
+        read_text(path)
+
+
+def test_wordlist_errors(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_text("# comment\n法治\n普法\n法治\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"words.txt:4 \(entry '法治'\): duplicate of line 2"):
+        load_wordlist(path)
+    path.write_text("法治 政府\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="may not contain spaces"):
+        load_wordlist(path)
+
+
+def test_user_dict_errors(tmp_path):
+    path = tmp_path / "terms.txt"
+    path.write_text("枫桥经验 10 nz\n法律明白人 1.5x\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"terms.txt:2 \(entry '法律明白人'\): '1.5x' is neither"):
+        load_user_dict(path)
+    path.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="has no terms"):
+        load_user_dict(path)
+
+
+def test_yaml_errors_name_the_line(tmp_path):
+    path = tmp_path / "x.yml"
+    path.write_text("roles:\n  problems: [a, b\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"x.yml:\d+: is not valid YAML"):
+        load_yaml(path)
+
+
+def test_project_lexicons_load():
+    terms = [t for t, _, _ in load_user_dict()]
+    for name in ["神树镇", "都督乡", "上社镇", "双庙镇", "乌马河镇", "枫桥经验", "法律明白人", "三重一大", "12345"]:
+        assert name in terms
+    stop = stopwords()
+    assert {"的", "进一步", "切实"} <= stop and "法治" not in stop
+    assert "新词" in stopwords(extra=["新词"])
+    assert len(files_hash()) == 64
+
+
+def test_every_lexicon_file_is_clean():
+    for path in sorted(config.LEXICON_DIR.rglob("*")):
+        if path.is_file():
+            read_text(path)

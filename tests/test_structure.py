@@ -1,0 +1,155 @@
+"""Outline parsing: section roles, problem and plan items, sentences, locate."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import structure
+from analysis.errors import LexiconError
+from tests.conftest import DATA, IDS
+
+# Top-level sections of each report and their roles, by reading.
+ROLES = {
+    "神树镇": [("一、", "achievements"), ("二、", "problems"), ("三、", "plans")],
+    "都督乡": [("一、", "achievements"), ("二、", "responsibility"), ("三、", "problems"), ("四、", "plans")],
+    "上社镇": [("一、", "achievements"), ("二、", "problems"), ("三、", "plans")],
+    "双庙镇": [("一、", "achievements"), ("二、", "problems"), ("三、", "plans")],
+    "乌马河镇": [("一、", "achievements"), ("二、", "problems"), ("三、", "plans")],
+}
+# (problem items, plan items) counted by reading each report.
+ITEM_COUNTS = {"神树镇": (3, 4), "都督乡": (3, 3), "上社镇": (4, 5), "双庙镇": (3, 3), "乌马河镇": (3, 4)}
+
+
+@pytest.fixture(scope="module")
+def sections(reports):
+    return structure.sections(reports)
+
+
+@pytest.fixture(scope="module")
+def items(reports):
+    return structure.items(reports)
+
+
+@pytest.mark.parametrize("town", list(ROLES))
+def test_top_level_roles(sections, town):
+    top = sections[(sections["doc_id"] == IDS[town]) & (sections["level"] == 1)]
+    assert list(zip(top["marker"], top["role"])) == ROLES[town]
+
+
+def test_heading_run_onto_a_paragraph_is_split(reports, sections):
+    """都督乡: ``…满意度达到90% 。二、党政主要负责人…`` is a top-level heading."""
+    row = sections[(sections["doc_id"] == IDS["都督乡"]) & (sections["marker"] == "二、") & (sections["level"] == 1)].iloc[0]
+    assert row["heading"] == "党政主要负责人履行推进法治建设“第一责任人”职责情况"
+    text = reports.set_index("doc_id").loc[IDS["都督乡"], "text"]
+    assert text[row["start"] : row["start"] + 4] == "二、党政"
+
+
+def test_restarted_numbering_is_read_as_sub_items(sections):
+    """都督乡's plans section lists 一、二、三、 again: sub-items of 四、, not new sections."""
+    doc = sections[sections["doc_id"] == IDS["都督乡"]]
+    plans = doc[doc["role"] == "plans"]
+    assert plans["level"].tolist() == [1, 2, 2, 2]
+    assert plans["heading"].tolist()[1:] == [
+        "深化法治学习教育，锻造法治型干部队伍",
+        "健全行政执法体系，营造规范有序发展环境",
+        "构建多维宣传矩阵，培育群众法治信仰",
+    ]
+
+
+def test_half_width_markers(sections):
+    """上社镇 writes (一) and 1. with half-width punctuation."""
+    doc = sections[sections["doc_id"] == IDS["上社镇"]]
+    assert doc[doc["level"] == 2]["marker"].iloc[0] == "(一)"
+    assert (doc["level"] == 3).sum() == 18
+
+
+def test_sub_sections_inherit_the_role(sections):
+    doc = sections[sections["doc_id"] == IDS["上社镇"]]
+    row = doc[doc["heading"] == "严格落实第一责任人职责"].iloc[0]
+    assert (row["level"], row["role"]) == (3, "achievements")
+    assert row["path"] == "一、2025年法治建设主要工作及成效 > (一)强化组织领导,压实法治建设政治责任 > 2.严格落实第一责任人职责"
+
+
+@pytest.mark.parametrize("town", list(ITEM_COUNTS))
+def test_item_counts(items, town):
+    doc = items[items["doc_id"] == IDS[town]]
+    assert ((doc["role"] == "problems").sum(), (doc["role"] == "plans").sum()) == ITEM_COUNTS[town]
+
+
+@pytest.mark.parametrize(("gold_file", "role"), [("problem_items_gold.csv", "problems"), ("plan_items_gold.csv", "plans")])
+def test_items_start_where_the_reader_sees_them(items, gold_file, role):
+    gold = pd.read_csv(DATA / gold_file, dtype={"doc_id": str})
+    ours = items[items["role"] == role].set_index(["doc_id", "item_no"])
+    for row in gold.itertuples():
+        text = ours.loc[(row.doc_id, row.item_no), "text"]
+        assert text.startswith(row.start), (row.doc_id, row.item_no, text[:30])
+
+
+def test_item_spans_and_closing_paragraph(reports, items):
+    texts = reports.set_index("doc_id")["text"]
+    for row in items.itertuples():
+        span = texts[row.doc_id][row.start : row.end]
+        assert span.endswith(row.text) and span.startswith(row.marker)
+    last_plan = items[(items["doc_id"] == IDS["乌马河镇"]) & (items["role"] == "plans")].iloc[-1]
+    assert last_plan["text"].endswith("守住生态安全底线。")  # the closing 下步，乌马河镇人民政府将… is not an item
+    intro = items[(items["doc_id"] == IDS["神树镇"]) & (items["role"] == "plans")].iloc[0]
+    assert intro["marker"] == "一是" and not intro["text"].startswith("神树镇将以问题为导向")
+
+
+def test_problem_and_plan_helpers(reports):
+    assert len(structure.problem_items(reports)) == 16
+    assert len(structure.plan_items(reports)) == 19
+    with pytest.raises(ValueError):
+        structure.items(reports, role="nonsense")
+
+
+def test_paragraph_roles(reports):
+    paras = structure.paragraphs(reports)
+    doc = paras[paras["doc_id"] == IDS["神树镇"]]
+    assert doc.iloc[0][["role", "text"]].tolist() == ["title", "神树镇2025年法治政府建设年度报告"]
+    assert doc.iloc[1]["role"] == "preamble"
+    assert doc[doc["text"].str.startswith("（三）管控机制不畅")]["role"].item() == "problems"
+    texts = reports.set_index("doc_id")["text"]
+    assert all(texts[r.doc_id][r.start : r.end] == r.text for r in paras.itertuples())
+
+
+def test_sentences(reports):
+    sents = structure.sentences(reports)
+    texts = reports.set_index("doc_id")["text"]
+    assert all(texts[r.doc_id][r.start : r.end] == r.text for r in sents.itertuples())
+    doc = sents[sents["doc_id"] == IDS["神树镇"]]
+    hit = doc[doc["text"].str.contains("专项执法检查50余次")].iloc[0]
+    assert hit["text"].startswith("聚焦林地保护、违建整治") and hit["text"].endswith("社会秩序，以法治手段为我镇高质量发展筑牢安全屏障。")
+    assert hit["role"] == "achievements" and hit["section"].endswith("3.聚焦重点执法，筑牢高质量发展法治安全屏障")
+
+
+def test_locate_adds_section_without_mutating(reports):
+    text = reports.set_index("doc_id").loc[IDS["双庙镇"], "text"]
+    start = text.index("化解率100%")
+    table = pd.DataFrame({"doc_id": [IDS["双庙镇"], IDS["双庙镇"]], "start": [start, 0]})
+    before = table.copy()
+    located = structure.locate(table, reports)
+    pd.testing.assert_frame_equal(table, before)
+    assert located["role"].tolist() == ["achievements", "title"]
+    assert located["section"].iloc[0] == "一、主要工作举措及成效 > （四）深化基层治理融合，筑牢平安建设防线"
+
+
+def test_report_without_problems_section(tmp_path):
+    from analysis.corpus import load_corpus
+
+    path = tmp_path / "x.txt"
+    path.write_text(
+        "甲镇2025年法治政府建设年度报告\n一、主要举措和成效\n开展普法活动3次。\n二、下一步工作打算\n一是加强普法。二是规范执法。\n",
+        encoding="utf-8",
+    )
+    reports = load_corpus(path, warn=False).reports
+    assert structure.problem_items(reports).empty
+    assert structure.plan_items(reports)["text"].tolist() == ["加强普法。", "规范执法。"]
+
+
+def test_bad_sections_file(tmp_path):
+    bad = tmp_path / "sections.yml"
+    bad.write_text("roles:\n  problems: [存在的问题]\n  wishes: [愿望]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"sections.yml \(entry 'wishes'\): unknown role"):
+        structure.load_section_rules(str(bad))

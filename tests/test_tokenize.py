@@ -1,0 +1,96 @@
+"""Tokenisation: lexicon terms whole, quantities whole, filters switchable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analysis.lexicon import load_user_dict, stopwords
+from analysis.tokenize import TOKEN_COLUMNS, cut, tokenize
+
+
+@pytest.fixture(scope="module")
+def tokens(reports):
+    return tokenize(reports)
+
+
+@pytest.fixture(scope="module")
+def raw_tokens(reports):
+    return tokenize(reports, drop_stopwords=False, drop_punct=False, drop_single=False, drop_numbers=False)
+
+
+def test_every_lexicon_term_in_the_corpus_is_one_token(reports, raw_tokens):
+    """Every occurrence of a term comes out as one token, unless an overlapping
+    lexicon term was chosen there instead (数字法治|政府 vs 法治政府)."""
+    terms = [t for t, _, _ in load_user_dict()]
+    term_set = set(terms)
+    missing = []
+    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+        doc = raw_tokens[raw_tokens["doc_id"] == doc_id]
+        for term in terms:
+            for match in re.finditer(re.escape(term), text):
+                start, end = match.span()
+                covering = doc[(doc["start"] < end) & (doc["end"] > start)]["token"].tolist()
+                if covering == [term]:
+                    continue
+                if any(tok in term_set and tok != term for tok in covering):
+                    continue  # another lexicon term overlaps this occurrence
+                missing.append((term, doc_id[:3], start, covering))
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "term", ["习近平法治思想", "枫桥经验", "法律明白人", "三重一大", "四议两公开", "12345", "执法记录仪", "剧本杀", "神树镇", "乌马河镇"]
+)
+def test_domain_terms_whole(tokens, term):
+    assert (tokens["token"] == term).any()
+
+
+def test_no_quantity_fragments(tokens, raw_tokens):
+    fragments = {"余次", "余件", "余条", "余份", "余起", "余人", "余名", "余人次", "余张", "余册", "余家", "余个"}
+    assert not set(tokens["token"]) & fragments
+    assert not set(raw_tokens["token"]) & fragments
+    quantities = raw_tokens[raw_tokens["pos"] == "m"]["token"].tolist()
+    for q in ["50余次", "2242件", "21457元", "40余起", "2000余册", "1—2个", "308人", "100%"]:
+        assert q in quantities
+
+
+def test_filters(tokens, raw_tokens):
+    stop = stopwords()
+    kept = set(tokens["token"])
+    assert "法治" in kept
+    assert not kept & {"的", "和", "，", "。", "进一步", "切实"}
+    assert all(len(t) > 1 or t in {"12345"} for t in kept)
+    assert not any(t in stop for t in kept if t not in {"12345"})
+    assert {"的", "，", "进一步"} <= set(raw_tokens["token"])
+    assert list(tokens.columns) == TOKEN_COLUMNS
+
+
+def test_offsets_point_into_the_text(reports, raw_tokens):
+    texts = reports.set_index("doc_id")["text"]
+    sample = raw_tokens.sample(500, random_state=0)
+    assert all(texts[r.doc_id][r.start : r.end] == r.token for r in sample.itertuples())
+
+
+def test_roles_attached(tokens):
+    doc = tokens[tokens["doc_id"].str.startswith("000")]
+    assert set(doc["role"]) == {"title", "preamble", "achievements", "problems", "plans"}
+    assert "特殊人群" in doc[doc["role"] == "problems"]["token"].tolist()
+
+
+def test_extra_stopwords_and_pos(reports):
+    table = tokenize(reports.head(1), extra_stopwords=["法治"], pos=True)
+    assert "法治" not in set(table["token"])
+    tagged = dict(zip(table["token"], table["pos"]))
+    assert tagged["神树镇"] == "nz" and tagged["群众"] == "n"
+
+
+def test_cut_keeps_quantities_whole():
+    pieces = [t for t, *_ in cut("累计开展专项执法检查50余次，发放宣传册两万余份。")]
+    assert "50余次" in pieces and "两万余份" in pieces and "余次" not in pieces
+
+
+def test_empty_input(reports):
+    table = tokenize(reports.head(0))
+    assert table.empty and list(table.columns) == TOKEN_COLUMNS
