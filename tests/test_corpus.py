@@ -148,10 +148,32 @@ def test_metadata_sees_past_page_furniture_and_ascii_punctuation():
         ("静海区2023年法治政府建设年度报告", "静海区", "区", None),
         ("乡宁县昌宁镇2025年法治政府建设年度报告", "昌宁镇", "镇", "乡宁县"),
         ("2025年,上社镇在县委、县政府的坚强领导下", "上社镇", "镇", None),
+        ("某某市城区区东关街道办事处2025年法治政府建设年度报告", "东关街道", "街道", "城区区"),
+        ("宝鸡市陈仓区虢镇2025年法治政府建设年度报告", None, None, None),  # a one-character town name is not guessed
+        ("遂宁市船山区永兴镇人民政府关于2025年法治政府建设情况的报告", "永兴镇", "镇", "船山区"),
     ],
 )
 def test_place_names(head, town, level, county):
-    assert parse_place(head) == {"town": town, "level": level, "county": county}
+    expected = {"town": town, "level": level, "county": county} if town else None
+    if town is None:
+        assert parse_place(head) is None or parse_place(head)["town"] != "虢镇"
+    else:
+        assert parse_place(head) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "town", "year"),
+    [
+        ("法治政府建设年度报告\n今年以来，青山镇深入学习贯彻习近平法治思想。\n", "青山镇", None),
+        ("青山镇人民政府\n2024年度法治政府建设情况报告\n（2025年1月10日）\n2024年，我镇坚持依法行政。\n", "青山镇", 2024),
+        ("2025年法治政府建设工作总结\n2025年，在县委县政府领导下，白云乡扎实推进法治建设。\n", "白云乡", 2025),
+    ],
+)
+def test_town_from_the_opening_sentence(text, town, year):
+    meta = metadata(clean(text))
+    assert meta["town"] == town
+    if year:
+        assert meta["year"] == year
 
 
 # ----------------------------------------------------------------- bad input

@@ -153,3 +153,33 @@ def test_bad_sections_file(tmp_path):
     bad.write_text("roles:\n  problems: [存在的问题]\n  wishes: [愿望]\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"sections.yml \(entry 'wishes'\): unknown role"):
         structure.load_section_rules(str(bad))
+
+
+def _load_text(tmp_path, text):
+    from analysis.corpus import load_corpus
+
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    return load_corpus(path, warn=False).reports
+
+
+def test_part_markers_and_unmarked_headings(tmp_path):
+    reports = _load_text(
+        tmp_path,
+        "青山镇2025年法治政府建设年度报告\n"
+        "第一部分 主要举措和成效\n"
+        "1)开展普法宣传活动12次。\n"
+        "2)化解矛盾纠纷30余起。\n"
+        "存在的不足和原因\n"
+        "一是普法形式单一。二是执法力量薄弱。\n"
+        "下一步工作打算\n"
+        "下一步，我镇将继续加强普法宣传，规范执法行为。\n",
+    )
+    top = structure.sections(reports)
+    top = top[top["level"] == 1]
+    assert top["role"].tolist() == ["achievements", "problems", "plans"]
+    assert top["heading"].tolist() == ["主要举措和成效", "存在的不足和原因", "下一步工作打算"]
+    assert structure.problem_items(reports)["text"].tolist() == ["普法形式单一。", "执法力量薄弱。"]
+    # a body line that starts with 下一步 is not a heading
+    paras = structure.paragraphs(reports)
+    assert not paras[paras["text"].str.startswith("下一步，")]["is_heading"].any()

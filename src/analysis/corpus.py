@@ -43,7 +43,9 @@ FURNITURE_RE = re.compile(
 )
 NAV_RE = re.compile(r"[>»›＞]")
 PUBLISHER_RE = re.compile(r"^(?:发布机构|发文机关|所属机构|信息来源|来源)\s*[：:]\s*(\S+)")
-OUTLINE_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、，,.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])")
+OUTLINE_START_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、，,.．]|第[一二三四五六七八九十]+部分|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、)）])"
+)
 TITLE_WORD_RE = re.compile(r"报告|汇报|总结|情况")
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -56,7 +58,30 @@ COUNTY_RE = re.compile(r"^[\u4e00-\u9fff]{2,20}?(?:自治县|自治旗|县|区|�
 COUNTY_SUFFIX_RE = re.compile(r"(?:自治县|自治旗|县|区|旗|市|盟|州)")
 NAME_PREFIX_RE = re.compile(r"^(?:中共|关于|[\s\W_])+")
 YEAR_SPAN_RE = re.compile(r"[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*(?:年度|年)[）)]?")
-NOT_A_NAME = ("政府", "委员", "人民", "党委", "法治", "我镇", "我乡", "全镇", "全乡", "本镇", "本乡")
+NOT_A_NAME = (
+    "政府",
+    "委",
+    "人民",
+    "领导",
+    "法治",
+    "建设",
+    "我镇",
+    "我乡",
+    "全镇",
+    "全乡",
+    "本镇",
+    "本乡",
+    "乡镇",
+    "各镇",
+    "各乡",
+    "城镇",
+    "村镇",
+    "全区",
+    "全县",
+)
+CLAUSE_SPLIT_RE = re.compile(r"[，,、。：:；;！!？?\s]+")
+LEAD_WORDS_RE = re.compile(r"^(?:今年以来|近年来|一年来|年初以来|本年度|今年|全年|去年|过去一年|在)")
+DATE_LINE_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年[^）)]{0,8}日?\s*[）)]?$")
 
 
 @dataclass(frozen=True)
@@ -213,16 +238,17 @@ def parse_place(text: str) -> dict[str, str | None] | None:
     match = TOWN_RE.match(text)
     if match:
         chain = match.group(0)
-        level = re.search(r"(?:街道办事处|街道|苏木|镇|乡)$", chain).group(0)
-        level = "街道" if level == "街道办事处" else level
-        name = chain[: len(chain) - len(level)]
+        suffix = re.search(r"(?:街道办事处|街道|苏木|镇|乡)$", chain).group(0)
+        level = "街道" if suffix == "街道办事处" else suffix
+        name = chain[: len(chain) - len(suffix)]
         county = None
-        cut = None
-        for suffix in COUNTY_SUFFIX_RE.finditer(name):
-            if len(name) - suffix.end() >= 2:  # a town name keeps at least two characters
-                cut = suffix.end()
-        if cut is not None:
-            county, name = name[:cut], name[cut:]
+        cuts = [m.end() for m in COUNTY_SUFFIX_RE.finditer(name) if len(name) - m.end() >= 2]  # a town keeps ≥ 2 characters
+        if cuts:
+            prefix, name = name[: cuts[-1]], name[cuts[-1] :]
+            # the county is the last unit of the prefix: 某某市某某区 → 某某区
+            units = [m.end() for m in COUNTY_SUFFIX_RE.finditer(prefix) if m.end() >= 2]
+            inner = [u for u in units[:-1] if len(prefix) - u >= 2]
+            county = prefix[inner[-1] :] if inner else prefix
         town = name + ("街道" if level == "街道" else level)
         if not any(bad in town for bad in NOT_A_NAME):
             return {"town": town, "level": level, "county": county}
@@ -260,6 +286,8 @@ def split_head(text: str) -> dict[str, object]:
                 continue
             if FURNITURE_RE.match(simple) or (NAV_RE.search(simple) and len(simple) < 80):
                 continue
+        if DATE_LINE_RE.match(simple):  # a date under the title
+            continue
         is_body = len(simple) > 40 or bool(re.search(r"[。；;]", simple)) or bool(OUTLINE_START_RE.match(simple))
         if not is_body and not simple.endswith(("：", ":")) and len(title_lines) < 3:
             title_lines.append((start, end, line.strip()))
@@ -277,16 +305,26 @@ def split_head(text: str) -> dict[str, object]:
     return {"title": title, "title_span": span, "opening": opening, "publisher": publisher}
 
 
+def find_place(sentence: str) -> dict[str, str | None] | None:
+    """The first place name that opens a clause of *sentence* (今年以来，某某镇… → 某某镇)."""
+    for clause in CLAUSE_SPLIT_RE.split(YEAR_SPAN_RE.sub("，", sentence)):
+        clause = LEAD_WORDS_RE.sub("", clause)
+        if clause:
+            place = parse_place(clause)
+            if place:
+                return place
+    return None
+
+
 def metadata(text: str) -> dict[str, object]:
     """Town, level, county, year and title of a cleaned report text."""
     head = split_head(text)
     title, opening = head["title"], head["opening"]
-    place = None
-    for source in (title, opening, head["publisher"] or ""):
-        if source:
-            place = parse_place(source)
-            if place:
-                break
+    place = parse_place(title) if title else None
+    if place is None and opening:
+        place = find_place(opening)
+    if place is None and head["publisher"]:
+        place = parse_place(head["publisher"])
     year = _year(to_simplified(title)) if title else None
     if year is None:
         year = _year(to_simplified(opening)) or _year(to_simplified(text[:600]))

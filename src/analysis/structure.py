@@ -37,12 +37,17 @@ ROLES = ("achievements", "responsibility", "problems", "plans", "other")
 CN_NUM = "一二三四五六七八九十"
 # (rank, regex) — the marker at the start of a paragraph.
 MARKERS = [
+    (1, re.compile(rf"^第([{CN_NUM}]{{1,3}})部分[、，,：:.．\s]*")),
     (1, re.compile(rf"^([{CN_NUM}]{{1,3}})\s*[、，,．.]\s*")),
     (2, re.compile(rf"^[（(]\s*([{CN_NUM}]{{1,3}})\s*[）)]\s*")),
     (3, re.compile(r"^(\d{1,2})\s*(?:[、．]|\.(?!\d))\s*")),
-    (4, re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*")),
+    (4, re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*|^(\d{1,2})[)）]\s*")),
     (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
+# A heading line with no marker (存在的问题 / 下一步工作打算 alone on a line): short,
+# no sentence punctuation, and a role cue near its start.
+UNMARKED_MAX = 30
+UNMARKED_ROLES = ("problems", "plans", "responsibility")
 # A top-level heading run onto the end of the previous paragraph.
 EMBEDDED_TOP_RE = re.compile(rf"(?<=[。！？；!?])\s*([{CN_NUM}]{{1,3}})、")
 # Inline list items: 一是… 二是…, 第一，… 第二，…, 其一，…
@@ -145,6 +150,19 @@ def _heading_text(text: str) -> str:
     return head.strip().rstrip("。；;：:，,")
 
 
+def _is_unmarked_heading(line: str, rules: SectionRules) -> bool:
+    line = line.strip()
+    if not line or len(line) > UNMARKED_MAX or re.search(r"[。；;！!？?，,]", line):
+        return False
+    simple = to_simplified(line)
+    for role in UNMARKED_ROLES:
+        for cue in rules.roles.get(role, ()):
+            pos = simple.find(cue)
+            if 0 <= pos <= 8 and len(cue) >= 2:
+                return True
+    return False
+
+
 def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Heading], list[tuple[int, int, int | None]]]:
     """Headings and paragraphs of one cleaned text.
 
@@ -180,10 +198,15 @@ def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Headin
                 found = (rank, match)
                 break
         if found is None:
-            paragraphs.append((start, end, None))
+            if _is_unmarked_heading(line, rules):
+                headings.append(_Heading(1, "", last_top + 1, _heading_text(line), start))
+                last_top, restart = last_top + 1, False
+                paragraphs.append((start, end, len(headings) - 1))
+            else:
+                paragraphs.append((start, end, None))
             continue
         rank, match = found
-        number = cn_number(match.group(1))
+        number = cn_number(next(g for g in match.groups() if g))
         if rank == 1:
             if restart and number == last_sub + 1 and number != last_top + 1:
                 rank, last_sub = 1.5, number
