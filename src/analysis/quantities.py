@@ -2,21 +2,315 @@
 
 This is the shared finder for the tokeniser (so ``50余次`` is one token and
 never leaves ``余次`` in word counts) and the indicator stage (which reads
-values from the spans found here).
+values from the quantities found here).  It works on the cleaned report text,
+before tokenisation, and every offset is into that text.
+
+A quantity is ``number [range] [余/多] [万/亿] [space] unit`` (``50余次``,
+``两万余人次``, ``1—2个``, ``110 件``) or a percentage (``100%``,
+``百分之九十五``).  What only looks like one is dropped, by rules kept as data:
+
+- ``data/lexicon/units.txt``           the measure words;
+- ``data/lexicon/qualifiers.yml``      余/多 → more_than, 超/以上 → at_least, 约/左右 → approx;
+- ``data/lexicon/not_quantities.yml``  slogans and names (一张网, 二十届), vague
+  amounts (一批, 数十), dates (3·15), ordinals (第5), rule frequencies
+  (每月…一次), words that merely start with a unit (3部门), short quotations;
+- ``data/lexicon/terms.txt``           numeral-bearing lexicon terms (三重一大, 12345热线).
+
+``find_quantities(text)`` returns ``Quantity`` records; ``quantity_spans(text)``
+returns their (start, end) spans.  Neither raises on odd input: a numeral that
+cannot be read gives no quantity.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from . import config
-from .lexicon import load_user_dict, load_wordlist
+from .errors import LexiconError
+from .lexicon import load_user_dict, load_wordlist, load_yaml
 
-ARABIC = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
-CHINESE = r"[零〇一二两三四五六七八九十百千万亿]+"
-NUMBER = rf"(?:{ARABIC}|{CHINESE})"
-RANGE_SEP = r"(?:[—–\-－~～至到])"
+QUALIFIERS_FILE = config.LEXICON_DIR / "qualifiers.yml"
+NOT_QUANTITIES_FILE = config.LEXICON_DIR / "not_quantities.yml"
+QUALIFIER_NAMES = ("more_than", "at_least", "approx")
+
+DIGITS = "0-9０-９"
+CN_CHARS = "零〇一二两兩三四五六七八九十百千万萬亿億"
+ARABIC = rf"[{DIGITS}]+(?:,[0-9]{{3}})*(?:[.．][{DIGITS}]+)?"
+CHINESE = rf"[{CN_CHARS}]+"
+NUMBER = rf"(?:{ARABIC}[千万萬亿億]*|{CHINESE})"
+RANGE_SEP = r"\s*(?:[—–\-－~～〜]{1,2}|至|到)\s*"
+SPACE = "[ \u00a0\u2002\u2003\u2009\u3000]"
+PERCENT = rf"(?P<p1>{ARABIC})(?:\s*[%％])?{RANGE_SEP}(?P<p2>{ARABIC})\s*[%％]|(?P<p3>{ARABIC})\s*[%％]|百分之(?P<pc>[{CN_CHARS}]+(?:点[零〇一二三四五六七八九]+)?)"
+CLAUSE_BREAK = "，,。；;！？!?\n"
+QUOTE_OPEN = "“‘「『"
+QUOTE_CLOSE = "”’」』"
+# A number right after one of these is part of a longer number, a date or a code.
+LEFT_BAD = frozenset("×*＊+＋0123456789０１２３４５６７８９.．,·・/:：-－ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_ARABIC_MAG_RE = re.compile(r"(\d+(?:\.\d+)?)([十百千万萬亿億]*)")
+
+
+# ------------------------------------------------------------------ numerals
+
+
+def _cn_integer(text: str) -> int | None:
+    """一百零五 → 105, 两万 → 20000, 三万五 → 35000, 一〇〇 → 100; None when malformed."""
+    if not text or any(c not in _CN_DIGIT and c not in _CN_SMALL and c not in _CN_BIG for c in text):
+        return None
+    if len(text) > 1 and all(c in _CN_DIGIT for c in text):
+        if "〇" not in text and "零" not in text:
+            return None  # 三四 (three or four): not one number
+        return int("".join(str(_CN_DIGIT[c]) for c in text))  # digit by digit: 一〇〇, 二〇二五
+    total = section = 0
+    number: int | None = None
+    last_unit = 0  # the unit just before a trailing digit (一百五 = 150)
+    last_small = 10**4  # small units must fall within a section: 千 > 百 > 十
+    for char in text:
+        if char in _CN_DIGIT:
+            if number not in (None, 0) and _CN_DIGIT[char] != 0:
+                return None  # 二三 without a unit between
+            number = _CN_DIGIT[char]
+            if number == 0:
+                last_unit = 0
+        elif char in _CN_SMALL:
+            unit = _CN_SMALL[char]
+            if unit >= last_small:
+                return None  # 十十, 百千
+            section += (1 if number is None else number) * unit
+            last_small = unit
+            number, last_unit = None, unit
+        else:
+            unit = _CN_BIG[char]
+            if unit == 10**8:
+                total = (total + section + (number or 0)) * unit
+            else:
+                total += (section + (number or 0) or 1) * unit
+            section, number, last_unit, last_small = 0, None, unit, 10**4
+    if number is not None:
+        number = number * last_unit // 10 if last_unit >= 100 else number
+        section += number
+    return total + section
+
+
+def parse_number(text: str) -> float | None:
+    """The value of an Arabic, Chinese or mixed numeral; None when it cannot be read.
+
+    ``15`` and ``１５`` → 15, ``1.5万`` → 15000, ``两万`` → 20000, ``十`` → 10,
+    ``九十五点五`` → 95.5, ``一〇〇`` → 100.  Qualifiers (余, 多) must be
+    stripped first.  Never raises.
+    """
+    if not isinstance(text, str):
+        return None
+    s = text.translate(_FULLWIDTH).replace(",", "").strip()
+    if not s:
+        return None
+    match = _ARABIC_MAG_RE.fullmatch(s)
+    if match:
+        value = float(match.group(1))
+        for char in match.group(2):
+            value *= _CN_SMALL.get(char) or _CN_BIG[char]
+        return value
+    if "点" in s:
+        whole, _, fraction = s.partition("点")
+        integer = _cn_integer(whole) if whole else 0
+        if integer is None or not fraction or any(c not in _CN_DIGIT or c in "两兩" for c in fraction):
+            return None
+        return float(f"{integer}.{''.join(str(_CN_DIGIT[c]) for c in fraction)}")
+    value = _cn_integer(s)
+    return None if value is None else float(value)
+
+
+@lru_cache(maxsize=4096)
+def traditional(word: str) -> tuple[str, ...]:
+    """Traditional forms of a simplified lexicon word (群众 → 羣衆, 群眾), for matching only."""
+    return tuple(dict.fromkeys(f for f in (c.convert(word) for c in _converters()) if f != word)) if word else ()
+
+
+def _with_traditional(words: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*words, *(f for w in words for f in traditional(w))]))
+
+
+@lru_cache(maxsize=1)
+def _converters():
+    from opencc import OpenCC
+
+    return tuple(OpenCC(name) for name in ("s2t", "s2tw", "s2hk"))
+
+
+# --------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One stated quantity: offsets of ``raw`` in the text and its reading."""
+
+    start: int
+    end: int
+    raw: str
+    value: float
+    value_max: float | None
+    unit: str
+    qualifier: str
+
+
+@dataclass(frozen=True)
+class QuantityRules:
+    """The finder's knowledge, read from the lexicon files (see module doc)."""
+
+    units: tuple[str, ...]
+    unit_form: dict[str, str]
+    infix: dict[str, str]
+    prefix: tuple[tuple[str, str], ...]
+    suffix: tuple[tuple[str, str], ...]
+    exclusion_re: re.Pattern[str] | None
+    window: int
+    left_blockers: tuple[str, ...]
+    bare_one_verbs: tuple[str, ...]
+    frequency_markers: tuple[str, ...]
+    frequency_units: frozenset[str]
+    deadline_units: frozenset[str]
+    deadline_suffixes: tuple[str, ...]
+    unit_continuations: dict[str, tuple[str, ...]]
+    quoted_max: int
+    regex: re.Pattern[str]
+
+
+def _string_list(path: Path, value: object, entry: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LexiconError(path, "must be a list of non-empty strings", entry=entry)
+    return [v.strip() for v in value]
+
+
+def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, str]]]:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise LexiconError(path, f"needs a mapping with the qualifiers {', '.join(QUALIFIER_NAMES)}")
+    infix: dict[str, str] = {}
+    prefix: list[tuple[str, str]] = []
+    suffix: list[tuple[str, str]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for name, forms in data.items():
+        if name not in QUALIFIER_NAMES:
+            raise LexiconError(path, f"unknown qualifier; use one of {', '.join(QUALIFIER_NAMES)}", entry=str(name))
+        if not isinstance(forms, dict) or set(forms) - {"infix", "prefix", "suffix"}:
+            raise LexiconError(path, "needs a mapping with only the lists infix, prefix, suffix", entry=name)
+        for place in ("infix", "prefix", "suffix"):
+            for word in _string_list(path, forms.get(place), f"{name}.{place}"):
+                if (place, word) in seen:
+                    raise LexiconError(path, f"{word!r} is already a {place} of {seen[place, word]}", entry=f"{name}.{place}")
+                seen[place, word] = name
+                if place == "infix":
+                    if len(word) != 1:
+                        raise LexiconError(path, "an infix qualifier is one character (余, 多)", entry=f"{name}.infix: {word}")
+                    infix[word] = name
+                else:
+                    (prefix if place == "prefix" else suffix).append((word, name))
+    prefix = list(dict.fromkeys(prefix + [(f, n) for w, n in prefix for f in traditional(w)]))  # 超過, 將近 too
+    suffix = list(dict.fromkeys(suffix + [(f, n) for w, n in suffix for f in traditional(w)]))
+    prefix.sort(key=lambda p: -len(p[0]))
+    suffix.sort(key=lambda p: -len(p[0]))
+    return infix, prefix, suffix
+
+
+def _compile(path: Path, pattern: str, entry: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern.replace("{cn}", CHINESE))
+    except re.error as exc:
+        raise LexiconError(path, f"bad regular expression: {exc}", entry=entry) from exc
+
+
+@lru_cache(maxsize=4)
+def load_rules(
+    units_file: str = str(config.UNITS_FILE),
+    qualifiers_file: str = str(QUALIFIERS_FILE),
+    not_quantities_file: str = str(NOT_QUANTITIES_FILE),
+    terms_file: str = str(config.TERMS_FILE),
+) -> QuantityRules:
+    """Read and validate the finder's lexicon files (cached); errors name the file and entry."""
+    from .corpus import to_simplified
+
+    unit_list = tuple(sorted(load_wordlist(units_file), key=len, reverse=True))
+    infix, prefix, suffix = _load_qualifiers(Path(qualifiers_file))
+    path = Path(not_quantities_file)
+    data = load_yaml(path)
+    known = {"words", "patterns", "left_blockers", "bare_one_verbs", "rule_frequency", "deadline", "unit_continuations", "quoted_max"}
+    if not isinstance(data, dict):
+        raise LexiconError(path, f"needs a mapping with the keys {', '.join(sorted(known))}")
+    for key in data:
+        if key not in known:
+            raise LexiconError(path, f"unknown key; use {', '.join(sorted(known))}", entry=str(key))
+    words = _string_list(path, data.get("words"), "words")
+    words += list(protected_terms(terms_file))
+    words = list(_with_traditional(words))  # 兩個確立 as well as 两个确立
+    alternatives = [re.escape(w) for w in sorted(set(words), key=len, reverse=True)]
+    patterns = data.get("patterns") or {}
+    if not isinstance(patterns, dict):
+        raise LexiconError(path, "must map a name to a regular expression", entry="patterns")
+    for name, pattern in patterns.items():
+        if not isinstance(pattern, str) or not pattern:
+            raise LexiconError(path, "must be a regular expression", entry=f"patterns.{name}")
+        _compile(path, pattern, f"patterns.{name}")
+        alternatives.append(f"(?:{pattern.replace('{cn}', CHINESE)})")
+    # a leading class of possible first characters lets the scan skip most positions quickly
+    first = re.escape("".join(sorted({w[0] for w in words} | set(CN_CHARS + "第")))) + DIGITS
+    exclusion_re = re.compile(f"(?=[{first}])(?:{'|'.join(alternatives)})") if alternatives else None
+    frequency = data.get("rule_frequency") or {}
+    if not isinstance(frequency, dict) or set(frequency) - {"markers", "units"}:
+        raise LexiconError(path, "needs the lists markers and units", entry="rule_frequency")
+    frequency_units = _string_list(path, frequency.get("units"), "rule_frequency.units")
+    for unit in frequency_units:
+        if unit not in unit_list and unit != "回":
+            raise LexiconError(path, f"{unit!r} is not a unit of {units_file}", entry="rule_frequency.units")
+    deadline = data.get("deadline") or {}
+    if not isinstance(deadline, dict) or set(deadline) - {"units", "suffixes"}:
+        raise LexiconError(path, "needs the lists units and suffixes", entry="deadline")
+    deadline_units = _string_list(path, deadline.get("units"), "deadline.units")
+    for unit in deadline_units:
+        if unit not in unit_list:
+            raise LexiconError(path, f"{unit!r} is not a unit of {units_file}", entry="deadline.units")
+    continuations = data.get("unit_continuations") or {}
+    if not isinstance(continuations, dict):
+        raise LexiconError(path, "must map a unit to a list of characters", entry="unit_continuations")
+    unit_continuations = {}
+    for unit, following in continuations.items():
+        if unit not in unit_list:
+            raise LexiconError(path, f"{unit!r} is not a unit of {units_file}", entry=f"unit_continuations.{unit}")
+        unit_continuations[unit] = tuple(_string_list(path, following, f"unit_continuations.{unit}"))
+    quoted_max = data.get("quoted_max", 12)
+    if not isinstance(quoted_max, int) or isinstance(quoted_max, bool) or quoted_max < 0:
+        raise LexiconError(path, "must be a whole number of characters", entry="quoted_max")
+    unit_alt = "|".join(re.escape(u) for u in unit_list)
+    infix_alt = "".join(re.escape(c) for c in infix) or "余"
+    count = rf"(?P<n1>{NUMBER})(?:{RANGE_SEP}(?P<n2>{NUMBER}))?(?P<infix>[{infix_alt}])?(?P<mag>[万萬亿億])?{SPACE}?(?P<unit>{unit_alt})"
+    return QuantityRules(
+        units=unit_list,
+        unit_form={u: to_simplified(u) for u in unit_list},
+        infix=infix,
+        prefix=tuple(prefix),
+        suffix=tuple(suffix),
+        exclusion_re=exclusion_re,
+        window=max([len(w) for w in words] + [12]) + 8,
+        left_blockers=_with_traditional(_string_list(path, data.get("left_blockers"), "left_blockers")),
+        bare_one_verbs=tuple(
+            sorted(_with_traditional(_string_list(path, data.get("bare_one_verbs"), "bare_one_verbs")), key=len, reverse=True)
+        ),
+        frequency_markers=_with_traditional(_string_list(path, frequency.get("markers"), "rule_frequency.markers")),
+        frequency_units=frozenset(frequency_units),
+        deadline_units=frozenset(deadline_units),
+        deadline_suffixes=tuple(sorted(_string_list(path, deadline.get("suffixes"), "deadline.suffixes"), key=len, reverse=True)),
+        unit_continuations=unit_continuations,
+        quoted_max=quoted_max,
+        regex=re.compile(f"{PERCENT}|{count}"),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -25,14 +319,9 @@ def units(path: str = str(config.UNITS_FILE)) -> tuple[str, ...]:
     return tuple(sorted(load_wordlist(path), key=len, reverse=True))
 
 
-@lru_cache(maxsize=4)
 def quantity_re(path: str = str(config.UNITS_FILE)) -> re.Pattern[str]:
-    """number [range] [万/亿] [余/多] [万/亿] unit, or a percentage."""
-    unit = "|".join(re.escape(u) for u in units(path))
-    return re.compile(
-        rf"(?:百分之{CHINESE}|{ARABIC}\s*[%％])"
-        rf"|{NUMBER}(?:\s*{RANGE_SEP}\s*{NUMBER})?[万亿]?[余多]?[万亿]?\s?(?:{unit})"
-    )
+    """The candidate pattern: a percentage, or number [range] [余/多] [万/亿] unit."""
+    return load_rules(units_file=path).regex
 
 
 @lru_cache(maxsize=4)
@@ -54,13 +343,138 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in regex.finditer(text)] if regex else []
 
 
-def quantity_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every quantity in *text* that is not part of a protected term."""
-    protected = protected_spans(text)
-    spans = []
-    for match in quantity_re().finditer(text):
-        start, end = match.span()
-        if any(p_start < end and start < p_end for p_start, p_end in protected):
+# -------------------------------------------------------------------- finder
+
+
+def _excluded(text: str, start: int, end: int, rules: QuantityRules) -> bool:
+    """True when [start, end) overlaps a name, slogan, vague amount, date or ordinal."""
+    if rules.exclusion_re is None:
+        return False
+    lo = max(0, start - rules.window)
+    hi = min(len(text), end + rules.window)
+    for match in rules.exclusion_re.finditer(text, lo, hi):
+        if match.start() < end and start < match.end() and match.end() > match.start():
+            return True
+        if match.start() >= end:
+            break
+    return False
+
+
+def _quoted(text: str, start: int, end: int, limit: int) -> bool:
+    """True inside a short quotation (“一张网”) or a document title (《…》)."""
+    left = max(0, start - limit)
+    for opener, closer in zip(QUOTE_OPEN + "《", QUOTE_CLOSE + "》"):
+        span = limit if opener != "《" else 80
+        o = text.rfind(opener, max(0, start - span), start)
+        if o < 0 or text.find(closer, o, start) >= 0:
             continue
-        spans.append((start, end))
-    return spans
+        c = text.find(closer, end, min(len(text), end + span))
+        if c < 0 or text.find(opener, end, c) >= 0:
+            continue
+        if opener == "《" or c - o - 1 <= limit:
+            return True
+    o = text.rfind('"', left, start)
+    c = text.find('"', end, min(len(text), end + limit))
+    return o >= 0 and c >= 0 and c - o - 1 <= limit and text.count('"', 0, o) % 2 == 0
+
+
+def _qualifier(text: str, start: int, end: int, infix: str | None, rules: QuantityRules) -> str:
+    if infix:
+        return rules.infix.get(infix, "more_than")
+    before = text[max(0, start - 6) : start].rstrip(" \u00a0\u2002\u3000")
+    for word, name in rules.prefix:
+        if before.endswith(word):
+            return name
+    after = text[end : end + 6].lstrip(" \u00a0\u2002\u3000")
+    for word, name in rules.suffix:
+        if after.startswith(word):
+            return name
+    return "exact"
+
+
+def _clause_before(text: str, start: int, limit: int = 40) -> str:
+    lo = max(0, start - limit)
+    cut = max(text.rfind(ch, lo, start) for ch in CLAUSE_BREAK)
+    return text[max(lo, cut + 1) : start]
+
+
+def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | None:
+    """The quantity of one candidate match, or None when it is not one."""
+    start, end = match.span()
+    groups = match.groupdict()
+    value_max = None
+    infix = None
+    if groups["p1"] or groups["p3"] or groups["pc"]:
+        unit = "%"
+        if groups["pc"]:
+            value = parse_number(groups["pc"])
+        elif groups["p3"]:
+            value = parse_number(groups["p3"])
+        else:
+            value, value_max = parse_number(groups["p1"]), parse_number(groups["p2"])
+            if value_max is None:
+                return None
+    else:
+        n1, n2, mag, unit = groups["n1"], groups["n2"], groups["mag"], groups["unit"]
+        infix = groups["infix"]
+        if n1 in ("百", "千", "万", "萬", "亿", "億") and not infix:
+            return None  # 万人, 千家: a word, not a number
+        if n1 == "一" and not n2 and not mag and not infix:
+            before = text[max(0, start - 6) : start]
+            before = before[:-1] if before.endswith("了") else before
+            if not before.endswith(rules.bare_one_verbs):
+                return None  # 一起, 一个, 一项 as "together" or "a"
+        for following in rules.unit_continuations.get(unit, ()):
+            if text.startswith(following, end):
+                return None  # 3部门, 5人民
+        value = parse_number(n1)
+        if n2:
+            value_max = parse_number(n2)
+            if value_max is None:
+                return None
+            big = n2[-1] if n2[-1] in _CN_BIG else None
+            if big and value is not None and not any(c in _CN_BIG for c in n1):
+                value *= _CN_BIG[big]
+        if mag and value is not None:
+            value *= _CN_BIG[mag]
+            value_max = value_max * _CN_BIG[mag] if value_max is not None else None
+        if unit in rules.frequency_units:
+            clause = _clause_before(text, start)
+            if any(marker in clause for marker in rules.frequency_markers):
+                return None
+        if unit in rules.deadline_units and text.startswith(rules.deadline_suffixes, end):
+            return None  # 3天内答复: a time limit, not a count
+        unit = rules.unit_form.get(unit, unit)
+    if value is None:
+        return None
+    if start > 0 and text[start - 1] in LEFT_BAD:
+        return None  # inside a longer number, a date or a code
+    head = text[max(0, start - 3) : start]
+    if any(head.endswith(word) for word in rules.left_blockers):
+        return None  # 第5, 每1000人, 数十次
+    if _excluded(text, start, end, rules) or _quoted(text, start, end, rules.quoted_max):
+        return None
+    if value_max is not None and value_max < value:
+        return None
+    return Quantity(start, end, text[start:end], value, value_max, unit, _qualifier(text, start, end, infix, rules))
+
+
+def find_quantities(text: str, *, rules: QuantityRules | None = None) -> list[Quantity]:
+    """Every quantity stated in *text*, in order (see the module doc for what counts)."""
+    if not isinstance(text, str) or not text:
+        return []
+    rules = rules or load_rules()
+    found = []
+    for match in rules.regex.finditer(text):
+        try:
+            quantity = _read(match, text, rules)
+        except (ValueError, OverflowError, KeyError, IndexError):  # never raise on odd numerals
+            quantity = None
+        if quantity is not None:
+            found.append(quantity)
+    return found
+
+
+def quantity_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every real quantity in *text*: the spans the tokeniser keeps whole."""
+    return [(q.start, q.end) for q in find_quantities(text)]

@@ -1,0 +1,544 @@
+"""Word frequency: counts, rates, document frequency, TF-IDF, keyness and KWIC.
+
+The stage reads the tokens of ``analysis.tokenize.tokenize`` (jieba with the
+domain lexicon, quantities kept whole and dropped as numbers, stopwords of
+``analysis.lexicon.stopwords``) and the reports table for town, year and
+level.  Every function returns a new table, sorted, with the columns below;
+an empty input gives an empty table with the same columns and a warning.
+
+terms    — doc_id, town, level, county, year, role, token, start, end
+           one row per counted token (or bigram with ``ngram=2``)
+counts   — [by...], token, count, rate, docs, rank
+           rate = count per 10,000 counted tokens of the group; docs = reports of
+           the group that use the term; rank 1 = most frequent in the group
+tfidf    — doc_id, town, token, count, docs, tfidf, rank
+keyness  — token, n_target, n_reference, rate_target, rate_reference,
+           chi2, chi2_p, g2, g2_p, direction, rank          (like quanteda's textstat_keyness)
+kwic     — term, doc_id, town, section, role, start, end, left, match, right
+
+Typical use::
+
+    t = frequency.terms(reports, role="problems")
+    frequency.counts(t, by="town", top=10)
+    frequency.keyness(t, "神树镇", by="town")
+    frequency.kwic(reports, ["枫桥经验", "12345"], window=20)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+from .errors import AnalysisError
+from .lexicon import stopwords
+from .structure import ROLES, locate
+from .tokenize import keep, lexicon_terms, tokenize
+
+TERM_COLUMNS = ["doc_id", "town", "level", "county", "year", "role", "token", "start", "end"]
+META_COLUMNS = ["town", "level", "county", "year"]
+COUNT_COLUMNS = ["token", "count", "rate", "docs", "rank"]
+TFIDF_COLUMNS = ["doc_id", "town", "token", "count", "docs", "tfidf", "rank"]
+KEYNESS_COLUMNS = ["token", "n_target", "n_reference", "rate_target", "rate_reference", "chi2", "chi2_p", "g2", "g2_p", "direction", "rank"]
+KWIC_COLUMNS = ["term", "doc_id", "town", "section", "role", "start", "end", "left", "match", "right"]
+
+# Section roles a token can have: the outline roles plus the title and the text before the first heading.
+TOKEN_ROLES = (*ROLES, "preamble", "title")
+PER = 10_000  # rates are per this many counted tokens
+BIGRAM_JOINER = " "  # "依法 行政": the two words of a bigram, space-separated
+MEASURES = ("chi2", "g2")
+
+
+class FrequencyWarning(UserWarning):
+    """Input the frequency stage could count nothing from (empty corpus, absent term…)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, FrequencyWarning, stacklevel=3)
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, int, np.integer)) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
+# ----------------------------------------------------------------------- terms
+
+
+def terms(
+    reports: pd.DataFrame,
+    *,
+    role: str | Sequence[str] | None = None,
+    extra_stopwords: Sequence[str] = (),
+    ngram: int = 1,
+    drop_numbers: bool = True,
+) -> pd.DataFrame:
+    """The tokens to count: one row per token (``ngram=1``) or bigram (``ngram=2``).
+
+    Tokens come from ``tokenize`` with its default filters (stopwords,
+    punctuation, single characters and numbers out; lexicon terms such as
+    ``12345`` kept).  *role* keeps the tokens of one section role or a list of
+    them (``achievements``, ``problems``, ``plans``…); *extra_stopwords* are
+    removed everywhere, lexicon terms included.  A bigram is two counted
+    tokens standing side by side in the text, joined by a space.  Town,
+    level, county and year are copied from the reports table.
+    """
+    roles = _as_list(role)
+    unknown = [r for r in roles if r not in TOKEN_ROLES]
+    if unknown:
+        raise AnalysisError(f"unknown section role {unknown[0]!r}; use one of {', '.join(TOKEN_ROLES)}")
+    if ngram not in (1, 2):
+        raise AnalysisError(f"ngram={ngram!r}: only 1 (words) and 2 (bigrams) are supported")
+    extra = tuple(sorted({w.strip() for w in extra_stopwords if w and w.strip()}))
+    if reports.empty:
+        _warn("the corpus is empty: there are no reports to count")
+        return _empty(TERM_COLUMNS)
+    if ngram == 1:
+        table = tokenize(reports, drop_numbers=drop_numbers, extra_stopwords=extra)
+    else:
+        table = _bigrams(reports, extra=extra, drop_numbers=drop_numbers)
+    if roles:
+        table = table[table["role"].isin(roles)]
+    meta = reports[["doc_id", *META_COLUMNS]]
+    table = table[["doc_id", "role", "token", "start", "end"]].merge(meta, on="doc_id", how="left")
+    table = table[TERM_COLUMNS].sort_values(["doc_id", "start"], kind="mergesort").reset_index(drop=True)
+    silent = sorted(set(reports["doc_id"]) - set(table["doc_id"]))
+    if silent:
+        where = f" in role {', '.join(roles)}" if roles else ""
+        shown = ", ".join(silent[:5]) + (f" and {len(silent) - 5} more" if len(silent) > 5 else "")
+        _warn(f"{len(silent)} of {len(reports)} reports have no tokens left to count{where} after filtering: {shown}")
+    return table
+
+
+def _bigrams(reports: pd.DataFrame, *, extra: tuple[str, ...], drop_numbers: bool) -> pd.DataFrame:
+    """Pairs of counted tokens that stand side by side in the text."""
+    stream = tokenize(reports, drop_stopwords=False, drop_punct=False, drop_single=False, drop_numbers=False)
+    stop = stopwords(extra=extra)
+    lexicon = lexicon_terms()
+    options = dict(drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=drop_numbers)
+    kept = np.array(
+        [
+            token not in extra and keep(token, stop=stop, terms=lexicon, pos=pos, **options)
+            for token, pos in zip(stream["token"], stream["pos"])
+        ],
+        dtype=bool,
+    )
+    nxt = stream.shift(-1)
+    pair = kept & np.append(kept[1:], False) & (stream["doc_id"] == nxt["doc_id"]).to_numpy() & (stream["end"] == nxt["start"]).to_numpy()
+    first, second = stream[pair], nxt[pair]
+    return pd.DataFrame(
+        {
+            "doc_id": first["doc_id"].to_numpy(),
+            "role": first["role"].to_numpy(),
+            "token": (first["token"] + BIGRAM_JOINER + second["token"]).to_numpy(),
+            "start": first["start"].to_numpy(dtype="int64"),
+            "end": second["end"].to_numpy(dtype="int64"),
+        }
+    )
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="int64" if c in ("start", "end", "count", "docs", "rank", "n_target", "n_reference") else "object")
+            for c in columns
+        }
+    )
+
+
+def _with_columns(table: pd.DataFrame, keys: list[str], reports: pd.DataFrame | None) -> pd.DataFrame:
+    """*table* with the report columns *keys* it lacks, taken from *reports*."""
+    missing = [k for k in keys if k not in table.columns]
+    if not missing:
+        return table
+    if reports is None or any(k not in reports.columns for k in missing):
+        bad = next(k for k in missing if reports is None or k not in reports.columns)
+        known = sorted(set(table.columns) | set(reports.columns if reports is not None else []))
+        raise AnalysisError(f"cannot group by {bad!r}: not a column of the terms table or the reports table ({', '.join(known)})")
+    return table.merge(reports[["doc_id", *missing]], on="doc_id", how="left")
+
+
+def _keys(by: str | Sequence[str] | None) -> list[str]:
+    keys = _as_list(by)
+    if "token" in keys:
+        raise AnalysisError("cannot group by 'token': it is what is counted")
+    return keys
+
+
+# ---------------------------------------------------------------------- counts
+
+
+def counts(
+    terms: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    top: int | None = None,
+    reports: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Term counts for the corpus, or for each group of *by* (``doc_id``, ``town``, ``role``, ``year``…).
+
+    Returns [by...], token, count, rate (per 10,000 counted tokens of the
+    group), docs (reports of the group using the term) and rank, sorted by
+    group, then count (descending), then token.  *top* keeps the first *top*
+    terms of each group.  A report column not in *terms* (``title``…) is
+    taken from *reports*.
+    """
+    keys = _keys(by)
+    table = _with_columns(terms, keys, reports)
+    columns = [*keys, *COUNT_COLUMNS]
+    if table.empty:
+        _warn("no tokens to count: the terms table is empty")
+        return _empty(columns)
+    out = table.groupby([*keys, "token"], dropna=False, sort=False).agg(count=("doc_id", "size"), docs=("doc_id", "nunique")).reset_index()
+    totals = out.groupby(keys, dropna=False, sort=False)["count"].transform("sum") if keys else out["count"].sum()
+    out["rate"] = (out["count"] / totals * PER).round(3)
+    out = out.sort_values([*keys, "count", "token"], ascending=[*([True] * len(keys)), False, True], kind="mergesort", na_position="last")
+    out["rank"] = out.groupby(keys, dropna=False, sort=False).cumcount() + 1 if keys else np.arange(1, len(out) + 1)
+    if top is not None:
+        out = out[out["rank"] <= top]
+    out = out[columns].reset_index(drop=True)
+    return out.astype({"count": "int64", "docs": "int64", "rank": "int64"})
+
+
+def top_terms(table: pd.DataFrame, *, by: str | Sequence[str] = "town", top: int = 10, value: str = "count") -> pd.DataFrame:
+    """One row per group: its *top* terms as one string, ``法治(26)、群众(12)…``.
+
+    *table* is a ``counts`` or ``tfidf`` table (it has ``rank``); *value* is
+    the number shown in brackets.  Readable for hundreds of groups.
+    """
+    keys = _keys(by)
+    columns = [*keys, "top_terms"]
+    if table.empty:
+        return _empty(columns)
+    ranked = table[table["rank"] <= top].sort_values([*keys, "rank"], kind="mergesort", na_position="last")
+    fmt = "{:g}" if value == "count" else "{:.3f}"
+    labels = ranked["token"] + "(" + ranked[value].map(fmt.format) + ")"
+    grouped = labels.groupby([ranked[k] for k in keys], dropna=False, sort=True)
+    return grouped.agg("、".join).rename("top_terms").reset_index()[columns]
+
+
+def largest_groups(table: pd.DataFrame, *, by: str = "town", limit: int | None = None, value: str = "count") -> list:
+    """Values of *by* ordered by their total *value* (largest first, then by name); at most *limit*.
+
+    Picks which towns or reports a figure shows when there are too many to show all.
+    """
+    if table.empty:
+        return []
+    totals = table.groupby(by, sort=False)[value].sum()
+    ordered = [group for group, _ in sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    return ordered if limit is None else ordered[:limit]
+
+
+def tfidf(terms: pd.DataFrame, *, top: int | None = 10) -> pd.DataFrame:
+    """TF-IDF of each term in each report: the terms that set a report apart.
+
+    tf is the raw count in the report, idf = ln((1 + n) / (1 + df)) + 1 (n
+    reports, df reports using the term; scikit-learn's smoothed form), and
+    each report's vector is scaled to unit length.  Sorted by report, then
+    tfidf (descending), then token; *top* keeps the first *top* per report.
+    """
+    if terms.empty:
+        _warn("no tokens to weigh: the terms table is empty")
+        return _empty(TFIDF_COLUMNS)
+    out = terms.groupby(["doc_id", "token"], sort=False).agg(count=("start", "size"), town=("town", "first")).reset_index()
+    n_docs = out["doc_id"].nunique()
+    out["docs"] = out.groupby("token")["doc_id"].transform("size")
+    weight = out["count"] * (np.log((1 + n_docs) / (1 + out["docs"])) + 1)
+    norm = np.sqrt((weight**2).groupby(out["doc_id"]).transform("sum"))
+    out["tfidf"] = (weight / norm).round(6)
+    out = out.sort_values(["doc_id", "tfidf", "token"], ascending=[True, False, True], kind="mergesort")
+    out["rank"] = out.groupby("doc_id", sort=False).cumcount() + 1
+    if top is not None:
+        out = out[out["rank"] <= top]
+    return out[TFIDF_COLUMNS].reset_index(drop=True).astype({"count": "int64", "docs": "int64", "rank": "int64"})
+
+
+# --------------------------------------------------------------------- keyness
+
+
+def keyness(
+    terms: pd.DataFrame,
+    target: object,
+    *,
+    by: str = "doc_id",
+    measure: str = "chi2",
+    correction: str = "default",
+    top: int | None = None,
+    reports: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Key terms of a report or group against the rest of the corpus, like quanteda's ``textstat_keyness``.
+
+    *target* is a value (or list of values) of the column *by*: a doc_id, a
+    town (``by="town"``), a year…  For each term a 2×2 table (term / other
+    terms × target / reference) gives a signed chi-square and a signed
+    log-likelihood G², each with its p-value (1 degree of freedom); the sign
+    and ``direction`` say whether the target uses the term more
+    (``target``) or less (``reference``) than expected.  ``correction=
+    "default"`` applies Yates's continuity correction to chi2 (as R's
+    chisq.test and scipy do) and Williams's correction to G² (quanteda's
+    default); ``"none"`` applies neither.  Sorted by *measure* (descending),
+    then token.  *top* keeps the *top* strongest terms of each direction.
+    """
+    if measure not in MEASURES:
+        raise AnalysisError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
+    if correction not in ("default", "none"):
+        raise AnalysisError(f"correction={correction!r}: use 'default' or 'none'")
+    if terms.empty:
+        _warn("no key terms: the terms table is empty")
+        return _empty(KEYNESS_COLUMNS)
+    table = _with_columns(terms, [by], reports)
+    targets = _as_list(target)
+    in_target = table[by].isin(targets).to_numpy()
+    if not in_target.any():
+        _warn(f"no key terms: no tokens have {by} = {', '.join(map(str, targets))}")
+        return _empty(KEYNESS_COLUMNS)
+    if in_target.all():
+        _warn(f"no key terms: every token has {by} = {', '.join(map(str, targets))}, so there is no reference to compare with")
+        return _empty(KEYNESS_COLUMNS)
+    tokens = table["token"]
+    frame = pd.concat(
+        [tokens[in_target].value_counts().rename("n_target"), tokens[~in_target].value_counts().rename("n_reference")],
+        axis=1,
+    ).fillna(0)
+    frame.index.name = "token"
+    frame = frame.reset_index().astype({"n_target": "int64", "n_reference": "int64"})
+    stats = keyness_stats(frame["n_target"], frame["n_reference"], int(in_target.sum()), int((~in_target).sum()), correction=correction)
+    out = pd.concat([frame, stats], axis=1)
+    out = out.sort_values([measure, "token"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    if top is not None:
+        up = out[out["direction"] == "target"].head(top)
+        down = out[out["direction"] == "reference"].tail(top)
+        out = pd.concat([up, down])
+    return out[KEYNESS_COLUMNS].reset_index(drop=True)
+
+
+def keyness_stats(a: pd.Series, b: pd.Series, target_total: int, reference_total: int, *, correction: str = "default") -> pd.DataFrame:
+    """Signed chi2 and G² with p-values for counts *a* (target) and *b* (reference).
+
+    Returns rate_target, rate_reference, chi2, chi2_p, g2, g2_p, direction.
+    """
+    from scipy.stats import chi2 as chi2_dist
+
+    a = np.asarray(a, dtype="float64")
+    b = np.asarray(b, dtype="float64")
+    c = target_total - a
+    d = reference_total - b
+    n = a + b + c + d
+    expected = (a + b) * (a + c) / n
+    sign = np.where(a > expected, 1.0, -1.0)
+    denominator = (a + b) * (c + d) * (a + c) * (b + d)
+    diff = np.abs(a * d - b * c)
+    if correction == "default":
+        diff = diff - np.minimum(n / 2, diff)  # Yates, never past zero (R's chisq.test, scipy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = np.where(denominator > 0, n * diff**2 / denominator, 0.0)
+        g2 = 0.0
+        for observed, row, col in ((a, a + b, a + c), (b, a + b, b + d), (c, c + d, a + c), (d, c + d, b + d)):
+            e = row * col / n
+            g2 = g2 + np.where(observed > 0, observed * np.log(np.where(observed > 0, observed, 1) / np.where(e > 0, e, 1)), 0.0)
+        g2 = 2 * g2
+        if correction == "default":  # Williams (1976)
+            q = 1 + (n / (a + b) + n / (c + d) - 1) * (n / (a + c) + n / (b + d) - 1) / (6 * n)
+            g2 = np.where(np.isfinite(q) & (q > 0), g2 / q, g2)
+    g2 = np.maximum(g2, 0.0)
+    return pd.DataFrame(
+        {
+            "rate_target": np.round(a / target_total * PER, 3),
+            "rate_reference": np.round(b / reference_total * PER, 3) if reference_total else 0.0,
+            "chi2": np.round(sign * chi2, 6),
+            "chi2_p": chi2_dist.sf(chi2, 1),
+            "g2": np.round(sign * g2, 6),
+            "g2_p": chi2_dist.sf(g2, 1),
+            "direction": np.where(sign > 0, "target", "reference"),
+        }
+    )
+
+
+def keyness_by(
+    terms: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: Sequence[object] | None = None,
+    measure: str = "chi2",
+    top: int | None = 10,
+    reports: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Keyness of each group of *by* against the rest: [by], then the keyness columns.
+
+    *groups* picks the groups (default: every group, sorted); *top* keeps
+    the *top* strongest terms of each direction for each group.
+    """
+    columns = [by, *KEYNESS_COLUMNS]
+    if terms.empty:
+        _warn("no key terms: the terms table is empty")
+        return _empty(columns)
+    table = _with_columns(terms, [by], reports)
+    chosen = sorted(table[by].dropna().unique().tolist()) if groups is None else list(groups)
+    parts = []
+    for group in chosen:
+        part = keyness(table, group, by=by, measure=measure, top=top)
+        if not part.empty:
+            parts.append(part.assign(**{by: group}))
+    if not parts:
+        return _empty(columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+# ------------------------------------------------------------------------ KWIC
+
+
+def kwic(
+    reports: pd.DataFrame,
+    term: str | Sequence[str],
+    *,
+    regex: bool = False,
+    window: int = 20,
+) -> pd.DataFrame:
+    """Every occurrence of *term* (a word or list of words, or regexes with ``regex=True``) in context.
+
+    Searches the cleaned text itself, so every occurrence is found whatever
+    the tokeniser made of it (``网格`` also inside ``网格员``), and stopword
+    lists do not apply.  *window* characters of left and right context,
+    line breaks shown as spaces.  Sorted by term (in the order given),
+    doc_id and offset; section is the heading path, role its section role.
+    """
+    queries = [str(t) for t in _as_list(term)]
+    if any(not q.strip() for q in queries):
+        raise AnalysisError("kwic needs a non-empty search term")
+    if not queries:
+        _warn("no concordance lines: no search terms were given")
+        return _empty(KWIC_COLUMNS)
+    if window < 0:
+        raise AnalysisError(f"window={window}: the context width must be 0 or more characters")
+    patterns = []
+    for query in queries:
+        try:
+            patterns.append(re.compile(query if regex else re.escape(query)))
+        except re.error as exc:
+            raise AnalysisError(f"bad regular expression {query!r}: {exc}; drop --regex to search for the literal text") from exc
+    rows = []
+    for order, (query, pattern) in enumerate(zip(queries, patterns)):
+        found = 0
+        for doc_id, town, text in zip(reports["doc_id"], reports["town"], reports["text"]):
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if start == end:
+                    continue
+                found += 1
+                left = text[max(0, start - window) : start].replace("\n", " ")
+                right = text[end : end + window].replace("\n", " ")
+                rows.append((order, query, doc_id, town, start, end, left, match.group(0), right))
+        if not found:
+            where = "the corpus is empty" if reports.empty else f"it does not occur in the {len(reports)} reports"
+            _warn(f"no concordance lines for {query!r}: {where}")
+    table = pd.DataFrame(rows, columns=["_order", "term", "doc_id", "town", "start", "end", "left", "match", "right"])
+    if table.empty:
+        return _empty(KWIC_COLUMNS)
+    table = table.sort_values(["_order", "doc_id", "start"], kind="mergesort").reset_index(drop=True)
+    table = locate(table, reports)
+    return table[KWIC_COLUMNS].astype({"start": "int64", "end": "int64"})
+
+
+def kwic_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Occurrences and reports per term of a ``kwic`` table: term, hits, docs, towns."""
+    columns = ["term", "hits", "docs", "towns"]
+    if table.empty:
+        return _empty(columns)
+    out = (
+        table.groupby("term", sort=False).agg(hits=("doc_id", "size"), docs=("doc_id", "nunique"), towns=("town", "nunique")).reset_index()
+    )
+    return out[columns]
+
+
+# ------------------------------------------------------------------------- CLI
+
+
+@contextmanager
+def _warnings_to_stderr():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FrequencyWarning)
+        yield
+    for item in caught:
+        print(f"warning: {item.message}", file=sys.stderr)
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def _cmd_terms(args) -> None:
+    from .cli import _load, _write
+
+    reports = _load(args).reports
+    with _warnings_to_stderr():
+        table = terms(reports, role=_split(args.role) or None, extra_stopwords=_split(args.stopword), ngram=2 if args.bigrams else 1)
+        result = counts(table, by=_split(args.by) or None, top=args.top, reports=reports)
+    _write(result, args)
+
+
+def _cmd_keyness(args) -> None:
+    from .cli import _load, _write
+
+    reports = _load(args).reports
+    with _warnings_to_stderr():
+        table = terms(reports, role=_split(args.role) or None, extra_stopwords=_split(args.stopword))
+        target = [int(t) if args.by == "year" and t.isdigit() else t for t in _split(args.target)]
+        result = keyness(table, target, by=args.by, measure=args.measure, top=args.top, reports=reports)
+    _write(result, args)
+
+
+def _cmd_kwic(args) -> None:
+    from .cli import _load, _write
+
+    reports = _load(args).reports
+    with _warnings_to_stderr():
+        result = kwic(reports, args.term, regex=args.regex, window=args.window)
+    _write(result, args)
+
+
+def _filter_options(parser) -> None:
+    parser.add_argument(
+        "--role", action="append", help=f"count only this section role (repeat or comma-separate): {', '.join(TOKEN_ROLES)}"
+    )
+    parser.add_argument("--stopword", action="append", help="an extra stopword, removed from every count (repeat or comma-separate)")
+
+
+def _terms_options(parser) -> None:
+    parser.add_argument("--top", type=int, default=None, help="keep the N most frequent terms (of each group)")
+    parser.add_argument(
+        "--by", action="append", help="count per report column or role: doc_id, town, year, level, role… (repeat or comma-separate)"
+    )
+    parser.add_argument("--bigrams", action="store_true", help="count pairs of adjacent words instead of words")
+    _filter_options(parser)
+
+
+def _keyness_options(parser) -> None:
+    parser.add_argument("--target", action="append", required=True, help="the report or group to compare with the rest (value of --by)")
+    parser.add_argument("--by", default="doc_id", help="the column --target is a value of (default doc_id; town, year…)")
+    parser.add_argument("--measure", choices=MEASURES, default="chi2", help="sort by signed chi2 (default) or G²")
+    parser.add_argument("--top", type=int, default=None, help="keep the N strongest terms of each direction")
+    _filter_options(parser)
+
+
+def _kwic_options(parser) -> None:
+    parser.add_argument("--term", action="append", required=True, help="the word to find (repeat for several)")
+    parser.add_argument("--regex", action="store_true", help="read --term as a regular expression")
+    parser.add_argument("--window", type=int, default=20, help="characters of context on each side (default 20)")
+
+
+def cli_commands() -> list[tuple]:
+    """The frequency stage's commands: terms, keyness, kwic."""
+    return [
+        ("terms", _cmd_terms, "term counts (count, rate per 10,000 tokens, docs) as CSV, optionally per group", _terms_options),
+        ("keyness", _cmd_keyness, "key terms of a report or group against the rest (signed chi2, G², p-values)", _keyness_options),
+        ("kwic", _cmd_kwic, "every occurrence of a term with its left and right context, doc, town and section", _kwic_options),
+    ]

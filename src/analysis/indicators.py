@@ -1,0 +1,760 @@
+"""Indicators: every stated quantity as an auditable row, mapped to a canonical key.
+
+``extract(reports)`` returns one row per quantity mention with exactly the
+columns of the contract (``shared/spec/indicators.md``), in order::
+
+    doc_id, town, year, raw, value, value_max, unit, qualifier, indicator,
+    sentence, start, end, section
+
+``raw == text[start:end]`` of the cleaned report text.  Quantities come from
+``quantities.find_quantities`` (shared with the tokeniser); keys come from the
+clause grammar in ``data/lexicon/indicators.yml`` (see the comment at its top).
+
+The tables built from the rows:
+
+summary          doc_id, town, year, indicator, value, value_max, unit, qualifier,
+                 mentions, nested, status, display — one figure per report and key
+pivot            town (× year) by key, cells like ``50+次``; ``?`` marks what cannot be summed
+specificity      quantified statements per 1,000 characters, share of sentences with a number
+year_over_year   a town's figures for each year side by side, with the change
+provenance       each number with its sentence and section
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .errors import LexiconError
+from .lexicon import load_yaml
+from .quantities import Quantity, find_quantities, traditional
+
+INDICATORS_FILE = config.LEXICON_DIR / "indicators.yml"
+COLUMNS = ["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "sentence", "start", "end", "section"]
+SUMMARY_COLUMNS = [
+    "doc_id",
+    "town",
+    "year",
+    "indicator",
+    "value",
+    "value_max",
+    "unit",
+    "qualifier",
+    "mentions",
+    "nested",
+    "status",
+    "display",
+]
+SPECIFICITY_COLUMNS = [
+    "doc_id",
+    "town",
+    "year",
+    "n_chars",
+    "n_sentences",
+    "n_quantities",
+    "per_1000_chars",
+    "sentences_with_number",
+    "share_sentences_with_number",
+]
+PROVENANCE_COLUMNS = ["town", "year", "indicator", "raw", "value", "unit", "qualifier", "sentence", "section", "doc_id", "start", "end"]
+CONTRACT_KEYS = (
+    "law_study_sessions rule_of_law_meetings trainings trainees exams exam_pass_rate enforcement_inspections "
+    "administrative_penalties certified_officers enforcement_recorders reconsideration_litigation legal_advisers "
+    "legality_reviews info_disclosures online_posts service_cases hotline_tickets satisfaction_rate completion_rate "
+    "disputes_resolved mediation_success_rate mediators grid_workers legal_literates publicity_events "
+    "materials_distributed banners_posters people_reached legal_consultations funding"
+).split()
+QUALIFIER_MARK = {"exact": "{}", "more_than": "{}+", "at_least": "≥{}", "approx": "≈{}"}
+
+SENTENCE_BREAK = "。；;！？!?\n"
+CLAUSE_BREAK = "，,；;。！？!?：:\n"
+ITEM_BREAK = "、，,；;。！？!?：:\n（()）"
+AFTER_BREAK = "，,；;。、！？!?\n（("
+AFTER_MAX = 20
+# scores of a cue by where it stands (see indicators.yml)
+OBJECT_SCORE = {"item": 4.0, "after": 3.0, "clause": 2.0, "window": 0.5}
+WEAK_SCORE = {"item": 1.5, "after": 1.0, "clause": 0.75, "window": 0.25}
+VERB_SCORE = {"item": 2.0, "clause": 2.0, "after": 1.0, "window": 0.0}
+NESTED_RE = re.compile(r"^\s*(?:[（(]|[，,]?\s*其中)")
+
+
+# --------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class Key:
+    """One canonical indicator: the units it counts in and its cue words."""
+
+    name: str
+    units: frozenset[str]
+    objects: tuple[str, ...]
+    verbs: tuple[str, ...]
+    weak: tuple[str, ...]
+    need: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorRules:
+    """The keys and the clause grammar of ``indicators.yml``."""
+
+    keys: tuple[Key, ...]
+    cue_distance: int
+    min_score: float
+    joiners: tuple[str, ...]
+    distributives: tuple[str, ...]
+    cue_re: re.Pattern[str]
+    cues: dict[str, tuple[tuple[int, str], ...]]  # cue → (key index, kind: object/weak/verb)
+
+    @property
+    def names(self) -> list[str]:
+        return [k.name for k in self.keys]
+
+
+def _words(path: Path, value: object, entry: str, *, required: bool = False) -> tuple[str, ...]:
+    if value is None and not required:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, (str, int)) and str(v).strip() for v in value):
+        raise LexiconError(path, "must be a non-empty list of words", entry=entry)
+    words = [str(v).strip() for v in value]
+    for word in words:
+        if words.count(word) > 1:
+            raise LexiconError(path, f"{word!r} is listed twice", entry=entry)
+    return tuple(words)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
+    """Read and validate ``indicators.yml`` (cached); errors name the key and field."""
+    from .quantities import load_rules as quantity_rules
+
+    file = Path(path)
+    data = load_yaml(file)
+    known = {"cue_distance", "min_score", "joiners", "distributives", "keys"}
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
+        raise LexiconError(file, "needs a 'keys' mapping of key → {units, objects, verbs, weak, need}")
+    for field in data:
+        if field not in known:
+            raise LexiconError(file, f"unknown field; use {', '.join(sorted(known))}", entry=str(field))
+    cue_distance = data.get("cue_distance", 25)
+    if not isinstance(cue_distance, int) or isinstance(cue_distance, bool) or cue_distance < 0:
+        raise LexiconError(file, "must be a whole number of characters", entry="cue_distance")
+    min_score = data.get("min_score", 1.5)
+    if not isinstance(min_score, (int, float)) or isinstance(min_score, bool) or min_score <= 0:
+        raise LexiconError(file, "must be a positive number", entry="min_score")
+    known_units = set(quantity_rules().unit_form.values()) | {"%"}
+    keys = []
+    for name, spec in data["keys"].items():
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise LexiconError(file, "a key is a lowercase identifier such as disputes_resolved", entry=str(name))
+        if not isinstance(spec, dict):
+            raise LexiconError(file, "needs a mapping with units and objects", entry=name)
+        for field in spec:
+            if field not in ("units", "objects", "verbs", "weak", "need"):
+                raise LexiconError(file, f"unknown field {field!r}; use units, objects, verbs, weak, need", entry=name)
+        units = _words(file, spec.get("units"), f"{name}.units", required=True)
+        for unit in units:
+            if unit not in known_units:
+                raise LexiconError(file, f"{unit!r} is not a unit of units.txt (nor %)", entry=f"{name}.units")
+        objects = _words(file, spec.get("objects"), f"{name}.objects", required=True)
+        verbs = _words(file, spec.get("verbs"), f"{name}.verbs")
+        weak = _words(file, spec.get("weak"), f"{name}.weak")
+        need = spec.get("need")
+        if need not in (None, "verb"):
+            raise LexiconError(file, "need must be 'verb' (or left out)", entry=f"{name}.need")
+        if need == "verb" and not verbs:
+            raise LexiconError(file, "need: verb requires a verbs list", entry=name)
+        keys.append(Key(name, frozenset(units), objects, verbs, weak, need))
+    cues: dict[str, list[tuple[int, str]]] = {}
+    for index, key in enumerate(keys):
+        for kind, words in (("object", key.objects), ("weak", key.weak), ("verb", key.verbs)):
+            for word in words:
+                for form in (word, *traditional(word)):  # reports in traditional characters too
+                    cues.setdefault(form, []).append((index, kind))
+    # a lookahead finds the longest cue at every position, overlaps included (法治宣传栏 → 法治宣传, 宣传栏)
+    # (a class of first characters in front lets the scan skip most positions quickly)
+    first = re.escape("".join(sorted({c[0] for c in cues})))
+    cue_re = re.compile(f"(?=[{first}])(?=(" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + "))")
+    return IndicatorRules(
+        keys=tuple(keys),
+        cue_distance=cue_distance,
+        min_score=float(min_score),
+        joiners=_words(file, data.get("joiners") or ["和"], "joiners"),
+        distributives=_words(file, data.get("distributives") or ["均"], "distributives"),
+        cue_re=cue_re,
+        cues={c: tuple(v) for c, v in cues.items()},
+    )
+
+
+# ------------------------------------------------------------------- mapping
+
+
+def _last_break(text: str, chars: str, lo: int, hi: int) -> int:
+    """Index just after the last of *chars* in text[lo:hi], else lo."""
+    best = lo - 1
+    for ch in chars:
+        best = max(best, text.rfind(ch, lo, hi))
+    return best + 1
+
+
+def _next_break(text: str, chars: str, lo: int, hi: int) -> int:
+    best = hi
+    for ch in chars:
+        found = text.find(ch, lo, best)
+        if found >= 0:
+            best = found
+    return best
+
+
+def keys_for(text: str, start: int, end: int, unit: str, *, rules: IndicatorRules | None = None) -> list[str]:
+    """The canonical keys of the quantity text[start:end] with *unit*, by the clause grammar.
+
+    Usually one key or none ([]); several when one number is stated for
+    several subjects (办结率和满意度均达100%).
+    """
+    rules = rules or load_rules()
+    sentence_start = _last_break(text, SENTENCE_BREAK, max(0, start - 200), start)
+    clause_start = _last_break(text, CLAUSE_BREAK, sentence_start, start)
+    item_start = _last_break(text, ITEM_BREAK, clause_start, start)
+    window_start = max(sentence_start, clause_start - rules.cue_distance)
+    after_end = _next_break(text, AFTER_BREAK, end, min(len(text), end + AFTER_MAX))
+    candidates = [i for i, key in enumerate(rules.keys) if unit in key.units]
+    if not candidates:
+        return []
+    wanted = set(candidates)
+    objects: dict[int, float] = {}
+    verbs: dict[int, float] = {}
+    distance: dict[int, int] = {}
+    item_objects: list[tuple[int, int, int]] = []  # (position, end, key) of strong objects in the item
+    for cue, m_start, m_end in _cues(text, window_start, after_end, rules):
+        if m_start < end and start < m_end:
+            continue
+        if m_start >= end:
+            place, gap = "after", m_start - end
+        elif m_start >= item_start:
+            place, gap = "item", start - m_end
+        elif m_start >= clause_start:
+            place, gap = "clause", start - m_end
+        else:
+            place, gap = "window", start - m_end
+        for index, kind in rules.cues[cue]:
+            if index not in wanted:
+                continue
+            if kind == "verb":
+                score = VERB_SCORE[place]
+                verbs[index] = max(verbs.get(index, 0.0), score)
+            else:
+                score = (OBJECT_SCORE if kind == "object" else WEAK_SCORE)[place]
+                objects[index] = max(objects.get(index, 0.0), score)
+                if kind == "object" and place == "item":
+                    item_objects.append((m_start, m_end, index))
+            if score > 0:
+                distance[index] = min(distance.get(index, 10**6), gap)
+    scored = []
+    for index in candidates:
+        key = rules.keys[index]
+        if key.need == "verb" and not verbs.get(index):
+            continue
+        score = objects.get(index, 0.0) + verbs.get(index, 0.0)
+        if score >= rules.min_score:
+            scored.append((-score, distance.get(index, 10**6), index))
+    if not scored:
+        return []
+    scored.sort()
+    shared = _shared_subjects(text, start, item_objects, {i for _, _, i in scored}, rules)
+    if shared:
+        return [rules.keys[i].name for i in shared]
+    return [rules.keys[scored[0][2]].name]
+
+
+def _cues(text: str, lo: int, hi: int, rules: IndicatorRules) -> list[tuple[str, int, int]]:
+    """(cue, start, end) of the cues in text[lo:hi], dropping any inside a longer one (热线 in 法律服务热线)."""
+    found = []
+    for match in rules.cue_re.finditer(text, lo, hi):
+        cue = match.group(1)
+        m_start = match.start()
+        if m_start + len(cue) <= hi:
+            found.append((cue, m_start, m_start + len(cue)))
+    return [c for c in found if not any(o[1] <= c[1] and c[2] <= o[2] and (o[1], o[2]) != (c[1], c[2]) for o in found)]
+
+
+def _shared_subjects(
+    text: str, start: int, item_objects: list[tuple[int, int, int]], allowed: set[int], rules: IndicatorRules
+) -> list[int]:
+    """Keys of 办结率和满意度均达100%: several objects joined, then 均/都 before the number."""
+    found = sorted((s, e, i) for s, e, i in item_objects if i in allowed)
+    keys: list[int] = []
+    for _, _, i in found:
+        if i not in keys:
+            keys.append(i)
+    if len(keys) < 2:
+        return []
+    for (_, e1, _), (s2, _, _) in zip(found, found[1:]):
+        between = text[e1:s2]
+        if s2 > e1 and (len(between) > 6 or not any(j in between for j in rules.joiners)):
+            return []
+    tail = text[found[-1][1] : start]
+    return keys if any(d in tail for d in rules.distributives) else []
+
+
+def _head_of_parenthesis(text: str, start: int, ends: dict[int, list[str]]) -> list[str]:
+    """Keys of the quantity a parenthesis opens right after (网格员308人（…，兼职17人）)."""
+    lo = max(0, start - 60)
+    opening = max(text.rfind("（", lo, start), text.rfind("(", lo, start))
+    if opening < 0 or max(text.rfind("）", opening, start), text.rfind(")", opening, start)) >= 0:
+        return []
+    head_end = opening
+    while head_end > 0 and text[head_end - 1] in " \u3000":
+        head_end -= 1
+    return ends.get(head_end, [])
+
+
+def map_text(text: str, *, rules: IndicatorRules | None = None) -> list[tuple[Quantity, str]]:
+    """(quantity, key or '') for every quantity of one text, in order; several rows share a quantity with several keys."""
+    rules = rules or load_rules()
+    result: list[tuple[Quantity, str]] = []
+    ends: dict[int, list[str]] = {}
+    for quantity in find_quantities(text):
+        keys = keys_for(text, quantity.start, quantity.end, quantity.unit, rules=rules)
+        if not keys:
+            keys = [k for k in _head_of_parenthesis(text, quantity.start, ends) if quantity.unit in rules.keys[rules.names.index(k)].units]
+        ends[quantity.end] = keys
+        for key in keys or [""]:
+            result.append((quantity, key))
+    return result
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def extract(reports: pd.DataFrame, *, rules: IndicatorRules | None = None) -> pd.DataFrame:
+    """One row per quantity mention (contract columns, in order), sorted by doc_id and offset.
+
+    *reports* needs doc_id and text (town and year are used when present).
+    Text without numbers gives an empty table with the same columns.
+    """
+    from .structure import sentences
+
+    rules = rules or load_rules()
+    rows = []
+    towns = reports["town"] if "town" in reports else pd.Series([None] * len(reports))
+    years = reports["year"] if "year" in reports else pd.Series([None] * len(reports))
+    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+        if not isinstance(text, str):
+            continue
+        for order, (q, key) in enumerate(map_text(text, rules=rules)):
+            rows.append((doc_id, town, year, q.raw, q.value, q.value_max, q.unit, q.qualifier, key, q.start, q.end, order))
+    table = pd.DataFrame(
+        rows, columns=["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "start", "end", "_order"]
+    )
+    table = table.astype({"value": "float64", "value_max": "float64", "start": "int64", "end": "int64"})
+    table["year"] = pd.array(table["year"].tolist(), dtype="Int64") if len(table) else pd.Series(dtype="Int64")
+    if table.empty:
+        table["sentence"] = pd.Series(dtype="object")
+        table["section"] = pd.Series(dtype="object")
+        return table[COLUMNS]
+    sents = sentences(reports[reports["doc_id"].isin(table["doc_id"].unique())])
+    sents = sents[["doc_id", "start", "text", "section"]].rename(columns={"start": "_s_start", "text": "sentence"})
+    table = pd.merge_asof(
+        table.sort_values("start"), sents.sort_values("_s_start"), left_on="start", right_on="_s_start", by="doc_id", direction="backward"
+    )
+    table["sentence"] = table["sentence"].fillna("")
+    table["section"] = table["section"].fillna("")
+    table = table.sort_values(["doc_id", "start", "_order"], kind="stable").reset_index(drop=True)
+    return table[COLUMNS]
+
+
+def printable(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with whole values written as integers (110, not 110.0) for CSV and JSON."""
+
+    def tidy(v: object) -> object:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return int(v) if float(v).is_integer() else float(v)
+
+    out = rows.copy()
+    for column in ("value", "value_max"):
+        if column in out:
+            out[column] = pd.Series([tidy(v) for v in out[column]], index=out.index, dtype="object")
+    return out
+
+
+# -------------------------------------------------------------------- tables
+
+
+def nested(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.Series:
+    """For each row, True when it is a part of an earlier mention of the same key and unit.
+
+    A part stands in a parenthesis right after the whole (网格员308人（专职网格员291人，
+    兼职17人）) or after 其中 in the same sentence (中心组12次，其中专题研学3次).
+    """
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    flags = pd.Series(False, index=rows.index)
+    keyed = rows[rows["indicator"].fillna("") != ""]
+    for (doc_id, _key, _unit), group in keyed.groupby(["doc_id", "indicator", "unit"], sort=False):
+        text = texts.get(doc_id, "")
+        group = group.sort_values("start")
+        items = list(group[["start", "end"]].itertuples())
+        for i, b in enumerate(items):
+            for a in items[:i]:
+                between = text[a.end : b.start]
+                if a.end > b.start or any(c in between for c in "。；;！？!?\n"):
+                    continue
+                if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
+                    flags[b.Index] = True
+                    break
+    return flags
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def display(value: float, value_max: float | None, unit: str, qualifier: str) -> str:
+    """``50+次``, ``≥1000人次``, ``≈300人``, ``1–2个``, ``100%``."""
+    number = _fmt(value)
+    if value_max is not None and not (isinstance(value_max, float) and math.isnan(value_max)):
+        number = f"{number}–{_fmt(value_max)}"
+    return QUALIFIER_MARK.get(qualifier, "{}").format(number) + (unit or "")
+
+
+def _combined_qualifier(qualifiers: Iterable[str]) -> str:
+    found = set(qualifiers)
+    if found <= {"exact"}:
+        return "exact"
+    if "approx" in found:
+        return "approx"
+    return "more_than" if "more_than" in found else "at_least"
+
+
+def _conflict(top: pd.DataFrame, text: str) -> str | None:
+    """Why several mentions of one key in one report may not be added, or None.
+
+    - the same figure after the same words in two sentences is a restatement
+      (党委专题研究部署法治建设工作6次 … 党委专题研究部署法治建设工作6次);
+    - two figures in one sentence split by a comma may count the same cases
+      at two stages (排查矛盾10件，已化解10件).  Figures in a 、 list are added.
+    """
+    mentions = list(top.sort_values("start").itertuples(index=False))
+    for i, b in enumerate(mentions):
+        for a in mentions[:i]:
+            between = text[a.end : b.start]
+            same_sentence = not any(c in between for c in "。；;！？!?\n")
+            if (
+                not same_sentence
+                and (a.value, a.unit) == (b.value, b.unit)
+                and text[max(0, a.start - 6) : a.start] == text[max(0, b.start - 6) : b.start]
+            ):
+                return "same figure stated twice (a restatement?)"
+            if same_sentence and any(c in between for c in "，,"):
+                return "several figures in one sentence (stages of the same cases?)"
+    return None
+
+
+def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """One figure per report and key, summing only what may be summed.
+
+    Mentions of one key in one report are summed when they share a unit, are
+    not parts of another mention (see ``nested``), are not rates, and are
+    neither a restatement nor stages of the same cases (see ``_conflict``);
+    otherwise the status says why the figure is left undecided and
+    ``display`` lists the mentions after a leading ``?``.
+    """
+    keyed = rows[rows["indicator"].fillna("") != ""].copy()
+    if keyed.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    keyed["_nested"] = nested(keyed, reports)
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    out = []
+    for (doc_id, key), group in keyed.groupby(["doc_id", "indicator"], sort=True):
+        top = group[~group["_nested"]]
+        first = group.iloc[0]
+        record = {
+            "doc_id": doc_id,
+            "town": first["town"],
+            "year": first["year"],
+            "indicator": key,
+            "mentions": len(group),
+            "nested": int(group["_nested"].sum()),
+        }
+        units = sorted(set(top["unit"]))
+        listing = "; ".join(display(r.value, r.value_max, r.unit, r.qualifier) for r in top.itertuples())
+        value = value_max = None
+        unit = units[0] if len(units) == 1 else ""
+        qualifier = ""
+        if len(top) == 1:
+            r = top.iloc[0]
+            value, value_max, qualifier = r["value"], r["value_max"], r["qualifier"]
+            status = "single" if not record["nested"] else "single (parts not added)"
+        elif len(units) > 1:
+            status = "undecidable: units differ"
+        elif unit == "%":
+            if top["value"].nunique() == 1 and top["qualifier"].nunique() == 1:
+                value, qualifier, status = top["value"].iloc[0], top["qualifier"].iloc[0], "same rate repeated"
+            else:
+                status = "undecidable: rates are not added"
+        elif conflict := _conflict(top, texts.get(doc_id, "")):
+            status = f"undecidable: {conflict}"
+        else:
+            value = float(top["value"].sum())
+            if top["value_max"].notna().any():
+                value_max = float(top["value_max"].fillna(top["value"]).sum())
+            qualifier = _combined_qualifier(top["qualifier"])
+            status = f"sum of {len(top)}"
+        record.update(value=value, value_max=value_max, unit=unit, qualifier=qualifier, status=status)
+        record["display"] = display(value, value_max, unit, qualifier) if value is not None else f"? ({listing})"
+        out.append(record)
+    table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+    table["value"] = table["value"].astype("float64")
+    table["value_max"] = table["value_max"].astype("float64")
+    order = {k: i for i, k in enumerate(load_rules().names)}
+    table["_k"] = table["indicator"].map(order).fillna(len(order))
+    return table.sort_values(["doc_id", "_k", "indicator"]).drop(columns="_k").reset_index(drop=True)
+
+
+def _key_order(keys: Iterable[str]) -> list[str]:
+    order = {k: i for i, k in enumerate(load_rules().names)}
+    return sorted(set(keys), key=lambda k: (order.get(k, len(order)), k))
+
+
+def pivot(
+    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Town × key table of figures (``50+次``; ``?`` where mentions cannot be summed).
+
+    The index is the town, or (town, year) when a town is reported for
+    several years.  Keys follow the order of indicators.yml; *keys* and
+    *towns* restrict the table.
+    """
+    table = summary(rows, reports)
+    shown = reports if towns is None else reports[reports["town"].isin(list(towns))]
+    table = table[table["doc_id"].isin(shown["doc_id"])]
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    columns = list(keys) if keys is not None else _key_order(table["indicator"])
+    several_years = bool((shown.groupby("town")["year"].nunique() > 1).any()) if len(shown) else False
+    if several_years:
+        index = pd.MultiIndex.from_frame(shown[["town", "year"]].drop_duplicates().sort_values(["town", "year"]))
+    else:
+        index = pd.Index(sorted(shown["town"].unique()), name="town")
+    if table.empty:
+        return pd.DataFrame("", columns=columns, index=index)
+    wide = table.pivot_table(index=list(index.names), columns="indicator", values="display", aggfunc="first")
+    wide = wide.reindex(index=index, columns=columns).fillna("")
+    wide.columns.name = None
+    return wide
+
+
+def specificity(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per report: quantity mentions per 1,000 characters and the share of sentences with a number.
+
+    A mention is counted once even when it carries several keys; sentences
+    are those of ``structure.sentences`` outside the title.
+    """
+    from .structure import sentences
+
+    sents = sentences(reports)
+    sents = sents[sents["role"] != "title"]
+    mentions = rows.drop_duplicates(["doc_id", "start"])
+    out = []
+    for report in reports.itertuples(index=False):
+        doc_sents = sents[sents["doc_id"] == report.doc_id]
+        doc_rows = mentions[mentions["doc_id"] == report.doc_id]
+        starts = sorted(doc_rows["start"])
+        with_number = 0
+        for s in doc_sents.itertuples(index=False):
+            if any(s.start <= x < s.end for x in starts):
+                with_number += 1
+        n_chars = len(report.text)
+        out.append(
+            {
+                "doc_id": report.doc_id,
+                "town": getattr(report, "town", None),
+                "year": getattr(report, "year", None),
+                "n_chars": n_chars,
+                "n_sentences": len(doc_sents),
+                "n_quantities": len(doc_rows),
+                "per_1000_chars": round(1000 * len(doc_rows) / n_chars, 3) if n_chars else 0.0,
+                "sentences_with_number": with_number,
+                "share_sentences_with_number": round(with_number / len(doc_sents), 3) if len(doc_sents) else 0.0,
+            }
+        )
+    table = pd.DataFrame(out, columns=SPECIFICITY_COLUMNS)
+    table["year"] = pd.array(table["year"].tolist(), dtype="Int64") if len(table) else pd.Series(dtype="Int64")
+    return table.sort_values("doc_id").reset_index(drop=True)
+
+
+def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """For towns reported in several years: each figure per year side by side, and the change.
+
+    Columns: town, measure, unit, one column per year (as text, e.g. ``2024``),
+    change and change_pct (last year against the one before; empty when a
+    figure is missing or undecided).  Measures are the keys and the two
+    specificity figures.  No town with several years gives an empty table.
+    """
+    years = reports.groupby("town")["year"].nunique() if len(reports) else pd.Series(dtype="int64")
+    towns = sorted(years[years > 1].index)
+    all_years = sorted({int(y) for y in reports.loc[reports["town"].isin(towns), "year"].dropna()})
+    year_cols = [str(y) for y in all_years]
+    columns = ["town", "measure", "unit", *year_cols, "change", "change_pct"]
+    if not towns:
+        return pd.DataFrame(columns=columns)
+    subset = reports[reports["town"].isin(towns)]
+    sub_rows = rows[rows["doc_id"].isin(subset["doc_id"])]
+    figures: dict[tuple[str, str, str], dict[str, float | None]] = {}
+    for r in summary(sub_rows, subset).itertuples(index=False):
+        if pd.isna(r.year):
+            continue
+        cell = figures.setdefault((r.town, r.indicator, r.unit or "?"), {})
+        cell[str(int(r.year))] = None if pd.isna(r.value) else float(r.value)
+    for r in specificity(sub_rows, subset).itertuples(index=False):
+        if pd.isna(r.year):
+            continue
+        figures.setdefault((r.town, "specificity: quantities per 1000 chars", ""), {})[str(int(r.year))] = float(r.per_1000_chars)
+        figures.setdefault((r.town, "specificity: share of sentences with a number", ""), {})[str(int(r.year))] = float(
+            r.share_sentences_with_number
+        )
+    out = []
+    for (town, measure, unit), by_year in figures.items():
+        record = {"town": town, "measure": measure, "unit": unit, **{y: by_year.get(y) for y in year_cols}}
+        present = [y for y in year_cols if y in by_year]
+        change = change_pct = None
+        if len(present) >= 2:
+            old, new = by_year[present[-2]], by_year[present[-1]]
+            if old is not None and new is not None:
+                change = round(new - old, 3)
+                change_pct = round(100 * (new - old) / old, 1) if old else None
+        record.update(change=change, change_pct=change_pct)
+        out.append(record)
+    order = {k: i for i, k in enumerate(load_rules().names)}
+    table = pd.DataFrame(out, columns=columns)
+    table["_k"] = table["measure"].map(order).fillna(len(order))
+    return table.sort_values(["town", "_k", "measure"]).drop(columns="_k").reset_index(drop=True)
+
+
+def provenance(rows: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each number with its sentence and section, for checking a figure against the text."""
+    table = rows
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    if towns is not None:
+        table = table[table["town"].isin(list(towns))]
+    return table[PROVENANCE_COLUMNS].sort_values(["town", "doc_id", "start", "indicator"]).reset_index(drop=True)
+
+
+def export(tables: dict[str, pd.DataFrame], folder: str | Path, *, stem: str = "indicators", figures: dict | None = None) -> list[Path]:
+    """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
+    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths."""
+    folder = config.resolve_path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, figure in (figures or {}).items():
+        path = folder / f"{stem}_{name}.png"
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+        written.append(path)
+    for name, table in tables.items():
+        path = folder / f"{stem}_{name}.csv"
+        table.to_csv(path, index=not isinstance(table.index, pd.RangeIndex), encoding="utf-8-sig", lineterminator="\n")
+        written.append(path)
+    workbook = folder / f"{stem}.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            table.to_excel(writer, sheet_name=name[:31], index=not isinstance(table.index, pd.RangeIndex))
+    written.append(workbook)
+    return written
+
+
+# ------------------------------------------------------------------- figures
+
+
+def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2) -> pd.DataFrame:
+    """The summary figures of the keys that at least *min_towns* towns report in one unit (for comparison)."""
+    table = summary(rows, reports)
+    table = table[table["value"].notna() & (table["unit"] != "")]
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    unit_towns = table.groupby(["indicator", "unit"])["town"].nunique()
+    keep = unit_towns[unit_towns >= min_towns].reset_index()[["indicator", "unit"]]
+    table = table.merge(keep, on=["indicator", "unit"])
+    table["_k"] = table["indicator"].map({k: i for i, k in enumerate(load_rules().names)})
+    return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
+
+
+def plot_shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2, ncols: int = 3):
+    """One small bar chart per key that several towns report, a bar per town labelled ``50+次``."""
+    import matplotlib.pyplot as plt
+
+    from .plots import use_cjk_font
+
+    use_cjk_font()
+    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
+    panels = list(dict.fromkeys(zip(table["indicator"], table["unit"])))
+    if not panels:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, f"没有至少 {min_towns} 个乡镇都报告的指标", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_axis_off()
+    several_years = table.groupby("town")["year"].nunique().gt(1).any()
+    for ax, (key, unit) in zip(axes.flat, panels):
+        part = table[(table["indicator"] == key) & (table["unit"] == unit)]
+        labels = [f"{t}\n{y}" if several_years else str(t) for t, y in zip(part["town"], part["year"])]
+        ax.bar(range(len(part)), part["value"], color="#4C72B0")
+        ax.set_xticks(range(len(part)), labels, fontsize=9)
+        for x, (value, text) in enumerate(zip(part["value"], part["display"])):
+            ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
+        ax.set_title(f"{key}（{unit}）", fontsize=10)
+        ax.margins(y=0.2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_specificity(table: pd.DataFrame):
+    """Two bar charts of a ``specificity`` table: quantities per 1,000 characters, share of sentences with a number."""
+    import matplotlib.pyplot as plt
+
+    from .plots import use_cjk_font
+
+    use_cjk_font()
+    table = table.sort_values(["per_1000_chars", "doc_id"])
+    several_years = table.groupby("town")["year"].nunique().gt(1).any() if len(table) else False
+    labels = [f"{t} {y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.45 * max(len(table), 3) + 1.2))
+    left.barh(labels, table["per_1000_chars"], color="#4C72B0")
+    left.set_xlabel("每千字的数量表述")
+    right.barh(labels, 100 * table["share_sentences_with_number"], color="#55A868")
+    right.set_xlabel("含数字的句子占比（%）")
+    for ax, values, fmt in ((left, table["per_1000_chars"], "{:.1f}"), (right, 100 * table["share_sentences_with_number"], "{:.0f}%")):
+        for y, v in enumerate(values):
+            ax.text(v, y, " " + fmt.format(v), va="center", fontsize=8)
+        ax.margins(x=0.15)
+    right.tick_params(axis="y", labelleft=False)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------- CLI
+
+
+def cmd_indicators(args: argparse.Namespace) -> None:
+    from .cli import _load, _write
+
+    _write(printable(extract(_load(args).reports)), args)
+
+
+def cli_commands() -> list[tuple[str, object, str, object]]:
+    """The ``indicators`` command for ``python -m analysis``."""
+    return [("indicators", cmd_indicators, "every stated quantity as a row: " + ", ".join(COLUMNS), None)]

@@ -1,0 +1,337 @@
+"""Word clouds in the project's CJK font, fed with the package's own counts.
+
+wordcloud never tokenises here: it is given frequencies (``generate_from_frequencies``)
+made by ``analysis.frequency`` from jieba tokens, with ``collocations`` off,
+stopwords applied again, the font of ``analysis.plots.font_path()`` and a
+fixed ``random_state`` (``config.RANDOM_SEED``), so the same counts give the
+same picture.  Every cloud is checked against the font's character map: a
+word whose characters the font cannot draw is reported, never shown as boxes.
+
+cloud            one WordCloud from a counts table or a {term: weight} mapping
+cloud_figure     a figure of one cloud (the corpus, a report)
+cloud_grid       one cloud per report or group, side by side (capped at max_panels)
+comparison_cloud one circle cut into sectors, each group's over-used terms in its sector
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from wordcloud import WordCloud
+
+from . import config
+from .errors import AnalysisError
+from .frequency import FrequencyWarning, largest_groups
+from .lexicon import stopwords
+from .plots import font_path, use_cjk_font
+from .tokenize import lexicon_terms
+
+# Distinct, print-safe colours for the groups of a comparison cloud (tab10).
+GROUP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+EMPTY_MESSAGE = "没有可绘制的词语"
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, FrequencyWarning, stacklevel=3)
+
+
+def frequencies(
+    table: pd.DataFrame | Mapping[str, float],
+    *,
+    value: str = "count",
+    top: int | None = None,
+    extra_stopwords: Sequence[str] = (),
+) -> dict[str, float]:
+    """{term: weight} from a counts table (or mapping), stopwords removed, largest first.
+
+    The stopwords of ``analysis.lexicon.stopwords`` are dropped (lexicon terms
+    are kept, as in ``tokenize``), and *extra_stopwords* always; weights ≤ 0
+    are dropped; ties are broken by the term so the order is fixed.
+    """
+    if isinstance(table, pd.DataFrame):
+        if table.empty:
+            return {}
+        summed = table.groupby("token", sort=False)[value].sum()
+        pairs = list(zip(summed.index, summed.to_numpy(dtype="float64")))
+    else:
+        pairs = [(str(k), float(v)) for k, v in table.items()]
+    stop = stopwords(extra=tuple(extra_stopwords))
+    keep_anyway = lexicon_terms()
+    extra = set(extra_stopwords)
+    pairs = [(t, w) for t, w in pairs if w > 0 and t not in extra and (t in keep_anyway or t not in stop)]
+    pairs.sort(key=lambda p: (-p[1], p[0]))
+    if top is not None:
+        pairs = pairs[:top]
+    return dict(pairs)
+
+
+@lru_cache(maxsize=4)
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True, fontNumber=0)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def missing_glyphs(words: Sequence[str] | str, *, font: str | Path | None = None) -> list[str]:
+    """Characters of *words* that *font* (default: the project's CJK font) has no glyph for."""
+    cmap = _cmap(str(font or font_path()))
+    text = words if isinstance(words, str) else "".join(words)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+def drawn_words(wc: WordCloud) -> list[str]:
+    """The words a generated WordCloud actually placed, largest first."""
+    return [word for (word, _), *_ in wc.layout_]
+
+
+def cloud(
+    table: pd.DataFrame | Mapping[str, float],
+    *,
+    value: str = "count",
+    max_words: int = 100,
+    width: int = 800,
+    height: int = 500,
+    extra_stopwords: Sequence[str] = (),
+    colormap: str = "viridis",
+    mask: np.ndarray | None = None,
+    max_font_size: int | None = None,
+    color: str | None = None,
+) -> WordCloud:
+    """A generated ``wordcloud.WordCloud`` of the terms in *table* (a counts table or mapping).
+
+    Raises AnalysisError when there is no word to draw.  *color* paints every
+    word in one colour (comparison clouds); otherwise *colormap* is used.
+    """
+    freqs = frequencies(table, value=value, top=max_words, extra_stopwords=extra_stopwords)
+    if not freqs:
+        raise AnalysisError("no words to draw: the counts are empty after stopwords")
+    options = dict(
+        font_path=str(font_path()),
+        width=width,
+        height=height,
+        max_words=max_words,
+        background_color="white",
+        colormap=colormap,
+        random_state=config.RANDOM_SEED,
+        collocations=False,
+        stopwords=set(),
+        regexp=None,
+        prefer_horizontal=1.0,  # CJK words turned on their side are hard to read
+        margin=4,
+        mask=mask,
+        min_font_size=6,
+    )
+    if color is not None:
+        options["color_func"] = lambda *args, **kwargs: color
+    wc = WordCloud(**options)
+    wc.generate_from_frequencies(freqs, max_font_size=max_font_size)
+    bad = missing_glyphs(drawn_words(wc))
+    if bad:
+        _warn(f"the font {font_path().name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
+    return wc
+
+
+def _empty_axis(ax, message: str = EMPTY_MESSAGE) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#666666", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def _draw(ax, table, title: str | None, **options) -> None:
+    try:
+        wc = cloud(table, **options)
+    except AnalysisError:
+        _empty_axis(ax)
+    else:
+        ax.imshow(wc.to_array(), interpolation="bilinear")
+        ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=12)
+
+
+def cloud_figure(
+    table: pd.DataFrame | Mapping[str, float],
+    *,
+    title: str | None = None,
+    max_words: int = 150,
+    width: int = 1000,
+    height: int = 600,
+    **options,
+) -> Figure:
+    """A matplotlib figure of one word cloud (an empty table gives a figure that says so)."""
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    if isinstance(table, pd.DataFrame) and table.empty or not len(table):
+        _warn("the word cloud is empty: no terms to draw")
+    fig, ax = plt.subplots(figsize=(width / 100, height / 100))
+    _draw(ax, table, title, max_words=max_words, width=width, height=height, **options)
+    fig.tight_layout()
+    return fig
+
+
+def _pick_groups(table: pd.DataFrame, by: str, groups: Sequence[object] | None, max_panels: int) -> tuple[list[object], int]:
+    """Groups to draw: those asked for, else the largest (by counted tokens), at most *max_panels*."""
+    if table.empty:
+        return [], 0
+    if groups is None:
+        chosen = largest_groups(table, by=by)
+    else:
+        present = set(table[by])
+        chosen = [g for g in groups if g in present]
+        absent = [g for g in groups if g not in present]
+        if absent:
+            _warn(f"no terms for {by} = {', '.join(map(str, absent))}: left out of the figure")
+    return chosen[:max_panels], len(chosen)
+
+
+def cloud_grid(
+    counts: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: Sequence[object] | None = None,
+    max_panels: int = 12,
+    ncols: int = 3,
+    max_words: int = 60,
+    **options,
+) -> Figure:
+    """One cloud per group of a ``counts(..., by=by)`` table, side by side.
+
+    Shows *groups* (default: the groups with the most counted tokens), at
+    most *max_panels* of them, so a corpus of a thousand reports still gives
+    a readable grid; the title says how many were left out.
+    """
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    if not counts.empty and by not in counts.columns:
+        raise AnalysisError(f"cloud_grid(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
+    chosen, available = _pick_groups(counts, by, groups, max_panels)
+    if not chosen:
+        _warn("the word-cloud grid is empty: no terms to draw")
+        fig, ax = plt.subplots(figsize=(6, 3))
+        _empty_axis(ax)
+        return fig
+    ncols = max(1, min(ncols, len(chosen)))
+    nrows = math.ceil(len(chosen) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    for ax, group in zip(axes.flat, chosen):
+        _draw(ax, counts[counts[by] == group], str(group), max_words=max_words, width=520, height=360, **options)
+    for ax in list(axes.flat)[len(chosen) :]:
+        ax.set_axis_off()
+    if available > len(chosen):
+        fig.suptitle(f"显示 {len(chosen)} / {available} 个（按词数最多者）", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def comparison_weights(
+    counts: pd.DataFrame, *, by: str = "town", groups: Sequence[object] | None = None, value: str = "rate"
+) -> pd.DataFrame:
+    """The terms each group uses more than the groups' average, as R's ``comparison.cloud`` does.
+
+    For every term: its rate in each group minus the mean rate over the
+    groups; the term goes to the group where that excess is largest.
+    Returns [by], token, weight (the excess), sorted by group, weight
+    (descending) and token.
+    """
+    columns = [by, "token", "weight"]
+    if counts.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "weight" else "object") for c in columns})
+    table = counts if groups is None else counts[counts[by].isin(list(groups))]
+    wide = table.pivot_table(index="token", columns=by, values=value, aggfunc="sum", fill_value=0.0)
+    wide = wide.sort_index(axis=0).sort_index(axis=1)
+    excess = wide.sub(wide.mean(axis=1), axis=0)
+    best = excess.to_numpy().argmax(axis=1)
+    weight = excess.to_numpy()[np.arange(len(excess)), best]
+    out = pd.DataFrame({by: wide.columns.to_numpy()[best], "token": wide.index.to_numpy(), "weight": weight})
+    out = out[out["weight"] > 0]
+    return out.sort_values([by, "weight", "token"], ascending=[True, False, True], kind="mergesort").reset_index(drop=True)
+
+
+def _sector_mask(size: int, start: float, stop: float) -> np.ndarray:
+    """255 outside the sector [start, stop) radians of the inscribed circle, 0 inside."""
+    y, x = np.mgrid[0:size, 0:size]
+    cx = cy = (size - 1) / 2
+    radius = size / 2 - 2
+    angle = np.mod(np.arctan2(cy - y, x - cx), 2 * np.pi)
+    inside = ((x - cx) ** 2 + (y - cy) ** 2 <= radius**2) & (angle >= start) & (angle < stop)
+    return np.where(inside, 0, 255).astype(np.uint8)
+
+
+def comparison_cloud(
+    counts: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: Sequence[object] | None = None,
+    max_groups: int = 8,
+    max_words: int = 150,
+    size: int = 900,
+    title: str | None = None,
+) -> Figure:
+    """One circle, a sector per group, each holding the terms that group over-uses.
+
+    *counts* is a ``counts(..., by=by)`` table; at most *max_groups* groups
+    (default: the largest); word size is the excess rate, on one scale for
+    all sectors.  Colours follow ``GROUP_COLORS``.
+    """
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    chosen, available = _pick_groups(counts, by, groups, max_groups)
+    fig, ax = plt.subplots(figsize=(size / 100, size / 100))
+    if title:
+        ax.set_title(title, fontsize=13)
+    if len(chosen) < 2:
+        _warn("the comparison cloud needs terms from at least two groups")
+        _empty_axis(ax, "比较词云至少需要两个组")
+        return fig
+    weights = comparison_weights(counts, by=by, groups=chosen)
+    weights = weights.groupby(by, sort=False).head(max(1, max_words // len(chosen)))
+    top = weights["weight"].max() if not weights.empty else 0
+    canvas = np.full((size, size, 3), 255, dtype=np.uint8)
+    step = 2 * np.pi / len(chosen)
+    for index, group in enumerate(chosen):
+        start = np.pi / 2 + index * step
+        mask = _sector_mask(size, start % (2 * np.pi), start % (2 * np.pi) + step)
+        if start % (2 * np.pi) + step > 2 * np.pi:  # a sector across angle 0
+            mask = np.minimum(_sector_mask(size, start % (2 * np.pi), 2 * np.pi), _sector_mask(size, 0, (start + step) % (2 * np.pi)))
+        part = weights[weights[by] == group]
+        color = GROUP_COLORS[index % len(GROUP_COLORS)]
+        if not part.empty:
+            font_size = max(14, int(size / 7 * part["weight"].max() / top))
+            freqs = dict(zip(part["token"], part["weight"]))
+            try:
+                wc = cloud(freqs, max_words=max_words, width=size, height=size, mask=mask, max_font_size=font_size, color=color)
+            except (AnalysisError, ValueError):
+                wc = None  # nothing fits in a narrow sector
+            if wc is not None:
+                inside = mask == 0
+                canvas[inside] = wc.to_array()[inside]
+        middle = start + step / 2
+        ax.text(
+            size / 2 + np.cos(middle) * size * 0.56,
+            size / 2 - np.sin(middle) * size * 0.56,
+            str(group),
+            color=color,
+            ha="center",
+            va="center",
+            fontsize=13,
+        )
+    ax.imshow(canvas, interpolation="bilinear")
+    ax.set_xlim(-size * 0.1, size * 1.1)
+    ax.set_ylim(size * 1.1, -size * 0.1)
+    ax.set_axis_off()
+    if available > len(chosen):
+        fig.text(0.5, 0.02, f"显示 {len(chosen)} / {available} 个组（按词数最多者）", ha="center", fontsize=10)
+    return fig

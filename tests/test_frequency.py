@@ -1,0 +1,503 @@
+"""Word frequency: counts, TF-IDF, keyness, KWIC and the CLI, on the five real reports.
+
+Expected numbers were read from the reports (occurrences counted in the text
+with str.count / a text search), not produced by the code under test.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from analysis import cli, frequency
+from analysis.corpus import load_corpus
+from analysis.errors import AnalysisError
+from analysis.frequency import COUNT_COLUMNS, KEYNESS_COLUMNS, KWIC_COLUMNS, TERM_COLUMNS, TFIDF_COLUMNS, FrequencyWarning
+from analysis.lexicon import stopwords
+from analysis.tokenize import lexicon_terms
+from tests.conftest import IDS
+
+TOWNS = ["上社镇", "乌马河镇", "双庙镇", "神树镇", "都督乡"]
+
+
+@pytest.fixture(scope="module")
+def terms(reports):
+    return frequency.terms(reports)
+
+
+@pytest.fixture(scope="module")
+def corpus_counts(terms):
+    return frequency.counts(terms)
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FrequencyWarning)
+        return func(*args, **kwargs)
+
+
+# ------------------------------------------------------------------- counts
+
+
+def test_corpus_top_terms_include_fazhi(corpus_counts):
+    top = corpus_counts.head(10)
+    assert "法治" in set(top["token"])
+    row = corpus_counts.set_index("token").loc["法治"]
+    assert row["docs"] == 5  # every report writes 法治
+    assert list(corpus_counts.columns) == COUNT_COLUMNS
+
+
+@pytest.mark.parametrize(
+    "token, count, docs",
+    [
+        ("12345", 4, 3),  # “12345” twice in 神树镇, once in 上社镇, once in 乌马河镇 (its 12345热线 is another term)
+        ("12345热线", 1, 1),
+        ("剧本杀", 1, 1),  # 神树镇's 普法剧本杀
+        ("村屯", 3, 1),  # 神树镇 only
+        ("法律明白人", 7, 2),  # 上社镇 3, 乌马河镇 4
+        ("神树镇", 4, 1),
+    ],
+)
+def test_counts_of_terms_read_in_the_reports(corpus_counts, token, count, docs):
+    row = corpus_counts.set_index("token").loc[token]
+    assert (row["count"], row["docs"]) == (count, docs)
+
+
+def test_rate_is_per_ten_thousand_counted_tokens(terms):
+    table = frequency.counts(terms, by="town")
+    for town, group in table.groupby("town"):
+        total = (terms["town"] == town).sum()
+        assert group["count"].sum() == total
+        np.testing.assert_allclose(group["rate"], (group["count"] / total * 10_000).round(3))
+    corpus = frequency.counts(terms)
+    np.testing.assert_allclose(corpus["rate"], (corpus["count"] / len(terms) * 10_000).round(3))
+
+
+def test_counts_are_sorted_and_ranked(terms):
+    table = frequency.counts(terms, by="town")
+    assert list(table.columns) == ["town", *COUNT_COLUMNS]
+    expected = table.sort_values(["town", "count", "token"], ascending=[True, False, True]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(table, expected)
+    assert (table.groupby("town")["rank"].apply(lambda r: list(r) == list(range(1, len(r) + 1)))).all()
+    pd.testing.assert_frame_equal(table, frequency.counts(terms, by="town"))  # deterministic
+
+
+def test_top_per_group(terms):
+    table = frequency.counts(terms, by="town", top=5)
+    assert sorted(table["town"].unique()) == TOWNS
+    assert (table.groupby("town").size() == 5).all()
+    assert table[table["town"] == "乌马河镇"]["token"].iloc[0] == "法治"  # 48 times in its text
+
+
+def test_counts_per_report_role_and_report_column(reports, terms):
+    per_doc = frequency.counts(terms, by="doc_id")
+    assert set(per_doc["doc_id"]) == set(IDS.values())
+    by_role = frequency.counts(terms, by="role")
+    assert {"achievements", "problems", "plans"} <= set(by_role["role"])
+    problems = by_role[by_role["role"] == "problems"].set_index("token")
+    assert problems.loc["不足", "docs"] == 5  # every report heads its problems with 不足
+    by_two = frequency.counts(terms, by=["town", "role"], top=3)
+    assert list(by_two.columns[:2]) == ["town", "role"]
+    by_title = frequency.counts(terms, by="title", reports=reports)
+    assert "神树镇2025年法治政府建设年度报告" in set(by_title["title"])
+    with pytest.raises(AnalysisError, match="nosuch"):
+        frequency.counts(terms, by="nosuch", reports=reports)
+
+
+def test_role_filter(reports):
+    problems = frequency.terms(reports, role="problems")
+    assert set(problems["role"]) == {"problems"}
+    both = frequency.terms(reports, role=["problems", "plans"])
+    assert set(both["role"]) == {"problems", "plans"}
+    with pytest.raises(AnalysisError, match="problem"):
+        frequency.terms(reports, role="problem")
+
+
+def test_terms_table_carries_report_metadata(terms):
+    assert list(terms.columns) == TERM_COLUMNS
+    row = terms[terms["doc_id"] == IDS["双庙镇"]].iloc[0]
+    assert (row["town"], row["level"], row["county"], row["year"]) == ("双庙镇", "镇", "杭锦后旗", 2025)
+
+
+def test_stopwords_and_quantity_fragments_never_counted(reports, terms):
+    tokens = set(terms["token"])
+    assert not tokens & (stopwords() - lexicon_terms())
+    for word in ["的", "和", "进一步", "工作", "加强", "一是", "二是"]:
+        assert word not in tokens
+    assert not [t for t in tokens if re.search(r"余[次件]|^[0-9]", t) and t not in lexicon_terms()]
+    assert "12345" in tokens  # a lexicon term, kept though it is a number
+
+
+def test_quantities_are_dropped_whole(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "测试镇2025年法治政府建设年度报告\n一、主要成效\n开展普法活动50余次，办理案件12余件，调解纠纷三十余件。\n", encoding="utf-8"
+    )
+    reports = load_corpus(tmp_path, warn=False).reports
+    tokens = set(frequency.terms(reports)["token"])
+    assert tokens >= {"普法", "活动", "办理", "案件", "调解纠纷"}
+    assert not [t for t in tokens if "余" in t or t[0].isdigit()]
+
+
+def test_bigrams(reports):
+    bigrams = frequency.terms(reports, ngram=2)
+    assert bigrams["token"].str.contains(" ").all()
+    table = frequency.counts(bigrams)
+    # 基层治理 is written 14 times (2+2+5+4+1) and always cut 基层|治理
+    assert table.set_index("token").loc["基层 治理", "count"] == 14
+    for pair in table["token"]:
+        first, second = pair.split(" ")
+        assert first not in stopwords() or first in lexicon_terms()
+        assert second not in stopwords() or second in lexicon_terms()
+    row = bigrams[bigrams["token"] == "基层 治理"].iloc[0]
+    text = reports.set_index("doc_id").loc[row["doc_id"], "text"]
+    assert text[row["start"] : row["end"]] == "基层治理"
+
+
+@pytest.mark.parametrize("word", ["法治", "法律明白人", "12345"])
+def test_extra_stopword_removed_from_every_table(reports, word):
+    from analysis import wordclouds
+
+    t = frequency.terms(reports, extra_stopwords=[word])
+    tables = {
+        "terms": t,
+        "counts": frequency.counts(t),
+        "by town": frequency.counts(t, by="town"),
+        "by role": frequency.counts(t, by="role"),
+        "tfidf": frequency.tfidf(t, top=None),
+        "keyness": frequency.keyness(t, "乌马河镇", by="town"),
+        "keyness_by": frequency.keyness_by(t, by="town", top=None),
+        "bigrams": frequency.terms(reports, ngram=2, extra_stopwords=[word])
+        .assign(token=lambda b: b["token"].str.split(" "))
+        .explode("token"),
+    }
+    for name, table in tables.items():
+        assert not table.empty, name
+        assert word not in set(table["token"]), name
+    listed = frequency.top_terms(frequency.counts(t, by="town"), top=1000)["top_terms"].str.split("、").explode()
+    assert word not in set(listed.str.replace(r"\(\d+\)$", "", regex=True))
+    assert word not in wordclouds.frequencies(frequency.counts(frequency.terms(reports)), extra_stopwords=[word])
+    # without the extra stopword the word is counted
+    assert word in set(frequency.terms(reports)["token"])
+
+
+def test_top_terms_table(terms):
+    table = frequency.top_terms(frequency.counts(terms, by="town"), by="town", top=3)
+    assert list(table.columns) == ["town", "top_terms"]
+    assert table.set_index("town").loc["乌马河镇", "top_terms"].startswith("法治(")
+    assert table["top_terms"].str.count("、").eq(2).all()
+
+
+def test_tfidf(terms):
+    table = frequency.tfidf(terms, top=None)
+    assert list(table.columns) == TFIDF_COLUMNS
+    norms = table.assign(sq=table["tfidf"] ** 2).groupby("doc_id")["sq"].sum()
+    np.testing.assert_allclose(norms, 1.0, atol=1e-5)
+    own = table[table["doc_id"] == IDS["神树镇"]].set_index("token")
+    # same count (4 each), 神树镇 in one report, 根基 in three: the rarer term weighs more
+    assert own.loc["神树镇", "count"] == own.loc["根基", "count"] == 4
+    assert own.loc["神树镇", "tfidf"] > own.loc["根基", "tfidf"]
+    top = frequency.tfidf(terms, top=3)
+    assert (top.groupby("doc_id").size() == 3).all()
+
+
+# ------------------------------------------------------------------- keyness
+
+
+def test_keyness_matches_scipy(terms):
+    table = frequency.keyness(terms, IDS["上社镇"], correction="none")
+    plain = frequency.keyness(terms, IDS["上社镇"])
+    n_target = (terms["doc_id"] == IDS["上社镇"]).sum()
+    n_ref = len(terms) - n_target
+    for token in ["执法", "法治", "剧本杀", "群众", "案件"]:
+        row = table.set_index("token").loc[token]
+        a, b = row["n_target"], row["n_reference"]
+        observed = np.array([[a, b], [n_target - a, n_ref - b]])
+        chi2_plain = chi2_contingency(observed, correction=False)[0]
+        chi2_yates = chi2_contingency(observed, correction=True)[0]
+        g2 = chi2_contingency(observed, correction=False, lambda_="log-likelihood")[0]
+        assert abs(row["chi2"]) == pytest.approx(chi2_plain, rel=1e-6, abs=1e-6)
+        assert abs(row["g2"]) == pytest.approx(g2, rel=1e-6, abs=1e-6)
+        corrected = plain.set_index("token").loc[token]
+        assert abs(corrected["chi2"]) == pytest.approx(chi2_yates, rel=1e-6, abs=1e-6)
+        assert abs(corrected["g2"]) <= abs(row["g2"]) + 1e-9  # Williams's correction shrinks G²
+        expected_sign = 1 if a / n_target > b / n_ref else -1
+        assert np.sign(row["chi2"]) in (expected_sign, 0)
+        assert row["direction"] == ("target" if expected_sign > 0 else "reference")
+
+
+def test_keyness_shenshu_ranks_its_own_terms_above_common_ones(reports, terms, corpus_counts):
+    texts = dict(zip(reports["town"], reports["text"]))
+    only_shenshu = ["村屯", "反诈", "剧本杀", "神树镇"]
+    for word in only_shenshu:  # read in the texts: 神树镇 alone writes these
+        assert texts["神树镇"].count(word) > 0 and all(texts[t].count(word) == 0 for t in TOWNS if t != "神树镇")
+    every_town = set(corpus_counts[corpus_counts["docs"] == 5]["token"])
+    assert {"法治", "群众", "基层", "普法"} <= every_town
+
+    chi2 = frequency.keyness(terms, "神树镇", by="town").set_index("token")
+    assert list(frequency.keyness(terms, "神树镇", by="town").columns) == KEYNESS_COLUMNS
+    worst_common = chi2.loc[sorted(every_town), "rank"].min()
+    for word in ["村屯", "反诈", "神树镇"]:  # used 3-4 times, by 神树镇 alone
+        assert chi2.loc[word, "rank"] < worst_common
+        assert chi2.loc[word, "direction"] == "target" and chi2.loc[word, "chi2_p"] < 0.01
+
+    g2 = frequency.keyness(terms, "神树镇", by="town", measure="g2").set_index("token")
+    for common in ["法治", "法治建设", "群众", "基层", "普法"]:
+        assert g2.loc["剧本杀", "rank"] < g2.loc[common, "rank"], common
+    assert chi2.loc["法治", "direction"] == "reference"  # 26 times in 神树镇 against 205 elsewhere
+
+
+def test_keyness_sorted_and_deterministic(terms):
+    one = frequency.keyness(terms, "双庙镇", by="town")
+    two = frequency.keyness(terms, "双庙镇", by="town")
+    pd.testing.assert_frame_equal(one, two)
+    assert one["chi2"].is_monotonic_decreasing
+    assert list(one["rank"]) == list(range(1, len(one) + 1))
+    g2 = frequency.keyness(terms, "双庙镇", by="town", measure="g2")
+    assert g2["g2"].is_monotonic_decreasing
+    top = frequency.keyness(terms, "双庙镇", by="town", top=5)
+    assert (top["direction"].value_counts() == 5).all()
+
+
+def test_keyness_of_several_targets_and_by_group(terms):
+    both = frequency.keyness(terms, ["神树镇", "都督乡"], by="town")
+    assert both["n_target"].sum() == terms["town"].isin(["神树镇", "都督乡"]).sum()
+    every = frequency.keyness_by(terms, by="town", top=3)
+    assert list(every.columns) == ["town", *KEYNESS_COLUMNS]
+    assert sorted(every["town"].unique()) == TOWNS
+    shenshu = every[every["town"] == "神树镇"]
+    assert "神树镇" in set(shenshu["token"])
+
+
+def test_keyness_bad_targets(terms):
+    with pytest.warns(FrequencyWarning, match="no tokens have town = 不存在镇"):
+        table = frequency.keyness(terms, "不存在镇", by="town")
+    assert table.empty and list(table.columns) == KEYNESS_COLUMNS
+    with pytest.warns(FrequencyWarning, match="no reference"):
+        table = frequency.keyness(terms, TOWNS, by="town")
+    assert table.empty and list(table.columns) == KEYNESS_COLUMNS
+    with pytest.raises(AnalysisError, match="measure"):
+        frequency.keyness(terms, "神树镇", by="town", measure="pmi")
+
+
+# ---------------------------------------------------------------------- KWIC
+
+
+@pytest.mark.parametrize("term", ["枫桥经验", "法律明白人", "12345", "网格", "剧本杀", "法治"])
+def test_kwic_finds_every_occurrence(reports, term):
+    table = frequency.kwic(reports, term, window=15)
+    assert list(table.columns) == KWIC_COLUMNS
+    assert len(table) == sum(text.count(term) for text in reports["text"])
+    texts = reports.set_index("doc_id")["text"]
+    towns = reports.set_index("doc_id")["town"]
+    for row in table.itertuples(index=False):
+        text = texts[row.doc_id]
+        assert text[row.start : row.end] == row.match == term
+        assert row.left == text[max(0, row.start - 15) : row.start].replace("\n", " ")
+        assert row.right == text[row.end : row.end + 15].replace("\n", " ")
+        assert row.town == towns[row.doc_id]
+    assert table.equals(table.sort_values(["doc_id", "start"]).reset_index(drop=True))
+
+
+def test_kwic_context_and_section_read_in_the_report(reports):
+    table = frequency.kwic(reports, "枫桥经验", window=10)
+    assert len(table) == 3  # 神树镇, 上社镇, 乌马河镇
+    row = table[table["town"] == "神树镇"].iloc[0]
+    assert (row["left"], row["match"], row["right"]) == ("践行新时代先进地区“", "枫桥经验", "”，健全多元调解联动")
+    assert (row["section"], row["role"]) == ("三、下一步", "plans")
+    row = table[table["town"] == "乌马河镇"].iloc[0]
+    assert row["section"].startswith("一、工作开展情况 > （四）深化依法治理")
+    assert row["role"] == "achievements"
+
+
+def test_kwic_regex_and_several_terms(reports):
+    table = frequency.kwic(reports, r"网格[员长]", regex=True, window=5)
+    expected = sum(text.count("网格员") + text.count("网格长") for text in reports["text"])
+    assert len(table) == expected
+    assert set(table["match"]) == {"网格员", "网格长"}
+    several = frequency.kwic(reports, ["剧本杀", "枫桥经验"])
+    assert list(several["term"]) == ["剧本杀", "枫桥经验", "枫桥经验", "枫桥经验"]  # in the order asked
+
+
+def test_kwic_absent_term_and_bad_query(reports):
+    with pytest.warns(FrequencyWarning, match="'不存在的词'.*does not occur in the 5 reports"):
+        table = frequency.kwic(reports, "不存在的词")
+    assert table.empty and list(table.columns) == KWIC_COLUMNS
+    with pytest.raises(AnalysisError, match="regular expression"):
+        frequency.kwic(reports, "网格(", regex=True)
+    with pytest.raises(AnalysisError, match="non-empty"):
+        frequency.kwic(reports, "  ")
+    summary = frequency.kwic_summary(frequency.kwic(reports, ["网格", "枫桥经验"]))
+    assert summary.set_index("term").loc["网格"].tolist() == [19, 4, 4]  # 3+7+8+1 times in 4 reports
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_empty_corpus(tmp_path):
+    reports = load_corpus(tmp_path, warn=False).reports
+    with pytest.warns(FrequencyWarning, match="corpus is empty"):
+        t = frequency.terms(reports)
+    assert t.empty and list(t.columns) == TERM_COLUMNS
+    with pytest.warns(FrequencyWarning):
+        c = frequency.counts(t, by="town")
+    assert c.empty and list(c.columns) == ["town", *COUNT_COLUMNS]
+    with pytest.warns(FrequencyWarning):
+        assert list(frequency.tfidf(t).columns) == TFIDF_COLUMNS
+    with pytest.warns(FrequencyWarning):
+        assert list(frequency.keyness(t, "x", by="town").columns) == KEYNESS_COLUMNS
+    with pytest.warns(FrequencyWarning, match="corpus is empty"):
+        assert list(frequency.kwic(reports, "法治").columns) == KWIC_COLUMNS
+    assert list(frequency.top_terms(c, by="town").columns) == ["town", "top_terms"]
+
+
+def test_report_with_no_tokens_after_filtering(tmp_path, reports):
+    (tmp_path / "empty_words.txt").write_text("的了和。\n123，456。\n", encoding="utf-8")
+    (tmp_path / "shenshu.txt").write_text(reports.loc[0, "text"], encoding="utf-8")
+    mixed = load_corpus(tmp_path, warn=False).reports
+    with pytest.warns(FrequencyWarning, match="1 of 2 reports have no tokens left to count after filtering: empty_words"):
+        t = frequency.terms(mixed)
+    assert set(t["doc_id"]) == {"shenshu"}
+    with pytest.warns(FrequencyWarning, match="in role problems"):
+        frequency.terms(mixed, role="problems")
+    alone = load_corpus(tmp_path / "empty_words.txt", warn=False).reports
+    with pytest.warns(FrequencyWarning, match="no tokens left"):
+        t = frequency.terms(alone)
+    assert t.empty and list(t.columns) == TERM_COLUMNS
+    assert _quiet(frequency.counts, t).empty
+
+
+def test_inputs_are_not_mutated(reports, terms):
+    before_reports, before_terms = reports.copy(), terms.copy()
+    frequency.terms(reports, role="plans", extra_stopwords=["法治"])
+    frequency.counts(terms, by="title", reports=reports)
+    frequency.tfidf(terms)
+    frequency.keyness(terms, "神树镇", by="town")
+    frequency.kwic(reports, "网格")
+    pd.testing.assert_frame_equal(reports, before_reports)
+    pd.testing.assert_frame_equal(terms, before_terms)
+
+
+# ----------------------------------------------------------------------- CLI
+
+
+def _run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_terms(capsys):
+    code, out, err = _run_cli(capsys, "terms", "--top", "5")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == COUNT_COLUMNS and len(table) == 5
+    assert table["token"].iloc[0] == "法治"
+    code, out, _ = _run_cli(capsys, "terms", "--top", "3", "--role", "problems", "--by", "town")
+    table = pd.read_csv(io.StringIO(out))
+    assert code == 0 and list(table.columns) == ["town", *COUNT_COLUMNS]
+    assert sorted(table["town"].unique()) == TOWNS
+    code, out, _ = _run_cli(capsys, "terms", "--top", "3", "--stopword", "法治", "--bigrams")
+    assert code == 0 and "法治" not in out and " " in pd.read_csv(io.StringIO(out))["token"].iloc[0]
+
+
+def test_cli_kwic(capsys):
+    code, out, err = _run_cli(capsys, "kwic", "--term", "枫桥经验", "--window", "10")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == KWIC_COLUMNS and len(table) == 3
+    assert "践行新时代先进地区“" in set(table["left"])
+    code, out, err = _run_cli(capsys, "kwic", "--term", "网格[员长]", "--regex")
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["match"]) == {"网格员", "网格长"}
+    code, out, err = _run_cli(capsys, "kwic", "--term", "不存在的词")
+    assert code == 0 and "warning: no concordance lines for '不存在的词'" in err
+    assert pd.read_csv(io.StringIO(out)).columns.tolist() == KWIC_COLUMNS
+
+
+def test_cli_keyness_and_errors(capsys):
+    code, out, err = _run_cli(capsys, "keyness", "--target", "神树镇", "--by", "town", "--top", "3")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert table["token"].iloc[0] == "神树镇"
+    code, out, err = _run_cli(capsys, "terms", "--role", "problem")
+    assert code == 2 and "unknown section role 'problem'" in err and out == ""
+    code, out, err = _run_cli(capsys, "kwic", "--term", "网格(", "--regex")
+    assert code == 2 and "bad regular expression" in err
+
+
+# ------------------------------------------------------------------ notebook
+
+
+def _outputs(nb) -> tuple[str, str, int]:
+    """(all text and HTML shown, all stderr, number of images) of an executed notebook."""
+    shown, errors, images = [], [], 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", out
+            if out["output_type"] == "stream":
+                (errors if out["name"] == "stderr" else shown).append(out["text"])
+            else:
+                data = out.get("data", {})
+                shown.append(data.get("text/html", "") + data.get("text/plain", ""))
+                images += "image/png" in data
+    return "\n".join(shown), "\n".join(errors), images
+
+
+def test_notebook_committed_without_outputs():
+    import nbformat
+
+    from analysis import config
+
+    nb = nbformat.read(str(config.NOTEBOOKS_DIR / "01_word_frequency.ipynb"), as_version=4)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.slow
+def test_notebook_on_the_real_reports(run_notebook):
+    nb = run_notebook("01_word_frequency.ipynb", kwic_terms=["枫桥经验", "不存在的词"], towns=["神树镇", "双庙镇"], top_n=15)
+    shown, errors, images = _outputs(nb)
+    assert "报告 5 份，乡镇 5 个" in shown
+    assert "法治(" in shown  # the per-town top terms
+    assert "村屯(" in shown and "反诈(" in shown  # 神树镇's key terms (written by 神树镇 alone)
+    assert "践行新时代先进地区“" in shown  # the KWIC line of 枫桥经验 in 神树镇
+    assert "no concordance lines for '不存在的词'" in errors
+    assert images == 6  # top terms, per-town terms, keyness, three word clouds
+
+
+@pytest.mark.slow
+def test_notebook_with_a_report_without_usable_tokens(tmp_path, run_notebook):
+    data = tmp_path / "raw"
+    data.mkdir()
+    (data / "only_stopwords.txt").write_text("的了和。\n一是，二是，进一步。\n2025年，50余次。\n", encoding="utf-8")
+    nb = run_notebook("01_word_frequency.ipynb", data_dir=str(data))
+    shown, errors, images = _outputs(nb)
+    assert "报告 1 份" in shown and "计入统计的词 0 个" in shown
+    assert "no tokens left to count" in errors
+    assert "no concordance lines for '枫桥经验'" in errors
+    assert images == 6  # every figure still drawn, saying there is nothing to show
+
+
+def test_readme_example_runs(monkeypatch):
+    from analysis import config
+
+    doc = config.ROOT / "docs" / "readme" / "frequency.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", doc.read_text(encoding="utf-8"), flags=re.S | re.M)
+    assert len(blocks) == 1
+    monkeypatch.chdir(config.ROOT)
+    seen: dict = {}
+    exec(compile(blocks[0], str(doc), "exec"), seen)  # noqa: S102
+    assert seen["top"]["token"].iloc[0] == "法治"
+    assert seen["key"]["token"].iloc[0] == "神树镇"
+    assert len(seen["lines"]) == 3 + 19
+    assert "基层 治理" in set(seen["pairs"]["token"])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

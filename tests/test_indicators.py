@@ -1,0 +1,415 @@
+"""Indicators: contract rows, keys by clause grammar, accuracy against gold, tables, CLI, notebook."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import IDS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import cli, config, indicators
+from analysis.corpus import load_corpus
+from analysis.errors import LexiconError
+from analysis.indicators import COLUMNS, extract, map_text
+
+GOLD = Path(__file__).parent / "data" / "indicators_gold.csv"
+MIN_PRECISION, MIN_RECALL, MIN_KEY_ACCURACY = 0.97, 0.97, 0.90
+
+
+@pytest.fixture(scope="module")
+def rows(reports):
+    return extract(reports)
+
+
+def keyed(text: str) -> list[tuple[str, str]]:
+    return [(q.raw, key) for q, key in map_text(text)]
+
+
+# ------------------------------------------------------------ the contract
+
+
+def test_rows_have_the_contract_columns_in_order(rows):
+    assert list(rows.columns) == COLUMNS
+    assert rows["qualifier"].isin(["exact", "more_than", "at_least", "approx"]).all()
+    assert rows["indicator"].isin(indicators.load_rules().names + [""]).all()
+
+
+def test_raw_is_the_span_of_the_cleaned_text_with_its_sentence_and_section(rows, reports):
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    for row in rows.itertuples(index=False):
+        assert texts[row.doc_id][row.start : row.end] == row.raw
+        assert row.raw in row.sentence
+    assert (rows["section"] != "").all()  # every quantity of these reports stands under a heading
+    assert rows[["doc_id", "start"]].apply(tuple, axis=1).is_monotonic_increasing
+
+
+def test_town_and_year_come_from_the_reports(rows):
+    ids = {v: k for k, v in IDS.items()}
+    assert all(ids[d] == t for d, t in zip(rows["doc_id"], rows["town"]))
+    assert set(rows.loc[rows["doc_id"] == IDS["都督乡"], "year"]) == {2024}
+
+
+def test_contract_examples(rows):
+    def row(town, anchor):
+        hit = rows[(rows["doc_id"] == IDS[town]) & rows["sentence"].str.contains(anchor, regex=False)]
+        return hit
+
+    found = row("神树镇", "累计召开镇长办公会议15次")
+    assert found[found["raw"] == "15次"][["value", "unit", "qualifier", "indicator"]].values.tolist() == [
+        [15, "次", "exact", "rule_of_law_meetings"]
+    ]
+    found = row("神树镇", "专项执法检查50余次")
+    assert found[found["raw"] == "50余次"][["value", "qualifier", "indicator"]].values.tolist() == [
+        [50, "more_than", "enforcement_inspections"]
+    ]
+    found = row("都督乡", "调解成功率达")
+    assert found[found["raw"] == "100%"]["indicator"].tolist() == ["mediation_success_rate"]
+    found = row("双庙镇", "网格员308人")
+    assert found[found["unit"] == "人"]["value"].tolist()[:4] == [115, 308, 291, 17]
+    assert set(found[found["value"].isin([308, 291, 17])]["indicator"]) == {"grid_workers"}
+    found = row("上社镇", "1—2个")
+    assert found[["raw", "value", "value_max", "unit", "indicator"]].values.tolist() == [["1—2个", 1, 2, "个", ""]]
+
+
+# (clause, expected (raw, key) rows) — the verb and object of the clause decide
+CLAUSES = [
+    (
+        "走村入户，发放传单500余张，张贴海报17张，悬挂条幅6个。",
+        [("500余张", "materials_distributed"), ("17张", "banners_posters"), ("6个", "banners_posters")],
+    ),
+    ("组建铁路护路宣传小队，发放资料、悬挂条幅3个。", [("3个", "banners_posters")]),
+    ("悬挂横幅、发放宣传册1000余份，小礼品30余份。", [("1000余份", "materials_distributed"), ("30余份", "")]),
+    (
+        "共处理12345热线工单69条，办结率和满意度均达100%。",
+        [("69条", "hotline_tickets"), ("100%", "completion_rate"), ("100%", "satisfaction_rate")],
+    ),
+    (
+        "全镇共有网格长115人，网格员308人（专职网格员291人，兼职17人），联户长90人。",
+        [("115人", "grid_workers"), ("308人", "grid_workers"), ("291人", "grid_workers"), ("17人", "grid_workers"), ("90人", "")],
+    ),
+    ("培训覆盖机关干部120人次。", [("120人次", "trainees")]),
+    ("活动覆盖群众3000余人次。", [("3000余人次", "people_reached")]),
+    ("参与培训的村干部80人。", [("80人", "trainees")]),
+    ("吸引辖区居民群众30余人参加。", [("30余人", "people_reached")]),
+    ("召开1次专题会议，研究部署法治建设工作。", [("1次", "rule_of_law_meetings")]),
+    ("聘请1名专业律师担任法律顾问。", [("1名", "legal_advisers")]),
+    ("接听群众法律服务热线电话30起。", [("30起", "legal_consultations")]),
+    ("科级以上领导干部14名。", [("14名", "")]),
+    ("开展法治宣传活动16次、法律讲座5次。", [("16次", "publicity_events"), ("5次", "publicity_events")]),
+    (
+        "法治学习18次、法治讲座2次、警示教育2次。",
+        [("18次", "law_study_sessions"), ("2次", "law_study_sessions"), ("2次", "law_study_sessions")],
+    ),
+    ("开展“政商沙龙”活动8次，走访调研企业20余家。", [("8次", ""), ("20余家", "")]),
+    ("全年办理行政处罚案件12件，行政复议案件1件。", [("12件", "administrative_penalties"), ("1件", "reconsideration_litigation")]),
+    ("设置法治宣传栏15块，投入资金约5万元。", [("15块", "banners_posters"), ("5万元", "funding")]),
+    (
+        "排查矛盾纠纷86起，成功调解82起，调解成功率95.3%。",
+        [("86起", "disputes_resolved"), ("82起", "disputes_resolved"), ("95.3%", "mediation_success_rate")],
+    ),
+    ("组织干部参加学法考试，参考率100%，合格率98%。", [("100%", "exam_pass_rate"), ("98%", "exam_pass_rate")]),
+    ("全镇持证执法人员25名，配备执法记录仪10台。", [("25名", "certified_officers"), ("10台", "enforcement_recorders")]),
+    ("持证上岗率达100%，审查率100%，增长23%。", [("100%", ""), ("100%", ""), ("23%", "")]),
+    ("主动公开政府信息156条，通过微信公众号推送信息120余条。", [("156条", "info_disclosures"), ("120余条", "online_posts")]),
+    ("便民服务大厅累计办件2242件。", [("2242件", "service_cases")]),
+    ("全镇9个村均已建立调解室。", [("9个", "")]),
+]
+
+
+TRADITIONAL = [
+    ("發放宣傳資料3000餘份，參與群眾超過1000人。", [("3000餘份", "materials_distributed"), ("1000人", "people_reached")]),
+    ("排查化解矛盾糾紛30餘起，網格員308人，堅決做到“兩個維護”，統一部署。", [("30餘起", "disputes_resolved"), ("308人", "grid_workers")]),
+]
+
+
+@pytest.mark.parametrize("text, expected", CLAUSES + TRADITIONAL)
+def test_keys_follow_the_clause(text, expected):
+    assert keyed(text) == expected
+
+
+# ------------------------------------------------------------ accuracy (gold)
+
+
+def _locate(text: str, anchor: str, raw: str) -> tuple[int, int]:
+    at = text.find(anchor)
+    assert at >= 0 and text.count(anchor) == 1, f"gold anchor must occur once: {anchor}"
+    assert anchor.endswith(raw)
+    start = at + len(anchor) - len(raw)
+    return start, start + len(raw)
+
+
+def _value(v) -> float | None:
+    return None if v in ("", None) or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def test_accuracy_against_gold(rows, reports):
+    """Precision and recall of (value, unit, qualifier), and key accuracy on matched rows.
+
+    Extractor rows are matched to gold rows by overlapping offsets (one to one;
+    a quantity with two keys gives two rows on each side).  Run with -s to see
+    the per-report table.
+    """
+    gold = pd.read_csv(GOLD, dtype=str, keep_default_na=False)
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    towns = dict(zip(reports["doc_id"], reports["town"]))
+    table = []
+    for doc_id in sorted(set(gold["doc_id"]) | set(rows["doc_id"])):
+        g = gold[gold["doc_id"] == doc_id]
+        found = rows[rows["doc_id"] == doc_id]
+        used: set[int] = set()
+        correct = keys_right = matched = 0
+        for item in g.itertuples(index=False):
+            start, end = _locate(texts[doc_id], item.anchor, item.raw)
+            overlapping = [r for r in found.itertuples() if r.start < end and start < r.end and r.Index not in used]
+            if not overlapping:
+                continue
+            best = sorted(overlapping, key=lambda r: r.indicator != item.indicator)[0]
+            used.add(best.Index)
+            matched += 1
+            same = (best.value, _value(best.value_max), best.unit, best.qualifier) == (
+                float(item.value),
+                _value(item.value_max),
+                item.unit,
+                item.qualifier,
+            )
+            correct += same
+            keys_right += best.indicator == item.indicator
+        table.append(
+            {
+                "doc_id": doc_id,
+                "town": towns[doc_id],
+                "gold": len(g),
+                "extracted": len(found),
+                "matched": matched,
+                "correct": correct,
+                "key_right": keys_right,
+            }
+        )
+    per_report = pd.DataFrame(table)
+    per_report["precision"] = (per_report["correct"] / per_report["extracted"]).round(3)
+    per_report["recall"] = (per_report["correct"] / per_report["gold"]).round(3)
+    per_report["key_accuracy"] = (per_report["key_right"] / per_report["matched"]).round(3)
+    total = per_report[["gold", "extracted", "matched", "correct", "key_right"]].sum()
+    precision = total["correct"] / total["extracted"]
+    recall = total["correct"] / total["gold"]
+    key_accuracy = total["key_right"] / total["matched"]
+    print()
+    print(per_report.to_string(index=False))
+    print(
+        f"overall: precision {precision:.3f}, recall {recall:.3f}, key accuracy {key_accuracy:.3f} ({int(total['gold'])} gold rows, {int(total['extracted'])} extracted)"
+    )
+    assert precision >= MIN_PRECISION
+    assert recall >= MIN_RECALL
+    assert key_accuracy >= MIN_KEY_ACCURACY
+
+
+# ------------------------------------------------------------ bad input
+
+
+def _reports(texts: list[str], *, town: str = "测试镇", year: int = 2025) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(len(texts))],
+            "town": [town] * len(texts),
+            "year": pd.array([year] * len(texts), dtype="Int64"),
+            "text": texts,
+        }
+    )
+
+
+@pytest.mark.parametrize("text", ["测试镇2025年法治政府建设年度报告\n一、主要成效\n深入推进依法行政，成效明显。", "", "   \n\n"])
+def test_no_numbers_gives_an_empty_table_with_the_columns(text):
+    table = extract(_reports([text]))
+    assert table.empty and list(table.columns) == COLUMNS
+
+
+@pytest.mark.parametrize(
+    "text", ["开展1..5次检查", "余次", "开展１５次", "建成一〇〇个", "十十次，三四次，百分之", "\x00\ufffd\u2028１５次"]
+)
+def test_malformed_numerals_never_raise(text):
+    table = extract(_reports([text]))
+    for row in table.itertuples(index=False):
+        assert text[row.start : row.end] == row.raw
+    assert set(table["value"]) <= {15.0, 100.0}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_never_raises_and_raw_is_the_span(text):
+    table = extract(_reports([text]))
+    assert list(table.columns) == COLUMNS
+    for row in table.itertuples(index=False):
+        assert text[row.start : row.end] == row.raw
+
+
+def test_input_is_left_as_it_was(reports):
+    before = reports.copy()
+    extract(reports)
+    pd.testing.assert_frame_equal(reports, before)
+
+
+# ------------------------------------------------------------ lexicon
+
+
+def _load_with(tmp_path, text: str):
+    path = tmp_path / "indicators.yml"
+    path.write_text(text, encoding="utf-8")
+    return indicators.load_rules(str(path))
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("keys:\n  funding:\n    units: [吨]\n    objects: [经费]\n", "funding.units"),
+        ("keys:\n  funding:\n    units: [元]\n", "funding.objects"),
+        ("keys:\n  funding:\n    units: [元]\n    objects: [经费]\n    need: verb\n", "funding"),
+        ("keys:\n  funding:\n    units: [元]\n    objects: [经费]\n    cues: [投入]\n", "funding"),
+        ("keys:\n  Funding-2:\n    units: [元]\n    objects: [经费]\n", "Funding-2"),
+        ("keys:\n  funding:\n    units: [元]\n    objects: [经费, 经费]\n", "funding.objects"),
+        ("cue_distance: far\nkeys:\n  funding:\n    units: [元]\n    objects: [经费]\n", "cue_distance"),
+        ("threshold: 2\nkeys:\n  funding:\n    units: [元]\n    objects: [经费]\n", "threshold"),
+    ],
+)
+def test_bad_indicator_lexicon_names_the_entry(tmp_path, text, entry):
+    with pytest.raises(LexiconError) as error:
+        _load_with(tmp_path, text)
+    assert error.value.entry == entry and "indicators.yml" in str(error.value)
+
+
+def test_an_analyst_adds_an_indicator_by_editing_the_file(tmp_path):
+    text = "全年完成危房改造56户。"
+    assert keyed(text) == [("56户", "")]
+    extended = indicators.INDICATORS_FILE.read_text(encoding="utf-8") + "  housing_repairs:\n    units: [户]\n    objects: [危房改造]\n"
+    rules = _load_with(tmp_path, extended)
+    assert [(q.raw, k) for q, k in map_text(text, rules=rules)] == [("56户", "housing_repairs")]
+
+
+def test_the_lexicon_has_every_contract_key():
+    assert set(indicators.CONTRACT_KEYS) <= set(indicators.load_rules().names)
+
+
+# ------------------------------------------------------------ tables
+
+
+def test_summary_sums_only_what_may_be_summed(rows, reports):
+    table = indicators.summary(rows, reports).set_index(["doc_id", "indicator"])
+    assert table.loc[(IDS["神树镇"], "enforcement_inspections"), "display"] == "65+次"  # 50余次 + 15次
+    assert table.loc[(IDS["神树镇"], "publicity_events"), "display"] == "17次"  # 3 + 5 + 9
+    assert table.loc[(IDS["神树镇"], "materials_distributed"), "status"] == "undecidable: units differ"  # 张 and 份
+    assert table.loc[(IDS["乌马河镇"], "disputes_resolved"), "display"] == "30+起"  # 其中…一起 is a part of 30余起
+    assert table.loc[(IDS["乌马河镇"], "disputes_resolved"), "nested"] == 1
+    grid = table.loc[(IDS["双庙镇"], "grid_workers")]
+    assert grid["nested"] == 2 and "291" not in grid["display"]  # 291 and 17 are parts of 308
+    assert table.loc[(IDS["双庙镇"], "disputes_resolved"), "display"].startswith("?")  # 排查10件，已化解10件
+    assert table.loc[(IDS["都督乡"], "rule_of_law_meetings"), "display"].startswith("?")  # 6次 stated twice
+    assert table.loc[(IDS["都督乡"], "satisfaction_rate"), "display"] == "90%"
+
+
+def test_pivot_is_town_by_key_with_value_and_qualifier(rows, reports):
+    table = indicators.pivot(rows, reports)
+    assert list(table.index) == sorted(IDS)
+    assert table.loc["神树镇", "enforcement_inspections"] == "65+次"
+    assert table.loc["双庙镇", "people_reached"] == "≥1000人次"
+    order = indicators.load_rules().names
+    assert list(table.columns) == sorted(table.columns, key=order.index)
+    narrow = indicators.pivot(rows, reports, keys=["funding", "exams"], towns=["神树镇", "乌马河镇"])
+    assert list(narrow.columns) == ["funding", "exams"] and list(narrow.index) == ["乌马河镇", "神树镇"]
+    assert narrow.loc["神树镇", "funding"] == "21457元" and narrow.loc["神树镇", "exams"] == ""
+
+
+def test_specificity(rows, reports):
+    table = indicators.specificity(rows, reports).set_index("town")
+    assert table.loc["上社镇", "n_quantities"] == 2 and table.loc["神树镇", "n_quantities"] == 30
+    for _, r in table.iterrows():
+        assert r["per_1000_chars"] == round(1000 * r["n_quantities"] / r["n_chars"], 3)
+        assert 0 < r["sentences_with_number"] <= r["n_sentences"]
+    # 上社镇 states almost nothing in numbers; 双庙镇 and 神树镇 the most
+    assert table["per_1000_chars"].idxmin() == "上社镇"
+    assert table["share_sentences_with_number"].idxmax() == "神树镇"
+
+
+def test_year_over_year_sets_years_side_by_side(tmp_path, reports):
+    text = reports.loc[reports["doc_id"] == IDS["神树镇"], "text"].iloc[0]
+    older = text.replace("2025年", "2024年").replace("专项执法检查50余次", "专项执法检查40次").replace("投入21457元", "投入20000元")
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(older, encoding="utf-8")
+    two = load_corpus(tmp_path, warn=False).reports
+    assert sorted(two["year"]) == [2024, 2025] and two["town"].nunique() == 1
+    found = extract(two)
+    table = indicators.year_over_year(found, two).set_index("measure")
+    assert list(table.columns) == ["town", "unit", "2024", "2025", "change", "change_pct"]
+    assert table.loc["funding", ["2024", "2025", "change"]].tolist() == [20000, 21457, 1457]
+    assert table.loc["enforcement_inspections", ["2024", "2025", "change"]].tolist() == [55, 65, 10]  # 40 + 15 → 50余 + 15
+    assert "specificity: quantities per 1000 chars" in table.index
+    wide = indicators.pivot(found, two)
+    assert list(wide.index) == [("神树镇", 2024), ("神树镇", 2025)]
+    assert indicators.year_over_year(found[:0], reports).empty
+
+
+def test_export_writes_csv_and_excel(tmp_path, rows, reports):
+    import openpyxl
+
+    written = indicators.export({"rows": indicators.printable(rows), "pivot": indicators.pivot(rows, reports)}, tmp_path)
+    assert [p.name for p in written] == ["indicators_rows.csv", "indicators_pivot.csv", "indicators.xlsx"]
+    back = pd.read_csv(tmp_path / "indicators_rows.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(back.columns) == COLUMNS and len(back) == len(rows)
+    assert openpyxl.load_workbook(tmp_path / "indicators.xlsx").sheetnames == ["rows", "pivot"]
+
+
+# ------------------------------------------------------------ CLI
+
+
+def _run_cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = cli.main(["indicators", *args])
+    return status, out.getvalue()
+
+
+def test_cli_csv_has_the_contract_columns(rows):
+    status, out = _run_cli(str(config.DATA_RAW))
+    assert status == 0
+    table = pd.read_csv(io.StringIO(out), dtype={"raw": str}, keep_default_na=False)
+    assert list(table.columns) == COLUMNS and len(table) == len(rows)
+    assert out.splitlines()[1].split(",")[3:5] == ["15次", "15"]  # whole numbers written without .0
+
+
+def test_cli_json(tmp_path):
+    shutil.copy(config.DATA_RAW / f"{IDS['乌马河镇']}.txt", tmp_path / "report.txt")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    status, out = _run_cli(str(tmp_path / "report.txt"), str(tmp_path / "empty.txt"), "--format", "json")
+    records = json.loads(out)
+    assert status == 1  # an unreadable file is named on stderr; the rest is processed
+    assert list(records[0]) == COLUMNS
+    assert {"raw": "一起", "value": 1, "unit": "起", "indicator": "disputes_resolved"}.items() <= records[-1].items()
+
+
+# ------------------------------------------------------------ notebook
+
+
+@pytest.mark.slow
+def test_notebook_runs_and_exports(run_notebook, tmp_path):
+    out = tmp_path / "exports"
+    nb = run_notebook("02_indicator_tables.ipynb", output_dir=str(out))
+    for name in ("rows", "pivot", "summary", "specificity", "year_over_year", "provenance"):
+        assert (out / f"indicators_{name}.csv").is_file()
+    assert (out / "indicators.xlsx").is_file()
+    assert (out / "indicators_shared_keys.png").stat().st_size > 10_000
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    assert errors == []
+
+
+def test_committed_notebook_has_no_outputs_and_one_parameters_cell():
+    import nbformat
+
+    nb = nbformat.read(str(config.NOTEBOOKS_DIR / "02_indicator_tables.ipynb"), as_version=4)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1

@@ -1,0 +1,151 @@
+"""Word clouds: the package's own counts, stopwords applied, the CJK font, a fixed layout."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from fontTools.ttLib import TTFont
+
+from analysis import config, frequency, plots, wordclouds
+from analysis.corpus import load_corpus
+from analysis.errors import AnalysisError
+from analysis.frequency import FrequencyWarning
+from analysis.lexicon import stopwords
+from analysis.tokenize import lexicon_terms
+
+DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+@pytest.fixture(scope="module")
+def terms(reports):
+    return frequency.terms(reports)
+
+
+@pytest.fixture(scope="module")
+def town_counts(terms):
+    return frequency.counts(terms, by="town")
+
+
+@pytest.fixture(scope="module")
+def corpus_cloud(terms):
+    return wordclouds.cloud(frequency.counts(terms), max_words=200)
+
+
+def _font_cmap(path) -> set[int]:
+    font = TTFont(str(path), lazy=True)
+    try:
+        return set(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def test_font_has_a_glyph_for_every_character_drawn(reports, terms, corpus_cloud):
+    """fontTools reads the font's character map; every character of every word placed must be in it."""
+    assert corpus_cloud.font_path == str(plots.font_path())
+    cmap = _font_cmap(corpus_cloud.font_path)
+    clouds = [corpus_cloud]
+    for doc_id in reports["doc_id"]:
+        clouds.append(wordclouds.cloud(frequency.counts(terms[terms["doc_id"] == doc_id]), max_words=200))
+    drawn = [word for wc in clouds for word in wordclouds.drawn_words(wc)]
+    assert len(drawn) > 500
+    missing = sorted({ch for word in drawn for ch in word if ord(ch) not in cmap})
+    assert missing == []
+    assert wordclouds.missing_glyphs(drawn) == []
+
+
+def test_missing_glyphs_are_found():
+    assert wordclouds.missing_glyphs(["法治", "12345"]) == []
+    assert wordclouds.missing_glyphs("法治", font=DEJAVU) == sorted("法治")  # a Latin font has no Han characters
+    assert wordclouds.missing_glyphs("法\ue000") == ["\ue000"]  # private use area
+
+
+def test_a_font_without_the_glyphs_is_reported(monkeypatch):
+    monkeypatch.setattr(wordclouds, "font_path", lambda: DEJAVU)
+    with pytest.warns(FrequencyWarning, match="no glyph for"):
+        wordclouds.cloud({"法治": 3.0, "群众": 2.0})
+
+
+def test_cloud_draws_the_package_counts(terms, corpus_cloud):
+    counts = frequency.counts(terms)
+    drawn = wordclouds.drawn_words(corpus_cloud)
+    assert drawn[0] == "法治"  # the most frequent term is drawn largest
+    assert set(drawn) <= set(counts["token"])
+    assert not set(drawn) & (stopwords() - lexicon_terms())
+    assert corpus_cloud.collocations is False
+    # the cloud kept the package's tokens whole: lexicon terms, not wordcloud's own split
+    assert {"法治建设", "法治政府建设", "矛盾纠纷"} <= set(drawn)
+
+
+def test_same_counts_same_picture(terms):
+    counts = frequency.counts(terms, by="town")
+    one = wordclouds.cloud(counts[counts["town"] == "双庙镇"], max_words=50)
+    two = wordclouds.cloud(counts[counts["town"] == "双庙镇"], max_words=50)
+    assert one.layout_ == two.layout_
+    np.testing.assert_array_equal(one.to_array(), two.to_array())
+    assert one.random_state is not None and config.RANDOM_SEED == 42
+
+
+def test_frequencies_apply_stopwords():
+    table = pd.DataFrame({"token": ["的", "进一步", "法治", "群众", "12345", "法治"], "count": [50, 40, 5, 3, 2, 1]})
+    assert wordclouds.frequencies(table) == {"法治": 6.0, "群众": 3.0, "12345": 2.0}
+    assert wordclouds.frequencies(table, extra_stopwords=["群众"]) == {"法治": 6.0, "12345": 2.0}
+    assert wordclouds.frequencies({"b": 1, "a": 1, "c": 0}) == {"a": 1.0, "b": 1.0}  # ties by term, zero dropped
+    assert list(wordclouds.frequencies(table, top=1)) == ["法治"]
+
+
+def test_empty_input_gives_figures_not_exceptions(tmp_path):
+    with pytest.raises(AnalysisError, match="no words to draw"):
+        wordclouds.cloud({"的": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FrequencyWarning)
+        empty = frequency.counts(frequency.terms(load_corpus(tmp_path, warn=False).reports), by="town")
+    assert empty.empty and "town" in empty.columns
+    for make in (
+        lambda: wordclouds.cloud_figure(empty),
+        lambda: wordclouds.cloud_grid(empty, by="town"),
+        lambda: wordclouds.comparison_cloud(empty, by="town"),
+    ):
+        with pytest.warns(FrequencyWarning):
+            fig = make()
+        texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert any("没有" in t or "至少" in t for t in texts)
+        matplotlib.pyplot.close(fig)
+
+
+def test_cloud_grid_caps_the_panels(town_counts):
+    fig = wordclouds.cloud_grid(town_counts, by="town", max_panels=2, ncols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    # the two towns with the most counted tokens: 上社镇 (longest report) then 都督乡
+    assert titles == ["上社镇", "都督乡"]
+    assert "显示 2 / 5" in fig._suptitle.get_text()
+    matplotlib.pyplot.close(fig)
+    with pytest.warns(FrequencyWarning, match="不存在镇"):
+        fig = wordclouds.cloud_grid(town_counts, by="town", groups=["神树镇", "不存在镇"])
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["神树镇"]
+    matplotlib.pyplot.close(fig)
+
+
+def test_comparison_weights_give_each_town_its_own_name(town_counts):
+    weights = wordclouds.comparison_weights(town_counts, by="town")
+    owner = weights.set_index("token")["town"]
+    for town in ["神树镇", "乌马河镇", "双庙镇"]:  # each name is written only in its own report
+        assert owner[town] == town
+    assert (weights["weight"] > 0).all()
+    assert weights["token"].is_unique
+
+
+def test_comparison_cloud(town_counts):
+    fig = wordclouds.comparison_cloud(town_counts, by="town", size=500)
+    labels = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert labels == sorted(["上社镇", "乌马河镇", "双庙镇", "神树镇", "都督乡"])
+    image = fig.axes[0].images[0].get_array()
+    assert (np.asarray(image) < 250).any()  # words were drawn
+    matplotlib.pyplot.close(fig)
+    with pytest.warns(FrequencyWarning, match="at least two groups"):
+        fig = wordclouds.comparison_cloud(town_counts[town_counts["town"] == "神树镇"], by="town")
+    matplotlib.pyplot.close(fig)
