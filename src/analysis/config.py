@@ -42,3 +42,11 @@ def resolve_path(path: str | os.PathLike[str]) -> Path:
     if candidate.is_absolute() or candidate.exists():
         return candidate
     return ROOT / candidate
+
+
+# Codebooks of the themes stage (problem themes, report elements, Outline areas)
+# and the cues of concrete detail used by the boilerplate stage.
+THEMES_FILE = LEXICON_DIR / "themes.yml"
+ELEMENTS_FILE = LEXICON_DIR / "elements.yml"
+OUTLINE_FILE = LEXICON_DIR / "outline.yml"
+SPECIFICS_FILE = LEXICON_DIR / "specifics.yml"

@@ -1,0 +1,397 @@
+"""Shared wording: passages several reports share (nearly) verbatim, and how much of each report is such wording.
+
+The reports are compared as normalised character strings: simplified
+characters, punctuation and spaces dropped, Arabic digits as ``#`` and the
+report's own town name as ``某地`` (so ``神树镇将…`` and ``双庙镇将…`` read
+alike).  Every run of *n* consecutive characters (default 12) found in at
+least *min_reports* reports is shared wording.
+
+Tables:
+
+passages — passage, n_chars, n_reports, towns, doc_ids
+           maximal runs of shared wording, with the reports that share them
+shares   — doc_id, town, n_chars, shared_chars, share
+           per report, the share of its (normalised) characters that are shared wording
+shared_sentences — doc_id, town, sent_no, text, shared, towns
+           sentences at least 80 % made of wording shared with other reports
+specificity — doc_id, town, item_no, text, shared_share, numbers, places, cases, specific, kind
+           per problem item: how much of it is shared wording, and the places,
+           numbers and cases it names; kind is ``specific`` (names one),
+           ``generic`` (no specifics and mostly shared wording) or ``plain``
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .cues import Cue, CueSyntaxError, fold
+from .errors import LexiconError
+from .lexicon import load_yaml
+
+NGRAM = 12
+MIN_REPORTS = 2
+GENERIC_SHARE = 0.5
+SENTENCE_SHARE = 0.8
+PLACEHOLDER = "某地"
+PASSAGE_COLUMNS = ["passage", "n_chars", "n_reports", "towns", "doc_ids"]
+SHARE_COLUMNS = ["doc_id", "town", "n_chars", "shared_chars", "share"]
+SENTENCE_COLUMNS = ["doc_id", "town", "sent_no", "text", "shared", "towns"]
+SPECIFICITY_COLUMNS = ["doc_id", "town", "item_no", "text", "shared_share", "numbers", "places", "cases", "specific", "kind"]
+_BASE = np.uint64(1_000_003)
+
+
+# ------------------------------------------------------------------ specifics codebook
+
+
+@dataclass(frozen=True)
+class Specifics:
+    """The cues of ``specifics.yml``: place suffixes, non-name characters, case cues, date patterns."""
+
+    suffixes: tuple[str, ...]
+    not_name_chars: frozenset[str]
+    case_cues: tuple[Cue, ...]
+    date_res: tuple[re.Pattern[str], ...]
+
+    @property
+    def place_re(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(s) for s in sorted(self.suffixes, key=len, reverse=True))
+        # overlapping matches: a lookahead holding a 2–3 character name and its suffix
+        return re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}?)({alternatives}))")
+
+
+@lru_cache(maxsize=4)
+def _load_specifics(path: str) -> Specifics:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise LexiconError(path, "needs place_suffixes, not_name_chars, case_cues and date_patterns")
+    unknown = set(data) - {"place_suffixes", "not_name_chars", "case_cues", "date_patterns"}
+    if unknown:
+        raise LexiconError(path, "unknown key; use place_suffixes, not_name_chars, case_cues, date_patterns", entry=sorted(unknown)[0])
+    suffixes = data.get("place_suffixes")
+    if not isinstance(suffixes, list) or not suffixes or not all(isinstance(s, str) and s for s in suffixes):
+        raise LexiconError(path, "'place_suffixes' must be a non-empty list of words", entry="place_suffixes")
+    chars = data.get("not_name_chars")
+    if not isinstance(chars, str) or not chars.strip():
+        raise LexiconError(path, "'not_name_chars' must be a string of characters", entry="not_name_chars")
+    cues = []
+    for cue in data.get("case_cues") or []:
+        try:
+            cues.append(Cue.parse(cue))
+        except CueSyntaxError as exc:
+            raise LexiconError(path, f"bad cue: {exc}", entry=str(cue)) from exc
+    dates = []
+    for pattern in data.get("date_patterns") or []:
+        try:
+            dates.append(re.compile(pattern))
+        except (re.error, TypeError) as exc:
+            raise LexiconError(path, f"bad regular expression: {exc}", entry=str(pattern)) from exc
+    return Specifics(tuple(suffixes), frozenset(chars.strip()), tuple(cues), tuple(dates))
+
+
+def load_specifics(path: str | Path = config.SPECIFICS_FILE) -> Specifics:
+    """Read and validate ``specifics.yml`` (place suffixes, case cues, date patterns)."""
+    return _load_specifics(str(config.resolve_path(path)))
+
+
+def places(text: str, *, exclude: tuple[str, ...] = (), specifics: Specifics | None = None) -> list[str]:
+    """Place names in *text*: 锦山村, 新华社区 (not 部分村, 各村, 全镇, nor the names in *exclude*)."""
+    spec = specifics or load_specifics()
+    found: list[str] = []
+    for match in spec.place_re.finditer(fold(text)):
+        name, suffix = match.group(1), match.group(2)
+        if any(ch in spec.not_name_chars for ch in name):
+            continue
+        full = name + suffix
+        if any(e and (full in e or e in full) for e in exclude):
+            continue
+        if not any(full in f for f in found):
+            found.append(full)
+    return found
+
+
+# ------------------------------------------------------------------ normalised texts
+
+
+_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "#" * 20)
+_KEPT_RUN_RE = re.compile(r"[^\W_]+")
+
+
+def _normalise(text: str, town: str | None) -> tuple[str, np.ndarray]:
+    """Normalised string and, for each of its characters, the offset in *text*."""
+    simple = fold(text)
+    for name in sorted({n for n in (town, fold(town) if town else None) if n and len(n) >= len(PLACEHOLDER)}, key=len, reverse=True):
+        simple = simple.replace(name, PLACEHOLDER + "_" * (len(name) - len(PLACEHOLDER)))  # same length: offsets stay valid
+    simple = simple.translate(_DIGITS)
+    runs = [(m.start(), m.group(0)) for m in _KEPT_RUN_RE.finditer(simple)]
+    if not runs:
+        return "", np.zeros(0, dtype=np.int64)
+    offsets = np.concatenate([np.arange(start, start + len(run), dtype=np.int64) for start, run in runs])
+    return "".join(run for _, run in runs), offsets
+
+
+def _hashes(codes: np.ndarray, n: int) -> np.ndarray:
+    """Polynomial hash of every window of *n* code points (uint64, wrapping)."""
+    length = len(codes) - n + 1
+    if length <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(length, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = h * _BASE + codes[k : k + length]
+    return h
+
+
+@dataclass(frozen=True)
+class SharedIndex:
+    """Where each report's wording is shared with other reports (see ``index``)."""
+
+    doc_ids: tuple[str, ...]
+    towns: tuple[str, ...]
+    texts: tuple[str, ...]  # normalised, paragraphs separated by a line end
+    raw: tuple[str, ...]  # the reports' cleaned texts
+    offsets: tuple[np.ndarray, ...]  # normalised position → offset in the report text (-1 at line ends)
+    masks: tuple[np.ndarray, ...]  # normalised position → part of shared wording
+    window_starts: tuple[np.ndarray, ...]  # start of each shared window (sorted)
+    window_sets: tuple[np.ndarray, ...]  # for each shared window, the index in ``sets`` of the reports sharing it
+    sets: tuple[tuple[int, ...], ...]  # sets of reports (indices into doc_ids) that share a window
+    n: int
+    min_reports: int
+
+
+def index(reports: pd.DataFrame, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> SharedIndex:
+    """Find the shared n-grams of *reports* (title lines left out)."""
+    from .structure import paragraphs
+
+    if n < 2:
+        raise ValueError("n must be at least 2")
+    paras = paragraphs(reports)
+    paras = paras[paras["role"] != "title"]
+    towns = dict(zip(reports["doc_id"], reports["town"] if "town" in reports else [None] * len(reports)))
+    by_doc: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, start, text in zip(paras["doc_id"], paras["start"], paras["text"]):
+        by_doc.setdefault(doc_id, []).append((int(start), text))
+    doc_ids = list(reports["doc_id"])
+    texts, offsets = [], []
+    for doc_id in doc_ids:
+        parts, offs = [], []
+        for start, text in by_doc.get(doc_id, []):
+            norm, off = _normalise(text, towns.get(doc_id))
+            parts.append(norm + "\n")  # the line end stops windows from spanning paragraphs
+            offs.append(np.append(off + start, -1))
+        texts.append("".join(parts))
+        offsets.append(np.concatenate(offs) if offs else np.zeros(0, dtype=np.int64))
+    # all reports in one array: hash every window once, drop those spanning a line end
+    whole = "".join(texts)
+    codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    h = _hashes(codes, n)
+    breaks = np.cumsum(codes == ord("\n"))
+    if len(h):
+        valid = (breaks[n - 1 :] - np.concatenate([[0], breaks])[: len(h)]) == 0
+    else:
+        valid = np.zeros(0, dtype=bool)
+    window_doc = np.searchsorted(bounds, np.arange(len(h)), side="right") - 1
+    hv, dv = h[valid], window_doc[valid]
+    order = np.lexsort((dv, hv))
+    hv, dv = hv[order], dv[order]
+    first_pair = np.ones(len(hv), dtype=bool)
+    first_pair[1:] = (hv[1:] != hv[:-1]) | (dv[1:] != dv[:-1])
+    hv, dv = hv[first_pair], dv[first_pair]  # unique (hash, report) pairs, sorted by hash
+    starts_of_hash = np.flatnonzero(np.concatenate([[True], hv[1:] != hv[:-1]])) if len(hv) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(starts_of_hash, len(hv)))
+    shared_at = starts_of_hash[counts >= min_reports]
+    shared_hashes = hv[shared_at]
+    set_ids: dict[tuple[int, ...], int] = {}
+    hash_set = np.empty(len(shared_at), dtype=np.int64)
+    for i, (at, count) in enumerate(zip(shared_at, counts[counts >= min_reports])):
+        hash_set[i] = set_ids.setdefault(tuple(dv[at : at + count].tolist()), len(set_ids))
+    masks, window_starts, window_sets = [], [], []
+    for d, norm in enumerate(texts):
+        lo, hi = bounds[d], min(bounds[d + 1] - n + 1, len(h))
+        local = h[lo:hi] if hi > lo else np.zeros(0, dtype=np.uint64)
+        local_valid = valid[lo:hi] if hi > lo else np.zeros(0, dtype=bool)
+        pos = np.searchsorted(shared_hashes, local)
+        found = local_valid & (pos < len(shared_hashes))
+        found[found] = shared_hashes[pos[found]] == local[found]
+        starts = np.flatnonzero(found)
+        cover = np.zeros(len(norm) + 1, dtype=np.int64)
+        np.add.at(cover, starts, 1)
+        np.add.at(cover, starts + n, -1)
+        masks.append(np.cumsum(cover)[: len(norm)] > 0)
+        window_starts.append(starts)
+        window_sets.append(hash_set[pos[starts]])
+    return SharedIndex(
+        tuple(doc_ids),
+        tuple(towns.get(d) or d for d in doc_ids),
+        tuple(texts),
+        tuple(reports["text"]),
+        tuple(offsets),
+        tuple(masks),
+        tuple(window_starts),
+        tuple(window_sets),
+        tuple(sorted(set_ids, key=set_ids.get)),
+        n,
+        min_reports,
+    )
+
+
+def _index(reports: pd.DataFrame | SharedIndex, n: int, min_reports: int) -> SharedIndex:
+    return reports if isinstance(reports, SharedIndex) else index(reports, n=n, min_reports=min_reports)
+
+
+# ------------------------------------------------------------------ tables
+
+
+def shares(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> pd.DataFrame:
+    """Per report, the share of its normalised characters that are shared wording."""
+    idx = _index(reports, n, min_reports)
+    rows = []
+    for doc_id, town, norm, mask in zip(idx.doc_ids, idx.towns, idx.texts, idx.masks):
+        chars = len(norm) - norm.count("\n")
+        shared = int(mask.sum())
+        rows.append(
+            {"doc_id": doc_id, "town": town, "n_chars": chars, "shared_chars": shared, "share": round(shared / chars, 3) if chars else 0.0}
+        )
+    return pd.DataFrame(rows, columns=SHARE_COLUMNS).sort_values("doc_id").reset_index(drop=True)
+
+
+def passages(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> pd.DataFrame:
+    """Maximal runs of shared wording with the towns that share them (most widely shared first).
+
+    A run is cut where the set of reports sharing its windows changes, so every
+    passage is shared by exactly the towns listed; a passage contained in a
+    longer one shared by the same towns is left out.
+    """
+    idx = _index(reports, n, min_reports)
+    found: dict[tuple[int, str], str] = {}
+    for norm, raw, offsets, starts, sets in zip(idx.texts, idx.raw, idx.offsets, idx.window_starts, idx.window_sets):
+        if not len(starts):
+            continue
+        new_run = np.ones(len(starts), dtype=bool)
+        new_run[1:] = (starts[1:] != starts[:-1] + 1) | (sets[1:] != sets[:-1])
+        heads = np.flatnonzero(new_run)
+        tails = np.append(heads[1:], len(starts)) - 1
+        for head, tail in zip(heads.tolist(), tails.tolist()):
+            a, b = int(starts[head]), int(starts[tail]) + idx.n
+            found.setdefault((int(sets[head]), norm[a:b]), raw[offsets[a] : offsets[b - 1] + 1])
+    by_set: dict[int, list[str]] = {}
+    for set_id, text in found:
+        by_set.setdefault(set_id, []).append(text)
+    rows = []
+    for (set_id, text), original in found.items():
+        if any(text != other and text in other for other in by_set[set_id]):
+            continue  # part of a longer passage the same reports share
+        docs = idx.sets[set_id]
+        rows.append(
+            {
+                "passage": original,
+                "n_chars": len(text),
+                "n_reports": len(docs),
+                "towns": "、".join(sorted({idx.towns[d] for d in docs})),
+                "doc_ids": ";".join(idx.doc_ids[d] for d in docs),
+            }
+        )
+    table = pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
+    return table.sort_values(["n_reports", "n_chars", "passage"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def _span_share(idx: SharedIndex, doc: int, start: int, end: int) -> tuple[float, set[int]]:
+    offsets = idx.offsets[doc]
+    inside = (offsets >= start) & (offsets < end)
+    total = int(inside.sum())
+    if total == 0:
+        return 0.0, set()
+    shared = int((inside & idx.masks[doc]).sum())
+    lo, hi = np.flatnonzero(inside)[[0, -1]]
+    starts = idx.window_starts[doc]
+    first, last = np.searchsorted(starts, [lo - idx.n + 1, hi + 1])
+    others = {d for set_id in np.unique(idx.window_sets[doc][first:last]).tolist() for d in idx.sets[set_id] if d != doc}
+    return shared / total, others
+
+
+def shared_sentences(
+    reports: pd.DataFrame,
+    *,
+    n: int = NGRAM,
+    min_reports: int = MIN_REPORTS,
+    min_share: float = SENTENCE_SHARE,
+    shared_index: SharedIndex | None = None,
+) -> pd.DataFrame:
+    """Sentences made (nearly) entirely of wording other reports share, with those towns."""
+    from .structure import sentences
+
+    idx = shared_index or index(reports, n=n, min_reports=min_reports)
+    position = {d: i for i, d in enumerate(idx.doc_ids)}
+    rows = []
+    for sent in sentences(reports).itertuples(index=False):
+        if sent.role == "title" or sent.doc_id not in position:
+            continue
+        doc = position[sent.doc_id]
+        share, others = _span_share(idx, doc, sent.start, sent.end)
+        if share >= min_share and others:
+            rows.append(
+                {
+                    "doc_id": sent.doc_id,
+                    "town": idx.towns[doc],
+                    "sent_no": int(sent.sent_no),
+                    "text": sent.text,
+                    "shared": round(share, 3),
+                    "towns": "、".join(sorted({idx.towns[d] for d in others})),
+                }
+            )
+    return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
+
+
+def specificity(
+    items: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    n: int = NGRAM,
+    min_reports: int = MIN_REPORTS,
+    generic_share: float = GENERIC_SHARE,
+    shared_index: SharedIndex | None = None,
+    specifics: Specifics | None = None,
+) -> pd.DataFrame:
+    """Per problem item: shared-wording share and the places, numbers and cases it names."""
+    from .quantities import quantity_spans
+
+    spec = specifics or load_specifics()
+    idx = shared_index or index(reports, n=n, min_reports=min_reports)
+    position = {d: i for i, d in enumerate(idx.doc_ids)}
+    rows = []
+    for item in items.itertuples(index=False):
+        text = str(item.text)
+        doc = position.get(item.doc_id)
+        share = _span_share(idx, doc, int(item.start), int(item.end))[0] if doc is not None else 0.0
+        simple = fold(text)
+        numbers = [text[a:b] for a, b in quantity_spans(text)]
+        town = getattr(item, "town", None)
+        named = places(text, exclude=tuple(t for t in (town,) if t), specifics=spec)
+        cases = [simple[a:b] for cue in spec.case_cues for a, b in (cue.spans(simple, simplified=True) or [])]
+        cases += [m.group(0) for regex in spec.date_res for m in regex.finditer(simple)]
+        specific = bool(numbers or named or cases)
+        kind = "specific" if specific else ("generic" if share >= generic_share else "plain")
+        rows.append(
+            {
+                "doc_id": item.doc_id,
+                "town": town,
+                "item_no": int(item.item_no),
+                "text": text,
+                "shared_share": round(share, 3),
+                "numbers": "、".join(numbers),
+                "places": "、".join(named),
+                "cases": "、".join(dict.fromkeys(cases)),
+                "specific": specific,
+                "kind": kind,
+            }
+        )
+    table = pd.DataFrame(rows, columns=SPECIFICITY_COLUMNS)
+    return table.sort_values(["doc_id", "item_no"]).reset_index(drop=True).astype({"item_no": "int64", "specific": "bool"})

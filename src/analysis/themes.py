@@ -1,0 +1,524 @@
+"""Problem themes: code each stated problem, compare towns, match problems to plans.
+
+The codebook is ``data/lexicon/themes.yml`` (cue language: ``analysis.cues``).
+
+Tables:
+
+codes       — doc_id, town, item_no, theme, label, cue, evidence, position, is_main
+              (one row per problem item × theme whose cue fired; *cue* is the first
+              cue that fired, *evidence* the characters it matched)
+coded       — doc_id, town, item_no, text, themes, main_theme, n_themes
+              (one row per problem item; *themes* are ids joined by ``;``)
+theme_table — one row per group (town, or any report column), one column per theme:
+              the number of problem items coded with the theme
+links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
+              similarity, via (``theme``, ``similarity`` or ``both``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .cues import Codebook, fold, load_codebook
+
+CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main"]
+CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes"]
+LINK_COLUMNS = ["doc_id", "town", "problem_no", "plan_no", "problem", "plan", "shared_themes", "similarity", "via"]
+TEST_COLUMNS = ["theme", "label", "items", "chi2", "dof", "p_value", "min_expected", "share_expected_below_5", "meaningful", "reason"]
+
+# TF-IDF cosine at or above which a plan item is taken to answer a problem item of
+# the same report even without a shared theme.  Calibrated on tests/data/plan_items_gold.csv
+# by benchmarks/themes_alignment.py: by similarity alone, every threshold from 0.12 to
+# 0.155 gives precision 1.00 and recall 0.69 (the best F1); 0.14 sits between the most
+# similar non-link (0.119) and the least similar link above it (0.155).
+SIMILARITY_THRESHOLD = 0.14
+# Cochran's rule for a chi-square test to be trusted: every expected count at
+# least 1, and no more than 20 % of them below 5.
+MIN_EXPECTED = 1.0
+MAX_SHARE_BELOW_5 = 0.2
+
+
+@lru_cache(maxsize=8)
+def _load_themes(path: str) -> Codebook:
+    return load_codebook(path, key="themes", cue_fields=("cues", "plan_cues"))
+
+
+def load_themes(path: str | Path = config.THEMES_FILE) -> Codebook:
+    """Read and validate the theme codebook; a bad entry raises ``LexiconError`` naming it."""
+    return _load_themes(str(config.resolve_path(path)))
+
+
+def _codebook(codebook: Codebook | str | Path | None) -> Codebook:
+    if codebook is None:
+        return load_themes()
+    if isinstance(codebook, Codebook):
+        return codebook
+    return load_themes(codebook)
+
+
+# ------------------------------------------------------------------ coding
+
+
+def code_items(items: pd.DataFrame, *, codebook: Codebook | str | Path | None = None, field: str = "cues") -> pd.DataFrame:
+    """One row per item × theme that one of the theme's cues finds in the item text.
+
+    *items* is a table from ``structure.problem_items`` (or ``plan_items`` with
+    ``field="plan_cues"``).  The theme whose evidence stands earliest in the
+    item is its main theme (``is_main``): reports lead with the headline claim.
+    """
+    book = _codebook(codebook)
+    rows = []
+    towns = items["town"] if "town" in items else [None] * len(items)
+    for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
+        simple = fold(str(text))
+        hits = []
+        for order, entry in enumerate(book):
+            hit = entry.first_hit(simple, field=field, simplified=True)
+            if hit is None:
+                continue
+            cue, spans = hit
+            position = min(s[0] for s in spans) if spans else len(simple)
+            evidence = "…".join(simple[a:b] for a, b in spans[:4])
+            hits.append((position, order, entry, cue, evidence))
+        hits.sort(key=lambda h: (h[0], h[1]))
+        for rank, (position, order, entry, cue, evidence) in enumerate(hits):
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "town": town,
+                    "item_no": int(item_no),
+                    "theme": entry.id,
+                    "label": entry.label,
+                    "cue": cue.source,
+                    "evidence": evidence,
+                    "position": int(position),
+                    "is_main": rank == 0,
+                    "_order": order,
+                }
+            )
+    table = pd.DataFrame(rows, columns=[*CODE_COLUMNS, "_order"])
+    table = table.sort_values(["doc_id", "item_no", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool"})
+
+
+def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
+    """One row per item with its theme ids joined by ``;`` (empty when none fired)."""
+    rows = []
+    by_item = {key: group for key, group in codes.groupby(["doc_id", "item_no"], sort=False)} if len(codes) else {}
+    towns = items["town"] if "town" in items else [None] * len(items)
+    for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
+        group = by_item.get((doc_id, int(item_no)))
+        themes = [] if group is None else list(group["theme"])
+        main = "" if group is None else str(group.loc[group["is_main"], "theme"].iloc[0])
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "town": town,
+                "item_no": int(item_no),
+                "text": text,
+                "themes": ";".join(themes),
+                "main_theme": main,
+                "n_themes": len(themes),
+            }
+        )
+    table = pd.DataFrame(rows, columns=CODED_COLUMNS)
+    return table.sort_values(["doc_id", "item_no"], kind="stable").reset_index(drop=True).astype({"item_no": "int64", "n_themes": "int64"})
+
+
+def code_problems(reports: pd.DataFrame, *, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
+    """The problem items of *reports* with their themes (the ``themes`` CLI table)."""
+    from .structure import problem_items
+
+    items = problem_items(reports)
+    return summarize(items, code_items(items, codebook=codebook))
+
+
+# ------------------------------------------------------------------ town × theme
+
+
+def _groups(items: pd.DataFrame, reports: pd.DataFrame | None, by: str) -> pd.Series:
+    """The value of column *by* for each item (from the items, else from the reports)."""
+    if by in items.columns:
+        return items[by]
+    if reports is None or by not in reports.columns:
+        raise ValueError(f"column {by!r} is in neither the items nor the reports table")
+    lookup = reports.set_index("doc_id")[by]
+    return items["doc_id"].map(lookup)
+
+
+def theme_table(
+    codes: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    by: str = "town",
+    reports: pd.DataFrame | None = None,
+    codebook: Codebook | str | Path | None = None,
+    share: bool = False,
+) -> pd.DataFrame:
+    """Problem items per group (rows) and theme (columns, in codebook order).
+
+    Every group with at least one problem item is a row, even when none of its
+    items got a theme.  *share* divides by the group's number of items.
+    """
+    book = _codebook(codebook)
+    keys = items[["doc_id", "item_no"]].copy()
+    keys["_group"] = _groups(items, reports, by).fillna("（未知）").astype(str).to_numpy()
+    merged = codes[["doc_id", "item_no", "theme"]].merge(keys, on=["doc_id", "item_no"], how="inner")
+    counts = pd.crosstab(merged["_group"], merged["theme"]) if len(merged) else pd.DataFrame()
+    groups = sorted(keys["_group"].unique())
+    table = counts.reindex(index=groups, columns=book.ids, fill_value=0).fillna(0).astype("int64")
+    table.index.name = by
+    table.columns.name = "theme"
+    if share:
+        sizes = keys.groupby("_group").size().reindex(groups)
+        table = table.div(sizes.to_numpy(), axis=0).round(3)
+    return table
+
+
+def theme_totals(codes: pd.DataFrame, items: pd.DataFrame, *, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
+    """Per theme: problem items coded with it, their share of all items, and the reports stating it."""
+    book = _codebook(codebook)
+    total = len(items)
+    rows = []
+    for entry in book:
+        picked = codes[codes["theme"] == entry.id]
+        n_items = len(picked[["doc_id", "item_no"]].drop_duplicates())
+        rows.append(
+            {
+                "theme": entry.id,
+                "label": entry.label,
+                "items": n_items,
+                "share": round(n_items / total, 3) if total else 0.0,
+                "reports": int(picked["doc_id"].nunique()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["theme", "label", "items", "share", "reports"])
+
+
+@dataclass(frozen=True)
+class ChiSquare:
+    """Chi-square tests of themes by a grouping column (KH Coder's codes × variable).
+
+    ``tests``: one row per theme — its 2 × k test (items with / without the theme
+    in each group), expected counts and whether the test can be trusted.
+    ``residuals``: adjusted standardised residuals (group × theme) of the
+    with-theme cells; about ±2 marks a group that states the theme more or
+    less often than the others.  ``meaningful`` is False when no theme's test
+    meets Cochran's rule; ``reasons`` says why in plain words.
+    """
+
+    by: str
+    tests: pd.DataFrame
+    residuals: pd.DataFrame
+    meaningful: bool
+    reasons: list[str] = field(default_factory=list)
+
+    explanation: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.meaningful:
+            good = int(self.tests["meaningful"].sum())
+            return f"meaningful for {good} of {len(self.tests)} themes (grouped by {self.by})"
+        return "too small to be meaningful: " + "; ".join(self.reasons)
+
+
+def chi_square(
+    codes: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    by: str = "town",
+    reports: pd.DataFrame | None = None,
+    codebook: Codebook | str | Path | None = None,
+) -> ChiSquare:
+    """Test, theme by theme, whether the share of items with the theme differs by *by*."""
+    from scipy.stats import chi2 as chi2_dist
+
+    book = _codebook(codebook)
+    counts = theme_table(codes, items, by=by, reports=reports, codebook=book)
+    keys = _groups(items, reports, by).fillna("（未知）").astype(str)
+    sizes = keys.value_counts().reindex(counts.index).fillna(0).to_numpy(dtype=float)
+    total = float(sizes.sum())
+    k = len(counts)
+    labels = {e.id: e.label for e in book}
+    rows = []
+    residuals = pd.DataFrame(np.nan, index=counts.index, columns=counts.columns)
+    for theme in counts.columns:
+        observed = counts[theme].to_numpy(dtype=float)
+        with_theme = float(observed.sum())
+        row = {"theme": theme, "label": labels.get(theme, ""), "items": int(with_theme)}
+        if k < 2 or total == 0 or with_theme in (0.0, total):
+            reason = "fewer than two groups" if k < 2 else ("no item has this theme" if with_theme == 0 else "every item has this theme")
+            rows.append(
+                row
+                | {
+                    "chi2": np.nan,
+                    "dof": max(k - 1, 0),
+                    "p_value": np.nan,
+                    "min_expected": np.nan,
+                    "share_expected_below_5": np.nan,
+                    "meaningful": False,
+                    "reason": reason,
+                }
+            )
+            continue
+        p = with_theme / total
+        expected = np.concatenate([sizes * p, sizes * (1 - p)])
+        obs = np.concatenate([observed, sizes - observed])
+        stat = float(((obs - expected) ** 2 / expected).sum())
+        dof = k - 1
+        low = float((expected < 5).mean())
+        ok = bool(expected.min() >= MIN_EXPECTED and low <= MAX_SHARE_BELOW_5)
+        reason = (
+            "expected counts large enough (Cochran)"
+            if ok
+            else f"smallest expected count {expected.min():.2f}; {low:.0%} of expected counts below 5 (Cochran allows 20 %)"
+        )
+        rows.append(
+            row
+            | {
+                "chi2": round(stat, 3),
+                "dof": dof,
+                "p_value": float(chi2_dist.sf(stat, dof)),
+                "min_expected": round(float(expected.min()), 3),
+                "share_expected_below_5": round(low, 3),
+                "meaningful": ok,
+                "reason": reason,
+            }
+        )
+        denom = np.sqrt(sizes * p * (1 - p) * (1 - sizes / total))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            residuals[theme] = np.where(denom > 0, (observed - sizes * p) / denom, np.nan)
+    tests = pd.DataFrame(rows, columns=TEST_COLUMNS)
+    meaningful = bool(tests["meaningful"].any()) if len(tests) else False
+    reasons = []
+    if not meaningful:
+        reasons.append(f"{int(total)} problem items in {k} groups of {by!r} ({total / k:.1f} items a group)" if k else "no problem items")
+        if k < 2:
+            reasons.append("a test needs at least two groups")
+        elif total:
+            tested = tests.dropna(subset=["min_expected"])
+            if len(tested):
+                reasons.append(
+                    f"no theme meets Cochran's rule (every expected count ≥ {MIN_EXPECTED:g}, at most 20 % below 5); "
+                    f"the largest smallest-expected-count is {tested['min_expected'].max():.2f}"
+                )
+            else:
+                reasons.append("no theme is present in some groups and absent in others")
+            reasons.append("add reports, or group by a coarser column (county, year, level)")
+    return ChiSquare(by, tests, residuals.round(2), meaningful, reasons, _explain(tests, meaningful, total, k, by))
+
+
+def _explain(tests: pd.DataFrame, meaningful: bool, total: float, k: int, by: str) -> str:
+    """The verdict in Chinese, for the notebook's reader."""
+    if meaningful:
+        good = int(tests["meaningful"].sum())
+        return (
+            f"共 {len(tests)} 个主题中有 {good} 个主题的检验满足 Cochran 条件（期望频数均 ≥ 1，且低于 5 的不超过 20%），可以解读；"
+            "残差绝对值大于约 2 的格子表示该组提到该主题明显多于（红）或少于（蓝）其他组。其余主题的检验因样本太小，不宜解读。"
+        )
+    if total == 0:
+        return "没有问题条目，无法进行卡方检验。"
+    if k < 2:
+        return f"只有 {k} 个“{by}”分组，卡方检验至少需要两个分组。"
+    tested = tests.dropna(subset=["min_expected"])
+    largest = f"，各主题中最大的“最小期望频数”只有 {tested['min_expected'].max():.2f}" if len(tested) else ""
+    return (
+        f"样本太小，卡方检验没有意义：{int(total)} 条问题分属 {k} 个“{by}”分组，平均每组 {total / k:.1f} 条；"
+        f"没有一个主题满足 Cochran 条件（期望频数均 ≥ 1，且低于 5 的不超过 20%）{largest}。"
+        "请增加报告，或改按更粗的列（如县、年份、层级）分组后再看残差。"
+    )
+
+
+# ------------------------------------------------------------------ side by side
+
+
+def side_by_side(
+    codes: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    themes: list[str] | None = None,
+    towns: list[str] | None = None,
+    codebook: Codebook | str | Path | None = None,
+) -> pd.DataFrame:
+    """For each theme (rows), each town's problem sentences (columns) next to each other.
+
+    A cell holds the town's items coded with the theme, as ``(n) text``, one a
+    line; empty when the town states no such problem.
+    """
+    book = _codebook(codebook)
+    merged = codes[["doc_id", "item_no", "theme"]].merge(items[["doc_id", "item_no", "town", "text"]], on=["doc_id", "item_no"])
+    order = themes or [t for t in book.ids if t in set(merged["theme"])]
+    all_towns = towns or sorted(items["town"].dropna().astype(str).unique())
+    merged = merged[merged["theme"].isin(order) & merged["town"].isin(all_towns)]
+    merged = merged.assign(cell="(" + merged["item_no"].astype(str) + ") " + merged["text"].astype(str).str.replace("\n", " "))
+    table = merged.groupby(["theme", "town"])["cell"].agg("\n".join).unstack("town") if len(merged) else pd.DataFrame()
+    table = table.reindex(index=order, columns=all_towns).fillna("")
+    table.index.name = "theme"
+    table.columns.name = "town"
+    return table
+
+
+def side_by_side_long(codes: pd.DataFrame, items: pd.DataFrame, *, theme: str) -> pd.DataFrame:
+    """The problem items of one theme, one row each: town, doc_id, item_no, text, evidence."""
+    picked = codes[codes["theme"] == theme][["doc_id", "item_no", "evidence"]]
+    table = picked.merge(items[["doc_id", "item_no", "town", "text"]], on=["doc_id", "item_no"])
+    return table[["town", "doc_id", "item_no", "text", "evidence"]].sort_values(["town", "doc_id", "item_no"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ plan alignment
+
+
+def _token_lists(texts: list[str]) -> list[list[str]]:
+    from .lexicon import stopwords
+    from .tokenize import cut, keep, lexicon_terms
+
+    stop = stopwords()
+    terms = lexicon_terms()
+    options = dict(stop=stop, terms=terms, drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=True)
+    return [[tok for tok, pos, _, _ in cut(text) if keep(tok, pos=pos, **options)] for text in texts]
+
+
+def _idf(docs: list[list[str]]) -> tuple[dict[str, float], float]:
+    """Smoothed IDF (``log((1+N)/(1+df)) + 1``) of each token, and the IDF of an unseen token."""
+    df: dict[str, int] = {}
+    for tokens in docs:
+        for tok in set(tokens):
+            df[tok] = df.get(tok, 0) + 1
+    n_docs = len(docs)
+    return {tok: math.log((1 + n_docs) / (1 + count)) + 1 for tok, count in df.items()}, math.log(1 + n_docs) + 1
+
+
+def _vector(tokens: list[str], idf: dict[str, float], unseen: float) -> dict[str, float]:
+    """Unit-length TF-IDF vector (sublinear term frequency) as token → weight."""
+    counts: dict[str, int] = {}
+    for tok in tokens:
+        counts[tok] = counts.get(tok, 0) + 1
+    weights = {tok: (1 + math.log(c)) * idf.get(tok, unseen) for tok, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {tok: w / norm for tok, w in weights.items()} if norm else {}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b.get(tok, 0.0) for tok, w in a.items())
+
+
+def similarity_matrix(left: list[str], right: list[str], *, corpus: list[str] | None = None) -> np.ndarray:
+    """TF-IDF cosine similarity of each *left* text to each *right* text.
+
+    Tokens come from ``analysis.tokenize`` (stopwords, punctuation, numbers and
+    single characters dropped); IDF is smoothed (``log((1+N)/(1+df)) + 1``) over
+    *corpus* (default: *left* + *right*) and term frequencies are sublinear.
+    """
+    if not left or not right:
+        return np.zeros((len(left), len(right)))
+    idf, unseen = _idf(_token_lists(list(corpus) if corpus is not None else [*left, *right]))
+    lv = [_vector(t, idf, unseen) for t in _token_lists(list(left))]
+    rv = [_vector(t, idf, unseen) for t in _token_lists(list(right))]
+    return np.array([[_cosine(a, b) for b in rv] for a in lv])
+
+
+def align(
+    problems: pd.DataFrame,
+    plans: pd.DataFrame,
+    *,
+    codebook: Codebook | str | Path | None = None,
+    threshold: float = SIMILARITY_THRESHOLD,
+) -> pd.DataFrame:
+    """The plan items of the same report that answer each problem item.
+
+    A plan answers a problem when the plan's ``plan_cues`` find a theme the
+    problem was coded with, or when their TF-IDF cosine is at least *threshold*.
+    Returns the links table (one row per problem × answering plan).
+    """
+    book = _codebook(codebook)
+    problem_codes = code_items(problems, codebook=book)
+    plan_codes = code_items(plans, codebook=book, field="plan_cues")
+    p_themes = problem_codes.groupby(["doc_id", "item_no"])["theme"].agg(list).to_dict() if len(problem_codes) else {}
+    q_themes = plan_codes.groupby(["doc_id", "item_no"])["theme"].agg(list).to_dict() if len(plan_codes) else {}
+    # one IDF over every problem and plan item of the corpus; one vector per item
+    p_tokens = _token_lists(list(problems["text"].astype(str)))
+    q_tokens = _token_lists(list(plans["text"].astype(str)))
+    idf, unseen = _idf([*p_tokens, *q_tokens])
+    p_vec = [_vector(t, idf, unseen) for t in p_tokens]
+    q_vec = [_vector(t, idf, unseen) for t in q_tokens]
+    q_by_doc: dict[str, list[int]] = {}
+    for j, doc_id in enumerate(plans["doc_id"]):
+        q_by_doc.setdefault(doc_id, []).append(j)
+    towns = problems["town"].tolist() if "town" in problems else [None] * len(problems)
+    rows = []
+    for i, (doc_id, town, p_no, p_text) in enumerate(zip(problems["doc_id"], towns, problems["item_no"], problems["text"])):
+        mine = p_themes.get((doc_id, int(p_no)), [])
+        for j in q_by_doc.get(doc_id, []):
+            q_no = int(plans["item_no"].iat[j])
+            shared = [t for t in mine if t in q_themes.get((doc_id, q_no), [])]
+            sim = _cosine(p_vec[i], q_vec[j])
+            by_theme, by_text = bool(shared), sim >= threshold
+            if not (by_theme or by_text):
+                continue
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "town": town,
+                    "problem_no": int(p_no),
+                    "plan_no": q_no,
+                    "problem": p_text,
+                    "plan": plans["text"].iat[j],
+                    "shared_themes": ";".join(shared),
+                    "similarity": round(sim, 3),
+                    "via": "both" if by_theme and by_text else ("theme" if by_theme else "similarity"),
+                }
+            )
+    table = pd.DataFrame(rows, columns=LINK_COLUMNS)
+    return table.sort_values(["doc_id", "problem_no", "plan_no"]).reset_index(drop=True).astype({"problem_no": "int64", "plan_no": "int64"})
+
+
+def unanswered(problems: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The problem items no plan item answers: doc_id, town, item_no, text."""
+    answered = set(zip(links["doc_id"], links["problem_no"]))
+    keep_rows = [(d, int(n)) not in answered for d, n in zip(problems["doc_id"], problems["item_no"])]
+    columns = [c for c in ("doc_id", "town", "item_no", "text") if c in problems.columns]
+    return problems.loc[keep_rows, columns].sort_values(["doc_id", "item_no"]).reset_index(drop=True)
+
+
+def missing_problems(reports: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Reports with no problem item: doc_id, town, has_section.
+
+    ``has_section`` is False when no 存在的问题 section was found at all, True
+    when the section is there but holds no item (e.g. an empty heading).
+    """
+    from .structure import sections
+
+    has = set(items["doc_id"])
+    table = reports.loc[~reports["doc_id"].isin(has), ["doc_id", "town"]].reset_index(drop=True)
+    heads = sections(reports[reports["doc_id"].isin(table["doc_id"])])
+    with_section = set(heads.loc[heads["role"] == "problems", "doc_id"])
+    return table.assign(has_section=table["doc_id"].isin(with_section))
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def cmd_themes(args: argparse.Namespace) -> None:
+    from .cli import _load, _write
+
+    table = code_problems(_load(args).reports, codebook=args.themes_file)
+    _write(table[["doc_id", "town", "item_no", "text", "themes"]], args)
+
+
+def _themes_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--themes-file", default=str(config.THEMES_FILE), help="theme codebook (default data/lexicon/themes.yml)")
+
+
+def cli_commands() -> list[tuple[str, object, str, object]]:
+    return [("themes", cmd_themes, "problem items with their themes: doc_id, town, item_no, text, themes", _themes_options)]
