@@ -56,6 +56,15 @@ QUANTITIES = [
     ("增长23%，提高5个百分点", [("23%", 23, None, "%", "exact"), ("5个百分点", 5, None, "个百分点", "exact")]),
     ("比例为10%-20%", [("10%-20%", 10, 20, "%", "exact")]),
     ("涉及1,200元", [("1,200元", 1200, None, "元", "exact")]),
+    # Chinese numerals before % (classes of error found by a held-out set; new sentences)
+    ("安全感测评达九十九%", [("九十九%", 99, None, "%", "exact")]),
+    ("考核得分率达一〇〇％", [("一〇〇％", 100, None, "%", "exact")]),
+    # a bare 百/千/万 right after a prefix qualifier is a round number
+    ("累计发放法治挂历近万本", [("万本", 10000, None, "本", "approx")]),
+    ("观看直播人数超千人", [("千人", 1000, None, "人", "at_least")]),
+    ("约百名志愿者参与", [("百名", 100, None, "名", "approx")]),
+    # a word that only ends like a qualifier does not qualify
+    ("附近3个村", [("3个", 3, None, "个", "exact")]),
 ]
 
 # text in which nothing is a quantity (contract: "What is not an indicator")
@@ -76,6 +85,7 @@ NOT_QUANTITIES = [
     "承诺2个工作日内办结，3天内答复，7×24小时服务，牢记三个务必",
     "打通服务群众“最后一米”“最后一公里”，推动“一村一法律顾问”全覆盖",
     "千家万户，万人空巷",
+    "成千上万人次受益，数千名群众，上百次走访，上千份资料，服务百姓，贴近百姓生活，走近百家企业",
 ]
 
 # odd numerals: a correct row or none, never an exception
@@ -91,6 +101,8 @@ ODD = [
     ("１５次", [("１５次", 15, None, "次", "exact")]),
     ("一〇〇次", [("一〇〇次", 100, None, "次", "exact")]),
     ("5—3个", []),
+    ("百%", []),
+    ("十十%", []),
 ]
 
 
@@ -201,6 +213,7 @@ def _rules_with(tmp_path, *, qualifiers=None, not_quantities=None):
         ("approx:\n  infix: [左右]\n", "approx.infix: 左右"),
         ("approx:\n  prefix: [约]\nat_least:\n  prefix: [约]\n", "at_least.prefix"),
         ("approx:\n  prefix: 约\n", "approx.prefix"),
+        ("approx:\n  prefix: [约]\nnot_prefix: 附近\n", "not_prefix"),
     ],
 )
 def test_bad_qualifiers_name_the_entry(tmp_path, qualifiers, entry):

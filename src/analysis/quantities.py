@@ -7,10 +7,13 @@ before tokenisation, and every offset is into that text.
 
 A quantity is ``number [range] [余/多] [万/亿] [space] unit`` (``50余次``,
 ``两万余人次``, ``1—2个``, ``110 件``) or a percentage (``100%``,
-``百分之九十五``).  What only looks like one is dropped, by rules kept as data:
+``百分之九十五``, ``九十八%``).  A bare 百/千/万 is a number only right after a
+prefix qualifier (``近千张`` → 1000, approx).  What only looks like one is
+dropped, by rules kept as data:
 
 - ``data/lexicon/units.txt``           the measure words;
-- ``data/lexicon/qualifiers.yml``      余/多 → more_than, 超/以上 → at_least, 约/左右 → approx;
+- ``data/lexicon/qualifiers.yml``      余/多 → more_than, 超/以上 → at_least, 约/左右 → approx,
+  and words that only end like a qualifier (附近, 贴近);
 - ``data/lexicon/not_quantities.yml``  slogans and names (一张网, 二十届), vague
   amounts (一批, 数十), dates (3·15), ordinals (第5), rule frequencies
   (每月…一次), words that merely start with a unit (3部门), short quotations;
@@ -43,7 +46,12 @@ CHINESE = rf"[{CN_CHARS}]+"
 NUMBER = rf"(?:{ARABIC}[千万萬亿億]*|{CHINESE})"
 RANGE_SEP = r"\s*(?:[—–\-－~～〜]{1,2}|至|到)\s*"
 SPACE = "[ \u00a0\u2002\u2003\u2009\u3000]"
-PERCENT = rf"(?P<p1>{ARABIC})(?:\s*[%％])?{RANGE_SEP}(?P<p2>{ARABIC})\s*[%％]|(?P<p3>{ARABIC})\s*[%％]|百分之(?P<pc>[{CN_CHARS}]+(?:点[零〇一二三四五六七八九]+)?)"
+PERCENT = (
+    rf"(?P<p1>{ARABIC})(?:\s*[%％])?{RANGE_SEP}(?P<p2>{ARABIC})\s*[%％]|(?P<p3>{ARABIC})\s*[%％]"
+    rf"|百分之(?P<pc>[{CN_CHARS}]+(?:点[零〇一二三四五六七八九]+)?)|(?P<p4>{CHINESE})\s*[%％]"  # 一〇〇%, 九十八%
+)
+# 百, 千, 万 standing alone are words (万人, 千家), except right after a prefix qualifier (近千张, 超万人次)
+BARE_MAGNITUDES = frozenset("百千万萬")
 CLAUSE_BREAK = "，,。；;！？!?\n"
 QUOTE_OPEN = "“‘「『"
 QUOTE_CLOSE = "”’」』"
@@ -169,6 +177,7 @@ class QuantityRules:
     infix: dict[str, str]
     prefix: tuple[tuple[str, str], ...]
     suffix: tuple[tuple[str, str], ...]
+    not_prefix: tuple[str, ...]
     exclusion_re: re.Pattern[str] | None
     window: int
     left_blockers: tuple[str, ...]
@@ -190,7 +199,7 @@ def _string_list(path: Path, value: object, entry: str) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, str]]]:
+def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]], list[tuple[str, str]], tuple[str, ...]]:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise LexiconError(path, f"needs a mapping with the qualifiers {', '.join(QUALIFIER_NAMES)}")
@@ -198,9 +207,12 @@ def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]],
     prefix: list[tuple[str, str]] = []
     suffix: list[tuple[str, str]] = []
     seen: dict[tuple[str, str], str] = {}
+    not_prefix = _with_traditional(_string_list(path, data.get("not_prefix"), "not_prefix"))
     for name, forms in data.items():
+        if name == "not_prefix":
+            continue
         if name not in QUALIFIER_NAMES:
-            raise LexiconError(path, f"unknown qualifier; use one of {', '.join(QUALIFIER_NAMES)}", entry=str(name))
+            raise LexiconError(path, f"unknown qualifier; use one of {', '.join(QUALIFIER_NAMES)} (or not_prefix)", entry=str(name))
         if not isinstance(forms, dict) or set(forms) - {"infix", "prefix", "suffix"}:
             raise LexiconError(path, "needs a mapping with only the lists infix, prefix, suffix", entry=name)
         for place in ("infix", "prefix", "suffix"):
@@ -218,7 +230,7 @@ def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]],
     suffix = list(dict.fromkeys(suffix + [(f, n) for w, n in suffix for f in traditional(w)]))
     prefix.sort(key=lambda p: -len(p[0]))
     suffix.sort(key=lambda p: -len(p[0]))
-    return infix, prefix, suffix
+    return infix, prefix, suffix, not_prefix
 
 
 def _compile(path: Path, pattern: str, entry: str) -> re.Pattern[str]:
@@ -239,7 +251,7 @@ def load_rules(
     from .corpus import to_simplified
 
     unit_list = tuple(sorted(load_wordlist(units_file), key=len, reverse=True))
-    infix, prefix, suffix = _load_qualifiers(Path(qualifiers_file))
+    infix, prefix, suffix, not_prefix = _load_qualifiers(Path(qualifiers_file))
     path = Path(not_quantities_file)
     data = load_yaml(path)
     known = {"words", "patterns", "left_blockers", "bare_one_verbs", "rule_frequency", "deadline", "unit_continuations", "quoted_max"}
@@ -297,6 +309,7 @@ def load_rules(
         infix=infix,
         prefix=tuple(prefix),
         suffix=tuple(suffix),
+        not_prefix=not_prefix,
         exclusion_re=exclusion_re,
         window=max([len(w) for w in words] + [12]) + 8,
         left_blockers=_with_traditional(_string_list(path, data.get("left_blockers"), "left_blockers")),
@@ -378,13 +391,23 @@ def _quoted(text: str, start: int, end: int, limit: int) -> bool:
     return o >= 0 and c >= 0 and c - o - 1 <= limit and text.count('"', 0, o) % 2 == 0
 
 
-def _qualifier(text: str, start: int, end: int, infix: str | None, rules: QuantityRules) -> str:
-    if infix:
-        return rules.infix.get(infix, "more_than")
+def _prefix_qualifier(text: str, start: int, rules: QuantityRules) -> str | None:
+    """The qualifier a word right before the number gives (近, 超过), unless the word only ends like one (附近, 最近)."""
     before = text[max(0, start - 6) : start].rstrip(" \u00a0\u2002\u3000")
+    if before.endswith(rules.not_prefix):
+        return None
     for word, name in rules.prefix:
         if before.endswith(word):
             return name
+    return None
+
+
+def _qualifier(text: str, start: int, end: int, infix: str | None, rules: QuantityRules) -> str:
+    if infix:
+        return rules.infix.get(infix, "more_than")
+    prefix = _prefix_qualifier(text, start, rules)
+    if prefix:
+        return prefix
     after = text[end : end + 6].lstrip(" \u00a0\u2002\u3000")
     for word, name in rules.suffix:
         if after.startswith(word):
@@ -404,10 +427,12 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | N
     groups = match.groupdict()
     value_max = None
     infix = None
-    if groups["p1"] or groups["p3"] or groups["pc"]:
+    if groups["p1"] or groups["p3"] or groups["pc"] or groups["p4"]:
         unit = "%"
         if groups["pc"]:
             value = parse_number(groups["pc"])
+        elif groups["p4"]:
+            value = parse_number(groups["p4"]) if groups["p4"] not in BARE_MAGNITUDES else None
         elif groups["p3"]:
             value = parse_number(groups["p3"])
         else:
@@ -418,7 +443,8 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | N
         n1, n2, mag, unit = groups["n1"], groups["n2"], groups["mag"], groups["unit"]
         infix = groups["infix"]
         if n1 in ("百", "千", "万", "萬", "亿", "億") and not infix:
-            return None  # 万人, 千家: a word, not a number
+            if n1 not in BARE_MAGNITUDES or n2 or mag or not _prefix_qualifier(text, start, rules):
+                return None  # 万人, 千家, 上千人: a word or a vague amount; 近千张, 超万人次 are numbers
         if n1 == "一" and not n2 and not mag and not infix:
             before = text[max(0, start - 6) : start]
             before = before[:-1] if before.endswith("了") else before
