@@ -6,8 +6,11 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
 DATA ?= data/raw
 OUT ?= reports
+ARGS ?=
+KERNEL ?= analysis
 
 .DEFAULT_GOAL := help
 .PHONY: help install briefings test lint format lab bench clean
@@ -24,8 +27,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv with Python 3.11 and install the package and its dependencies
 
-briefings: $(STAMP) ## set up, then build every HTML briefing from $(DATA) into $(OUT)/
-	$(BIN)/python -m analysis briefings --data $(DATA) --out $(OUT)
+briefings: $(STAMP) ## set up, then build every HTML briefing from $(DATA) into $(OUT)/ (more options: ARGS="--town 神树镇 -p top_n 30")
+	$(BIN)/python -m analysis briefings --data $(DATA) --out $(OUT) $(ARGS)
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python ($(KERNEL))"
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP) ## JupyterLab in the project's environment, with the kernel "$(KERNEL)" (ARGS="--no-browser" on a server)
+	$(BIN)/jupyter lab $(ARGS)
 
 test: $(STAMP) ## set up, then run the whole test suite
 	$(BIN)/python -m pytest

@@ -52,3 +52,12 @@ def run_notebook(tmp_path_factory):
         return nbformat.read(str(out), as_version=4)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_briefings(tmp_path_factory):
+    """Every briefing of the five reports, built once (analysis.briefings.build): (folder, summary table)."""
+    from analysis.briefings import build
+
+    out = tmp_path_factory.mktemp("briefings")
+    return out, build(config.DATA_RAW, out=out, progress=False)

@@ -1,0 +1,189 @@
+"""A town's profile: its reports, figures, problems and plans next to the corpus.
+
+The tables of ``notebooks/04_town_profile.ipynb`` (one briefing per town):
+
+town_reports  the reports of one town (an error names the corpus's towns when it has none)
+versus_median year, indicator, label, figure, value, unit, median, reports, ratio
+              each figure the town states, next to the median of the reports
+              that state the same indicator in the same unit (``reports`` of them)
+problem_plans doc_id, year, item_no, problem, themes, plans
+              each problem item with its themes and the plan items that answer it
+plan_list     doc_id, year, item_no, plan — the plan items, one line each
+
+Indicator names for the reader come from ``data/lexicon/indicator_labels.yml``.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .errors import AnalysisError, LexiconError
+from .lexicon import load_yaml
+
+LABELS_FILE = config.LEXICON_DIR / "indicator_labels.yml"
+PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
+MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
+PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
+
+
+@lru_cache(maxsize=4)
+def _labels(path: str) -> dict[str, str]:
+    from .indicators import load_rules
+
+    file = Path(path)
+    data = load_yaml(file)
+    if not isinstance(data, dict):
+        raise LexiconError(file, "needs one 'key: 名称' line per indicator key")
+    keys = load_rules().names
+    for key, label in data.items():
+        if key not in keys:
+            raise LexiconError(file, "is not a key of indicators.yml", entry=str(key))
+        if not isinstance(label, str) or not label.strip():
+            raise LexiconError(file, "needs a name", entry=str(key))
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise LexiconError(file, "has no name for the key; add one", entry=missing[0])
+    return {str(k): str(v).strip() for k, v in data.items()}
+
+
+def indicator_labels(path: str | Path = LABELS_FILE) -> dict[str, str]:
+    """{indicator key: Chinese name}, validated against the keys of ``indicators.yml``."""
+    return dict(_labels(str(path)))
+
+
+def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
+    """The reports of *town*, by year; an error lists the towns when there is none."""
+    mine = reports[reports["town"] == town]
+    if mine.empty:
+        towns = "、".join(dict.fromkeys(t for t in reports["town"] if isinstance(t, str))) or "（无）"
+        raise AnalysisError(f"town {town!r} has no report in the corpus; its towns are: {towns}")
+    return mine.sort_values(["year", "doc_id"]).reset_index(drop=True)
+
+
+def heading(mine: pd.DataFrame):
+    """One sentence naming the town, its reports and their length (report text escaped)."""
+    from .summary import say
+
+    parts = []
+    for r in mine.itertuples(index=False):
+        year = "" if pd.isna(r.year) else f"{int(r.year)}年度，"
+        title = f"《{html.escape(str(r.title))}》，" if isinstance(r.title, str) and r.title else ""
+        parts.append(f"{year}{title}{int(r.n_chars):,} 字")
+    town = html.escape(str(mine["town"].iloc[0]))
+    return say(f"**{town}**：{'；'.join(parts)}。")
+
+
+def _number(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return ""
+    text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"  # written like the figures: 2242件
+    return f"{text}{unit}"
+
+
+def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The town's figures (``indicators.summary`` rows) next to the corpus median of the same indicator and unit.
+
+    ``median`` is over every report with a figure for that indicator in that
+    unit (the town's own included), ``reports`` how many there are, and
+    ``ratio`` the town's value over the median.  A figure the summary could
+    not decide (``?``) has no value and no median.
+    """
+    labels = indicator_labels() if labels is None else labels
+    order = {key: i for i, key in enumerate(labels)}
+    mine = summary[summary["town"] == town]
+    comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "")]
+    rows = []
+    for r in mine.itertuples(index=False):
+        same = comparable[(comparable["indicator"] == r.indicator) & (comparable["unit"] == r.unit)]
+        has_value = pd.notna(r.value) and bool(r.unit)
+        median = float(same["value"].median()) if has_value and len(same) else float("nan")
+        rows.append(
+            {
+                "year": r.year,
+                "indicator": r.indicator,
+                "label": labels.get(r.indicator, r.indicator),
+                "figure": r.display,
+                "value": r.value if has_value else float("nan"),
+                "unit": r.unit if has_value else "",
+                "median": _number(median, r.unit) if has_value else "",
+                "reports": len(same) if has_value else 0,
+                "ratio": round(r.value / median, 2) if has_value and median else float("nan"),
+            }
+        )
+    table = pd.DataFrame(rows, columns=MEDIAN_COLUMNS)
+    if table.empty:
+        return table
+    table["_order"] = table["indicator"].map(order).fillna(len(order))
+    return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
+
+
+def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与语料中位数之比"):
+    """Bars of ``versus_median``'s ratio (1 = the median), on a log scale, one per comparable figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter
+
+    from .plots import use_cjk_font
+
+    use_cjk_font()
+    shown = table[table["ratio"].notna() & (table["reports"] > 1)]
+    fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(shown), 3) + 1.4))
+    if shown.empty:
+        ax.text(0.5, 0.5, "没有可与其他报告比较的数字", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    shown = shown.iloc[::-1]
+    labels = [f"{r.label}（{int(r.year)}）" if shown["year"].nunique() > 1 else r.label for r in shown.itertuples()]
+    ratios = shown["ratio"].clip(lower=0.01).to_numpy()
+    colors = np.where(ratios >= 1, "#4C72B0", "#DD8452")
+    ax.barh(labels, ratios - 1, left=1, color=colors)  # from the median to the figure
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))  # 0.5, 1, 2, 4 rather than powers of two
+    ax.axvline(1, color="#333", linewidth=0.8)
+    for y, (ratio, r) in enumerate(zip(ratios, shown.itertuples(), strict=True)):
+        ax.text(max(ratio, 1), y, f" {r.figure} / 中位数 {r.median}", va="center", fontsize=8)  # right of the median line
+    ax.set_xlabel("与中位数之比（对数刻度，1 = 中位数）")
+    ax.set_title(title)
+    ax.margins(x=0.35)
+    fig.tight_layout()
+    return fig
+
+
+def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Each problem item (``themes.code_problems``) with the plan items that answer it (``themes.align``)."""
+    answered = (
+        links.sort_values(["doc_id", "problem_no", "plan_no"])
+        .groupby(["doc_id", "problem_no"])["plan_no"]
+        .agg(lambda numbers: "、".join(str(n) for n in numbers))
+        .rename("plans")
+    )
+    table = problems.merge(answered, left_on=["doc_id", "item_no"], right_index=True, how="left")
+    table = table.merge(reports[["doc_id", "year"]], on="doc_id", how="left")
+    table["plans"] = table["plans"].fillna("（无）")
+    table = table.rename(columns={"text": "problem"})
+    table["problem"] = _one_line(table["problem"])
+    return table[PROBLEM_PLAN_COLUMNS].sort_values(["year", "doc_id", "item_no"]).reset_index(drop=True)
+
+
+def plan_list(plans: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The plan items (``structure.plan_items``) as the reader sees them: doc_id, year, item_no, plan."""
+    table = plans.merge(reports[["doc_id", "year"]], on="doc_id", how="left").rename(columns={"text": "plan"})
+    table["plan"] = _one_line(table["plan"])
+    return table[PLAN_COLUMNS].sort_values(["year", "doc_id", "item_no"]).reset_index(drop=True)
+
+
+def _one_line(texts: pd.Series) -> pd.Series:
+    """An item's heading line and its text on one line (a table cell shows a line break as ``\\n``)."""
+    return texts.fillna("").str.replace(r"\s*\n\s*", " ", regex=True).str.strip()
+
+
+def or_say(table: pd.DataFrame, sentence: str):
+    """*table*, or *sentence* for the reader when the table is empty."""
+    from .summary import say
+
+    return say(html.escape(sentence)) if table.empty else table

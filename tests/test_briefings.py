@@ -1,0 +1,534 @@
+"""Briefings: the runner, failure without loss, self-contained and safe HTML, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import __version__, briefings, config
+from analysis.errors import AnalysisError
+from analysis.lexicon import files_hash
+from tests.conftest import IDS, RAW_FILES
+
+FIXTURES = Path(__file__).parent / "notebooks"
+DOCS = config.ROOT / "docs" / "readme"
+TOWN_HEADING = "法治政府建设年度报告简报"
+
+
+# ------------------------------------------------------------ HTML, read as a browser would
+
+
+class Page(HTMLParser):
+    """Every tag with its attributes, the text shown, and the CSS of style elements and attributes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.css: list[str] = []
+        self.title = ""
+        self._in: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name.lower(): value or "" for name, value in attrs}
+        self.tags.append((tag, attributes))
+        if "style" in attributes:
+            self.css.append(attributes["style"])
+        self._in.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self._in:
+            while self._in and self._in.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        current = self._in[-1] if self._in else ""
+        if current == "style":
+            self.css.append(data)
+        elif current == "title":
+            self.title += data
+        elif current != "script":
+            self.text.append(data)
+
+    @property
+    def shown(self) -> str:
+        return "".join(self.text)
+
+
+URL_ATTRIBUTES = {
+    "src",
+    "href",
+    "srcset",
+    "poster",
+    "data",
+    "action",
+    "formaction",
+    "xlink:href",
+    "background",
+    "manifest",
+    "cite",
+    "longdesc",
+    "ping",
+}
+CSS_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+
+
+def external_references(path: Path) -> list[str]:
+    """Everything in the page at *path* that a browser would fetch or follow outside its folder."""
+    page = Page(path.read_text(encoding="utf-8"))
+    found = []
+    for tag, attributes in page.tags:
+        if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
+            found.append("<meta http-equiv=refresh>")
+        for name, value in attributes.items():
+            if name not in URL_ATTRIBUTES:
+                continue
+            for url in [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value.strip()]:
+                if url.startswith("data:") and name != "href":
+                    continue
+                if url.startswith("#"):
+                    continue
+                parts = urlsplit(url)
+                local = (path.parent / unquote(parts.path)).resolve()
+                if (
+                    name == "href"
+                    and tag == "a"
+                    and not parts.scheme
+                    and not parts.netloc
+                    and local.parent == path.parent.resolve()
+                    and local.is_file()
+                ):
+                    continue  # a link to another briefing of the folder
+                found.append(f"<{tag} {name}={url[:80]}>")
+    for css in page.css:
+        if "@import" in css:
+            found.append("@import in CSS")
+        for url in CSS_URL_RE.findall(css):
+            if not url.strip().startswith("data:"):
+                found.append(f"url({url[:80]}) in CSS")
+    return found
+
+
+def html_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.html"))
+
+
+# ------------------------------------------------------------ notebooks and the plan
+
+
+def test_finds_the_numbered_notebooks_and_their_parameters():
+    found = briefings.find_notebooks(FIXTURES)
+    assert [nb.name for nb in found] == ["00_tables.ipynb", "01_broken.ipynb", "02_town.ipynb"]
+    assert [nb.per_town for nb in found] == [False, False, True]
+    assert [nb.heading for nb in found] == ["测试简报", "会出错的简报", "乡镇测试简报"]
+    assert found[0].parameters == {"data_dir": "data/raw", "rows": 3}
+    assert found[1].parameters == {"data_dir": "data/raw", "fail": True}
+
+
+def test_project_notebooks_are_all_picked_up():
+    names = [nb.name for nb in briefings.find_notebooks()]
+    on_disk = sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert names == on_disk and "00_corpus_overview.ipynb" in names and "04_town_profile.ipynb" in names
+    town = [nb for nb in briefings.find_notebooks() if nb.name == "04_town_profile.ipynb"][0]
+    assert town.per_town and town.heading == TOWN_HEADING
+    assert all(not nb.per_town for nb in briefings.find_notebooks() if nb.name != "04_town_profile.ipynb")
+
+
+def test_plan_runs_town_notebooks_once_per_town(reports, tmp_path):
+    found = briefings.find_notebooks(FIXTURES)
+    todo = briefings.plan(reports, found, data_dir="data/raw", out=tmp_path, parameters={"rows": "5"})
+    assert [b.name for b in todo] == ["00_tables", "01_broken"] + [f"02_town-{town}" for town in IDS]
+    by_name = {b.name: b for b in todo}
+    assert by_name["02_town-神树镇"].title == "神树镇 · 乡镇测试简报"
+    assert by_name["02_town-神树镇"].parameters == {"data_dir": str(config.DATA_RAW.resolve()), "town": "神树镇"}
+    assert by_name["00_tables"].parameters["rows"] == 5  # typed like the default
+    assert "rows" not in by_name["01_broken"].parameters  # only where the notebook has it
+    assert by_name["02_town-乌马河镇"].html == tmp_path / "02_town-乌马河镇.html"
+    only = briefings.plan(reports, found, data_dir="data/raw", out=tmp_path, towns=["都督乡"])
+    assert [b.name for b in only if b.town] == ["02_town-都督乡"]
+
+
+def test_notebooks_that_write_files_write_them_beside_the_briefings(reports, tmp_path):
+    todo = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path)
+    writers = [b for b in todo if "output_dir" in b.notebook.parameters]
+    assert writers and all(b.parameters["output_dir"] == str(tmp_path.resolve()) for b in writers)
+    assert all("output_dir" not in b.parameters for b in todo if "output_dir" not in b.notebook.parameters)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"towns": ["某某镇"]}, "town 某某镇 is not in the corpus; its towns are: 神树镇, 都督乡"),
+        ({"parameters": {"nonsense": 1}}, "no notebook of this run has a parameter 'nonsense'"),
+        ({"parameters": {"town": "神树镇"}}, "parameter 'town' is set by the runner"),
+        ({"parameters": {"data_dir": "x"}}, "parameter 'data_dir' is set by the runner"),
+        ({"parameters": {"rows": "many"}}, "'many' is not a int"),
+    ],
+)
+def test_plan_refuses_what_it_cannot_run(reports, tmp_path, kwargs, message):
+    with pytest.raises(AnalysisError, match=re.escape(message)):
+        briefings.plan(reports, briefings.find_notebooks(FIXTURES), data_dir="data/raw", out=tmp_path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "default", "expected"),
+    [
+        ("5", 3, 5),
+        ("0.5", 1.0, 0.5),
+        ("false", True, False),
+        ("yes", False, True),
+        ("神树镇", "", "神树镇"),
+        ("12", "", "12"),
+        ("[1, 2]", None, [1, 2]),
+        ("词云", None, "词云"),
+        (7, "", 7),
+    ],
+)
+def test_command_line_values_take_the_type_of_the_default(value, default, expected):
+    assert briefings.coerce(value, default) == expected
+
+
+def test_write_atomic_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    target = tmp_path / "a.html"
+    target.write_text("old", encoding="utf-8")
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        briefings.write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]
+
+
+def test_committed_notebooks_carry_no_outputs():
+    paths = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(FIXTURES.glob("*.ipynb"))
+    assert len(paths) >= 5
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "python3", path.name
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear the outputs before committing"
+        assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1, path.name
+
+
+# ------------------------------------------------------------ the real build
+
+
+def test_every_briefing_of_the_corpus_is_written(built_briefings):
+    out, summary = built_briefings
+    assert list(summary.columns) == briefings.SUMMARY_COLUMNS
+    failed = summary[summary["status"] != "written"]
+    assert failed.empty, "\n".join(failed["message"])
+    notebooks = briefings.find_notebooks()
+    expected = [nb.path.stem for nb in notebooks if not nb.per_town] + [
+        f"{nb.path.stem}-{town}" for nb in notebooks if nb.per_town for town in IDS
+    ]
+    assert sorted(summary["briefing"]) == sorted(expected)
+    assert not (out / briefings.FAILED_DIR).exists()
+    assert sorted(p.name for p in out.glob("*.html")) == sorted([f"{name}.html" for name in expected] + ["index.html"])
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") or p.name.endswith(".tmp")]  # no temporary left
+    for town in IDS:
+        path = out / f"04_town_profile-{town}.html"
+        page = Page(path.read_text(encoding="utf-8"))
+        assert page.title == f"{town} · {TOWN_HEADING}"
+        assert town in page.shown
+    for row in summary.itertuples():
+        page = Page(Path(row.html).read_text(encoding="utf-8"))
+        assert page.title == row.title and page.title.strip()
+
+
+def test_briefings_show_no_code_and_no_prompts(built_briefings):
+    out, _ = built_briefings
+    for path in html_files(out):
+        text = path.read_text(encoding="utf-8")
+        page = Page(text)
+        assert "import analysis" not in page.shown, path.name
+        assert not re.search(r"(In|Out)\s*\[\d*\]:", page.shown), path.name
+        classes = [set(a.get("class", "").split()) for _, a in page.tags]
+        assert not set().union(*classes) & {"jp-InputPrompt", "jp-OutputPrompt", "jp-CodeMirrorEditor", "highlight"}, path.name
+        assert all("jp-mod-noInput" in c for c in classes if "jp-CodeCell" in c), f"{path.name}: a code cell shows its input"
+        assert "Traceback" not in page.shown and "Warning:" not in page.shown, path.name
+
+
+def test_index_links_every_briefing_and_says_how_it_was_made(built_briefings, reports):
+    out, summary = built_briefings
+    index = out / "index.html"
+    page = Page(index.read_text(encoding="utf-8"))
+    links = {unquote(a["href"]) for tag, a in page.tags if tag == "a"}
+    assert links == {Path(p).name for p in summary["html"]}
+    digest = hashlib.sha256()
+    for path in RAW_FILES:
+        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    shown = page.shown
+    assert digest.hexdigest() in shown
+    assert files_hash() in shown
+    assert __version__ in shown
+    assert re.search(r"生成时间\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", shown)
+    assert "5 份报告" in shown and "5 个乡镇" in shown
+    for title in reports["title"]:
+        assert title in shown
+    assert page.title == "法治政府建设年度报告简报 · 目录"
+
+
+def test_every_html_is_self_contained(built_briefings):
+    out, _ = built_briefings
+    pages = html_files(out)
+    assert len(pages) >= 7
+    for path in pages:
+        assert external_references(path) == [], path.name
+        text = path.read_text(encoding="utf-8")
+        for cdn in ("require.js", "mathjax", "mermaid", "cdnjs", "unpkg", "googleapis"):
+            assert cdn not in text.lower(), f"{path.name} names {cdn}"
+
+
+def test_the_checker_catches_external_references(tmp_path):
+    """The self-contained check above, shown to fail on what it must catch."""
+    (tmp_path / "other.html").write_text("<p>ok</p>", encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><script src="https://cdn.example/require.js"></script>'
+        '<link rel="stylesheet" href="//fonts.example/x.css"><style>@import "x.css"; body { background: url(http://x/y.png) }</style></head>'
+        '<body><img src="x"><img src="data:image/png;base64,AAAA"><a href="other.html">ok</a><a href="missing.html">no</a>'
+        '<a href="#top">ok</a><a href="https://example.org">no</a><div style="background:url(\'img.png\')"></div></body></html>',
+        encoding="utf-8",
+    )
+    found = external_references(page)
+    assert found == [
+        "<script src=https://cdn.example/require.js>",
+        "<link href=//fonts.example/x.css>",
+        "<img src=x>",
+        "<a href=missing.html>",
+        "<a href=https://example.org>",
+        "@import in CSS",
+        "url(http://x/y.png) in CSS",
+        "url(img.png) in CSS",
+    ]
+
+
+def test_two_runs_give_the_same_tables_and_figures(built_briefings, tmp_path):
+    """`make briefings` twice on the same data: the same files (only the index's date and timings change)."""
+    out, _ = built_briefings
+    first = {path.name: path.read_bytes() for path in html_files(out)}
+    summary = briefings.build(config.DATA_RAW, out=out, progress=False)
+    assert (summary["status"] == "written").all(), "\n".join(summary["message"])
+    assert sorted(first) == sorted(path.name for path in html_files(out))
+
+    def visible(page: bytes) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\dT[\d:+\-]+|[\d.]+ 秒", "", Page(page.decode("utf-8")).shown)
+
+    for name, before in first.items():
+        again = (out / name).read_bytes()
+        if name == "index.html":
+            assert visible(before) == visible(again)
+        else:
+            assert before == again, f"{name} differs between two runs"
+    # a town run alone, in a fresh kernel, matches the one run after other towns in a kept kernel
+    alone = briefings.build(config.DATA_RAW, out=tmp_path, notebooks=["04"], towns=["乌马河镇"], progress=False)
+    assert alone["status"].tolist() == ["written"]
+    assert (tmp_path / "04_town_profile-乌马河镇.html").read_bytes() == first["04_town_profile-乌马河镇.html"]
+
+
+# ------------------------------------------------------------ safe HTML
+
+
+PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "<script>alert(4)</script>", "<img src=x onerror=alert(5)>"]
+EVIL_FILE = "xss<img src=x onerror=alert(9)>"
+
+
+def xss_corpus(folder: Path) -> Path:
+    """A real report, one whose text carries script and event handlers, and one whose file name does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RAW_FILES[0].name).write_bytes(RAW_FILES[0].read_bytes())
+    body = (
+        "2025年，我镇深入学习贯彻习近平法治思想<script>alert(1)</script>，现将有关情况报告如下：\n"
+        "一、主要举措和成效\n"
+        "（一）坚持学法用法。全年开展学法活动12次<img src=x onerror=alert(2)>，组织法治培训3期，参训干部120人次。\n"
+        "（二）化解矛盾纠纷。全年排查调处矛盾纠纷56件，调解成功率达100%。\n"
+        "二、存在的问题\n"
+        "（一）普法宣传<script>alert(4)</script>形式单一，针对性不强。\n"
+        "（二）执法人员<img src=x onerror=alert(5)>力量不足，专业素养有待提高。\n"
+        "三、下一步工作计划\n"
+        "（一）加强<b onmouseover=alert(6)>普法</b>宣传，创新宣传形式。\n"
+        "（二）充实执法力量<script>alert(7)</script>，开展执法培训。\n"
+    )
+    (folder / "xss_town.txt").write_text("测试镇2025年法治政府建设年度报告\n" + body, encoding="utf-8")
+    (folder / f"{EVIL_FILE}.txt").write_text("关于2025年度法治政府建设情况的报告\n" + body, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def xss_build(tmp_path_factory):
+    data = xss_corpus(tmp_path_factory.mktemp("xss") / "raw")
+    out = tmp_path_factory.mktemp("xss-briefings")
+    return out, briefings.build(data, out=out, progress=False)
+
+
+def test_report_text_shows_as_text_never_as_markup(xss_build):
+    out, summary = xss_build
+    assert (summary["status"] == "written").all(), "\n".join(summary["message"])
+    assert set(summary["town"]) >= {"测试镇", EVIL_FILE}
+    for path in html_files(out):
+        page = Page(path.read_text(encoding="utf-8"))
+        assert [t for t, _ in page.tags if t == "script"] == [], path.name
+        handlers = [(t, n) for t, a in page.tags for n in a if n.startswith("on")]
+        assert handlers == [], path.name
+        assert not any("javascript:" in v.lower() for _, a in page.tags for v in a.values()), path.name
+        assert not any(t == "img" and not a.get("src", "").startswith("data:image/") for t, a in page.tags), path.name
+    town = Page((out / "04_town_profile-测试镇.html").read_text(encoding="utf-8")).shown
+    for payload in ["<script>alert(4)</script>", "<img src=x onerror=alert(5)>"]:
+        assert payload in town  # the problem items, shown as the report wrote them
+    overview = Page((out / "00_corpus_overview.html").read_text(encoding="utf-8")).shown
+    assert EVIL_FILE in overview
+    index = Page((out / "index.html").read_text(encoding="utf-8"))
+    assert EVIL_FILE in index.shown
+    evil = summary[summary["town"] == EVIL_FILE].iloc[0]
+    assert Page(Path(evil["html"]).read_text(encoding="utf-8")).title == f"{EVIL_FILE} · {TOWN_HEADING}"
+    assert "<" not in Path(evil["html"]).name
+
+
+# ------------------------------------------------------------ the command line, and failure without loss
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", "briefings", *args], capture_output=True, text=True, cwd=config.ROOT)
+
+
+@pytest.fixture()
+def two_reports(tmp_path) -> Path:
+    data = tmp_path / "raw"
+    data.mkdir()
+    for path in RAW_FILES[:2]:
+        (data / path.name).write_bytes(path.read_bytes())
+    return data
+
+
+def test_a_failing_notebook_stops_only_its_briefing(two_reports, tmp_path):
+    out = tmp_path / "out"
+    common = ["--data", str(two_reports), "--out", str(out), "--notebooks-dir", str(FIXTURES)]
+    first = cli(*common, "-p", "fail", "False")
+    assert first.returncode == 0, first.stderr
+    table = pd.read_csv(io.StringIO(first.stdout))
+    assert table["status"].tolist() == ["written"] * 4
+    assert "4 of 4 briefings written" in first.stderr and "briefings: 100%" in first.stderr
+    before = {p.name: p.read_bytes() for p in out.glob("*.html")}
+    assert "除法之前" in Page(before["01_broken.html"].decode()).shown
+
+    second = cli(*common)  # fail=True: cell 4 divides by zero
+    assert second.returncode == 1
+    table = pd.read_csv(io.StringIO(second.stdout)).fillna("")
+    assert table.set_index("briefing")["status"].to_dict() == {
+        "00_tables": "written",
+        "01_broken": "failed",
+        "02_town-神树镇": "written",
+        "02_town-都督乡": "written",
+    }
+    message = table.set_index("briefing").loc["01_broken", "message"]
+    assert message.startswith("01_broken.ipynb: cell 4 (`ratio = 1 / (0 if fail else 1)`) raised ZeroDivisionError: division by zero")
+    assert f"error: {message}" in second.stderr
+    assert "3 of 4 briefings written" in second.stderr
+    assert (out / "01_broken.html").read_bytes() == before["01_broken.html"]  # the previous briefing is still there
+    kept = nbformat.read(out / "_failed" / "01_broken.ipynb", as_version=4)
+    errors = [o for c in kept.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["ZeroDivisionError"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "00_tables.html",
+        "01_broken.html",
+        "02_town-神树镇.html",
+        "02_town-都督乡.html",
+        "_failed",
+        "index.html",
+    ]
+    index = Page((out / "index.html").read_text(encoding="utf-8")).shown
+    assert "上次生成的版本" in index and "ZeroDivisionError" in index
+
+    third = cli(*common, "-p", "fail", "no", "--notebook", "01", "--quiet")
+    assert third.returncode == 0 and third.stderr == ""
+    assert not (out / "_failed" / "01_broken.ipynb").exists()
+    assert pd.read_csv(io.StringIO(third.stdout))["briefing"].tolist() == ["01_broken"]
+    index = Page((out / "index.html").read_text(encoding="utf-8")).shown
+    assert "本次未重建" in index  # the briefings not rebuilt this time stay linked
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--town", "某某镇"], "error: town 某某镇 is not in the corpus"),
+        (["-p", "colour", "red"], "error: no notebook of this run has a parameter 'colour'"),
+        (["--notebook", "99"], "error: no notebook '99'"),
+    ],
+)
+def test_command_line_mistakes_exit_2_with_a_message(two_reports, tmp_path, args, message):
+    result = cli("--data", str(two_reports), "--out", str(tmp_path / "out"), "--notebooks-dir", str(FIXTURES), *args)
+    assert result.returncode == 2 and message in result.stderr and result.stdout == ""
+
+
+def test_one_town_one_notebook_in_json(two_reports, tmp_path):
+    result = cli(
+        "--data",
+        str(two_reports),
+        "--out",
+        str(tmp_path),
+        "--notebooks-dir",
+        str(FIXTURES),
+        "--town",
+        "都督乡",
+        "--notebook",
+        "02",
+        "--format",
+        "json",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = pd.read_json(io.StringIO(result.stdout))
+    assert rows["briefing"].tolist() == ["02_town-都督乡"] and rows["title"].tolist() == ["都督乡 · 乡镇测试简报"]
+    assert "都督乡2024年度法治政府建设情况报告" in Page((tmp_path / "02_town-都督乡.html").read_text(encoding="utf-8")).shown
+
+
+# ------------------------------------------------------------ the README's examples
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+
+
+def run_examples(doc: str, tmp_path: Path, monkeypatch) -> dict:
+    blocks = python_blocks(DOCS / doc)
+    assert blocks, f"{doc} has no python examples"
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    (tmp_path / "reports").mkdir()
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for number, block in enumerate(blocks, start=1):
+        exec(compile(block, f"{doc}, example {number}", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_jupyter_examples_run(tmp_path, monkeypatch):
+    seen = run_examples("jupyter.md", tmp_path, monkeypatch)
+    assert len(seen["reports"]) == 5
+    assert sorted(seen["hits"]["town"]) == ["上社镇", "乌马河镇", "神树镇"]
+    assert "神树镇" in set(seen["disputes"]["town"]) and (seen["rates"]["unit"] == "%").all()
+    assert seen["built"]["status"].tolist() == ["written"]
+    assert (tmp_path / "reports" / "04_town_profile-神树镇.html").is_file()
+    assert (tmp_path / "reports" / "04_town_profile-双庙镇.ipynb").is_file()
+
+
+def test_briefings_examples_run(tmp_path, monkeypatch):
+    seen = run_examples("briefings.md", tmp_path, monkeypatch)
+    assert (seen["summary"]["status"] == "written").all()

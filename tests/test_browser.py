@@ -1,0 +1,330 @@
+"""Every briefing, opened in headless Chromium with no network: rendered, titled, quiet, figures loaded.
+
+Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``:
+no port, no extra package).  The network is off three ways: the host resolver
+maps every name to nothing, a dead proxy takes every connection, and every
+request the page makes that is not a ``file:`` or ``data:`` URL is failed and
+recorded, so a test can say exactly what a page tried to fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "") if p and Path(p).is_file()),
+    None,
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it): the briefings were not looked at in a browser",
+)
+WIDTH, HEIGHT = 1200, 900
+
+
+class Browser:
+    """A headless Chromium spoken to over the DevTools pipe (fd 3 in, fd 4 out)."""
+
+    def __init__(self, executable: str = CHROMIUM or "chromium") -> None:
+        self.profile = tempfile.mkdtemp(prefix="chromium-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire() -> None:  # in the child: the pipe ends where Chromium looks for them
+            reading, writing = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w))
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
+
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "--headless",
+                "--remote-debugging-pipe",
+                "--no-sandbox",  # root in CI
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--hide-scrollbars",
+                "--mute-audio",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--proxy-server=http://127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={WIDTH},{HEIGHT}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire,
+            close_fds=False,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next = 0
+        self.events: list[dict] = []
+
+    # -- the protocol
+
+    def send(self, method: str, params: dict | None = None, *, session: str | None = None, timeout: float = 30) -> dict:
+        self._next += 1
+        message = {"id": self._next, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == self._next:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self._event(reply)
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            if time.monotonic() > deadline:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed the pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def _event(self, event: dict) -> None:
+        method = event.get("method", "")
+        session = event.get("sessionId")
+        params = event.get("params", {})
+        if method == "Fetch.requestPaused":  # every request: file and data go on, anything else fails here
+            url = params["request"]["url"]
+            if url.startswith(("file:", "data:")):
+                self._reply("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
+            else:
+                self.events.append({"method": "blocked", "params": {"url": url}})
+                self._reply("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "InternetDisconnected"}, session)
+            return
+        if method == "Page.javascriptDialogOpening":
+            self._reply("Page.handleJavaScriptDialog", {"accept": True}, session)
+        self.events.append(event)
+
+    def _reply(self, method: str, params: dict, session: str | None) -> None:
+        self._next += 1
+        message = {"id": self._next, "method": method, "params": params, "sessionId": session}
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+
+    def wait_for(self, method: str, *, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events:
+                if event.get("method") == method:
+                    return event
+            self._event(self._read(deadline))
+
+    # -- a page
+
+    def visit(self, path: Path, *, screenshot: Path | None = None, full_page: bool = False) -> dict:
+        """Open *path*; return what was seen: title, text length, images, console errors, blocked requests, dialogs."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.events = []
+        for domain in ("Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=session)
+        self.send("Network.enable", session=session)
+        self.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+            session=session,
+        )
+        self.send("Page.navigate", {"url": path.resolve().as_uri()}, session=session)
+        self.wait_for("Page.loadEventFired")
+        state = self.send(
+            "Runtime.evaluate",
+            {
+                "expression": """(async () => {
+                    await document.fonts.ready;
+                    const images = Array.from(document.images);
+                    await Promise.all(images.map(i => i.decode().catch(() => null)));
+                    return JSON.stringify({
+                        title: document.title,
+                        h1: (document.querySelector('h1') || {}).textContent || '',
+                        text: document.body.innerText.length,
+                        height: document.documentElement.scrollHeight,
+                        images: images.map(i => ({src: i.src.slice(0, 30), complete: i.complete, width: i.naturalWidth, height: i.naturalHeight})),
+                        fonts: Array.from(document.fonts).map(f => f.family + ':' + f.status),
+                    });
+                })()""",
+                "awaitPromise": True,
+                "returnByValue": True,
+            },
+            session=session,
+        )
+        seen = json.loads(state["result"]["value"])
+        params = {"format": "png"}
+        if full_page:
+            params |= {
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": WIDTH, "height": min(seen["height"], 16000), "scale": 1},
+            }
+        png = base64.b64decode(self.send("Page.captureScreenshot", params, session=session)["data"])
+        if screenshot is not None:
+            screenshot.write_bytes(png)
+        seen["png"] = png
+        seen["errors"] = [_describe(e) for e in self.events if _is_error(e)]
+        seen["blocked"] = [e["params"]["url"] for e in self.events if e.get("method") == "blocked"]
+        seen["dialogs"] = [e["params"].get("message") for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
+        self.send("Target.closeTarget", {"targetId": target})
+        return seen
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=5)
+        except Exception:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _is_error(event: dict) -> bool:
+    method, params = event.get("method"), event.get("params", {})
+    if method == "Runtime.exceptionThrown":
+        return True
+    if method == "Runtime.consoleAPICalled":
+        return params.get("type") in {"error", "assert"}
+    if method == "Log.entryAdded":
+        return params.get("entry", {}).get("level") == "error"
+    return False
+
+
+def _describe(event: dict) -> str:
+    params = event.get("params", {})
+    if "entry" in params:
+        return f"{params['entry'].get('source')}: {params['entry'].get('text')} {params['entry'].get('url', '')}"
+    if "exceptionDetails" in params:
+        return params["exceptionDetails"].get("text", "exception")
+    return " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+
+
+def ink(png: bytes) -> tuple[float, int]:
+    """Share of the picture that is not background, and the number of colours in it."""
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.thumbnail((600, 600))
+    pixels = np.asarray(image).reshape(-1, 3).astype(int)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    inked = (np.abs(pixels - background).sum(axis=1) > 60).mean()
+    return float(inked), len(colours)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    chromium = Browser()
+    yield chromium
+    chromium.close()
+
+
+# ------------------------------------------------------------ tests
+
+
+@needs_chromium
+def test_every_briefing_renders_offline(browser, built_briefings, tmp_path):
+    out, summary = built_briefings
+    pages = [(Path(row.html), row.title) for row in summary.itertuples()] + [(out / "index.html", "法治政府建设年度报告简报 · 目录")]
+    for path, title in pages:
+        seen = browser.visit(path, screenshot=tmp_path / f"{path.stem}.png")
+        where = path.name
+        assert seen["title"] == title, where
+        assert seen["h1"].strip(), f"{where}: no heading shown"
+        assert seen["text"] > 200, f"{where}: almost no text shown"
+        assert seen["errors"] == [], f"{where}: console errors {seen['errors']}"
+        assert seen["blocked"] == [], f"{where}: tried to fetch {seen['blocked']}"
+        assert seen["dialogs"] == [], where
+        assert all(img["complete"] and img["width"] > 0 and img["height"] > 0 for img in seen["images"]), (
+            f"{where}: a figure did not load {seen['images']}"
+        )
+        html = path.read_text(encoding="utf-8")
+        assert len(seen["images"]) == html.count("<img "), where
+        assert "AnalysisCJK:loaded" in seen["fonts"], f"{where}: the embedded CJK font was not used {seen['fonts']}"
+        share, colours = ink(seen["png"])
+        assert share > 0.02 and colours > 20, f"{where}: the screenshot is (nearly) blank ({share:.3f} inked, {colours} colours)"
+        if path.name.startswith("04_town_profile-"):
+            assert len(seen["images"]) == 4, f"{where}: ratio chart, top terms, word cloud and key terms expected"
+
+
+@needs_chromium
+def test_the_checks_see_a_broken_page(browser, tmp_path):
+    """The checks above fail on a page that fetches from outside, errs, or shows a broken figure."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>坏页面</title><script src='https://cdn.example/x.js'></script></head>"
+        "<body><h1>x</h1><img src='missing.png'><script>console.error('boom'); undefined_call();</script></body></html>",
+        encoding="utf-8",
+    )
+    seen = browser.visit(page)
+    assert seen["blocked"] == ["https://cdn.example/x.js"]
+    assert any("boom" in e for e in seen["errors"]) and any("undefined_call" in e or "Uncaught" in e for e in seen["errors"])
+    assert [img["width"] for img in seen["images"]] == [0]
+    share, _ = ink(seen["png"])
+    assert share < 0.02
+
+
+@needs_chromium
+def test_report_text_never_runs_in_the_browser(browser, tmp_path):
+    from analysis import briefings
+    from tests.test_briefings import xss_corpus
+
+    data = xss_corpus(tmp_path / "raw")
+    summary = briefings.build(data, out=tmp_path / "out", notebooks=["00", "04"], towns=["测试镇"], progress=False)
+    assert (summary["status"] == "written").all(), "\n".join(summary["message"])
+    for path in [*map(Path, summary["html"]), tmp_path / "out" / "index.html"]:
+        seen = browser.visit(path)
+        assert seen["dialogs"] == [] and seen["errors"] == [] and seen["blocked"] == [], path.name
+
+
+def screenshot(page: Path, png: Path, *, height: int = 1400) -> None:
+    """Save the top *height* pixels of *page* as *png* (docs/screenshot.png is made this way)."""
+    browser = Browser()
+    try:
+        seen = browser.visit(page, full_page=True)
+    finally:
+        browser.close()
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(seen["png"]))
+    image.crop((0, 0, WIDTH, min(height, image.height))).save(png, optimize=True)
+
+
+if __name__ == "__main__":  # python tests/test_browser.py PAGE.html OUT.png
+    import sys
+
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,175 @@
+"""The town profile (analysis.profile) and what a town briefing shows."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import profile
+from analysis.errors import AnalysisError, LexiconError
+from tests.conftest import IDS
+from tests.test_briefings import Page
+
+DATA = Path(__file__).parent / "data"
+
+
+def summary_rows(rows: list[tuple]) -> pd.DataFrame:
+    """An ``indicators.summary`` table from (doc_id, town, indicator, value, unit, display)."""
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": d,
+                "town": t,
+                "year": 2025,
+                "indicator": k,
+                "value": v,
+                "value_max": math.nan,
+                "unit": u,
+                "qualifier": "exact",
+                "mentions": 1,
+                "nested": 0,
+                "status": "single" if v == v else "undecidable: units differ",
+                "display": s,
+            }
+            for d, t, k, v, u, s in rows
+        ]
+    )
+
+
+SUMMARY = summary_rows(
+    [
+        ("a", "甲镇", "funding", 21457.0, "元", "21457元"),
+        ("a", "甲镇", "trainings", 5.0, "次", "5次"),
+        ("a", "甲镇", "publicity_events", 17.0, "次", "17次"),
+        ("a", "甲镇", "materials_distributed", math.nan, "", "? (500+张; 150+份)"),
+        ("b", "乙镇", "trainings", 2.0, "次", "2次"),
+        ("b", "乙镇", "funding", 30000.0, "元", "30000元"),
+        ("b", "乙镇", "publicity_events", 10.0, "场", "10场"),
+        ("b", "乙镇", "materials_distributed", 2000.0, "册", "2000+册"),
+        ("c", "丙镇", "trainings", 3.0, "次", "3次"),
+    ]
+)
+
+
+def test_versus_median_compares_like_with_like():
+    table = profile.versus_median(SUMMARY, "甲镇")
+    assert list(table.columns) == profile.MEDIAN_COLUMNS
+    got = table.set_index("indicator")
+    # in the order of the keys: trainings, publicity_events, materials_distributed, funding
+    assert table["indicator"].tolist() == ["trainings", "publicity_events", "materials_distributed", "funding"]
+    assert got.loc["trainings", ["label", "figure", "median", "reports", "ratio"]].tolist() == ["法治培训", "5次", "3次", 3, 1.67]
+    assert got.loc["funding", ["median", "reports", "ratio"]].tolist() == ["25728.5元", 2, 0.83]
+    assert got.loc["publicity_events", ["median", "reports", "ratio"]].tolist() == ["17次", 1, 1.0]  # 乙镇 counts in 场
+    undecided = got.loc["materials_distributed"]
+    assert (
+        undecided["figure"] == "? (500+张; 150+份)"
+        and undecided["median"] == ""
+        and undecided["reports"] == 0
+        and math.isnan(undecided["ratio"])
+    )
+    assert profile.versus_median(SUMMARY, "无此镇").empty
+
+
+def test_versus_median_leaves_its_input_alone():
+    before = SUMMARY.copy()
+    profile.versus_median(SUMMARY, "乙镇")
+    pd.testing.assert_frame_equal(SUMMARY, before)
+
+
+def test_ratio_chart_draws_one_bar_per_comparable_figure():
+    fig = profile.ratio_chart(profile.versus_median(SUMMARY, "甲镇"))
+    bars = fig.axes[0].patches
+    assert len(bars) == 2  # trainings (3 reports) and funding (2); publicity_events stands alone
+    assert sorted(round(b.get_x() + b.get_width(), 2) for b in bars) == [0.83, 1.67]  # from the median (1) to the ratio
+    empty = profile.ratio_chart(profile.versus_median(SUMMARY, "丙镇").iloc[0:0])
+    assert "没有可与其他报告比较的数字" in [t.get_text() for t in empty.axes[0].texts]
+
+
+def test_town_reports_names_the_towns_when_the_town_is_missing(reports):
+    assert profile.town_reports(reports, "都督乡")["doc_id"].tolist() == [IDS["都督乡"]]
+    with pytest.raises(
+        AnalysisError, match="'某某镇' has no report in the corpus; its towns are: 神树镇、都督乡、上社镇、双庙镇、乌马河镇"
+    ):
+        profile.town_reports(reports, "某某镇")
+
+
+def test_heading_escapes_what_the_report_says(reports):
+    mine = profile.town_reports(reports, "神树镇")
+    assert profile.heading(mine).data == "**神树镇**：2025年度，《神树镇2025年法治政府建设年度报告》，2,533 字。"
+    evil = mine.assign(title="报告<script>alert(1)</script>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in profile.heading(evil).data
+
+
+def test_problem_plans_lists_the_answering_plan_items():
+    problems = pd.DataFrame(
+        {"doc_id": ["a", "a", "a"], "town": "甲镇", "item_no": [1, 2, 3], "text": ["p1", "p2", "p3"], "themes": ["P6", "P5", ""]}
+    )
+    links = pd.DataFrame({"doc_id": ["a", "a", "a"], "problem_no": [1, 3, 1], "plan_no": [4, 2, 3]})
+    reports = pd.DataFrame({"doc_id": ["a"], "year": [2025]})
+    table = profile.problem_plans(problems, links, reports)
+    assert table.to_dict("list") == {
+        "doc_id": ["a", "a", "a"],
+        "year": [2025, 2025, 2025],
+        "item_no": [1, 2, 3],
+        "problem": ["p1", "p2", "p3"],
+        "themes": ["P6", "P5", ""],
+        "plans": ["3、4", "（无）", "2"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("funding: 经费投入\nnot_a_key: 某某\n", "(entry 'not_a_key'): is not a key of indicators.yml"),
+        ("funding: ''\n", "(entry 'funding'): needs a name"),
+        ("funding: 经费投入\n", "has no name for the key; add one"),
+        ("- funding\n", "needs one 'key: 名称' line per indicator key"),
+    ],
+)
+def test_labels_file_is_validated(tmp_path, text, message):
+    path = tmp_path / "indicator_labels.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LexiconError, match=re.escape(message)):
+        profile.indicator_labels(path)
+
+
+def test_every_key_has_a_chinese_name():
+    labels = profile.indicator_labels()
+    assert len(labels) == 30 and labels["disputes_resolved"] == "矛盾纠纷化解"
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values())
+
+
+# ------------------------------------------------------------ what each town briefing shows
+
+
+def test_town_briefings_show_their_problems_plans_and_checklist(built_briefings):
+    out, _ = built_briefings
+    problems = pd.read_csv(DATA / "problem_items_gold.csv")
+    plans = pd.read_csv(DATA / "plan_items_gold.csv")
+    checklist = pd.read_csv(DATA / "compliance_gold.csv").fillna("")
+    for town, doc_id in IDS.items():
+        shown = re.sub(r"\s+", "", Page((out / f"04_town_profile-{town}.html").read_text(encoding="utf-8")).shown)
+        for start in problems[problems["doc_id"] == doc_id]["start"]:
+            assert re.sub(r"\s+", "", start) in shown, f"{town}: problem {start}"
+        for start in plans[plans["doc_id"] == doc_id]["start"]:
+            assert re.sub(r"\s+", "", start) in shown, f"{town}: plan {start}"
+        for row in checklist[checklist["doc_id"] == doc_id].itertuples():
+            assert row.element in shown
+            if row.evidence:
+                assert re.sub(r"\s+", "", row.evidence) in shown, f"{town}: {row.element} evidence"
+        for other in IDS:
+            if other != town:
+                assert f"**{other}**" not in shown and f"{other}：20" not in shown
+
+
+def test_the_shenshu_briefing_reads_as_the_report_does(built_briefings):
+    """神树镇's report: 累计开展专项执法检查50余次 … 投入21457元 (its only amount of money)."""
+    out, _ = built_briefings
+    shown = Page((out / "04_town_profile-神树镇.html").read_text(encoding="utf-8")).shown
+    assert "神树镇：2025年度，《神树镇2025年法治政府建设年度报告》，2,533 字。" in shown
+    for figure in ["执法检查", "经费投入", "21457元"]:
+        assert figure in shown
