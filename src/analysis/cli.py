@@ -124,7 +124,7 @@ def _register_stages() -> None:
     """Let each stage module add its commands (a module without ``cli_commands`` adds none)."""
     import importlib
 
-    for module in ("indicators", "frequency", "themes", "compliance", "briefings", "cache"):
+    for module in ("indicators", "frequency", "themes", "compliance", "briefings", "cache", "pipeline"):
         try:
             mod = importlib.import_module(f".{module}", __package__)
         except ModuleNotFoundError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -357,11 +357,31 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[
     return files, problems
 
 
-def load_corpus(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, warn: bool = True) -> Corpus:
+def read_report(path: str | Path) -> dict[str, object]:
+    """Read one report file: sha256 (of its bytes), text (cleaned), encoding, town, level, county, year, title.
+
+    Raises InputError when the file cannot be read or has no text; town and
+    year are None when not found.  ``load_corpus`` calls it for every file.
+    """
+    path = Path(path)
+    raw, encoding = read_file(path)
+    text = clean(raw)
+    if not text.strip():
+        raise InputError(path, "has no text after cleaning")
+    return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "text": text, "encoding": encoding, **metadata(text)}
+
+
+def load_corpus(
+    paths: str | Path | Iterable[str | Path] = config.DATA_RAW,
+    *,
+    warn: bool = True,
+    read: Callable[[Path], dict[str, object]] = read_report,
+) -> Corpus:
     """Load report files (or folders of them) into the reports table.
 
     Unreadable files are left out and named in ``problems`` (and on stderr
-    when *warn*); the rest load.
+    when *warn*); the rest load.  *read* reads one file (default
+    ``read_report``; the pipeline passes one that answers from its cache).
     """
     files, problems = _expand(paths)
     rows = []
@@ -369,14 +389,11 @@ def load_corpus(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, w
     seen_ids: set[str] = set()
     for path in files:
         try:
-            raw, encoding = read_file(path)
+            report = read(path)
         except InputError as exc:
             problems.append({"file": str(path), "problem": exc.problem, "action": "skipped"})
             continue
-        text = clean(raw)
-        if not text.strip():
-            problems.append({"file": str(path), "problem": "has no text after cleaning", "action": "skipped"})
-            continue
+        text, encoding = report["text"], report["encoding"]
         text_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if text_hash in seen_text:
             problems.append({"file": str(path), "problem": f"duplicate: same text as {seen_text[text_hash]}", "action": "skipped"})
@@ -387,7 +404,7 @@ def load_corpus(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, w
             doc_id = f"{path.stem}{path.suffix.lower().replace('.', '_')}"
             problems.append({"file": str(path), "problem": f"another file is named {path.stem}", "action": f"loaded as {doc_id}"})
         seen_ids.add(doc_id)
-        meta = metadata(text)
+        meta = dict(report)
         if meta["town"] is None:
             meta["town"] = doc_id
             problems.append(
@@ -399,7 +416,7 @@ def load_corpus(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, w
             {
                 "doc_id": doc_id,
                 "path": str(path),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "sha256": report["sha256"],
                 **{key: meta[key] for key in ("town", "level", "county", "year", "title")},
                 "text": text,
                 "n_chars": len(text),

@@ -1,0 +1,425 @@
+"""On-disk cache of the pipeline's per-report tables: parquet files through pyarrow.
+
+Where: ``config.CACHE_DIR`` (``.cache/analysis/`` in the project, git-ignored),
+or the ``cache_dir`` given to ``pipeline.run``.  Layout::
+
+    <cache_dir>/<table>/<key>/<shard>.parquet
+
+key    sha256 over what a table's rows depend on besides the report itself:
+       the cache format, the table's name, ``analysis.__version__``, the
+       package's source code, the lexicon files the table reads
+       (``lexicon.files_hash`` of them) and the versions of jieba, OpenCC,
+       stopwords-iso, pandas and pyarrow.  Editing a lexicon file gives every
+       table that reads it a new key, so their old files are never read again;
+       tables that do not read it keep theirs.
+entry  one per report: sha256 of the report file's sha256 and the identity
+       the tables carry (doc_id, town, level, county, year, title).  Editing
+       one report changes its entry only, so only that report is processed
+       again.
+shard  the rows of a group of reports written at once, with an ``_entry``
+       column.  Its footer lists every entry it holds with its row count (a
+       report with no rows is still held), and the key it was written under.
+
+Reading checks the footer, the key, the page checksums and the row counts of
+each entry; a file failing any check is named in a ``CacheWarning``, deleted,
+and its reports processed again.  Files are written under a temporary name
+and renamed into place, so a reader never sees half a file.
+
+    python -m analysis cache info     # tables, keys, files and sizes (CSV on stdout)
+    python -m analysis cache prune    # delete what the current code and lexicon can no longer use
+    python -m analysis cache clear    # delete the whole cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import uuid
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import __version__, config
+from .errors import AnalysisError
+
+CACHE_FORMAT = 1
+ENTRY_COLUMN = "_entry"
+META_KEY = b"analysis.key"
+META_TABLE = b"analysis.table"
+META_ENTRIES = b"analysis.entries"  # JSON {entry: row count}
+SHARD_SUFFIX = ".parquet"
+TMP_PREFIX = ".tmp-"
+# Third-party packages whose version can change a table (tokens, simplified text, dtypes).
+PACKAGES = ("jieba", "opencc-python-reimplemented", "stopwordsiso", "pandas", "pyarrow")
+IDENTITY = ("doc_id", "town", "level", "county", "year", "title")
+INFO_COLUMNS = ["table", "key", "current", "files", "entries", "rows", "bytes"]
+
+
+class CacheWarning(UserWarning):
+    """A cache file was unusable (corrupt, truncated, written under another key); it is rebuilt."""
+
+
+class CacheError(AnalysisError):
+    """The cache folder cannot be used (not writable, not a folder)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+# ------------------------------------------------------------------ keys
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 over the package's Python source: any code change gives new keys."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> tuple[tuple[str, str], ...]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in PACKAGES:
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            found.append((name, "absent"))
+    return tuple(found)
+
+
+def lexicon_files(names: Iterable[str] | None) -> list[Path]:
+    """The lexicon files *names* (file names under data/lexicon), or every lexicon file for None."""
+    if names is None:
+        return sorted(p for p in config.LEXICON_DIR.rglob("*") if p.is_file())
+    return sorted(config.LEXICON_DIR / name for name in names)
+
+
+def table_key(table: str, *, lexicon: Iterable[str] | None = None, options: Mapping[str, object] | None = None) -> str:
+    """The key of *table*'s rows: format, name, version, code, lexicon files read, package versions, options.
+
+    *lexicon* names the files under data/lexicon the table reads (None: all of
+    them; an empty tuple: none).  A lexicon file that is missing counts as
+    empty, so creating it later changes the key.
+    """
+    from .lexicon import files_hash
+
+    paths = lexicon_files(lexicon)
+    present = [p for p in paths if p.is_file()]
+    parts = {
+        "format": CACHE_FORMAT,
+        "table": table,
+        "version": __version__,
+        "code": code_hash(),
+        "lexicon": files_hash(present) if present else "",
+        "lexicon_files": [p.name for p in paths],
+        "packages": package_versions(),
+        "options": dict(sorted((options or {}).items())),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def entry_keys(reports: pd.DataFrame) -> list[str]:
+    """One entry per report: its file's sha256 with the identity its tables carry."""
+    columns = [reports[c] if c in reports.columns else [None] * len(reports) for c in IDENTITY]
+    keys = []
+    for sha, *identity in zip(reports["sha256"], *columns):
+        values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in identity]
+        keys.append(hashlib.sha256(json.dumps([sha, *values], ensure_ascii=False).encode()).hexdigest()[:40])
+    return keys
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ one table's files
+
+
+@dataclass(frozen=True)
+class TableStore:
+    """The cached rows of one table under one key."""
+
+    root: Path
+    table: str
+    key: str
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.root) / self.table / self.key[:32]
+
+    # ---------------------------------------------------------- writing
+
+    def write(self, rows: pd.DataFrame | pa.Table, entries: Sequence[str], entry_of_row: Sequence[str]) -> Path:
+        """Store *rows* (``entry_of_row[i]`` is row i's entry) as holding every one of *entries*.
+
+        Entries without rows are recorded as holding none.  The file is written
+        under a temporary name and renamed into place.
+        """
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(rows, preserve_index=False)
+        if ENTRY_COLUMN in table.column_names:
+            raise CacheError(f"table {self.table!r} has a column named {ENTRY_COLUMN!r}, which the cache reserves")
+        if len(entry_of_row) != table.num_rows:
+            raise CacheError(f"table {self.table!r}: {table.num_rows} rows but {len(entry_of_row)} entries")
+        counts = dict.fromkeys(entries, 0)
+        for entry in entry_of_row:
+            if entry not in counts:
+                raise CacheError(f"table {self.table!r}: a row belongs to no report of this group (entry {entry})")
+            counts[entry] += 1
+        table = table.append_column(ENTRY_COLUMN, pa.array(list(entry_of_row), type=pa.string()))
+        metadata = dict(table.schema.metadata or {})
+        metadata[META_KEY] = self.key.encode()
+        metadata[META_TABLE] = self.table.encode()
+        metadata[META_ENTRIES] = json.dumps(counts).encode()
+        table = table.replace_schema_metadata(metadata)
+        name = hashlib.sha256("\n".join(sorted(counts)).encode()).hexdigest()[:32] + SHARD_SUFFIX
+        folder = self.folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"{folder}: cannot create the cache folder ({exc.strerror}); pass cache=False or another cache_dir") from exc
+        final = folder / name
+        tmp = folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{SHARD_SUFFIX}"
+        try:
+            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return final
+
+    # ---------------------------------------------------------- reading
+
+    def _shards(self) -> list[Path]:
+        folder = self.folder
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.suffix == SHARD_SUFFIX and not p.name.startswith("."))
+
+    def _discard(self, path: Path, problem: str) -> None:
+        _warn(f"cache file {path} {problem}; it is deleted and its reports are processed again")
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _footer(self, path: Path) -> dict[str, int] | None:
+        """The entries a shard holds (with row counts), or None after discarding a bad file."""
+        try:
+            schema = pq.read_schema(path)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # truncated, not parquet, unreadable
+            self._discard(path, f"is corrupt ({type(exc).__name__}: {exc})")
+            return None
+        meta = schema.metadata or {}
+        if meta.get(META_KEY) != self.key.encode() or meta.get(META_TABLE) != self.table.encode():
+            self._discard(path, f"was written for another key or table than {self.table}/{self.key[:32]}")
+            return None
+        try:
+            counts = json.loads(meta[META_ENTRIES])
+        except (KeyError, ValueError) as exc:
+            self._discard(path, f"has no readable list of reports ({type(exc).__name__})")
+            return None
+        if ENTRY_COLUMN not in schema.names or not isinstance(counts, dict):
+            self._discard(path, "has no report column")
+            return None
+        return counts
+
+    def index(self) -> dict[str, Path]:
+        """Every entry held under this key → the file holding it (checked footers only)."""
+        found: dict[str, Path] = {}
+        for path in self._shards():
+            counts = self._footer(path)
+            for entry in counts or ():
+                found.setdefault(entry, path)
+        return found
+
+    def read(
+        self,
+        entries: Sequence[str],
+        *,
+        index: Mapping[str, Path] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> tuple[pa.Table, list[str]]:
+        """The rows of *entries*, in the order of *entries* (and of the rows within each), and the entries not read.
+
+        An entry is not read when no file holds it or its file fails a check
+        (the file is then deleted with a warning).  The ``_entry`` column is
+        dropped.  *columns* reads only those columns.
+        """
+        index = self.index() if index is None else index
+        position = {entry: i for i, entry in enumerate(entries)}
+        by_file: dict[Path, list[str]] = {}
+        missing = []
+        for entry in entries:
+            path = index.get(entry)
+            if path is None:
+                missing.append(entry)
+            else:
+                by_file.setdefault(path, []).append(entry)
+        pieces: list[tuple[int, pa.Table]] = []
+        for path, wanted in by_file.items():
+            table = self._read_file(path, wanted, columns)
+            if table is None:
+                missing.extend(wanted)
+                continue
+            pieces.append((min(position[e] for e in wanted), table))
+        pieces.sort(key=lambda piece: piece[0])
+        tables = [t for _, t in pieces]
+        if not tables:
+            return self._empty(columns), sorted(missing, key=position.__getitem__)
+        rich = max(tables, key=lambda t: t.num_rows)  # its pandas metadata knows the dtypes
+        table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+        order = pc.index_in(table[ENTRY_COLUMN], value_set=pa.array(list(entries), type=pa.string()))
+        if table.num_rows and not _non_decreasing(order):
+            table = table.take(pc.sort_indices(pa.table({"o": order}), sort_keys=[("o", "ascending")]))
+        table = table.drop_columns([ENTRY_COLUMN]).replace_schema_metadata(rich.schema.metadata)
+        return table, sorted(missing, key=position.__getitem__)
+
+    def _read_file(self, path: Path, wanted: list[str], columns: Sequence[str] | None) -> pa.Table | None:
+        try:
+            counts = self._footer(path)
+            if counts is None:
+                return None
+            names = None if columns is None else [*columns, ENTRY_COLUMN]
+            table = pq.read_table(path, columns=names, page_checksum_verification=True)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            self._discard(path, f"is corrupt ({type(exc).__name__}: {exc})")
+            return None
+        if table.num_rows != sum(counts.values()):
+            self._discard(path, f"holds {table.num_rows} rows where its footer lists {sum(counts.values())}")
+            return None
+        if len(wanted) < len(counts):
+            table = table.filter(pc.is_in(table[ENTRY_COLUMN], value_set=pa.array(wanted, type=pa.string())))
+        got = pc.value_counts(table[ENTRY_COLUMN]).to_pylist() if table.num_rows else []
+        seen = {item["values"]: item["counts"] for item in got}
+        if any(seen.get(entry, 0) != counts.get(entry, -1) for entry in wanted):
+            self._discard(path, "holds other row counts than its footer lists")
+            return None
+        return table
+
+    def _empty(self, columns: Sequence[str] | None) -> pa.Table:
+        return pa.table({c: pa.array([], type=pa.null()) for c in columns or []})
+
+    def read_frame(self, entries: Sequence[str], *, index: Mapping[str, Path] | None = None) -> tuple[pd.DataFrame, list[str]]:
+        """``read`` as a pandas DataFrame."""
+        table, missing = self.read(entries, index=index)
+        return table.to_pandas(), missing
+
+
+def _non_decreasing(order: pa.ChunkedArray | pa.Array) -> bool:
+    values = order.to_numpy() if isinstance(order, pa.ChunkedArray) else order.to_numpy(zero_copy_only=False)
+    return bool((values[1:] >= values[:-1]).all())
+
+
+# ------------------------------------------------------------------ the whole cache
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else config.CACHE_DIR
+
+
+def info(cache_dir: str | Path | None = None, *, current: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per table and key: whether the key is current, files, entries, rows, bytes."""
+    root = cache_root(cache_dir)
+    rows = []
+    if root.is_dir():
+        for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            for key_dir in sorted(p for p in table_dir.iterdir() if p.is_dir()):
+                files = [p for p in key_dir.iterdir() if p.suffix == SHARD_SUFFIX and not p.name.startswith(".")]
+                entries: set[str] = set()
+                n_rows = 0
+                for path in files:
+                    try:
+                        meta = pq.read_schema(path).metadata or {}
+                        counts = json.loads(meta.get(META_ENTRIES, b"{}"))
+                    except Exception:
+                        continue
+                    entries.update(counts)
+                    n_rows += sum(counts.values())
+                size = sum(p.stat().st_size for p in key_dir.iterdir() if p.is_file())
+                is_current = None if current is None else current.get(table_dir.name, "")[:32] == key_dir.name
+                rows.append([table_dir.name, key_dir.name, is_current, len(files), len(entries), n_rows, size])
+    return pd.DataFrame(rows, columns=INFO_COLUMNS)
+
+
+def clear(cache_dir: str | Path | None = None) -> int:
+    """Delete the cache folder; returns the bytes freed."""
+    root = cache_root(cache_dir)
+    if not root.exists():
+        return 0
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    shutil.rmtree(root)
+    return size
+
+
+def prune(current: Mapping[str, str], cache_dir: str | Path | None = None) -> int:
+    """Delete every key folder that is not a table's *current* key, and stray temporary files; returns bytes freed."""
+    root = cache_root(cache_dir)
+    freed = 0
+    if not root.is_dir():
+        return 0
+    for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        keep = current.get(table_dir.name, "")[:32]
+        for key_dir in sorted(p for p in table_dir.iterdir() if p.is_dir()):
+            if key_dir.name != keep:
+                freed += sum(p.stat().st_size for p in key_dir.rglob("*") if p.is_file())
+                shutil.rmtree(key_dir)
+            else:
+                for tmp in key_dir.glob(f"{TMP_PREFIX}*"):
+                    freed += tmp.stat().st_size
+                    tmp.unlink(missing_ok=True)
+        if not any(table_dir.iterdir()):
+            table_dir.rmdir()
+    return freed
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def _cmd_cache(args: argparse.Namespace) -> None:
+    from .cli import _write
+    from .pipeline import current_keys
+
+    root = cache_root(args.cache_dir)
+    if args.action == "info":
+        _write(info(root, current=current_keys()), args)
+    elif args.action == "clear":
+        freed = clear(root)
+        print(f"cache {root} cleared ({freed / 1e6:.1f} MB freed)", file=sys.stderr)
+    else:
+        freed = prune(current_keys(), root)
+        print(f"cache {root} pruned ({freed / 1e6:.1f} MB freed)", file=sys.stderr)
+
+
+def _cache_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        choices=["info", "clear", "prune"],
+        help="info: what is cached; prune: delete what can no longer be used; clear: delete all",
+    )
+    parser.add_argument("--cache-dir", help=f"the cache folder (default {config.CACHE_DIR})")
+
+
+def cli_commands() -> list[tuple]:
+    return [("cache", _cmd_cache, "the pipeline's on-disk cache: info (CSV), prune or clear", _cache_options)]

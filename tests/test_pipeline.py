@@ -1,0 +1,346 @@
+"""The pipeline on the five real reports: same tables as the stages, cached, parallel, never stale.
+
+Every run writes its cache under tmp_path; the lexicon test runs in a
+subprocess on a copy of the project (ANALYSIS_ROOT), never on data/lexicon.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pandas as pd
+import pytest
+
+from analysis import config, frequency, indicators, pipeline, structure, themes
+from analysis.cache import CacheWarning
+from analysis.corpus import load_corpus
+from analysis.errors import AnalysisError
+from analysis.pipeline import PipelineError
+from analysis.tokenize import tokenize
+from tests.conftest import IDS
+
+
+def quiet_run(paths=config.DATA_RAW, **options) -> pipeline.Results:
+    options.setdefault("progress", False)
+    options.setdefault("warn", False)
+    return pipeline.run(paths, **options)
+
+
+@pytest.fixture(scope="module")
+def direct(reports):
+    """Each stage's function called on the whole corpus at once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", frequency.FrequencyWarning)
+        terms = frequency.terms(reports)
+        return {
+            "sections": structure.sections(reports),
+            "items": structure.items(reports),
+            "tokens": tokenize(reports),
+            "doc_counts": frequency.counts(terms, by="doc_id"),
+            "indicators": indicators.extract(reports),
+            "theme_codes": themes.code_items(structure.problem_items(reports)),
+            "counts": frequency.counts(terms),
+        }
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """A serial run on an empty cache, and the cache folder it filled."""
+    folder = tmp_path_factory.mktemp("cache")
+    return quiet_run(workers=1, cache_dir=folder), folder
+
+
+def tables(results: pipeline.Results) -> dict[str, pd.DataFrame]:
+    return {name: results[name] for name in [*results.tables, "counts"]}
+
+
+def assert_same(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
+    assert sorted(left) == sorted(right)
+    for name in left:
+        pd.testing.assert_frame_equal(left[name], right[name], obj=name)
+
+
+def computed(results: pipeline.Results) -> dict[str, tuple[int, int]]:
+    """(computed, cached) reports of the load step and of every stage."""
+    rows = results.timings.set_index("step")
+    return {step: (int(rows.at[step, "computed"]), int(rows.at[step, "cached"])) for step in ["load", *results.tables]}
+
+
+def writable_copy(tmp_path):
+    folder = tmp_path / "raw"
+    shutil.copytree(config.DATA_RAW, folder)
+    for path in folder.iterdir():
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return folder
+
+
+# ------------------------------------------------------------------ the tables
+
+
+def test_the_reports_table_is_the_loaders(cold, corpus):
+    results, _ = cold
+    pd.testing.assert_frame_equal(results.reports, corpus.reports)
+    pd.testing.assert_frame_equal(results.problems, corpus.problems)
+
+
+def test_every_table_equals_its_stage_on_the_whole_corpus(cold, direct):
+    results, _ = cold
+    assert list(results.tables) == list(pipeline.DEFAULT_STAGES)
+    assert_same(tables(results), direct)
+
+
+def test_attribute_and_item_access(cold):
+    results, _ = cold
+    assert results.indicators is results["indicators"]
+    assert set(results.tokens["doc_id"]) == set(IDS.values())
+    with pytest.raises(KeyError, match="this run has: sections, items"):
+        results["nothing"]
+    with pytest.raises(AttributeError):
+        results.nothing  # noqa: B018
+
+
+def test_parallel_output_is_identical_to_the_serial_run(cold):
+    serial = quiet_run(workers=1, cache=False)
+    parallel = quiet_run(workers=2, cache=False, chunk_size=1)  # five chunks over two processes
+    assert_same(tables(parallel), tables(serial))
+    assert_same(tables(serial), tables(cold[0]))
+    pd.testing.assert_frame_equal(parallel.reports, serial.reports)
+
+
+def test_an_empty_folder_gives_empty_tables_with_their_columns(tmp_path, direct):
+    (tmp_path / "reports").mkdir()
+    results = quiet_run(tmp_path / "reports", workers=1, cache_dir=tmp_path / "cache")
+    assert results.reports.empty
+    for name, table in tables(results).items():
+        assert table.empty and list(table.columns) == list(direct[name].columns), name
+
+
+# ------------------------------------------------------------------ the cache
+
+
+def test_a_second_run_reads_everything_from_the_cache(cold, direct):
+    results, folder = cold
+    again = quiet_run(workers=1, cache_dir=folder)
+    assert set(computed(again).values()) == {(0, 5)}
+    assert_same(tables(again), direct)
+
+
+def test_large_tables_stay_on_disk_until_asked_for(cold, direct):
+    results, folder = cold
+    again = quiet_run(workers=1, cache_dir=folder)
+    assert not again.tables.loaded("tokens") and again.tables.loaded("sections")
+    pd.testing.assert_frame_equal(again.tokens, direct["tokens"])
+    assert again.tables.loaded("tokens")
+
+
+def test_a_cache_file_lost_after_the_run_is_computed_again(tmp_path, direct):
+    results = quiet_run(workers=1, cache_dir=tmp_path)
+    for path in (tmp_path / "tokens").rglob("*.parquet"):
+        path.unlink()
+    pd.testing.assert_frame_equal(results.tokens, direct["tokens"])
+
+
+def test_editing_one_report_reprocesses_that_report_only(tmp_path):
+    folder = writable_copy(tmp_path)
+    quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")
+    edited = folder / f"{IDS['双庙镇']}.txt"
+    text = edited.read_text(encoding="utf-8")
+    assert "枫桥经验" not in text
+    edited.write_text(text.replace("2025年，双庙镇以", "2025年，双庙镇坚持和发展“枫桥经验”，以", 1), encoding="utf-8")
+
+    after = quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")
+    assert set(computed(after).values()) == {(1, 4)}
+    fresh = quiet_run(folder, workers=1, cache=False)
+    assert_same(tables(after), tables(fresh))  # the old rows of 双庙镇 are never used
+    tokens = after.tokens
+    assert "枫桥经验" in set(tokens.loc[tokens["doc_id"] == IDS["双庙镇"], "token"])
+
+
+def test_renaming_a_report_gives_its_rows_the_new_doc_id(tmp_path):
+    folder = writable_copy(tmp_path)
+    quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")
+    (folder / f"{IDS['神树镇']}.txt").rename(folder / "神树镇2025.txt")
+    after = quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")
+    assert computed(after)["load"] == (0, 5)  # the file itself is known by its sha256
+    assert computed(after)["tokens"] == (1, 4)
+    assert "神树镇2025" in set(after.tokens["doc_id"]) and IDS["神树镇"] not in set(after.tokens["doc_id"])
+
+
+def test_a_corrupt_cache_file_is_named_and_rebuilt(tmp_path, direct):
+    quiet_run(workers=1, cache_dir=tmp_path)
+    victim = sorted((tmp_path / "sections").rglob("*.parquet"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    with pytest.warns(CacheWarning, match=str(victim)):
+        again = quiet_run(workers=1, cache_dir=tmp_path)
+    assert computed(again)["sections"] == (1, 4)
+    pd.testing.assert_frame_equal(again.sections, direct["sections"])
+
+
+LEXICON_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from analysis import config, pipeline
+
+    def steps(results):
+        rows = results.timings.set_index("step")
+        return {name: [int(rows.at[name, "computed"]), int(rows.at[name, "cached"])] for name in results.tables}
+
+    def whole(results, term):
+        return int((results.tokens["token"] == term).sum())
+
+    def main():
+        assert config.ROOT == Path(sys.argv[1]), config.ROOT
+        first = pipeline.run(workers=1, progress=False, warn=False)
+        with open(config.TERMS_FILE, "a", encoding="utf-8") as stream:
+            stream.write("矛盾纠纷化解\\n")
+        second = pipeline.run(workers=2, chunk_size=1, progress=False, warn=False)
+        fresh = pipeline.run(workers=1, cache=False, progress=False, warn=False)
+        same = [name for name in second.tables if second[name].equals(fresh[name])]
+        print(json.dumps({"first": steps(first), "second": steps(second), "same": same,
+                          "before": whole(first, "矛盾纠纷化解"), "after": whole(second, "矛盾纠纷化解"),
+                          "fresh": whole(fresh, "矛盾纠纷化解")}))
+
+    if __name__ == "__main__":
+        main()
+    """
+)
+
+
+def test_editing_a_lexicon_file_reprocesses_the_stages_that_read_it(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(config.DATA_RAW, root / "data" / "raw")
+    shutil.copytree(config.LEXICON_DIR, root / "data" / "lexicon")
+    script = tmp_path / "lexicon_edit.py"
+    script.write_text(LEXICON_SCRIPT, encoding="utf-8")
+    env = {**__import__("os").environ, "ANALYSIS_ROOT": str(root)}
+    done = subprocess.run([sys.executable, str(script), str(root)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert set(map(tuple, result["first"].values())) == {(5, 0)}
+    # terms.txt is read by the tokeniser and the quantity finder, not by the outline or the themes
+    assert result["second"] == {
+        "sections": [0, 5],
+        "items": [0, 5],
+        "tokens": [5, 0],
+        "doc_counts": [5, 0],
+        "indicators": [5, 0],
+        "theme_codes": [0, 5],
+    }
+    assert result["same"] == list(pipeline.DEFAULT_STAGES)
+    # 矛盾纠纷化解 occurs 5 times (000, 001, 002 once, 003 twice): whole only once it is a term
+    assert (result["before"], result["after"], result["fresh"]) == (0, 5, 5)
+    assert not (config.ROOT / "data" / "lexicon" / "terms.txt").read_text(encoding="utf-8").endswith("矛盾纠纷化解\n")
+
+
+AUDIT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from analysis import config, pipeline
+    from analysis.corpus import load_corpus, read_report
+
+    opened = set()
+    def hook(event, args):
+        if event == "open" and isinstance(args[0], str) and args[0].startswith(str(config.LEXICON_DIR)):
+            opened.add(args[0][len(str(config.LEXICON_DIR)) + 1:])
+
+    def main():
+        reports = load_corpus(config.DATA_RAW, warn=False).reports
+        sys.addaudithook(hook)
+        found = {}
+        for path in sorted(config.DATA_RAW.iterdir()):
+            read_report(path)
+        found["reports"] = sorted(opened)
+        for name, stage in pipeline.STAGES.items():
+            if not stage.available:
+                continue
+            pipeline._clear_package_caches()
+            opened.clear()
+            stage.compute(reports, pipeline.Context())
+            found[name] = sorted(opened)
+        print(json.dumps(found))
+
+    if __name__ == "__main__":
+        main()
+    """
+)
+
+
+def test_every_stage_declares_the_lexicon_files_it_reads(tmp_path):
+    script = tmp_path / "audit.py"
+    script.write_text(AUDIT_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    opened = json.loads(done.stdout.splitlines()[-1])
+    assert opened["reports"] == []  # reading a report uses no lexicon: its cache key has none
+    assert "terms.txt" in opened["tokens"] and "themes.yml" in opened["theme_codes"]  # the audit sees the files
+    for name, files in opened.items():
+        declared = pipeline.STAGES[name].lexicon if name in pipeline.STAGES else ()
+        if declared is not None:
+            assert set(files) <= set(declared), f"stage {name} reads {sorted(set(files) - set(declared))} but does not declare it"
+
+
+# ------------------------------------------------------------------ options and errors
+
+
+def test_progress_bars_only_when_asked_or_in_a_terminal(tmp_path, capfd):
+    pipeline.run(config.DATA_RAW, workers=1, cache_dir=tmp_path / "a", progress=None, warn=False)
+    assert capfd.readouterr().err == ""  # pytest's stderr is not a terminal
+    pipeline.run(config.DATA_RAW, workers=1, cache_dir=tmp_path / "b", progress=True, warn=False)
+    err = capfd.readouterr().err
+    assert "read" in err and "analyse" in err and "report" in err
+
+
+def test_only_the_stages_asked_for(tmp_path):
+    results = quiet_run(stages=["tokens", "sections"], workers=1, cache_dir=tmp_path)
+    assert list(results.tables) == ["tokens", "sections"] and results.counts is None
+    assert not (tmp_path / "indicators").exists()
+
+
+def test_an_unknown_stage_is_an_error_listing_the_stages():
+    with pytest.raises(AnalysisError, match="no pipeline stage 'token'; the stages are: sections, items, tokens"):
+        quiet_run(stages=["token"], cache=False)
+
+
+def test_a_stage_whose_module_is_absent_is_skipped_by_default(monkeypatch):
+    ghost = pipeline.Stage("ghost", lambda reports, ctx: reports, lexicon=(), requires="analysis.not_written_yet")
+    monkeypatch.setitem(pipeline.STAGES, "ghost", ghost)
+    monkeypatch.setattr(pipeline, "DEFAULT_STAGES", (*pipeline.DEFAULT_STAGES, "ghost"))
+    assert "ghost" not in pipeline.available_stages()
+    with pytest.raises(AnalysisError, match="needs analysis.not_written_yet"):
+        pipeline.available_stages(["ghost"])
+
+
+def test_a_failing_stage_names_itself_and_the_reports(monkeypatch):
+    def boom(reports, ctx):
+        raise ValueError("no outline")
+
+    monkeypatch.setitem(pipeline.STAGES, "boom", pipeline.Stage("boom", boom, lexicon=()))
+    with pytest.raises(PipelineError, match=f"stage 'boom' failed on reports {IDS['神树镇']}.*ValueError: no outline"):
+        quiet_run(stages=["boom"], workers=1, cache=False)
+
+
+def test_no_cache_leaves_nothing_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "default-cache")
+    results = quiet_run(stages=["sections"], workers=1, cache=False)
+    assert results.cache_dir is None and not (tmp_path / "default-cache").exists()
+
+
+def test_cli_pipeline_writes_tables_and_prints_timings(tmp_path, capsys, direct):
+    from analysis.cli import main
+
+    out = tmp_path / "tables"
+    code = main(["pipeline", str(config.DATA_RAW), "--workers", "1", "--cache-dir", str(tmp_path / "cache"), "--quiet", "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == ",".join(pipeline.TIMING_COLUMNS)
+    assert captured.err == ""
+    assert sorted(p.stem for p in out.iterdir()) == sorted([*pipeline.DEFAULT_STAGES, "counts", "reports"])
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "indicators.parquet"), direct["indicators"])
+    assert len(load_corpus(config.DATA_RAW, warn=False).reports) == len(pd.read_parquet(out / "reports.parquet"))
