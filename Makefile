@@ -49,6 +49,11 @@ format: $(STAMP) ## ruff format and fix
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
+bench: $(STAMP) ## time load, indicators and the whole pipeline (1,000 synthetic reports) against bare jieba
+	$(BIN)/python benchmarks/foundation.py
+	$(BIN)/python benchmarks/indicators.py --mb 10
+	$(BIN)/python benchmarks/pipeline.py --reports 1000
+
 clean: ## remove .venv, caches and built briefings (data/raw is never touched)
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache .hypothesis
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
