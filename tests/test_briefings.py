@@ -161,6 +161,17 @@ def test_plan_runs_town_notebooks_once_per_town(reports, tmp_path):
     assert [b.name for b in only if b.town] == ["02_town-都督乡"]
 
 
+def test_town_notebooks_get_the_work_folder_when_there_is_one(reports, tmp_path):
+    work = tmp_path / ".work-x"
+    with_work = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path, work=work)
+    towns = [b for b in with_work if "work_dir" in b.notebook.parameters]
+    assert [b.town for b in towns] == list(IDS)  # notebook 04, once per town
+    assert all(b.parameters["work_dir"] == str(work.resolve()) for b in towns)
+    assert all("work_dir" not in b.parameters for b in with_work if "work_dir" not in b.notebook.parameters)
+    alone = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path)
+    assert all("work_dir" not in b.parameters for b in alone)  # the notebook's default: compute in the notebook
+
+
 def test_notebooks_that_write_files_write_them_beside_the_briefings(reports, tmp_path):
     todo = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path)
     writers = [b for b in todo if "output_dir" in b.notebook.parameters]
@@ -175,6 +186,7 @@ def test_notebooks_that_write_files_write_them_beside_the_briefings(reports, tmp
         ({"parameters": {"nonsense": 1}}, "no notebook of this run has a parameter 'nonsense'"),
         ({"parameters": {"town": "神树镇"}}, "parameter 'town' is set by the runner"),
         ({"parameters": {"data_dir": "x"}}, "parameter 'data_dir' is set by the runner"),
+        ({"parameters": {"work_dir": "x"}}, "parameter 'work_dir' is set by the runner"),
         ({"parameters": {"rows": "many"}}, "'many' is not a int"),
     ],
 )
@@ -342,6 +354,34 @@ def test_two_runs_give_the_same_tables_and_figures(built_briefings, tmp_path):
     alone = briefings.build(config.DATA_RAW, out=tmp_path, notebooks=["04"], towns=["乌马河镇"], progress=False)
     assert alone["status"].tolist() == ["written"]
     assert (tmp_path / "04_town_profile-乌马河镇.html").read_bytes() == first["04_town_profile-乌马河镇.html"]
+
+
+def test_a_town_notebook_run_by_hand_gives_the_same_briefing(built_briefings, reports, run_notebook):
+    """Run alone (no work folder: it computes the corpus figures itself), notebook 04 shows what the runner built."""
+    out, _ = built_briefings
+    executed = run_notebook("04_town_profile.ipynb", town="神树镇")
+    footer = f"analysis {__version__} · 输入数据 sha256 {briefings.input_hash(reports)[:12]}"
+    page = briefings.to_html(executed, title=f"神树镇 · {TOWN_HEADING}", footer=footer)
+    assert page == (out / "04_town_profile-神树镇.html").read_text(encoding="utf-8")
+
+
+def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_path, monkeypatch):
+    """Before any notebook runs: the stages over every report (into the cache), and the corpus-level tables in a work folder."""
+    from analysis import pipeline, profile
+
+    (two_reports / "unique.txt").write_bytes(RAW_FILES[2].read_bytes() + f"\n{tmp_path.name}\n".encode())  # in no cache yet
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "out"
+    summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["02"], progress=False)
+    assert (summary["status"] == "written").all(), "\n".join(summary["message"])
+    again = pipeline.run(two_reports, workers=1, progress=False, warn=False).timings.set_index("step")
+    stages = list(pipeline.DEFAULT_STAGES)
+    assert again.loc[stages, "computed"].tolist() == [0] * len(stages)  # the fixture notebooks never call the pipeline
+    assert again.loc[stages, "cached"].tolist() == [3] * len(stages)
+    for town in summary["town"]:
+        shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
+        assert f"work: ['{profile.SUMMARY_FILE}']" in shown
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # the work folder is gone
 
 
 # ------------------------------------------------------------ safe HTML

@@ -144,6 +144,29 @@ def test_quantities_are_dropped_whole(tmp_path):
     assert not [t for t in tokens if "余" in t or t[0].isdigit()]
 
 
+def test_cached_tokens_give_the_same_terms(reports):
+    """terms(tokens=...) (the pipeline's cached tokens) equals tokenising again, filters and roles included."""
+    from analysis import pipeline
+    from analysis.tokenize import tokenize
+
+    tokens = pipeline.run(config_raw(), stages=["tokens"], workers=1, cache=False, progress=False).tokens
+    pd.testing.assert_frame_equal(frequency.terms(reports, tokens=tokens), frequency.terms(reports))
+    for options in ({"role": "problems"}, {"extra_stopwords": ["法治", "12345"]}, {"role": ["plans"], "extra_stopwords": ["群众"]}):
+        pd.testing.assert_frame_equal(frequency.terms(reports, tokens=tokens, **options), frequency.terms(reports, **options))
+    two = reports[reports["town"].isin(["神树镇", "都督乡"])]
+    pd.testing.assert_frame_equal(frequency.terms(two, tokens=tokenize(reports)), frequency.terms(two))  # rows of other reports ignored
+    # bigrams and kept numbers cannot come from the default tokens: they are tokenised again
+    pd.testing.assert_frame_equal(frequency.terms(reports, ngram=2, tokens=tokens.iloc[0:0]), frequency.terms(reports, ngram=2))
+    with pytest.raises(AnalysisError, match="lacks the column 'start'"):
+        frequency.terms(reports, tokens=tokens.drop(columns="start"))
+
+
+def config_raw():
+    from analysis import config
+
+    return config.DATA_RAW
+
+
 def test_bigrams(reports):
     bigrams = frequency.terms(reports, ngram=2)
     assert bigrams["token"].str.contains(" ").all()
@@ -193,8 +216,26 @@ def test_top_terms_table(terms):
     assert table["top_terms"].str.count("、").eq(2).all()
 
 
+def test_top_terms_at_most_limit_groups_and_a_note(terms):
+    from analysis import display
+
+    counts = frequency.counts(terms, by="town")
+    tokens = terms["town"].value_counts()  # counted tokens per town: the largest towns are kept
+    table = frequency.top_terms(counts, by="town", top=3, limit=2)
+    assert set(table["town"]) == set(tokens.index[:2]) and table["town"].is_monotonic_increasing
+    assert display.note(table) == "共 5 个乡镇，下表显示词数最多的 2 个，另有 3 个未显示。"
+    full = frequency.top_terms(counts, by="town", top=3, limit=30)
+    assert len(full) == 5 and display.note(full) == "共 5 个乡镇，全部显示。"
+    tf = frequency.tfidf(terms, top=8)
+    two = frequency.top_terms(tf, by=["town", "doc_id"], top=8, value="tfidf", groups=["神树镇", "双庙镇"])
+    assert set(two["town"]) == {"神树镇", "双庙镇"}
+    assert display.note(two) == "共 5 份报告，下表显示所选乡镇的 2 份，另有 3 份未显示。"
+    one = frequency.top_terms(tf, by=["town", "doc_id"], top=8, value="tfidf", groups=["神树镇", "双庙镇"], limit=1)
+    assert len(one) == 1 and display.note(one) == "共 5 份报告，下表显示所选乡镇中词数最多的 1 份，另有 4 份未显示。"
+
+
 def test_tfidf(terms):
-    table = frequency.tfidf(terms, top=None)
+    table = frequency.tfidf(terms, top=None, keep_places=True)
     assert list(table.columns) == TFIDF_COLUMNS
     norms = table.assign(sq=table["tfidf"] ** 2).groupby("doc_id")["sq"].sum()
     np.testing.assert_allclose(norms, 1.0, atol=1e-5)
@@ -210,8 +251,8 @@ def test_tfidf(terms):
 
 
 def test_keyness_matches_scipy(terms):
-    table = frequency.keyness(terms, IDS["上社镇"], correction="none")
-    plain = frequency.keyness(terms, IDS["上社镇"])
+    table = frequency.keyness(terms, IDS["上社镇"], correction="none", keep_places=True)
+    plain = frequency.keyness(terms, IDS["上社镇"], keep_places=True)
     n_target = (terms["doc_id"] == IDS["上社镇"]).sum()
     n_ref = len(terms) - n_target
     for token in ["执法", "法治", "剧本杀", "群众", "案件"]:
@@ -239,7 +280,7 @@ def test_keyness_shenshu_ranks_its_own_terms_above_common_ones(reports, terms, c
     every_town = set(corpus_counts[corpus_counts["docs"] == 5]["token"])
     assert {"法治", "群众", "基层", "普法"} <= every_town
 
-    chi2 = frequency.keyness(terms, "神树镇", by="town").set_index("token")
+    chi2 = frequency.keyness(terms, "神树镇", by="town", keep_places=True).set_index("token")
     assert list(frequency.keyness(terms, "神树镇", by="town").columns) == KEYNESS_COLUMNS
     worst_common = chi2.loc[sorted(every_town), "rank"].min()
     for word in ["村屯", "反诈", "神树镇"]:  # used 3-4 times, by 神树镇 alone
@@ -265,9 +306,9 @@ def test_keyness_sorted_and_deterministic(terms):
 
 
 def test_keyness_of_several_targets_and_by_group(terms):
-    both = frequency.keyness(terms, ["神树镇", "都督乡"], by="town")
+    both = frequency.keyness(terms, ["神树镇", "都督乡"], by="town", keep_places=True)
     assert both["n_target"].sum() == terms["town"].isin(["神树镇", "都督乡"]).sum()
-    every = frequency.keyness_by(terms, by="town", top=3)
+    every = frequency.keyness_by(terms, by="town", top=3, keep_places=True)
     assert list(every.columns) == ["town", *KEYNESS_COLUMNS]
     assert sorted(every["town"].unique()) == TOWNS
     shenshu = every[every["town"] == "神树镇"]
@@ -283,6 +324,118 @@ def test_keyness_bad_targets(terms):
     assert table.empty and list(table.columns) == KEYNESS_COLUMNS
     with pytest.raises(AnalysisError, match="measure"):
         frequency.keyness(terms, "神树镇", by="town", measure="pmi")
+
+
+# ------------------------------------------------------------------- own place names
+
+
+def test_own_places_read_in_the_reports(terms, reports):
+    places = frequency.own_places(terms, by="town")
+    assert list(places.columns) == ["town", "place"]
+    got = places.groupby("town")["place"].agg(set).to_dict()
+    assert got["双庙镇"] == {"双庙镇", "杭锦后旗", "杭锦后旗双庙镇"}  # its title: 杭锦后旗双庙镇2025年…
+    assert got["神树镇"] == {"神树镇"}  # names no county
+    by_doc = frequency.own_places(terms[["doc_id", "token"]], by="doc_id", reports=reports)
+    assert set(by_doc.loc[by_doc["doc_id"] == IDS["双庙镇"], "place"]) == got["双庙镇"]
+    assert frequency.own_places(terms[["doc_id", "token"]]).empty  # no town or county to read
+
+
+def test_a_town_without_a_county_gets_the_one_its_other_reports_name():
+    table = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "town": ["同兰乡", "同兰乡", "玉兴乡"],
+            "county": [None, "兴福县", None],
+            "token": ["x", "y", "z"],
+        }
+    )
+    places = frequency.own_places(table, by="doc_id")
+    assert set(places.loc[places["doc_id"] == "a", "place"]) == {"同兰乡", "兴福县", "兴福县同兰乡"}
+    assert set(places.loc[places["doc_id"] == "c", "place"]) == {"玉兴乡"}
+
+
+@pytest.mark.parametrize(
+    "places, token, named",
+    [
+        (["神树镇"], "神树镇", True),
+        (["神树镇"], "神树", True),  # the short form
+        (["新兰区兰宁镇"], "新兰区兰", True),  # jieba: 新兰区兰 | 宁镇
+        (["新兰区兰宁镇"], "宁镇", True),
+        (["杭锦后旗双庙镇"], "杭锦后旗", True),
+        (["东泉街道"], "街道", False),  # the suffix alone is not the name
+        (["神树镇"], "神", False),  # single characters are never counted anyway
+        (["神树镇"], "法治", False),
+        (["雙廟鎮"], "双庙", True),  # a traditional-character name matches the simplified token
+    ],
+)
+def test_place_tokens(places, token, named):
+    assert (token in frequency.place_tokens(places)) is named
+
+
+def test_keyness_leaves_the_own_name_out_by_default(terms):
+    """神树镇 writes its name 4 times, no other report does: kept, it tops 神树镇's keyness (see above)."""
+    table = frequency.keyness(terms, "神树镇", by="town")
+    assert "神树镇" not in set(table["token"])
+    for word in ["村屯", "反诈"]:  # its other own words stay, and come near the top
+        assert table.set_index("token").loc[word, "rank"] <= 6
+    assert "杭锦后旗" not in set(frequency.keyness(terms, "双庙镇", by="town")["token"])
+    assert "杭锦后旗" in set(frequency.keyness(terms, "双庙镇", by="town", keep_places=True)["token"])
+    # only the target's names go: 神树镇's name is not 双庙镇's
+    assert "神树镇" in set(frequency.keyness(terms, "双庙镇", by="town")["token"])
+    every = frequency.keyness_by(terms, by="town", top=3)
+    for town, part in every.groupby("town"):
+        assert town not in set(part["token"])
+    assert "乌马河镇" in set(frequency.keyness_by(terms, by="town", top=3, keep_places=True).query("town == '乌马河镇'")["token"])
+
+
+def test_tfidf_leaves_the_own_name_out_by_default(terms):
+    table = frequency.tfidf(terms, top=None)
+    own = table[table["doc_id"] == IDS["神树镇"]]
+    assert "神树镇" not in set(own["token"])
+    np.testing.assert_allclose(own["tfidf"].pow(2).sum(), 1.0, atol=1e-5)  # still unit length
+    assert "神树镇" in set(frequency.tfidf(terms, top=None, keep_places=True).query(f"doc_id == '{IDS['神树镇']}'")["token"])
+
+
+def test_drop_own_places_keeps_other_towns_names(reports):
+    t = frequency.terms(reports)
+    mentioned = t.iloc[[0]].assign(doc_id=IDS["都督乡"], town="都督乡", county=None, token="神树镇")  # 都督乡 naming 神树镇
+    table = pd.concat([t, mentioned], ignore_index=True)
+    out = frequency.drop_own_places(table, by="town")
+    assert not ((out["town"] == "神树镇") & (out["token"] == "神树镇")).any()
+    assert ((out["town"] == "都督乡") & (out["token"] == "神树镇")).sum() == 1
+    # what goes, read in the texts: each name as often as str.count finds it, 杭锦后旗 in 双庙镇's title, 神树 in “多彩神树”
+    gone = pd.concat([table, out]).drop_duplicates(keep=False).groupby(["town", "token"]).size().to_dict()
+    assert gone == {
+        ("上社镇", "上社镇"): 2,
+        ("乌马河镇", "乌马河镇"): 6,
+        ("双庙镇", "双庙镇"): 3,
+        ("双庙镇", "杭锦后旗"): 1,
+        ("神树镇", "神树"): 1,
+        ("神树镇", "神树镇"): 4,
+        ("都督乡", "都督乡"): 3,
+    }
+
+
+def test_keyness_chart_cuts_a_bar_that_dwarfs_the_rest():
+    """A χ² of 3,000 next to ones of 30 (a town's own name at a thousand reports) is cut; the axis fits the rest."""
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+
+    table = pd.DataFrame(
+        {"token": ["高新", "建设", "法治建设", "执法"], "chi2": [3216.8, 14.5, 13.6, -6.5], "direction": ["target"] * 3 + ["reference"]}
+    )
+    fig = plots.keyness_bar(table, top=5)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert high < 100 and low < -6.5  # the axis is set by 14.5 and -6.5, not by 3,216.8
+    hatched = [bar.get_hatch() for bar in ax.patches]
+    assert hatched.count("//") == 1  # the cut bar is marked…
+    assert "3,217" in [t.get_text().strip() for t in ax.texts]  # …and its value written next to it
+    assert "截断" in ax.get_xlabel()
+    plain = plots.keyness_bar(table[table["token"] != "高新"], top=5).axes[0]
+    assert "截断" not in plain.get_xlabel() and all(bar.get_hatch() is None for bar in plain.patches)
+    plt.close("all")
 
 
 # ---------------------------------------------------------------------- KWIC
@@ -420,10 +573,12 @@ def test_cli_kwic(capsys):
 
 
 def test_cli_keyness_and_errors(capsys):
-    code, out, err = _run_cli(capsys, "keyness", "--target", "神树镇", "--by", "town", "--top", "3")
+    code, out, err = _run_cli(capsys, "keyness", "--target", "神树镇", "--by", "town", "--top", "3", "--keep-places")
     assert code == 0
     table = pd.read_csv(io.StringIO(out))
     assert table["token"].iloc[0] == "神树镇"
+    code, out, err = _run_cli(capsys, "keyness", "--target", "神树镇", "--by", "town")
+    assert code == 0 and "神树镇" not in set(pd.read_csv(io.StringIO(out))["token"])  # its own name is left out by default
     code, out, err = _run_cli(capsys, "terms", "--role", "problem")
     assert code == 2 and "unknown section role 'problem'" in err and out == ""
     code, out, err = _run_cli(capsys, "kwic", "--term", "网格(", "--regex")
@@ -495,7 +650,8 @@ def test_readme_example_runs(monkeypatch):
     seen: dict = {}
     exec(compile(blocks[0], str(doc), "exec"), seen)  # noqa: S102
     assert seen["top"]["token"].iloc[0] == "法治"
-    assert seen["key"]["token"].iloc[0] == "神树镇"
+    assert "神树镇" not in set(seen["key"]["token"])  # its own name is left out by default…
+    assert seen["named"]["token"].iloc[0] == "神树镇"  # …and first when kept
     assert len(seen["lines"]) == 3 + 19
     assert "基层 治理" in set(seen["pairs"]["token"])
     import matplotlib.pyplot as plt

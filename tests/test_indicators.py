@@ -422,6 +422,111 @@ def test_year_over_year_sets_years_side_by_side(tmp_path, reports):
     assert indicators.year_over_year(found[:0], reports).empty
 
 
+def test_summary_does_not_depend_on_the_order_of_the_rows(rows, reports):
+    shuffled = rows.sample(frac=1, random_state=1)
+    pd.testing.assert_frame_equal(indicators.summary(shuffled, reports), indicators.summary(rows, reports))
+    assert indicators.nested(shuffled, reports).sort_index().equals(indicators.nested(rows, reports))
+
+
+# ------------------------------------------------------------ tables and figures for many reports
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """60 reports (30 made-up towns, two years each), written from data/raw: (reports, rows)."""
+    from tests.synthetic import write_corpus
+
+    reports = load_corpus(write_corpus(tmp_path_factory.mktemp("many")), warn=False).reports
+    return reports, extract(reports)
+
+
+def test_key_overview_spreads_each_key(rows, reports):
+    table = indicators.key_overview(indicators.summary(rows, reports))
+    assert list(table.columns) == ["indicator", "unit", "reports", "towns", "median", "min", "max"]
+    by_key = table.set_index(["indicator", "unit"])
+    assert by_key.loc[("enforcement_inspections", "次"), "max"] == 65  # 神树镇: 50余次 + 15次
+    assert by_key.loc[("publicity_events", "次"), "reports"] == 4
+    assert by_key.loc[("materials_distributed", "?"), "median"] == ""  # 神树镇 states it in 张 and 份: not summed
+    totals = table.groupby("indicator", sort=False)["reports"].sum()
+    assert totals.is_monotonic_decreasing  # the keys most reports state come first
+
+
+def test_status_counts_and_provenance_summary_count_everything(rows, reports):
+    table = indicators.summary(rows, reports)
+    counts = indicators.status_counts(table).set_index("status")
+    assert counts["figures"].sum() == len(table) and counts.loc["undecidable: units differ", "figures"] >= 1
+    assert not any(s.startswith("sum of ") and s != "sum of several" for s in counts.index)
+    provenance = indicators.provenance(rows[rows["indicator"] != ""])
+    examples = indicators.provenance_summary(provenance).set_index("indicator")
+    assert examples["mentions"].sum() == len(provenance)
+    assert examples.loc["funding", "example"] == "神树镇：21457元"
+
+
+def test_year_over_year_overview_counts_changes(tmp_path, reports):
+    text = reports.loc[reports["doc_id"] == IDS["神树镇"], "text"].iloc[0]
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text.replace("2025年", "2024年").replace("投入21457元", "投入20000元"), encoding="utf-8")
+    two = load_corpus(tmp_path, warn=False).reports
+    table = indicators.year_over_year_overview(indicators.year_over_year(extract(two), two)).set_index(["measure", "unit"])
+    assert table.loc[("funding", "元"), ["towns", "compared", "up", "down", "same", "median_change"]].tolist() == [1, 1, 1, 0, 0, 1457]
+    assert table.loc[("enforcement_inspections", "次"), "same"] == 1
+    assert indicators.year_over_year_overview(indicators.year_over_year(extract(reports), reports)).empty
+
+
+def _bars(ax) -> int:
+    return len([p for p in ax.patches if p.get_width() > 0 and p.get_height() > 0])
+
+
+def test_shared_keys_figure_for_five_reports_has_a_bar_per_town(rows, reports):
+    import matplotlib.pyplot as plt
+
+    fig = indicators.plot_shared_keys(rows, reports)
+    panels = {ax.get_title(): ax for ax in fig.axes if ax.axison}
+    assert len(panels) == 12 and "publicity_events（次）" in panels  # 12 keys at least two towns report
+    assert _bars(panels["publicity_events（次）"]) == 4 and not fig._suptitle
+    plt.close(fig)
+
+
+def test_shared_keys_figure_at_scale_shows_the_top_towns(many):
+    import matplotlib.pyplot as plt
+
+    reports, rows = many
+    fig = indicators.plot_shared_keys(rows, reports, top=5, max_panels=6)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 6 and all(_bars(ax) == 5 for ax in panels)
+    assert all("前 5 /" in ax.get_title() for ax in panels)
+    assert fig._suptitle.get_text().startswith("显示 6 / ")
+    assert fig.get_size_inches()[1] <= 2 * (0.26 * 5 + 1.2) + 0.01  # two rows of panels
+    plt.close(fig)
+
+
+def test_key_distribution_has_a_row_per_shared_key(rows, reports, many):
+    import matplotlib.pyplot as plt
+
+    fig = indicators.plot_key_distribution(rows, reports)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 12 and "publicity_events（次）n=4" in labels
+    plt.close(fig)
+    reports, rows = many
+    fig = indicators.plot_key_distribution(rows, reports, max_keys=10)
+    assert len(fig.axes[0].get_yticklabels()) == 10 and "10 / " in fig.axes[0].get_title()
+    assert fig.get_size_inches()[1] <= 0.34 * 10 + 1.6 + 0.01
+    plt.close(fig)
+
+
+def test_specificity_figure_is_a_histogram_at_scale(rows, reports, many):
+    import matplotlib.pyplot as plt
+
+    small = indicators.plot_specificity(indicators.specificity(rows, reports))
+    assert [t.get_text() for t in small.axes[0].get_yticklabels()][0] == "上社镇"  # the least specific report at the bottom
+    plt.close(small)
+    reports, rows = many
+    fig = indicators.plot_specificity(indicators.specificity(rows, reports), max_bars=40)
+    assert [len(ax.patches) for ax in fig.axes] == [30, 30] and tuple(fig.get_size_inches()) == (10, 3.6)
+    assert sum(p.get_height() for p in fig.axes[0].patches) == 60
+    plt.close(fig)
+
+
 def test_export_writes_csv_and_excel(tmp_path, rows, reports):
     import openpyxl
 
@@ -471,8 +576,42 @@ def test_notebook_runs_and_exports(run_notebook, tmp_path):
         assert (out / f"indicators_{name}.csv").is_file()
     assert (out / "indicators.xlsx").is_file()
     assert (out / "indicators_shared_keys.png").stat().st_size > 10_000
+    assert (out / "indicators_key_distribution.png").is_file()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
     assert errors == []
+    text = _text_outputs(nb)
+    assert "`indicators_rows.csv`" in text and str(out) not in text  # files named relative to the output folder
+    assert "各指标汇总" not in text and "65+次" in text  # five reports: the town × key table itself
+
+
+@pytest.mark.slow
+def test_notebook_at_scale_shows_summaries_and_bounded_figures(run_notebook, tmp_path):
+    from tests.synthetic import write_corpus
+    from tests.test_overview_notebook import png_sizes
+
+    data = write_corpus(tmp_path / "raw")
+    out = tmp_path / "exports"
+    nb = run_notebook("02_indicator_tables.ipynb", data_dir=str(data), output_dir=str(out))
+    text = _text_outputs(nb)
+    for title in ["各指标汇总", "各种计算方式的格数", "最具体的 10 份报告", "各指标的逐年变化", "各指标的提及次数和例句"]:
+        assert title in text
+    assert "`indicators_pivot.csv`" in text and str(out) not in text
+    pivot = pd.read_csv(out / "indicators_pivot.csv", encoding="utf-8-sig")
+    assert len(pivot) == 60  # every town and year in the export, though the briefing shows a summary
+    sizes = png_sizes(nb)
+    assert len(sizes) == 3 and all(width <= 1400 and height <= 1600 for width, height in sizes), sizes
+    assert sizes[2][1] <= 450  # specificity: two histograms, not 60 bars
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    assert errors == []
+
+
+def _text_outputs(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(data.get("text/html", "") + data.get("text/plain", "") + data.get("text/markdown", "") + output.get("text", ""))
+    return "\n".join(parts)
 
 
 def test_committed_notebook_has_no_outputs_and_one_parameters_cell():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import profile
+from analysis import config, frequency, indicators, pipeline, profile, structure, themes
 from analysis.errors import AnalysisError, LexiconError
 from tests.conftest import IDS
 from tests.test_briefings import Page
@@ -141,6 +141,69 @@ def test_every_key_has_a_chinese_name():
     labels = profile.indicator_labels()
     assert len(labels) == 30 and labels["disputes_resolved"] == "矛盾纠纷化解"
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values())
+
+
+# ------------------------------------------------------------ from the pipeline's tables
+
+
+@pytest.fixture(scope="module")
+def results():
+    """The stage tables of the five reports, as the briefing reads them (computed here: no cache)."""
+    return pipeline.run(config.DATA_RAW, workers=1, cache=False, progress=False, warn=False)
+
+
+@pytest.mark.parametrize("town", list(IDS))
+def test_the_cached_tables_give_what_the_stages_give(results, town):
+    mine = profile.town_reports(results.reports, town)
+    for role in ("problems", "plans"):
+        pd.testing.assert_frame_equal(profile.town_items(results, mine, role=role), structure.items(mine, role=role))
+    pd.testing.assert_frame_equal(profile.coded_problems(results, mine), themes.code_problems(mine))
+
+
+def test_terms_from_the_cached_tokens_are_the_terms_of_every_report(results):
+    pd.testing.assert_frame_equal(frequency.terms(results.reports, tokens=results["tokens"]), frequency.terms(results.reports))
+
+
+def test_town_rows_follow_the_order_of_the_town_reports():
+    table = pd.DataFrame({"doc_id": ["a", "b", "c", "a", "b"], "n": [1, 2, 3, 4, 5]})
+    mine = pd.DataFrame({"doc_id": ["b", "a"]})  # by year: b (2023) before a (2024)
+    assert profile.town_rows(table, mine).to_dict("list") == {"doc_id": ["b", "b", "a", "a"], "n": [2, 5, 1, 4]}
+
+
+def test_town_items_names_the_roles(results):
+    with pytest.raises(AnalysisError, match="role must be one of achievements, responsibility, problems, plans, other, not 'problem'"):
+        profile.town_items(results, results.reports, role="problem")
+
+
+def test_corpus_summary_is_computed_once_and_read_back(results, tmp_path):
+    expected = indicators.summary(indicators.extract(results.reports), results.reports)
+    assert profile.prepare(results, tmp_path) == [tmp_path / profile.SUMMARY_FILE]
+    pd.testing.assert_frame_equal(profile.corpus_summary(results, work_dir=tmp_path), expected)
+    pd.testing.assert_frame_equal(profile.corpus_summary(results), expected)  # no work folder: computed
+    pd.testing.assert_frame_equal(profile.corpus_summary(results, work_dir=tmp_path / "none"), expected)
+
+
+def test_corpus_summary_is_read_only_for_the_reports_it_was_made_from(results, tmp_path):
+    """The work folder's file is what the briefing shows when it was made from the same reports; else it is ignored."""
+    import pyarrow.parquet as pq
+
+    from tests.conftest import RAW_FILES
+
+    profile.prepare(results, tmp_path)
+    path = tmp_path / profile.SUMMARY_FILE
+    table = pq.read_table(path)
+    marked = table.set_column(table.schema.get_field_index("display"), "display", [["标记"] * table.num_rows])
+    pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
+    assert set(profile.corpus_summary(results, work_dir=tmp_path)["display"]) == {"标记"}  # read, not computed
+
+    three = tmp_path / "three"
+    three.mkdir()
+    for raw in RAW_FILES[:3]:
+        (three / raw.name).write_bytes(raw.read_bytes())
+    fewer = pipeline.run(three, workers=1, cache=False, progress=False, warn=False)
+    pd.testing.assert_frame_equal(
+        profile.corpus_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
+    )  # made from five reports: not these three's
 
 
 # ------------------------------------------------------------ what each town briefing shows

@@ -324,6 +324,70 @@ def test_chi_square_on_a_large_corpus_finds_the_difference():
     assert "可以解读" in result.explanation
 
 
+def test_chi_square_auto_on_five_reports_says_why(codes, problems, reports):
+    """Five reports: no grouping makes the test meaningful; the reader is told which were tried and why."""
+    result = themes.chi_square(codes, problems, by="auto", reports=reports)
+    assert result.by == "town" and not result.meaningful
+    assert result.choice.startswith("没有一种分组能让检验有意义，下面按乡镇分组说明原因。")
+    assert "按乡镇分组：5 组，平均每组 3.2 条问题" in result.choice
+    assert "按县区分组：1 组" in result.choice and "不足两组" in result.choice  # only 双庙镇 names its county (杭锦后旗)
+    assert "另有 13 条问题的县区未知" not in result.choice  # said of the grouping used only
+    assert "16 条问题分属 5 个乡镇" in result.explanation and "town" not in result.explanation
+    forced = themes.chi_square(codes, problems, by="county", reports=reports)
+    assert forced.by == "county" and forced.unknown == 13  # 16 items, 3 of them 双庙镇's
+    assert forced.choice == "按县区分组（指定）。另有 13 条问题的县区未知，未参加检验。"
+    assert "（未知）" not in forced.residuals.index
+
+
+def _items_in_counties(n_a: int, n_b: int, n_unknown: int, rate_a: float, rate_b: float):
+    rows, codes = [], []
+    for county, n, rate in (("A县", n_a, rate_a), ("B县", n_b, rate_b), (None, n_unknown, 0.5)):
+        for i in range(n):
+            doc = f"{county or '无'}{i}"
+            rows.append({"doc_id": doc, "town": f"{doc}镇", "county": county, "level": "镇", "item_no": 1, "text": "…"})
+            codes.append({"doc_id": doc, "item_no": 1, "theme": "P1_普法实效不足" if i < rate * n else "P2_执法专业能力不足"})
+    return pd.DataFrame(rows), pd.DataFrame(codes)
+
+
+def test_chi_square_auto_goes_to_the_county_when_towns_are_too_small():
+    items, codes = _items_in_counties(100, 100, 20, 0.8, 0.2)
+    reports = items[["doc_id", "town", "county", "level"]]
+    result = themes.chi_square(codes, items.drop(columns=["county", "level"]), by="auto", reports=reports)
+    assert result.by == "county" and result.meaningful and result.unknown == 20
+    assert result.choice.startswith("按县区分组（自动选择：按乡镇分组时检验没有意义）。")
+    assert "按乡镇分组：220 组，平均每组 1.0 条问题，没有主题满足 Cochran 条件" in result.choice
+    assert "按县区分组：2 组，平均每组 100.0 条问题，2 个主题满足 Cochran 条件" in result.choice
+    assert result.choice.endswith("另有 20 条问题的县区未知，未参加检验。")
+    assert list(result.residuals.index) == ["A县", "B县"]
+    # the first meaningful grouping wins: with one town per county the town is enough
+    big = themes.chi_square(codes, items.assign(town=items["county"].fillna("无") + "镇"), by="auto", reports=reports)
+    assert big.by == "town" and big.choice.startswith("按乡镇分组（自动选择：最细的分组，检验已有意义）")
+    with pytest.raises(ValueError, match="none of the groupings"):
+        themes.chi_square(codes, items[["doc_id", "item_no", "text"]], by="auto")
+
+
+def test_a_report_without_its_county_takes_its_towns():
+    """同兰乡's 2021 report names no county; its 2022 report names 兴福县: both count for 兴福县."""
+    items = pd.DataFrame({"doc_id": ["a", "b", "c"], "town": ["同兰乡", "同兰乡", "玉兴乡"], "item_no": [1, 1, 1], "text": ["…"] * 3})
+    reports = pd.DataFrame({"doc_id": ["a", "b", "c"], "town": ["同兰乡", "同兰乡", "玉兴乡"], "county": [None, "兴福县", None]})
+    codes = pd.DataFrame({"doc_id": ["a", "b", "c"], "item_no": [1, 1, 1], "theme": ["P1_普法实效不足"] * 3})
+    table = themes.theme_table(codes, items, by="county", reports=reports)
+    assert table.loc["兴福县", "P1_普法实效不足"] == 2 and table.loc["（未知）", "P1_普法实效不足"] == 1
+
+
+def test_side_by_side_caps_long_cells(codes, problems):
+    many = pd.concat([problems.assign(doc_id=problems["doc_id"] + f"_{i}") for i in range(3)], ignore_index=True)
+    many_codes = pd.concat([codes.assign(doc_id=codes["doc_id"] + f"_{i}") for i in range(3)], ignore_index=True)
+    table = themes.side_by_side(many_codes, many, max_items=2, max_chars=10)
+    cell = table.loc["P1_普法实效不足", "都督乡"]
+    assert cell.startswith("(1) 法治宣传教育力度不强…\n")  # 10 characters of the item's text, then …
+    assert cell.count("\n(") == 1 and cell.endswith("…另 1 条")  # 都督乡 states P1 once in each of 3 copies: 2 shown
+    assert table.loc["P1_普法实效不足", "神树镇"] == ""
+    from analysis import display
+
+    assert "\n" not in "".join(display.one_line(table).to_numpy().ravel())
+
+
 def test_side_by_side(codes, problems):
     table = themes.side_by_side(codes, problems)
     assert list(table.columns) == sorted(IDS)
@@ -504,5 +568,15 @@ def test_theme_charts_render_without_missing_glyphs(codes, problems, reports):
     assert "仅显示合计最大的 3 行，共 5 行" in figures[1].axes[0].get_title()
     assert [t.get_text() for t in figures[4].axes[0].get_yticklabels()] == list(IDS)
     assert figures[5].axes[0].get_xlabel() == "报告数"
+    assert figures[0].axes[0].get_title() == "各乡镇问题主题（条目数）"
+    assert figures[2].axes[0].get_title() == "调整后标准化残差（乡镇 × 主题）"
+    by_county = themes.theme_table(codes, problems, by="county", reports=reports, share=True)
+    county_figures = [
+        plots.theme_heatmap(by_county, share=True),
+        plots.residual_heatmap(themes.chi_square(codes, problems, by="level", reports=reports).residuals),
+    ]
+    assert county_figures[0].axes[0].get_title() == "各县区问题主题占比"  # not 各county…
+    assert county_figures[1].axes[0].get_title() == "调整后标准化残差（层级 × 主题）"
+    figures += county_figures
     for fig in figures:
         plt.close(fig)

@@ -57,6 +57,8 @@ PROJECT_TITLE = "法治政府建设年度报告"
 TOWN_PARAMETER = "town"
 DATA_PARAMETER = "data_dir"
 OUTPUT_PARAMETER = "output_dir"  # a notebook that writes files of its own (tables for Excel) gets the output folder
+WORK_PARAMETER = "work_dir"  # a notebook with this parameter gets the run's work folder (corpus-level tables computed once)
+WORK_PREFIX = ".work-"  # the work folder: hidden, inside the output folder, removed when the run ends
 
 # What a briefing may contain once executed: tables, text, figures.  Anything
 # else an output carries (script, widget state, JavaScript) is dropped, and
@@ -197,13 +199,20 @@ def plan(
     out: str | Path,
     towns: Iterable[str] | None = None,
     parameters: Mapping[str, object] | None = None,
+    work: str | Path | None = None,
 ) -> list[Briefing]:
-    """Every briefing for *reports*: each corpus notebook once, each town notebook once per town."""
+    """Every briefing for *reports*: each corpus notebook once, each town notebook once per town.
+
+    *work* is the run's work folder, given to the notebooks that have a
+    ``work_dir`` parameter (none: they compute what they need themselves).
+    """
     out = Path(out)
     parameters = dict(parameters or {})
     for reserved in (DATA_PARAMETER, TOWN_PARAMETER):
         if reserved in parameters:
             raise AnalysisError(f"parameter {reserved!r} is set by the runner: use --data / --town (data_dir=, towns= in Python)")
+    if WORK_PARAMETER in parameters:
+        raise AnalysisError(f"parameter {WORK_PARAMETER!r} is set by the runner (its work folder)")
     known = sorted({name for nb in notebooks for name in nb.parameters})
     for name in parameters:
         if name not in known:
@@ -222,6 +231,8 @@ def plan(
         own[DATA_PARAMETER] = str(Path(data_dir).resolve())
         if OUTPUT_PARAMETER in nb.parameters and OUTPUT_PARAMETER not in own:
             own[OUTPUT_PARAMETER] = str(out.resolve())
+        if WORK_PARAMETER in nb.parameters and work is not None:
+            own[WORK_PARAMETER] = str(Path(work).resolve())
         for town in chosen if nb.per_town else [None]:
             params = dict(own, **({TOWN_PARAMETER: town} if town else {}))
             briefings.append(Briefing(notebook=nb, town=town, parameters=params, html=out / _file_name(nb, town)))
@@ -563,22 +574,40 @@ def build(
 
     Returns the summary table (``SUMMARY_COLUMNS``), one row per briefing built.
     A failed briefing is a row with status ``failed``; nothing raises for it.
+
+    Before any notebook runs, the stages are run over the reports on every
+    core (``pipeline.run``, with progress bars when *progress*), which fills
+    the on-disk cache the notebooks then read from; the corpus-level tables
+    the town briefings share (``profile.prepare``) are computed once, into a
+    hidden work folder in *out* that is removed at the end.
     """
-    from .corpus import load_corpus
+    from . import pipeline
     from .lexicon import files_hash
+    from .profile import prepare
 
     data_dir = config.resolve_path(data_dir) if data_dir is not None else config.DATA_RAW
     out = Path(out) if out is not None else config.REPORTS_DIR
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    corpus = load_corpus(data_dir, warn=False)
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
-    full = plan(corpus.reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
-    todo = plan(corpus.reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
-    data_sha = input_hash(corpus.reports)
+    corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
+    reports, problems = corpus.reports, corpus.problems
+    full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
+    todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
+    results = pipeline.run(data_dir, progress=progress, warn=False)  # warm the cache on every core: the notebooks read from it
+    data_sha = input_hash(reports)
     footer = f"analysis {__version__} · 输入数据 sha256 {data_sha[:12]}"
-    rows = _run_all(todo, footer=footer, jobs=jobs, progress=progress, kernel_name=kernel_name, timeout=timeout)
+    work = None
+    try:
+        if any(WORK_PARAMETER in b.notebook.parameters for b in todo):
+            work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out))
+            prepare(results, work)
+            todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters, work=work)
+        rows = _run_all(todo, footer=footer, jobs=jobs, progress=progress, kernel_name=kernel_name, timeout=timeout)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     meta = {
         "run_date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -589,7 +618,7 @@ def build(
         "parameters": dict(parameters or {}),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    write_atomic(out / INDEX_NAME, index_html(corpus.reports, corpus.problems, full, summary, meta=meta))
+    write_atomic(out / INDEX_NAME, index_html(reports, problems, full, summary, meta=meta))
     return summary
 
 

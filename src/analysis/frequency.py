@@ -14,6 +14,7 @@ counts   — [by...], token, count, rate, docs, rank
 tfidf    — doc_id, town, token, count, docs, tfidf, rank
 keyness  — token, n_target, n_reference, rate_target, rate_reference,
            chi2, chi2_p, g2, g2_p, direction, rank          (like quanteda's textstat_keyness)
+places   — [by], place: the place names of each group (its towns and counties)
 kwic     — term, doc_id, town, section, role, start, end, left, match, right
 
 Typical use::
@@ -22,6 +23,13 @@ Typical use::
     frequency.counts(t, by="town", top=10)
     frequency.keyness(t, "神树镇", by="town")
     frequency.kwic(reports, ["枫桥经验", "12345"], window=20)
+
+A report names its own town and county again and again, and no other report
+does: left in, ``神树镇`` tops 神树镇's keyness and TF-IDF and hides every
+other word (at a thousand reports its χ² is a hundred times the next
+word's).  So ``keyness``, ``keyness_by`` and ``tfidf`` leave each group's own
+place names out (``keep_places=True`` keeps them); ``own_places`` lists them
+and ``drop_own_places`` removes them from a terms table.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from . import display
+from .cues import fold
 from .errors import AnalysisError
 from .lexicon import stopwords
 from .structure import ROLES, locate
@@ -52,6 +62,9 @@ TOKEN_ROLES = (*ROLES, "preamble", "title")
 PER = 10_000  # rates are per this many counted tokens
 BIGRAM_JOINER = " "  # "依法 行政": the two words of a bigram, space-separated
 MEASURES = ("chi2", "g2")
+PLACE_COLUMNS = ("town", "county")  # the report columns that hold place names
+# Words inside a place name that are not the name: 东泉街道 names 东泉, not 街道.
+GENERIC_PLACE_WORDS = frozenset({"街道", "办事处", "街道办事处", "苏木", "自治", "自治县", "自治旗", "乡镇"})
 
 
 class FrequencyWarning(UserWarning):
@@ -80,6 +93,7 @@ def terms(
     extra_stopwords: Sequence[str] = (),
     ngram: int = 1,
     drop_numbers: bool = True,
+    tokens: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The tokens to count: one row per token (``ngram=1``) or bigram (``ngram=2``).
 
@@ -90,6 +104,12 @@ def terms(
     removed everywhere, lexicon terms included.  A bigram is two counted
     tokens standing side by side in the text, joined by a space.  Town,
     level, county and year are copied from the reports table.
+
+    *tokens* is a ``tokenize`` table made with the default filters (such as
+    ``analysis.pipeline.run(...).tokens``, read from the cache): with
+    ``ngram=1`` and ``drop_numbers=True`` its rows for *reports* are used
+    instead of tokenising again (the same table, much faster); otherwise it
+    is ignored.
     """
     roles = _as_list(role)
     unknown = [r for r in roles if r not in TOKEN_ROLES]
@@ -101,7 +121,12 @@ def terms(
     if reports.empty:
         _warn("the corpus is empty: there are no reports to count")
         return _empty(TERM_COLUMNS)
-    if ngram == 1:
+    if ngram == 1 and drop_numbers and tokens is not None:
+        missing = [c for c in ("doc_id", "role", "token", "start", "end") if c not in tokens.columns]
+        if missing:
+            raise AnalysisError(f"tokens= lacks the column {missing[0]!r}: pass a tokenize table (doc_id, role, token, pos, start, end)")
+        table = tokens[tokens["doc_id"].isin(reports["doc_id"]) & ~tokens["token"].isin(extra)]
+    elif ngram == 1:
         table = tokenize(reports, drop_numbers=drop_numbers, extra_stopwords=extra)
     else:
         table = _bigrams(reports, extra=extra, drop_numbers=drop_numbers)
@@ -173,6 +198,77 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return keys
 
 
+# ---------------------------------------------------------------------- places
+
+
+def own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The place names of each group of *by*: by, place (sorted).
+
+    A group's places are the towns and counties of its reports, and the
+    county written before the town (``杭锦后旗双庙镇``); a report that does not
+    name its county gets the counties the other reports of its town name.
+    Town and county come from *terms* or, when it lacks them, from *reports*.
+    Empty when neither table has them.
+    """
+    columns = [by, "place"]
+    wanted = [c for c in (by, *PLACE_COLUMNS) if c not in terms.columns]
+    if terms.empty or (wanted and (reports is None or any(c not in reports.columns for c in wanted))):
+        return _empty(columns)
+    keep = list(dict.fromkeys(["doc_id", by, *PLACE_COLUMNS]))
+    base = terms[[c for c in keep if c in terms.columns]].drop_duplicates()
+    table = _with_columns(base, [by, *PLACE_COLUMNS], reports)[keep]
+    source = reports if reports is not None and all(c in reports.columns for c in PLACE_COLUMNS) else table
+    named = source.dropna(subset=list(PLACE_COLUMNS))
+    counties = named.groupby("town")["county"].agg(lambda s: sorted(set(s))).to_dict()
+    found: set[tuple[object, str]] = set()
+    for group, town, county in zip(table[by], table["town"], table["county"]):
+        town = town if isinstance(town, str) and town else None
+        mine = {county} if isinstance(county, str) and county else set()
+        mine |= set(counties.get(town, ())) if town else set()
+        names = {town, *mine, *(c + town for c in mine if town)} - {None}
+        found |= {(group, name) for name in names}
+    out = pd.DataFrame(sorted(found, key=lambda gp: (str(gp[0]), gp[1])), columns=columns)
+    return out if len(out) else _empty(columns)
+
+
+def place_tokens(places: Iterable[str]) -> frozenset[str]:
+    """The tokens that name one of *places*: every stretch of two or more characters of a name, simplified.
+
+    jieba cuts ``新兰区兰宁镇`` into ``新兰区兰`` + ``宁镇`` and ``高新镇`` into
+    ``高新`` + ``镇``, so the whole name, its short form and such pieces all
+    count; words of the suffix alone (``街道``) do not.
+    """
+    found: set[str] = set()
+    for place in places:
+        name = fold(str(place))
+        for i in range(len(name)):
+            for j in range(i + 2, len(name) + 1):
+                found.add(name[i:j])
+    return frozenset(found - GENERIC_PLACE_WORDS)
+
+
+def _folded(tokens: pd.Series) -> pd.Series:
+    """The simplified form of each token (so a traditional-character report's 雙廟鎮 matches 双庙镇)."""
+    mapping = {token: fold(token) for token in pd.unique(tokens)}
+    return tokens.map(mapping)
+
+
+def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """*terms* without the tokens that name a row's own places (those of its group of *by*, see ``own_places``).
+
+    ``by="doc_id"``: each report loses its own town and county names;
+    ``by="town"``: each town's rows lose the names of that town and its county.
+    Another town's name stays.  Unchanged when the place names are unknown.
+    """
+    places = own_places(terms, by=by, reports=reports)
+    if places.empty:
+        return terms
+    table = _with_columns(terms, [by], reports)
+    pairs = {(group, token) for group, place in zip(places[by], places["place"]) for token in place_tokens([place])}
+    hit = pd.MultiIndex.from_arrays([table[by], _folded(table["token"])]).isin(list(pairs))
+    return terms[~hit].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------- counts
 
 
@@ -208,21 +304,49 @@ def counts(
     return out.astype({"count": "int64", "docs": "int64", "rank": "int64"})
 
 
-def top_terms(table: pd.DataFrame, *, by: str | Sequence[str] = "town", top: int = 10, value: str = "count") -> pd.DataFrame:
+def top_terms(
+    table: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "town",
+    top: int = 10,
+    value: str = "count",
+    groups: Sequence[object] | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """One row per group: its *top* terms as one string, ``法治(26)、群众(12)…``.
 
     *table* is a ``counts`` or ``tfidf`` table (it has ``rank``); *value* is
-    the number shown in brackets.  Readable for hundreds of groups.
+    the number shown in brackets.  *groups* keeps the groups whose first key
+    is one of them (the reports of some towns); *limit* keeps at most that
+    many groups, those with the most counted tokens (sum of ``count``).  Rows
+    stay sorted by group; ``display.note(result)`` says how many groups there
+    are and how many were left out.
     """
     keys = _keys(by)
     columns = [*keys, "top_terms"]
     if table.empty:
-        return _empty(columns)
+        return display.with_note(_empty(columns), "")
+    n_groups = len(table[keys].drop_duplicates())
+    how = ""
+    if groups is not None:
+        table = table[table[keys[0]].isin(list(groups))]
+        how = f"所选{display.label(keys[0])}的"
+    if limit is not None and len(table) and len(table[keys].drop_duplicates()) > limit:
+        totals = table.groupby(keys, dropna=False, sort=False)["count"].sum().reset_index()
+        totals["_key"] = totals[keys].astype(str).agg("\0".join, axis=1)
+        chosen = totals.sort_values(["count", "_key"], ascending=[False, True], kind="mergesort").head(limit)[keys]
+        table = table.merge(chosen, on=keys, how="inner")
+        how = how[:-1] + "中词数最多的" if how else "词数最多的"
     ranked = table[table["rank"] <= top].sort_values([*keys, "rank"], kind="mergesort", na_position="last")
-    fmt = "{:g}" if value == "count" else "{:.3f}"
-    labels = ranked["token"] + "(" + ranked[value].map(fmt.format) + ")"
-    grouped = labels.groupby([ranked[k] for k in keys], dropna=False, sort=True)
-    return grouped.agg("、".join).rename("top_terms").reset_index()[columns]
+    if ranked.empty:
+        out = _empty(columns)
+    else:
+        fmt = "{:g}" if value == "count" else "{:.3f}"
+        labels = ranked["token"] + "(" + ranked[value].map(fmt.format) + ")"
+        grouped = labels.groupby([ranked[k] for k in keys], dropna=False, sort=True)
+        out = grouped.agg("、".join).rename("top_terms").reset_index()[columns]
+    what = display.label(keys[-1])
+    return display.with_note(out, display.shown_note(len(out), n_groups, what=what, unit=display.unit(keys[-1]), how=how))
 
 
 def largest_groups(table: pd.DataFrame, *, by: str = "town", limit: int | None = None, value: str = "count") -> list:
@@ -237,17 +361,31 @@ def largest_groups(table: pd.DataFrame, *, by: str = "town", limit: int | None =
     return ordered if limit is None else ordered[:limit]
 
 
-def tfidf(terms: pd.DataFrame, *, top: int | None = 10) -> pd.DataFrame:
+def tfidf(
+    terms: pd.DataFrame,
+    *,
+    top: int | None = 10,
+    keep_places: bool = False,
+    reports: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """TF-IDF of each term in each report: the terms that set a report apart.
 
     tf is the raw count in the report, idf = ln((1 + n) / (1 + df)) + 1 (n
     reports, df reports using the term; scikit-learn's smoothed form), and
     each report's vector is scaled to unit length.  Sorted by report, then
     tfidf (descending), then token; *top* keeps the first *top* per report.
+    A report's own town and county names are left out (``drop_own_places``)
+    unless *keep_places*; *reports* supplies town and county when *terms*
+    lacks them.
     """
     if terms.empty:
         _warn("no tokens to weigh: the terms table is empty")
         return _empty(TFIDF_COLUMNS)
+    if not keep_places:
+        terms = drop_own_places(terms, by="doc_id", reports=reports)
+        if terms.empty:
+            _warn("no tokens to weigh: every token names the report's own place")
+            return _empty(TFIDF_COLUMNS)
     out = terms.groupby(["doc_id", "token"], sort=False).agg(count=("start", "size"), town=("town", "first")).reset_index()
     n_docs = out["doc_id"].nunique()
     out["docs"] = out.groupby("token")["doc_id"].transform("size")
@@ -273,6 +411,7 @@ def keyness(
     correction: str = "default",
     top: int | None = None,
     reports: pd.DataFrame | None = None,
+    keep_places: bool = False,
 ) -> pd.DataFrame:
     """Key terms of a report or group against the rest of the corpus, like quanteda's ``textstat_keyness``.
 
@@ -286,6 +425,11 @@ def keyness(
     chisq.test and scipy do) and Williams's correction to G² (quanteda's
     default); ``"none"`` applies neither.  Sorted by *measure* (descending),
     then token.  *top* keeps the *top* strongest terms of each direction.
+
+    The target's own place names (its towns and counties, whole, short or
+    cut by the tokeniser: ``own_places``, ``place_tokens``) are left out of
+    the comparison unless *keep_places*: a report writes its own name far
+    more often than anyone else does, and it would hide every other term.
     """
     if measure not in MEASURES:
         raise AnalysisError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
@@ -296,6 +440,8 @@ def keyness(
         return _empty(KEYNESS_COLUMNS)
     table = _with_columns(terms, [by], reports)
     targets = _as_list(target)
+    if not keep_places:
+        table = _without_places(table, targets, by=by, reports=reports)
     in_target = table[by].isin(targets).to_numpy()
     if not in_target.any():
         _warn(f"no key terms: no tokens have {by} = {', '.join(map(str, targets))}")
@@ -319,6 +465,19 @@ def keyness(
         down = out[out["direction"] == "reference"].tail(top)
         out = pd.concat([up, down])
     return out[KEYNESS_COLUMNS].reset_index(drop=True)
+
+
+def _without_places(
+    table: pd.DataFrame, targets: list, *, by: str, reports: pd.DataFrame | None, places: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """*table* without the tokens naming the places of the groups *targets* (every row: target and reference)."""
+    if places is None:
+        places = own_places(table, by=by, reports=reports)
+    names = place_tokens(places.loc[places[by].isin(targets), "place"]) if len(places) else frozenset()
+    if not names:
+        return table
+    folded = table["_folded"] if "_folded" in table.columns else _folded(table["token"])
+    return table[~folded.isin(names).to_numpy()]
 
 
 def keyness_stats(a: pd.Series, b: pd.Series, target_total: int, reference_total: int, *, correction: str = "default") -> pd.DataFrame:
@@ -371,11 +530,14 @@ def keyness_by(
     measure: str = "chi2",
     top: int | None = 10,
     reports: pd.DataFrame | None = None,
+    keep_places: bool = False,
 ) -> pd.DataFrame:
     """Keyness of each group of *by* against the rest: [by], then the keyness columns.
 
     *groups* picks the groups (default: every group, sorted); *top* keeps
-    the *top* strongest terms of each direction for each group.
+    the *top* strongest terms of each direction for each group.  Each
+    group's own place names are left out of its comparison unless
+    *keep_places* (see ``keyness``).
     """
     columns = [by, *KEYNESS_COLUMNS]
     if terms.empty:
@@ -383,9 +545,14 @@ def keyness_by(
         return _empty(columns)
     table = _with_columns(terms, [by], reports)
     chosen = sorted(table[by].dropna().unique().tolist()) if groups is None else list(groups)
+    places = None
+    if not keep_places:
+        places = own_places(table, by=by, reports=reports)
+        table = table.assign(_folded=_folded(table["token"]))
     parts = []
     for group in chosen:
-        part = keyness(table, group, by=by, measure=measure, top=top)
+        part_table = table if keep_places else _without_places(table, [group], by=by, reports=reports, places=places)
+        part = keyness(part_table, group, by=by, measure=measure, top=top, keep_places=True)
         if not part.empty:
             parts.append(part.assign(**{by: group}))
     if not parts:
@@ -492,7 +659,7 @@ def _cmd_keyness(args) -> None:
     with _warnings_to_stderr():
         table = terms(reports, role=_split(args.role) or None, extra_stopwords=_split(args.stopword))
         target = [int(t) if args.by == "year" and t.isdigit() else t for t in _split(args.target)]
-        result = keyness(table, target, by=args.by, measure=args.measure, top=args.top, reports=reports)
+        result = keyness(table, target, by=args.by, measure=args.measure, top=args.top, reports=reports, keep_places=args.keep_places)
     _write(result, args)
 
 
@@ -526,6 +693,11 @@ def _keyness_options(parser) -> None:
     parser.add_argument("--by", default="doc_id", help="the column --target is a value of (default doc_id; town, year…)")
     parser.add_argument("--measure", choices=MEASURES, default="chi2", help="sort by signed chi2 (default) or G²")
     parser.add_argument("--top", type=int, default=None, help="keep the N strongest terms of each direction")
+    parser.add_argument(
+        "--keep-places",
+        action="store_true",
+        help="keep the target's own town and county names (left out by default: they would top the list)",
+    )
     _filter_options(parser)
 
 

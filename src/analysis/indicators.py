@@ -18,6 +18,11 @@ pivot            town (× year) by key, cells like ``50+次``; ``?`` marks what 
 specificity      quantified statements per 1,000 characters, share of sentences with a number
 year_over_year   a town's figures for each year side by side, with the change
 provenance       each number with its sentence and section
+
+For many reports, summaries of those tables (``key_overview``,
+``status_counts``, ``year_over_year_overview``, ``provenance_summary``) and
+figures that stay readable (``plot_shared_keys`` with top-N panels,
+``plot_key_distribution``, ``plot_specificity`` as histograms).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config
@@ -540,20 +547,42 @@ def nested(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.Series:
     """
     texts = dict(zip(reports["doc_id"], reports["text"]))
     flags = pd.Series(False, index=rows.index)
-    keyed = rows[rows["indicator"].fillna("") != ""]
-    for (doc_id, _key, _unit), group in keyed.groupby(["doc_id", "indicator", "unit"], sort=False):
-        text = texts.get(doc_id, "")
-        group = group.sort_values("start")
-        items = list(group[["start", "end"]].itertuples())
-        for i, b in enumerate(items):
-            for a in items[:i]:
-                between = text[a.end : b.start]
-                if a.end > b.start or any(c in between for c in "。；;！？!?\n"):
-                    continue
-                if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
-                    flags[b.Index] = True
-                    break
+    found = []
+    for position, mentions in _groups(rows, ("doc_id", "indicator", "unit")).items():
+        text = texts.get(position[0], "")
+        found.extend(_nested_in(sorted(mentions, key=lambda m: m[1]), text))
+    if found:
+        flags.iloc[sorted(found)] = True
     return flags
+
+
+def _groups(rows: pd.DataFrame, by: Sequence[str]) -> dict[tuple, list[tuple[int, int, int]]]:
+    """The keyed rows (indicator not empty) grouped by the *by* columns: (row position, start, end) in row order.
+
+    Rows with a missing value in a *by* column are left out, as pandas' groupby does.
+    """
+    groups: dict[tuple, list[tuple[int, int, int]]] = {}
+    columns = [rows[c].tolist() for c in by]
+    keys = rows["indicator"].tolist()
+    for i, (start, end, *values) in enumerate(zip(rows["start"].tolist(), rows["end"].tolist(), *columns)):
+        if not isinstance(keys[i], str) or not keys[i] or any(v is None or v is pd.NA or v != v for v in values):
+            continue
+        groups.setdefault(tuple(values), []).append((i, start, end))
+    return groups
+
+
+def _nested_in(mentions: list[tuple[int, int, int]], text: str) -> list[int]:
+    """Positions of the mentions (position, start, end; sorted by start) that are parts of an earlier one."""
+    parts = []
+    for i, (position, b_start, _) in enumerate(mentions):
+        for _, _, a_end in mentions[:i]:
+            between = text[a_end:b_start]
+            if a_end > b_start or any(c in between for c in "。；;！？!?\n"):
+                continue
+            if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
+                parts.append(position)
+                break
+    return parts
 
 
 def _fmt(value: float) -> str:
@@ -587,15 +616,20 @@ def _conflict(top: pd.DataFrame, text: str) -> str | None:
     - two figures in one sentence split by a comma may count the same cases
       at two stages (排查矛盾10件，已化解10件).  Figures in a 、 list are added.
     """
-    mentions = list(top.sort_values("start").itertuples(index=False))
-    for i, b in enumerate(mentions):
-        for a in mentions[:i]:
-            between = text[a.end : b.start]
+    mentions = top.sort_values("start")
+    return _conflict_in(list(zip(mentions["start"], mentions["end"], mentions["value"], mentions["unit"])), text)
+
+
+def _conflict_in(mentions: list[tuple[int, int, float, str]], text: str) -> str | None:
+    """``_conflict`` of mentions given as (start, end, value, unit), sorted by start."""
+    for i, (b_start, _, b_value, b_unit) in enumerate(mentions):
+        for a_start, a_end, a_value, a_unit in mentions[:i]:
+            between = text[a_end:b_start]
             same_sentence = not any(c in between for c in "。；;！？!?\n")
             if (
                 not same_sentence
-                and (a.value, a.unit) == (b.value, b.unit)
-                and text[max(0, a.start - 6) : a.start] == text[max(0, b.start - 6) : b.start]
+                and (a_value, a_unit) == (b_value, b_unit)
+                and text[max(0, a_start - 6) : a_start] == text[max(0, b_start - 6) : b_start]
             ):
                 return "same figure stated twice (a restatement?)"
             if same_sentence and any(c in between for c in "，,"):
@@ -612,49 +646,52 @@ def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     otherwise the status says why the figure is left undecided and
     ``display`` lists the mentions after a leading ``?``.
     """
-    keyed = rows[rows["indicator"].fillna("") != ""].copy()
+    keyed = rows[rows["indicator"].fillna("") != ""]
     if keyed.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    keyed["_nested"] = nested(keyed, reports)
+    parts = nested(keyed, reports).to_numpy()
     texts = dict(zip(reports["doc_id"], reports["text"]))
+    town, year = keyed["town"].tolist(), keyed["year"].tolist()
+    value, value_max = keyed["value"].to_numpy(dtype="float64"), keyed["value_max"].to_numpy(dtype="float64")
+    unit, qualifier = keyed["unit"].tolist(), keyed["qualifier"].tolist()
     out = []
-    for (doc_id, key), group in keyed.groupby(["doc_id", "indicator"], sort=True):
-        top = group[~group["_nested"]]
-        first = group.iloc[0]
-        record = {
-            "doc_id": doc_id,
-            "town": first["town"],
-            "year": first["year"],
-            "indicator": key,
-            "mentions": len(group),
-            "nested": int(group["_nested"].sum()),
-        }
-        units = sorted(set(top["unit"]))
-        listing = "; ".join(display(r.value, r.value_max, r.unit, r.qualifier) for r in top.itertuples())
-        value = value_max = None
-        unit = units[0] if len(units) == 1 else ""
-        qualifier = ""
+    groups = _groups(keyed, ("doc_id", "indicator"))
+    for doc_id, key in sorted(groups):
+        group = sorted(groups[(doc_id, key)], key=lambda m: m[1])  # in text order, whatever the order of the rows
+        top = [i for i, _, _ in group if not parts[i]]
+        first = group[0][0]
+        record = {"doc_id": doc_id, "town": town[first], "year": year[first], "indicator": key, "mentions": len(group)}
+        record["nested"] = len(group) - len(top)
+        units = sorted({unit[i] for i in top})
+        listing = "; ".join(display(value[i], value_max[i], unit[i], qualifier[i]) for i in top)
+        figure = figure_max = None
+        shared_unit = units[0] if len(units) == 1 else ""
+        combined = ""
         if len(top) == 1:
-            r = top.iloc[0]
-            value, value_max, qualifier = r["value"], r["value_max"], r["qualifier"]
+            i = top[0]
+            figure, figure_max, combined = value[i], value_max[i], qualifier[i]
             status = "single" if not record["nested"] else "single (parts not added)"
         elif len(units) > 1:
             status = "undecidable: units differ"
-        elif unit == "%":
-            if top["value"].nunique() == 1 and top["qualifier"].nunique() == 1:
-                value, qualifier, status = top["value"].iloc[0], top["qualifier"].iloc[0], "same rate repeated"
+        elif shared_unit == "%":
+            rates = {value[i] for i in top if not math.isnan(value[i])}
+            if len(rates) == 1 and len({qualifier[i] for i in top if isinstance(qualifier[i], str)}) == 1:
+                figure, combined, status = value[top[0]], qualifier[top[0]], "same rate repeated"
             else:
                 status = "undecidable: rates are not added"
-        elif conflict := _conflict(top, texts.get(doc_id, "")):
+        elif conflict := _conflict_in(
+            sorted(((start, end, value[i], unit[i]) for i, start, end in group if not parts[i]), key=lambda m: m[0]),
+            texts.get(doc_id, ""),
+        ):
             status = f"undecidable: {conflict}"
         else:
-            value = float(top["value"].sum())
-            if top["value_max"].notna().any():
-                value_max = float(top["value_max"].fillna(top["value"]).sum())
-            qualifier = _combined_qualifier(top["qualifier"])
+            figure = float(np.nansum(value[top]))
+            if not np.isnan(value_max[top]).all():
+                figure_max = float(np.nansum(np.where(np.isnan(value_max[top]), value[top], value_max[top])))
+            combined = _combined_qualifier(qualifier[i] for i in top)
             status = f"sum of {len(top)}"
-        record.update(value=value, value_max=value_max, unit=unit, qualifier=qualifier, status=status)
-        record["display"] = display(value, value_max, unit, qualifier) if value is not None else f"? ({listing})"
+        record.update(value=figure, value_max=figure_max, unit=shared_unit, qualifier=combined, status=status)
+        record["display"] = display(figure, figure_max, shared_unit, combined) if figure is not None else f"? ({listing})"
         out.append(record)
     table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
     table["value"] = table["value"].astype("float64")
@@ -708,25 +745,29 @@ def specificity(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     sents = sentences(reports)
     sents = sents[sents["role"] != "title"]
     mentions = rows.drop_duplicates(["doc_id", "start"])
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for doc_id, start, end in zip(sents["doc_id"], sents["start"].tolist(), sents["end"].tolist()):
+        spans.setdefault(doc_id, []).append((start, end))
+    starts: dict[str, list[int]] = {}
+    for doc_id, start in zip(mentions["doc_id"], mentions["start"].tolist()):
+        starts.setdefault(doc_id, []).append(start)
+    towns = reports["town"].tolist() if "town" in reports else [None] * len(reports)
+    years = reports["year"].tolist() if "year" in reports else [None] * len(reports)
     out = []
-    for report in reports.itertuples(index=False):
-        doc_sents = sents[sents["doc_id"] == report.doc_id]
-        doc_rows = mentions[mentions["doc_id"] == report.doc_id]
-        starts = sorted(doc_rows["start"])
-        with_number = 0
-        for s in doc_sents.itertuples(index=False):
-            if any(s.start <= x < s.end for x in starts):
-                with_number += 1
-        n_chars = len(report.text)
+    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+        doc_sents = spans.get(doc_id, [])
+        numbers = sorted(starts.get(doc_id, []))
+        with_number = sum(bisect_left(numbers, end) > bisect_left(numbers, start) for start, end in doc_sents)
+        n_chars = len(text)
         out.append(
             {
-                "doc_id": report.doc_id,
-                "town": getattr(report, "town", None),
-                "year": getattr(report, "year", None),
+                "doc_id": doc_id,
+                "town": town,
+                "year": year,
                 "n_chars": n_chars,
                 "n_sentences": len(doc_sents),
-                "n_quantities": len(doc_rows),
-                "per_1000_chars": round(1000 * len(doc_rows) / n_chars, 3) if n_chars else 0.0,
+                "n_quantities": len(numbers),
+                "per_1000_chars": round(1000 * len(numbers) / n_chars, 3) if n_chars else 0.0,
                 "sentences_with_number": with_number,
                 "share_sentences_with_number": round(with_number / len(doc_sents), 3) if len(doc_sents) else 0.0,
             }
@@ -796,24 +837,99 @@ def provenance(rows: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: 
 
 def export(tables: dict[str, pd.DataFrame], folder: str | Path, *, stem: str = "indicators", figures: dict | None = None) -> list[Path]:
     """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
-    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths."""
-    folder = config.resolve_path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, figure in (figures or {}).items():
-        path = folder / f"{stem}_{name}.png"
-        figure.savefig(path, dpi=150, bbox_inches="tight")
-        written.append(path)
-    for name, table in tables.items():
-        path = folder / f"{stem}_{name}.csv"
-        table.to_csv(path, index=not isinstance(table.index, pd.RangeIndex), encoding="utf-8-sig", lineterminator="\n")
-        written.append(path)
-    workbook = folder / f"{stem}.xlsx"
-    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-        for name, table in tables.items():
-            table.to_excel(writer, sheet_name=name[:31], index=not isinstance(table.index, pd.RangeIndex))
-    written.append(workbook)
-    return written
+    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths
+    (``summary.export``; ``summary.files_note`` names them for the reader)."""
+    from .summary import export as write_tables
+
+    return write_tables(tables, folder, stem=stem, figures=figures)
+
+
+# ------------------------------------------------------- tables for many reports
+
+
+def key_overview(table: pd.DataFrame) -> pd.DataFrame:
+    """Per key and unit, over the reports of a ``summary`` table: how many state it, and their spread.
+
+    Columns: indicator, unit, reports, towns, median, min, max.  Figures that
+    cannot be summed (``?``) form a row of their own with unit ``?`` and no
+    spread.  Keys reported most come first; within a key, its most used unit.
+    """
+    columns = ["indicator", "unit", "reports", "towns", "median", "min", "max"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    decided = table["value"].notna() & (table["unit"] != "")
+    unit = table["unit"].where(decided, "?")
+    out = (
+        table.assign(unit=unit, value=table["value"].where(decided))
+        .groupby(["indicator", "unit"])
+        .agg(
+            reports=("doc_id", "nunique"), towns=("town", "nunique"), median=("value", "median"), min=("value", "min"), max=("value", "max")
+        )
+        .reset_index()
+    )
+    totals = out.groupby("indicator")["reports"].transform("sum")
+    order = {k: i for i, k in enumerate(load_rules().names)}
+    out = out.assign(_total=totals, _k=out["indicator"].map(order).fillna(len(order)), _undecided=out["unit"] == "?")
+    out = out.sort_values(["_total", "_k", "indicator", "_undecided", "reports", "unit"], ascending=[False, True, True, True, False, True])
+    out = out[columns].reset_index(drop=True)
+    for column in ("median", "min", "max"):  # 4 and 32.5 as written, nothing for the undecided
+        out[column] = pd.Series([_number(v) for v in out[column]], index=out.index, dtype="object")
+    return out
+
+
+def _number(value: float) -> object:
+    if value is None or math.isnan(value):
+        return ""
+    return int(value) if float(value).is_integer() else round(float(value), 3)
+
+
+def status_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """How the figures of a ``summary`` table were made: status (``sum of N`` as ``sum of several``), figures, share."""
+    status = table["status"].str.replace(r"^sum of \d+$", "sum of several", regex=True)
+    out = status.value_counts().rename_axis("status").rename("figures").reset_index()
+    out = out.sort_values(["figures", "status"], ascending=[False, True], kind="stable")
+    out["share"] = (out["figures"] / max(len(table), 1)).round(3)
+    return out.reset_index(drop=True)
+
+
+def year_over_year_overview(table: pd.DataFrame) -> pd.DataFrame:
+    """Per measure and unit of a ``year_over_year`` table: towns with the measure, how many went up, down or stayed.
+
+    Columns: measure, unit, towns, compared (towns with a change), up, down,
+    same, median_change.  Measures compared in most towns come first.
+    """
+    columns = ["measure", "unit", "towns", "compared", "up", "down", "same", "median_change"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    change = pd.to_numeric(table["change"], errors="coerce")
+    out = (
+        table.assign(_c=change, _up=change > 0, _down=change < 0, _same=change == 0)
+        .groupby(["measure", "unit"])
+        .agg(
+            towns=("town", "nunique"),
+            compared=("_c", "count"),
+            up=("_up", "sum"),
+            down=("_down", "sum"),
+            same=("_same", "sum"),
+            median_change=("_c", "median"),
+        )
+        .reset_index()
+    )
+    out[["up", "down", "same"]] = out[["up", "down", "same"]].astype("int64")
+    out["median_change"] = pd.Series([_number(v) for v in out["median_change"]], index=out.index, dtype="object")
+    return out.sort_values(["compared", "towns", "measure", "unit"], ascending=[False, False, True, True])[columns].reset_index(drop=True)
+
+
+def provenance_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per key of a ``provenance`` table: mentions, reports, towns, and the first mention as an example (raw, sentence)."""
+    columns = ["indicator", "mentions", "reports", "towns", "example", "sentence"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    first = table.sort_values(["doc_id", "start", "indicator"], kind="stable").groupby("indicator").head(1).set_index("indicator")
+    out = table.groupby("indicator").agg(mentions=("raw", "size"), reports=("doc_id", "nunique"), towns=("town", "nunique")).reset_index()
+    out["example"] = out["indicator"].map(first["town"].astype(str) + "：" + first["raw"].astype(str))
+    out["sentence"] = out["indicator"].map(first["sentence"])
+    return out.sort_values(["mentions", "indicator"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------- figures
@@ -832,8 +948,38 @@ def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str
     return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
 
 
-def plot_shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2, ncols: int = 3):
-    """One small bar chart per key that several towns report, a bar per town labelled ``50+次``."""
+def _no_figure(message: str):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+def _town_labels(table: pd.DataFrame, sep: str) -> list[str]:
+    several_years = bool(table.groupby("town")["year"].nunique().gt(1).any()) if len(table) else False
+    return [f"{t}{sep}{y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
+
+
+def plot_shared_keys(
+    rows: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    keys: Sequence[str] | None = None,
+    min_towns: int = 2,
+    ncols: int = 3,
+    top: int = 10,
+    max_panels: int = 12,
+):
+    """One small bar chart per key that several towns report, a bar per town labelled ``50+次``.
+
+    A panel has at most *top* bars: when more reports state a key, the panel
+    shows the *top* largest figures as horizontal bars (its title says out of
+    how many; ``plot_key_distribution`` shows them all).  At most
+    *max_panels* panels, the keys stated in the most towns first; the figure
+    title says how many were left out.
+    """
     import matplotlib.pyplot as plt
 
     from .plots import use_cjk_font
@@ -842,39 +988,125 @@ def plot_shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequenc
     table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
     panels = list(dict.fromkeys(zip(table["indicator"], table["unit"])))
     if not panels:
-        fig, ax = plt.subplots(figsize=(6, 2))
-        ax.text(0.5, 0.5, f"没有至少 {min_towns} 个乡镇都报告的指标", ha="center", va="center", transform=ax.transAxes)
+        return _no_figure(f"没有至少 {min_towns} 个乡镇都报告的指标")
+    if len(panels) > max_panels:
+        towns = table.groupby(["indicator", "unit"])["town"].nunique()
+        chosen = set(sorted(panels, key=lambda p: -towns[p])[:max_panels])  # stable: ties keep the key order
+        shown = [p for p in panels if p in chosen]
+    else:
+        shown = panels
+    labels = dict(zip(table.index, _town_labels(table, "\n")))
+    sizes = table.groupby(["indicator", "unit"]).size()
+    many = any(sizes[p] > top for p in shown)
+    ncols = max(1, min(ncols, len(shown)))
+    nrows = -(-len(shown) // ncols)
+    height = 0.26 * min(top, int(sizes.max())) + 1.2 if many else 2.8
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, height * nrows), squeeze=False)
+    for ax in list(axes.flat)[len(shown) :]:
         ax.set_axis_off()
-        return fig
-    ncols = max(1, min(ncols, len(panels)))
-    nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
-    for ax in list(axes.flat)[len(panels) :]:
-        ax.set_axis_off()
-    several_years = table.groupby("town")["year"].nunique().gt(1).any()
-    for ax, (key, unit) in zip(axes.flat, panels):
+    for ax, (key, unit) in zip(axes.flat, shown):
         part = table[(table["indicator"] == key) & (table["unit"] == unit)]
-        labels = [f"{t}\n{y}" if several_years else str(t) for t, y in zip(part["town"], part["year"])]
-        ax.bar(range(len(part)), part["value"], color="#4C72B0")
-        ax.set_xticks(range(len(part)), labels, fontsize=9)
-        for x, (value, text) in enumerate(zip(part["value"], part["display"])):
-            ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
-        ax.set_title(f"{key}（{unit}）", fontsize=10)
-        ax.margins(y=0.2)
-    fig.tight_layout()
+        if many:
+            best = part.sort_values(["value", "town", "year"], ascending=[False, True, True], kind="stable").head(top).iloc[::-1]
+            names = [labels[i].replace("\n", " ") for i in best.index]
+            ax.barh(range(len(best)), best["value"], color="#4C72B0")
+            ax.set_yticks(range(len(best)), names, fontsize=8)
+            for y, (value, text) in enumerate(zip(best["value"], best["display"])):
+                ax.text(value, y, " " + text, va="center", fontsize=7)
+            ax.margins(x=0.3)
+            note = f"，前 {len(best)} / {len(part)} 份" if len(part) > len(best) else ""
+            ax.set_title(f"{key}（{unit}）{note}", fontsize=9)
+        else:
+            ax.bar(range(len(part)), part["value"], color="#4C72B0")
+            ax.set_xticks(range(len(part)), [labels[i] for i in part.index], fontsize=9)
+            for x, (value, text) in enumerate(zip(part["value"], part["display"])):
+                ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
+            ax.set_title(f"{key}（{unit}）", fontsize=10)
+            ax.margins(y=0.2)
+    if len(shown) < len(panels):
+        fig.suptitle(f"显示 {len(shown)} / {len(panels)} 个指标（报告乡镇最多者）；各指标的全部数字见分布图", fontsize=11)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+    else:
+        fig.tight_layout()
     return fig
 
 
-def plot_specificity(table: pd.DataFrame):
-    """Two bar charts of a ``specificity`` table: quantities per 1,000 characters, share of sentences with a number."""
+def plot_key_distribution(
+    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2, max_keys: int = 40
+):
+    """Every figure of the keys several towns report, one row per key and unit: a box (quartiles) and a dot per report.
+
+    The axis is logarithmic (0 allowed), so keys counted in tens and in
+    thousands share it; the median is written at the right.  At most
+    *max_keys* rows, the keys stated in the most reports first.
+    """
     import matplotlib.pyplot as plt
 
     from .plots import use_cjk_font
 
     use_cjk_font()
+    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
+    if table.empty:
+        return _no_figure(f"没有至少 {min_towns} 个乡镇都报告的指标")
+    groups = table.groupby(["indicator", "unit"], sort=False)["value"]
+    sizes = groups.size()
+    order = {k: i for i, k in enumerate(load_rules().names)}
+    panels = sorted(sizes.index, key=lambda p: (-sizes[p], order.get(p[0], len(order)), p[1]))
+    shown = panels[:max_keys][::-1]  # the most reported on top
+    values = [groups.get_group(p).to_numpy(dtype=float) for p in shown]
+    fig, ax = plt.subplots(figsize=(9, 0.34 * len(shown) + 1.6))
+    box = {"widths": 0.6, "showfliers": False, "medianprops": {"color": "#C44E52"}, "whis": (0, 100)}
+    try:
+        ax.boxplot(values, orientation="horizontal", **box)
+    except TypeError:  # matplotlib before 3.10
+        ax.boxplot(values, vert=False, **box)
+    rng = np.random.default_rng(config.RANDOM_SEED)
+    for y, v in enumerate(values, start=1):
+        few = len(v) <= 50  # a few dots drawn larger and darker, many small and light
+        ax.scatter(v, y + rng.uniform(-0.22, 0.22, len(v)), s=16 if few else 6, alpha=0.8 if few else 0.35, color="#4C72B0", linewidths=0)
+    ax.set_yticks(range(1, len(shown) + 1), [f"{k}（{u}）n={sizes[(k, u)]}" for k, u in shown], fontsize=8)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(0, 2 * max(float(v.max()) for v in values) + 1)
+    for y, (p, v) in enumerate(zip(shown, values), start=1):
+        ax.text(1.01, y, f"中位数 {_fmt(float(np.median(v)))}{p[1]}", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+    ax.set_xlabel("数值（对数刻度；箱体为四分位，须线为最小至最大，点为各报告）")
+    title = "各指标数字的分布"
+    if len(shown) < len(panels):
+        title += f"（显示报告最多的 {len(shown)} / {len(panels)} 个指标）"
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_specificity(table: pd.DataFrame, *, max_bars: int = 40):
+    """A ``specificity`` table as two charts: quantities per 1,000 characters, share of sentences with a number.
+
+    A bar per report for up to *max_bars* reports; for more, two histograms
+    with the median marked (``summary.extremes`` lists the most and least
+    specific reports).
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import use_cjk_font
+
+    use_cjk_font()
+    if len(table) > max_bars:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+        for ax, values, label, color, fmt in (
+            (left, table["per_1000_chars"], "每千字的数量表述", "#4C72B0", "{:.1f}"),
+            (right, 100 * table["share_sentences_with_number"], "含数字的句子占比（%）", "#55A868", "{:.0f}%"),
+        ):
+            ax.hist(values, bins=30, color=color)
+            median = float(values.median())
+            ax.axvline(median, color="#333333", linestyle="--", linewidth=1, label=f"中位数 {fmt.format(median)}")
+            ax.legend(loc="upper right", fontsize=8, frameon=False)
+            ax.set_xlabel(label)
+            ax.set_ylabel("报告数")
+        fig.suptitle(f"{len(table)} 份报告的具体程度", fontsize=11)
+        fig.tight_layout()
+        return fig
     table = table.sort_values(["per_1000_chars", "doc_id"])
-    several_years = table.groupby("town")["year"].nunique().gt(1).any() if len(table) else False
-    labels = [f"{t} {y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
+    labels = _town_labels(table, " ")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.45 * max(len(table), 3) + 1.2))
     left.barh(labels, table["per_1000_chars"], color="#4C72B0")
     left.set_xlabel("每千字的数量表述")

@@ -53,14 +53,16 @@ def use_cjk_font() -> str:
 
 
 def report_lengths(reports, *, max_bars: int = 40):
-    """Report lengths in characters: one bar per report, or a histogram for a large corpus."""
+    """Report lengths in characters: one bar per report, or for more than *max_bars* reports a histogram
+    with the median marked (the figure's height follows the bars it shows, never the number of reports)."""
     use_cjk_font()
-    fig, ax = plt.subplots(figsize=(8, 0.35 * min(len(reports), max_bars) + 1.5))
     if reports.empty:
+        fig, ax = plt.subplots(figsize=(8, 2))
         ax.text(0.5, 0.5, "没有可读的报告", ha="center", va="center")
         ax.set_axis_off()
         return fig
     if len(reports) <= max_bars:
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(reports) + 1.5))
         labels = [
             f"{town}（{year}）" if year == year and year is not None else str(town) for town, year in zip(reports["town"], reports["year"])
         ]
@@ -69,17 +71,23 @@ def report_lengths(reports, *, max_bars: int = 40):
         ax.set_xlabel("字数（清洗后）")
         for y, value in enumerate(order["n_chars"]):
             ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+        ax.set_title("报告篇幅")
     else:
+        fig, ax = plt.subplots(figsize=(8, 3.5))
         ax.hist(reports["n_chars"], bins=30, color="#4C72B0")
+        median = float(reports["n_chars"].median())
+        ax.axvline(median, color="#333333", linestyle="--", linewidth=1, label=f"中位数 {median:,.0f} 字")
+        ax.legend(loc="upper right", fontsize=9, frameon=False)
         ax.set_xlabel("字数（清洗后）")
         ax.set_ylabel("报告数")
-    ax.set_title("报告篇幅")
+        ax.set_title(f"报告篇幅（{len(reports):,} 份）")
     fig.tight_layout()
     return fig
 
 
 # --- frequency charts
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -87,6 +95,7 @@ from matplotlib.figure import Figure  # noqa: E402
 TERM_COLOR = "#4C72B0"
 REFERENCE_COLOR = "#A0A0A0"
 KEYNESS_LABELS = {"chi2": "χ²", "g2": "G²"}
+KEYNESS_OUTLIER = 3.0  # a bar more than this many times the next one on its side is cut at the axis edge
 
 
 def _no_terms(ax, message: str = "没有可显示的词语") -> None:
@@ -175,6 +184,16 @@ def terms_facets(
     return fig
 
 
+def _keyness_edge(magnitudes: np.ndarray) -> float:
+    """Where the axis ends on one side: the largest bar, or a little past the second when the largest dwarfs it."""
+    ordered = np.sort(magnitudes)[::-1]
+    if len(ordered) == 0:
+        return 0.0
+    if len(ordered) >= 2 and ordered[1] > 0 and ordered[0] > KEYNESS_OUTLIER * ordered[1]:
+        return float(ordered[1]) * 1.3
+    return float(ordered[0])
+
+
 def _draw_keyness(ax, table: pd.DataFrame, *, top: int, measure: str, title: str | None) -> None:
     ordered = table.sort_values([measure, "token"], ascending=[False, True], kind="mergesort")
     up = ordered[ordered[measure] > 0].head(top)
@@ -183,11 +202,34 @@ def _draw_keyness(ax, table: pd.DataFrame, *, top: int, measure: str, title: str
     if rows.empty:
         _no_terms(ax, "没有关键词")
     else:
-        colors = [TERM_COLOR if v > 0 else REFERENCE_COLOR for v in rows[measure]]
-        ax.barh(range(len(rows)), rows[measure], color=colors)
+        values = rows[measure].to_numpy(dtype=float)
+        right, left = _keyness_edge(values[values > 0]), _keyness_edge(-values[values < 0])
+        shown = np.clip(values, -left, right)
+        cut = shown != values
+        colors = [TERM_COLOR if v > 0 else REFERENCE_COLOR for v in values]
+        bars = ax.barh(range(len(rows)), shown, color=colors)
+        for bar, is_cut in zip(bars, cut):
+            if is_cut:
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
         ax.set_yticks(range(len(rows)), rows["token"], fontsize=9)
         ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_xlabel(f"{KEYNESS_LABELS.get(measure, measure)}（正 = 目标多用，负 = 其余多用）", fontsize=9)
+        span = max(right, left) or 1.0
+        for y, (value, x, is_cut) in enumerate(zip(values, shown, cut)):
+            ax.text(
+                x,
+                y,
+                f" {value:.1f} " if abs(value) < 1000 else f" {value:,.0f} ",
+                va="center",
+                ha="left" if value > 0 else "right",
+                fontsize=7,
+                fontweight="bold" if is_cut else "normal",
+            )
+        ax.set_xlim(-(left + 0.3 * span) if left else -0.05 * span, right + 0.3 * span if right else 0.05 * span)
+        label = f"{KEYNESS_LABELS.get(measure, measure)}（正 = 目标多用，负 = 其余多用）"
+        if cut.any():
+            label += "\n斜线条过长被截断，数值见标注"
+        ax.set_xlabel(label, fontsize=9)
     if title:
         ax.set_title(title, fontsize=11)
 
@@ -236,8 +278,6 @@ def keyness_facets(
 
 # --- theme charts
 
-import numpy as np  # noqa: E402
-
 STATUS_COLORS = {"section": "#2E7D32", "subsection": "#81C784", "mentioned": "#FFD54F", "absent": "#E57373"}
 SHARE_COLOR = "#4C72B0"
 STATUS_LABELS = {"section": "独立部分", "subsection": "下级标题/条目", "mentioned": "仅正文提及", "absent": "缺失"}
@@ -284,8 +324,20 @@ def _heatmap(
     return fig
 
 
-def theme_heatmap(table: pd.DataFrame, *, title: str = "各乡镇问题主题（条目数）", max_rows: int = 40, share: bool = False, ax=None):
-    """Group × theme counts (or shares) from ``themes.theme_table`` as a heat map."""
+def _group_label(table: pd.DataFrame) -> str:
+    """The Chinese name of the groups in the rows of *table* (its index name: town → 乡镇)."""
+    from .display import label
+
+    return label(str(table.index.name)) if table.index.name is not None else "乡镇"
+
+
+def theme_heatmap(table: pd.DataFrame, *, title: str | None = None, max_rows: int = 40, share: bool = False, ax=None):
+    """Group × theme counts (or shares) from ``themes.theme_table`` as a heat map.
+
+    The default title names the groups in Chinese: ``各乡镇问题主题（条目数）``, ``各县区问题主题占比``.
+    """
+    if title is None:
+        title = f"各{_group_label(table)}问题主题" + ("占比" if share else "（条目数）")
     return _heatmap(
         table,
         title=title,
@@ -299,8 +351,13 @@ def theme_heatmap(table: pd.DataFrame, *, title: str = "各乡镇问题主题（
     )
 
 
-def residual_heatmap(residuals: pd.DataFrame, *, title: str = "调整后标准化残差（主题 × 乡镇）", max_rows: int = 40, ax=None):
-    """Adjusted standardised residuals from ``themes.chi_square``: red = more often than expected, blue = less."""
+def residual_heatmap(residuals: pd.DataFrame, *, title: str | None = None, max_rows: int = 40, ax=None):
+    """Adjusted standardised residuals from ``themes.chi_square``: red = more often than expected, blue = less.
+
+    The default title names the groups in Chinese: ``调整后标准化残差（县区 × 主题）``.
+    """
+    if title is None:
+        title = f"调整后标准化残差（{_group_label(residuals)} × 主题）"
     return _heatmap(
         residuals, title=title, cmap="RdBu_r", vmin=-3, vmax=3, fmt=".1f", colorbar="残差（±2 约为显著）", max_rows=max_rows, ax=ax
     )
@@ -354,7 +411,7 @@ def checklist_chart(checklist: pd.DataFrame, *, max_rows: int = 40, title: str =
 def shares_chart(shares: pd.DataFrame, *, max_bars: int = 40, title: str = "与其他报告雷同的措辞占比"):
     """Per report, the share of shared wording (``boilerplate.shares``); a histogram for a large corpus."""
     use_cjk_font()
-    fig, ax = plt.subplots(figsize=(8, 0.35 * min(len(shares), max_bars) + 1.5))
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(shares) + 1.5 if len(shares) <= max_bars else 4.5))
     if shares.empty:
         ax.text(0.5, 0.5, "没有可显示的报告", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()

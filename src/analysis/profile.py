@@ -11,13 +11,25 @@ problem_plans doc_id, year, item_no, problem, themes, plans
 plan_list     doc_id, year, item_no, plan — the plan items, one line each
 
 Indicator names for the reader come from ``data/lexicon/indicator_labels.yml``.
+
+At scale the briefing reads the stage tables from the pipeline's cache
+(``pipeline.run``) rather than computing them: ``town_items`` and
+``coded_problems`` give what ``structure.problem_items`` and
+``themes.code_problems`` give, from the cached items and theme codes (and
+``frequency.terms(reports, tokens=results.tokens)`` the terms).  The figures
+of every report (``indicators.summary``, which the medians need) are computed
+once per build: ``prepare`` writes them into the run's work folder and
+``corpus_summary`` reads them back, checking they were made from the same
+reports under the same code and lexicon.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,10 +37,15 @@ from . import config
 from .errors import AnalysisError, LexiconError
 from .lexicon import load_yaml
 
+if TYPE_CHECKING:
+    from .pipeline import Results
+
 LABELS_FILE = config.LEXICON_DIR / "indicator_labels.yml"
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
+SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
+CORPUS_KEY = b"analysis.corpus_key"  # parquet metadata: the reports, code and lexicon it was made from
 
 
 @lru_cache(maxsize=4)
@@ -187,3 +204,84 @@ def or_say(table: pd.DataFrame, sentence: str):
     from .summary import say
 
     return say(html.escape(sentence)) if table.empty else table
+
+
+# ------------------------------------------------------------------ from the pipeline's cache
+
+
+def town_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a per-report *table* (with ``doc_id``) for the reports *mine*, in *mine*'s order."""
+    order = {doc_id: i for i, doc_id in enumerate(mine["doc_id"])}
+    rows = table[table["doc_id"].isin(order.keys())]
+    rows = rows.iloc[rows["doc_id"].map(order).argsort(kind="stable")]
+    return rows.reset_index(drop=True)
+
+
+def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFrame:
+    """``structure.items(mine, role=role)``, taken from the pipeline's cached ``items`` table."""
+    from .structure import ROLES
+
+    if role not in ROLES:
+        raise AnalysisError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    items = results["items"]
+    return town_rows(items[items["role"] == role], mine)
+
+
+def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
+    """``themes.code_problems(mine)``, from the pipeline's cached ``items`` and ``theme_codes`` tables."""
+    from .themes import summarize
+
+    return summarize(town_items(results, mine, role="problems"), town_rows(results["theme_codes"], mine))
+
+
+def corpus_key(reports: pd.DataFrame) -> str:
+    """What the figures of *reports* depend on: each report (file and identity), the code and the lexicon."""
+    from .cache import entry_keys
+    from .pipeline import current_keys
+
+    digest = hashlib.sha256(current_keys(["indicators"])["indicators"].encode())
+    for entry in entry_keys(reports):
+        digest.update(f"\n{entry}".encode())
+    return digest.hexdigest()
+
+
+def prepare(results: Results, work_dir: str | Path) -> list[Path]:
+    """Write the corpus-level tables every town briefing shares into *work_dir* (once per build).
+
+    Now one file: ``indicators.summary`` of every report (``SUMMARY_FILE``),
+    which ``versus_median`` compares each town with.  Returns the files written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .indicators import summary
+
+    folder = Path(work_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(summary(results["indicators"], results.reports), preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), CORPUS_KEY: corpus_key(results.reports).encode()})
+    path = folder / SUMMARY_FILE
+    tmp = folder / f".{SUMMARY_FILE}.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+    return [path]
+
+
+def corpus_summary(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+    """``indicators.summary`` of every report of *results*.
+
+    Read from *work_dir* when ``prepare`` wrote it there for the same reports
+    under the same code and lexicon; computed otherwise (no *work_dir*, no
+    file, or a file made from other reports).
+    """
+    if work_dir:
+        import pyarrow.parquet as pq
+
+        path = Path(work_dir) / SUMMARY_FILE
+        if path.is_file():
+            table = pq.read_table(path)
+            if (table.schema.metadata or {}).get(CORPUS_KEY) == corpus_key(results.reports).encode():
+                return table.to_pandas()
+    from .indicators import summary
+
+    return summary(results["indicators"], results.reports)

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, display
 from .cues import Codebook, fold, load_codebook
 
 CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main"]
@@ -44,6 +44,9 @@ SIMILARITY_THRESHOLD = 0.14
 # least 1, and no more than 20 % of them below 5.
 MIN_EXPECTED = 1.0
 MAX_SHARE_BELOW_5 = 0.2
+# chi_square(by="auto") tries these groupings in turn and keeps the first whose test means something.
+GROUPINGS = ("town", "county", "level")
+UNKNOWN = "（未知）"  # the group of an item whose report lacks the grouping column's value
 
 
 @lru_cache(maxsize=8)
@@ -145,13 +148,22 @@ def code_problems(reports: pd.DataFrame, *, codebook: Codebook | str | Path | No
 
 
 def _groups(items: pd.DataFrame, reports: pd.DataFrame | None, by: str) -> pd.Series:
-    """The value of column *by* for each item (from the items, else from the reports)."""
+    """The value of column *by* for each item (from the items, else from the reports).
+
+    A report that does not name its county gets the county the other reports
+    of its town name, when they all name the same one.
+    """
     if by in items.columns:
-        return items[by]
-    if reports is None or by not in reports.columns:
+        values = items[by]
+    elif reports is None or by not in reports.columns:
         raise ValueError(f"column {by!r} is in neither the items nor the reports table")
-    lookup = reports.set_index("doc_id")[by]
-    return items["doc_id"].map(lookup)
+    else:
+        values = items["doc_id"].map(reports.set_index("doc_id")[by])
+    if by == "county" and reports is not None and {"town", "county"} <= set(reports.columns) and "town" in items.columns:
+        named = reports.dropna(subset=["town", "county"]).groupby("town")["county"].agg(lambda s: sorted(set(s)))
+        only = named[named.map(len) == 1].map(lambda c: c[0])
+        values = values.where(values.notna(), items["town"].map(only))
+    return values
 
 
 def theme_table(
@@ -212,7 +224,8 @@ class ChiSquare:
     ``residuals``: adjusted standardised residuals (group × theme) of the
     with-theme cells; about ±2 marks a group that states the theme more or
     less often than the others.  ``meaningful`` is False when no theme's test
-    meets Cochran's rule; ``reasons`` says why in plain words.
+    meets Cochran's rule; ``reasons`` says why in plain words, ``explanation``
+    in Chinese; ``choice`` says in Chinese which grouping was used and why.
     """
 
     by: str
@@ -222,6 +235,10 @@ class ChiSquare:
     reasons: list[str] = field(default_factory=list)
 
     explanation: str = ""
+    choice: str = ""  # in Chinese: which grouping was used and why (``by="auto"``), or that it was given
+    unknown: int = 0  # problem items left out because their report lacks the grouping column's value
+    n_items: int = 0  # problem items tested
+    n_groups: int = 0  # groups they fall in
 
     @property
     def verdict(self) -> str:
@@ -238,13 +255,84 @@ def chi_square(
     by: str = "town",
     reports: pd.DataFrame | None = None,
     codebook: Codebook | str | Path | None = None,
+    candidates: tuple[str, ...] = GROUPINGS,
 ) -> ChiSquare:
-    """Test, theme by theme, whether the share of items with the theme differs by *by*."""
+    """Test, theme by theme, whether the share of items with the theme differs by *by*.
+
+    ``by="auto"`` tries the *candidates* in turn (town, then county, then
+    level) and keeps the first grouping whose test means something
+    (Cochran's rule met by at least one theme); when none does, the first
+    one.  Items whose report lacks the grouping value are left out of the
+    test (``unknown``).  ``choice`` says in Chinese which grouping was used and why.
+    """
+    if by == "auto":
+        return _chi_square_auto(codes, items, reports=reports, codebook=codebook, candidates=candidates)
+    result = _chi_square(codes, items, by=by, reports=reports, codebook=codebook)
+    return replace(result, choice=f"按{display.label(by)}分组（指定）。{_unknown_note(result)}")
+
+
+def _unknown_note(result: ChiSquare) -> str:
+    return f"另有 {result.unknown} 条问题的{display.label(result.by)}未知，未参加检验。" if result.unknown else ""
+
+
+def _chi_square_auto(
+    codes: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    reports: pd.DataFrame | None,
+    codebook: Codebook | str | Path | None,
+    candidates: tuple[str, ...],
+) -> ChiSquare:
+    available = [c for c in candidates if c in items.columns or (reports is not None and c in reports.columns)]
+    if not available:
+        raise ValueError(f"none of the groupings {', '.join(candidates)} is a column of the items or the reports table")
+    tried: list[ChiSquare] = []
+    for by in available:
+        result = _chi_square(codes, items, by=by, reports=reports, codebook=codebook)
+        tried.append(result)
+        if result.meaningful:
+            break
+    chosen = tried[-1] if tried[-1].meaningful else tried[0]
+    steps = "；".join(_grouping_summary(r) for r in tried)
+    if chosen.meaningful and len(tried) == 1:
+        why = f"按{display.label(chosen.by)}分组（自动选择：最细的分组，检验已有意义）：{steps}。"
+    elif chosen.meaningful:
+        finer = "、".join(display.label(r.by) for r in tried[:-1])
+        why = f"按{display.label(chosen.by)}分组（自动选择：按{finer}分组时检验没有意义）。依次尝试：{steps}。"
+    else:
+        why = f"没有一种分组能让检验有意义，下面按{display.label(chosen.by)}分组说明原因。依次尝试：{steps}。"
+    return replace(chosen, choice=why + _unknown_note(chosen))
+
+
+def _grouping_summary(result: ChiSquare) -> str:
+    """``按县区分组：24 组，平均每组 99.6 条问题，10 个主题满足 Cochran 条件``."""
+    what = display.label(result.by)
+    if result.n_groups == 0:
+        return f"按{what}分组：没有问题条目"
+    head = f"按{what}分组：{result.n_groups} 组，平均每组 {result.n_items / result.n_groups:.1f} 条问题"
+    good = int(result.tests["meaningful"].sum()) if len(result.tests) else 0
+    if result.n_groups < 2:
+        return head + "，不足两组"
+    return head + (f"，{good} 个主题满足 Cochran 条件" if good else "，没有主题满足 Cochran 条件")
+
+
+def _chi_square(
+    codes: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    by: str,
+    reports: pd.DataFrame | None,
+    codebook: Codebook | str | Path | None,
+) -> ChiSquare:
     from scipy.stats import chi2 as chi2_dist
 
     book = _codebook(codebook)
+    known = _groups(items, reports, by).notna().to_numpy()
+    unknown = int((~known).sum())
+    items = items[known]
+    codes = codes.merge(items[["doc_id", "item_no"]], on=["doc_id", "item_no"], how="inner") if unknown else codes
     counts = theme_table(codes, items, by=by, reports=reports, codebook=book)
-    keys = _groups(items, reports, by).fillna("（未知）").astype(str)
+    keys = _groups(items, reports, by).astype(str)
     sizes = keys.value_counts().reindex(counts.index).fillna(0).to_numpy(dtype=float)
     total = float(sizes.sum())
     k = len(counts)
@@ -314,7 +402,17 @@ def chi_square(
             else:
                 reasons.append("no theme is present in some groups and absent in others")
             reasons.append("add reports, or group by a coarser column (county, year, level)")
-    return ChiSquare(by, tests, residuals.round(2), meaningful, reasons, _explain(tests, meaningful, total, k, by))
+    return ChiSquare(
+        by,
+        tests,
+        residuals.round(2),
+        meaningful,
+        reasons,
+        _explain(tests, meaningful, total, k, by),
+        unknown=unknown,
+        n_items=int(total),
+        n_groups=k,
+    )
 
 
 def _explain(tests: pd.DataFrame, meaningful: bool, total: float, k: int, by: str) -> str:
@@ -328,11 +426,11 @@ def _explain(tests: pd.DataFrame, meaningful: bool, total: float, k: int, by: st
     if total == 0:
         return "没有问题条目，无法进行卡方检验。"
     if k < 2:
-        return f"只有 {k} 个“{by}”分组，卡方检验至少需要两个分组。"
+        return f"只有 {k} 个{display.label(by)}分组，卡方检验至少需要两个分组。"
     tested = tests.dropna(subset=["min_expected"])
     largest = f"，各主题中最大的“最小期望频数”只有 {tested['min_expected'].max():.2f}" if len(tested) else ""
     return (
-        f"样本太小，卡方检验没有意义：{int(total)} 条问题分属 {k} 个“{by}”分组，平均每组 {total / k:.1f} 条；"
+        f"样本太小，卡方检验没有意义：{int(total)} 条问题分属 {k} {display.unit(by)}{display.label(by)}，平均每组 {total / k:.1f} 条；"
         f"没有一个主题满足 Cochran 条件（期望频数均 ≥ 1，且低于 5 的不超过 20%）{largest}。"
         "请增加报告，或改按更粗的列（如县、年份、层级）分组后再看残差。"
     )
@@ -348,19 +446,34 @@ def side_by_side(
     themes: list[str] | None = None,
     towns: list[str] | None = None,
     codebook: Codebook | str | Path | None = None,
+    max_items: int | None = None,
+    max_chars: int | None = None,
 ) -> pd.DataFrame:
     """For each theme (rows), each town's problem sentences (columns) next to each other.
 
     A cell holds the town's items coded with the theme, as ``(n) text``, one a
-    line; empty when the town states no such problem.
+    line; empty when the town states no such problem.  *max_items* keeps the
+    first that many items of a cell (a town with many reports states the same
+    problem many times) and ends the cell with ``…另 N 条``; *max_chars* cuts
+    each item's text after that many characters (``…``), keeping its headline.
     """
     book = _codebook(codebook)
     merged = codes[["doc_id", "item_no", "theme"]].merge(items[["doc_id", "item_no", "town", "text"]], on=["doc_id", "item_no"])
     order = themes or [t for t in book.ids if t in set(merged["theme"])]
     all_towns = towns or sorted(items["town"].dropna().astype(str).unique())
     merged = merged[merged["theme"].isin(order) & merged["town"].isin(all_towns)]
-    merged = merged.assign(cell="(" + merged["item_no"].astype(str) + ") " + merged["text"].astype(str).str.replace("\n", " "))
-    table = merged.groupby(["theme", "town"])["cell"].agg("\n".join).unstack("town") if len(merged) else pd.DataFrame()
+    merged = merged.sort_values(["theme", "town", "doc_id", "item_no"], kind="stable")
+    text = merged["text"].astype(str).str.replace("\n", " ")
+    if max_chars is not None:
+        text = text.map(lambda t: t if len(t) <= max_chars else t[:max_chars] + "…")
+    merged = merged.assign(cell="(" + merged["item_no"].astype(str) + ") " + text)
+
+    def join(cells: pd.Series) -> str:
+        shown = list(cells) if max_items is None else list(cells)[:max_items]
+        more = len(cells) - len(shown)
+        return "\n".join(shown) + (f"\n…另 {more} 条" if more else "")
+
+    table = merged.groupby(["theme", "town"])["cell"].agg(join).unstack("town") if len(merged) else pd.DataFrame()
     table = table.reindex(index=order, columns=all_towns).fillna("")
     table.index.name = "theme"
     table.columns.name = "town"

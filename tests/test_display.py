@@ -1,0 +1,78 @@
+"""Tables for the reader: Chinese column names, one-line text, the largest N rows with a note."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import display
+
+
+@pytest.mark.parametrize(
+    "column, name, unit",
+    [
+        ("town", "乡镇", "个"),
+        ("county", "县区", "个"),
+        ("year", "年度", "个"),
+        ("level", "层级", "个"),
+        ("doc_id", "报告", "份"),
+        ("theme", "主题", "个"),
+    ],
+)
+def test_report_columns_in_chinese(column, name, unit):
+    assert display.label(column) == name and display.unit(column) == unit
+
+
+def test_unknown_column_keeps_its_name():
+    assert display.label("district") == "district" and display.unit("district") == "个"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("法治宣传教育力度不强\n部分群众", "法治宣传教育力度不强 部分群众"),
+        ("一是……\r\n二是……", "一是…… 二是……"),
+        ("第一段。\n\n  第二段。", "第一段。 第二段。"),  # a blank line and the indent become one space
+        ("(1) 甲\n(2) 乙\n…另 3 条", "(1) 甲 (2) 乙 …另 3 条"),
+        ("没有换行", "没有换行"),
+    ],
+)
+def test_one_line(text, expected):
+    table = pd.DataFrame({"text": [text], "n": [1]})
+    out = display.one_line(table)
+    assert out.loc[0, "text"] == expected
+    assert out.loc[0, "n"] == 1
+    assert table.loc[0, "text"] == text  # the input is left alone
+
+
+def test_one_line_leaves_other_cells_and_chosen_columns():
+    table = pd.DataFrame({"a": ["x\ny", None], "b": ["p\nq", "r"], "n": [1.5, 2.0]})
+    out = display.one_line(table, columns=["a"])
+    assert out["a"].tolist()[0] == "x y" and pd.isna(out["a"].tolist()[1])
+    assert out["b"].tolist() == ["p\nq", "r"] and out["n"].tolist() == [1.5, 2.0]
+
+
+def test_largest_rows_keep_their_order_and_say_what_is_left_out():
+    table = pd.DataFrame({"P1": [1, 5, 3, 0], "P2": [0, 0, 4, 0]}, index=pd.Index(["甲镇", "乙镇", "丙镇", "丁镇"], name="town"))
+    top = display.largest(table, 2, how="问题条目最多的")
+    assert list(top.index) == ["乙镇", "丙镇"]  # totals 5 and 7, in the table's order
+    assert display.note(top) == "共 4 个乡镇，下表显示问题条目最多的 2 个，另有 2 个未显示。"
+    tie = display.largest(pd.DataFrame({"v": [1, 1, 1]}, index=pd.Index(["a", "b", "c"], name="county")), 2)
+    assert list(tie.index) == ["a", "b"] and display.note(tie).startswith("共 3 个县区")
+    assert display.note(display.largest(table, 10)) == "共 4 个乡镇，全部显示。"
+    assert display.note(display.largest(table, None)) == "共 4 个乡镇，全部显示。"
+    assert len(table) == 4 and display.note(table) == ""  # the input is left alone
+
+
+def test_largest_groups_by_a_column_and_weight():
+    table = pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d3"], "count": [1, 1, 5, 3]})
+    top = display.largest(table, 2, by="doc_id", weight="count", how="词数最多的")
+    assert top["doc_id"].tolist() == ["d2", "d3"]
+    assert display.note(top) == "共 3 份报告，下表显示词数最多的 2 份，另有 1 份未显示。"
+    by_rows = display.largest(table, 1, by="doc_id")  # no weight: the group with the most rows
+    assert by_rows["doc_id"].tolist() == ["d1", "d1"]
+
+
+def test_shown_note():
+    assert display.shown_note(30, 325, what="乡镇", how="词数最多的") == "共 325 个乡镇，下表显示词数最多的 30 个，另有 295 个未显示。"
+    assert display.shown_note(5, 5, what="乡镇") == "共 5 个乡镇，全部显示。"
