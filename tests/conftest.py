@@ -61,3 +61,13 @@ def built_briefings(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("briefings")
     return out, build(config.DATA_RAW, out=out, progress=False)
+
+
+def notebook_text(nb) -> str:
+    """Everything an executed notebook shows as text (HTML, plain, Markdown, streams)."""
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(data.get("text/html", "") + data.get("text/plain", "") + data.get("text/markdown", "") + output.get("text", ""))
+    return "\n".join(parts)

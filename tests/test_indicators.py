@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import IDS
+from conftest import notebook_text as _text_outputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -603,15 +604,6 @@ def test_notebook_at_scale_shows_summaries_and_bounded_figures(run_notebook, tmp
     assert sizes[2][1] <= 450  # specificity: two histograms, not 60 bars
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
     assert errors == []
-
-
-def _text_outputs(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            parts.append(data.get("text/html", "") + data.get("text/plain", "") + data.get("text/markdown", "") + output.get("text", ""))
-    return "\n".join(parts)
 
 
 def test_committed_notebook_has_no_outputs_and_one_parameters_cell():

@@ -9,18 +9,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import RAW_FILES
+from tests.conftest import notebook_text as _text_outputs
 from tests.synthetic import write_corpus
 
 pytestmark = pytest.mark.slow
-
-
-def _text_outputs(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            parts.append(data.get("text/html", "") + data.get("text/plain", "") + data.get("text/markdown", "") + output.get("text", ""))
-    return "\n".join(parts)
 
 
 def _has_image(nb) -> bool:
