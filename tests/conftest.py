@@ -32,6 +32,22 @@ def reports(corpus) -> pd.DataFrame:
     return corpus.reports
 
 
+@pytest.fixture(scope="session")
+def sections(reports) -> pd.DataFrame:
+    """Outline headings of the five reports."""
+    from analysis import structure
+
+    return structure.sections(reports)
+
+
+@pytest.fixture(scope="session")
+def items(reports) -> pd.DataFrame:
+    """Problem and plan items of the five reports."""
+    from analysis import structure
+
+    return structure.items(reports)
+
+
 @pytest.fixture()
 def run_notebook(tmp_path_factory):
     """Execute notebooks/NAME with papermill into a fresh folder; returns the executed notebook."""

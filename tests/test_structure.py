@@ -21,16 +21,6 @@ ROLES = {
 ITEM_COUNTS = {"神树镇": (3, 4), "都督乡": (3, 3), "上社镇": (4, 5), "双庙镇": (3, 3), "乌马河镇": (3, 4)}
 
 
-@pytest.fixture(scope="module")
-def sections(reports):
-    return structure.sections(reports)
-
-
-@pytest.fixture(scope="module")
-def items(reports):
-    return structure.items(reports)
-
-
 @pytest.mark.parametrize("town", list(ROLES))
 def test_top_level_roles(sections, town):
     top = sections[(sections["doc_id"] == IDS[town]) & (sections["level"] == 1)]

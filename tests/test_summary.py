@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
-import pytest
 
-from analysis import structure, summary
+from analysis import summary
 from tests.conftest import IDS
-
-
-@pytest.fixture(scope="module")
-def sections(reports):
-    return structure.sections(reports)
-
-
-@pytest.fixture(scope="module")
-def items(reports):
-    return structure.items(reports)
 
 
 def test_counts_per_year_county_and_level(reports):
