@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.corpus import REPORT_COLUMNS, clean, load_corpus, metadata, parse_place
+from analysis.corpus import REPORT_COLUMNS, clean, load_corpus, metadata, parse_place, to_simplified
 from tests.conftest import IDS, RAW_FILES
 
 SHARED_CORPUS = config.ROOT.parent / "shared" / "corpus"
@@ -246,3 +246,15 @@ def test_loading_never_writes_under_data_raw(tmp_path):
     load_corpus(config.DATA_RAW, warn=False)
     after = {p.name: p.stat().st_mtime_ns for p in config.DATA_RAW.iterdir()}
     assert before == after
+
+
+def test_to_simplified_equals_opencc_on_simplified_and_traditional_lines(reports):
+    """The shortcut for lines OpenCC would leave alone gives OpenCC's answer on every line, either script."""
+    from opencc import OpenCC
+
+    t2s, s2t = OpenCC("t2s"), OpenCC("s2t")
+    lines = [line for text in reports["text"] for line in text.split("\n")]
+    traditional = [s2t.convert(line) for line in lines]
+    assert sum(a != b for a, b in zip(lines, traditional)) > 100  # the second set really is traditional
+    for line in [*lines, *traditional, "一目瞭然", "乾隆", "瞭解情況"]:
+        assert to_simplified(line) == t2s.convert(line), line

@@ -146,6 +146,24 @@ def test_a_cache_file_lost_after_the_run_is_computed_again(tmp_path, direct):
     pd.testing.assert_frame_equal(results.tokens, direct["tokens"])
 
 
+def test_corpus_counts_are_kept_for_each_set_of_reports(tmp_path, reports, direct, monkeypatch):
+    quiet_run(workers=1, cache_dir=tmp_path)
+    four = sorted(config.DATA_RAW.glob("*.txt"))[:4]
+    subset = quiet_run(four, workers=1, cache_dir=tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", frequency.FrequencyWarning)
+        expected = frequency.counts(frequency.terms(reports[reports["doc_id"].isin([f.stem for f in four])]))
+    pd.testing.assert_frame_equal(subset.counts, expected)
+    assert len(list((tmp_path / pipeline.COUNTS_TABLE).rglob("*.parquet"))) == 2
+
+    def must_not_sum(*args, **kwargs):
+        raise AssertionError("the corpus counts were summed again instead of read from the cache")
+
+    monkeypatch.setattr(pipeline, "_sum_counts", must_not_sum)
+    pd.testing.assert_frame_equal(quiet_run(workers=1, cache_dir=tmp_path).counts, direct["counts"])
+    pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, expected)
+
+
 def test_editing_one_report_reprocesses_that_report_only(tmp_path):
     folder = writable_copy(tmp_path)
     quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")

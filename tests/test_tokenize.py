@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
+import jieba
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.lexicon import load_user_dict, stopwords
-from analysis.tokenize import TOKEN_COLUMNS, cut, tokenize
+from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, cut, tokenize, tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +98,64 @@ def test_cut_keeps_quantities_whole():
 def test_empty_input(reports):
     table = tokenize(reports.head(0))
     assert table.empty and list(table.columns) == TOKEN_COLUMNS
+
+
+# ------------------------------------------------------------------ the fast route is jieba's route
+
+
+@pytest.fixture(scope="module")
+def plain_jieba():
+    """jieba's own Tokenizer with the same user dictionary, as the reference."""
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for term, freq, pos in load_user_dict():
+        tok.add_word(term, freq, pos or "nz")
+    return tok
+
+
+def test_the_fast_tokenizer_cuts_every_report_as_jieba_does(reports, plain_jieba):
+    fast = tokenizer()
+    assert isinstance(fast, FastTokenizer)
+    for text in reports["text"]:
+        expected = plain_jieba.lcut(text)
+        assert fast.words(text) == expected
+        assert fast.lcut(text) == expected  # Tokenizer.cut goes through the same route
+
+
+# Han characters of the reports and of rare words, digits, letters, spaces and punctuation:
+# runs of known words, unknown runs for the HMM, and every kind of block boundary.
+ALPHABET = "法治政府建设年度报告乡镇村依法行政执法检查调解纠纷普法宣传网格员枫桥经验明白人龘靐齉爩鱻" + "0123456789abcXYZ.%+-_# \n，。、（）"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60))
+def test_the_fast_tokenizer_equals_jieba_on_any_text(plain_jieba, text):
+    assert tokenizer().words(text) == plain_jieba.lcut(text)
+
+
+def test_ties_go_to_the_longer_first_word_as_in_jieba():
+    """龘靐|齉 and 龘|靐齉 score exactly the same here; jieba's max over (score, end) takes the longer first word."""
+    words = [("龘靐", 100), ("靐齉", 100), ("龘", 7), ("齉", 7)]
+    fast, reference = FastTokenizer(), jieba.Tokenizer()
+    for tok in (fast, reference):
+        tok.initialize()
+        for word, freq in words:
+            tok.add_word(word, freq)
+    assert fast.words("龘靐齉") == reference.lcut("龘靐齉") == ["龘靐", "齉"]
+
+
+def test_words_added_or_deleted_later_are_honoured():
+    fast, reference = FastTokenizer(), jieba.Tokenizer()
+    fast.initialize()
+    reference.initialize()
+    text = "杨树沟村的调解员走进龘靐齉法律服务站"
+    assert "沟村" in fast.words(text)  # found by the HMM, and remembered
+    try:
+        for tok in (fast, reference):
+            tok.add_word("龘靐齉法律服务站", 50000)
+            tok.del_word("沟村")  # freq 0: the HMM must now split it
+        assert fast.words(text) == reference.lcut(text)
+        assert "龘靐齉法律服务站" in fast.words(text) and "沟村" not in fast.words(text)
+    finally:
+        jieba.finalseg.Force_Split_Words.discard("沟村")  # jieba keeps forced splits process-wide

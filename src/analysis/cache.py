@@ -40,6 +40,7 @@ import shutil
 import sys
 import uuid
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -152,6 +153,9 @@ def file_sha256(path: str | Path) -> str:
 
 # ------------------------------------------------------------------ one table's files
 
+FOOTER_MEMO_SIZE = 100_000
+_FOOTERS: dict[tuple[str, int, int, str, str], dict[str, int]] = {}  # checked footers of unchanged files
+
 
 @dataclass(frozen=True)
 class TableStore:
@@ -179,10 +183,10 @@ class TableStore:
         if len(entry_of_row) != table.num_rows:
             raise CacheError(f"table {self.table!r}: {table.num_rows} rows but {len(entry_of_row)} entries")
         counts = dict.fromkeys(entries, 0)
-        for entry in entry_of_row:
+        for entry, n in Counter(entry_of_row).items():
             if entry not in counts:
                 raise CacheError(f"table {self.table!r}: a row belongs to no report of this group (entry {entry})")
-            counts[entry] += 1
+            counts[entry] = n
         table = table.append_column(ENTRY_COLUMN, pa.array(list(entry_of_row), type=pa.string()))
         metadata = dict(table.schema.metadata or {})
         metadata[META_KEY] = self.key.encode()
@@ -221,7 +225,26 @@ class TableStore:
             pass
 
     def _footer(self, path: Path) -> dict[str, int] | None:
-        """The entries a shard holds (with row counts), or None after discarding a bad file."""
+        """The entries a shard holds (with row counts), or None after discarding a bad file.
+
+        A good footer is remembered for the file as it is (path, size, mtime),
+        so a run reads each footer once however often it looks at the folder.
+        """
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        memo_key = (str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table)
+        if memo_key in _FOOTERS:
+            return _FOOTERS[memo_key]
+        counts = self._read_footer(path)
+        if counts is not None:
+            if len(_FOOTERS) >= FOOTER_MEMO_SIZE:
+                _FOOTERS.clear()
+            _FOOTERS[memo_key] = counts
+        return counts
+
+    def _read_footer(self, path: Path) -> dict[str, int] | None:
         try:
             schema = pq.read_schema(path)
         except FileNotFoundError:

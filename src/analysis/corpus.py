@@ -13,6 +13,7 @@ Offsets in ``text`` (the cleaned text) are what every later stage uses.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -141,8 +142,9 @@ def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     raise InputError(path, f"cannot be decoded as Chinese text (tried {tried}); save it as UTF-8")
 
 
-def read_docx(path: str | Path) -> str:
-    """Paragraphs and tables of a .docx in document order, one paragraph a line."""
+def read_docx(path: str | Path, data: bytes | None = None) -> str:
+    """Paragraphs and tables of a .docx in document order, one paragraph a line (*data*: its bytes, if read)."""
+    import io
     import zipfile
 
     import docx
@@ -151,7 +153,7 @@ def read_docx(path: str | Path) -> str:
     from docx.text.paragraph import Paragraph
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data) if data is not None else str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(path, f"is not a readable .docx file ({exc.__class__.__name__})") from exc
     lines = []
@@ -172,18 +174,25 @@ def read_docx(path: str | Path) -> str:
 def read_file(path: str | Path) -> tuple[str, str]:
     """Return (raw text, encoding) of a report file, or raise InputError."""
     path = Path(path)
+    return _decode_file(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in config.SUPPORTED_SUFFIXES:
         kind = suffix or "no extension"
         raise InputError(path, f"unsupported format ({kind}); save the report as .txt or .docx")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})") from exc
-    if suffix == ".docx":
+
+
+def _decode_file(path: Path, data: bytes) -> tuple[str, str]:
+    if path.suffix.lower() == ".docx":
         if not data:
             raise InputError(path, "is empty")
-        return read_docx(path), "docx"
+        return read_docx(path, data), "docx"
     return decode(data, path)
 
 
@@ -212,8 +221,36 @@ def _t2s():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _t2s_changes() -> frozenset[str] | None:
+    """The characters OpenCC's t2s can change (from its two dictionaries); None when they cannot be read.
+
+    A text with none of them comes out of the converter as it went in, so
+    ``to_simplified`` skips the converter for it (most lines of a simplified report).
+    """
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    chars: set[str] = set()
+    try:
+        for name in ("TSCharacters.txt", "TSPhrases.txt"):
+            for line in (folder / name).read_text(encoding="utf-8").splitlines():
+                source, _, targets = line.partition("\t")
+                target = targets.split(" ")[0]
+                if len(source) != len(target):
+                    chars.update(source)
+                else:
+                    chars.update(a for a, b in zip(source, target) if a != b)
+    except OSError:
+        return None
+    return frozenset(chars)
+
+
 def to_simplified(text: str) -> str:
     """Simplified form of *text* (for matching only; reports keep their own form)."""
+    changes = _t2s_changes()
+    if changes is not None and changes.isdisjoint(text):
+        return text
     return _t2s().convert(text)
 
 
@@ -349,7 +386,9 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[
     for item in paths:
         item = config.resolve_path(item)
         if item.is_dir():
-            files.extend(sorted(p for p in item.iterdir() if p.is_file() and not p.name.startswith(".")))
+            with os.scandir(item) as entries:  # no stat per file where the folder listing tells
+                names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("."))
+            files.extend(item / name for name in names)
         elif item.is_file():
             files.append(item)
         else:
@@ -364,11 +403,12 @@ def read_report(path: str | Path) -> dict[str, object]:
     year are None when not found.  ``load_corpus`` calls it for every file.
     """
     path = Path(path)
-    raw, encoding = read_file(path)
+    data = _read_bytes(path)
+    raw, encoding = _decode_file(path, data)
     text = clean(raw)
     if not text.strip():
         raise InputError(path, "has no text after cleaning")
-    return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "text": text, "encoding": encoding, **metadata(text)}
+    return {"sha256": hashlib.sha256(data).hexdigest(), "text": text, "encoding": encoding, **metadata(text)}
 
 
 def load_corpus(

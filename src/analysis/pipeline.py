@@ -28,6 +28,7 @@ prints the timings table (CSV) and writes every table as parquet to DIR.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import math
 import multiprocessing
@@ -233,6 +234,7 @@ register(
 
 DEFAULT_STAGES = ("sections", "items", "tokens", "doc_counts", "indicators", "theme_codes")
 READ_STAGE = "reports"  # the cache table of read files (file sha256 → text and metadata)
+COUNTS_TABLE = "corpus_counts"  # the cache table of whole-corpus term counts (one entry per set of reports)
 
 
 def available_stages(names: Iterable[str] | None = None) -> list[str]:
@@ -253,6 +255,8 @@ def current_keys(names: Iterable[str] | None = None) -> dict[str, str]:
     keys = {READ_STAGE: cache_mod.table_key(READ_STAGE, lexicon=())}
     for name in names if names is not None else STAGES:
         keys[name] = cache_mod.table_key(name, lexicon=STAGES[name].lexicon)
+    if "doc_counts" in keys:
+        keys[COUNTS_TABLE] = keys["doc_counts"]  # summed from them: the same dependencies
     return keys
 
 
@@ -343,8 +347,8 @@ def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, ke
             raise PipelineError(f"stage {name!r} failed on reports {shown}: {type(exc).__name__}: {exc}") from exc
         if "doc_id" not in table.columns:
             raise PipelineError(f"stage {name!r} returned a table without a doc_id column")
-        entry_of = dict(zip(picked["doc_id"], picked["_entry"]))
-        row_entries = [entry_of.get(doc_id) for doc_id in table["doc_id"]]
+        entry_of = dict(zip(picked["doc_id"].tolist(), picked["_entry"].tolist()))
+        row_entries = [entry_of.get(doc_id) for doc_id in table["doc_id"].tolist()]
         if None in row_entries:
             raise PipelineError(f"stage {name!r} returned rows for reports it was not given")
         cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries)
@@ -719,14 +723,45 @@ def _frame(table: pa.Table) -> pd.DataFrame:
 
 
 def corpus_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.DataFrame, root: Path, keys: dict[str, str]) -> pd.DataFrame:
-    """Corpus term counts (``frequency.counts`` of all tokens) summed from the per-report counts."""
+    """Corpus term counts (``frequency.counts`` of all tokens) summed from the per-report counts.
+
+    Kept in the cache too (table ``corpus_counts``, under the key of the
+    per-report counts), as one entry for this exact set of reports: a warm
+    run over the same reports reads it instead of summing again.
+    """
+    whole = cache_mod.TableStore(root, COUNTS_TABLE, store.key)
+    corpus_entry = hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()[:40]
+    table, missing = whole.read([corpus_entry])
+    if not missing:
+        return _counts_frame(table)
+    counts = _sum_counts(store, entries, reports, root, keys)
+    table = pa.Table.from_pandas(counts, preserve_index=False)
+    whole.write(table, [corpus_entry], [corpus_entry] * table.num_rows)
+    return _counts_frame(table)
+
+
+def _counts_frame(table: pa.Table) -> pd.DataFrame:
+    frequency = _module("frequency")
+    if table.num_rows == 0:
+        empty = {"token": "str", "count": "int64", "rate": "float64", "docs": "int64", "rank": "int64"}
+        return pd.DataFrame({c: pd.Series(dtype=empty[c]) for c in frequency.COUNT_COLUMNS})
+    out = table.to_pandas()[frequency.COUNT_COLUMNS]
+    return out.astype({"count": "int64", "docs": "int64", "rank": "int64", "rate": "float64"}).reset_index(drop=True)
+
+
+def _sum_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.DataFrame, root: Path, keys: dict[str, str]) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     frequency = _module("frequency")
     table = _read_complete(store, entries, reports, root, keys, columns=["token", "count"])
     if table.num_rows == 0:
-        empty = {"token": "str", "count": "int64", "rate": "float64", "docs": "int64", "rank": "int64"}
-        return pd.DataFrame({c: pd.Series(dtype=empty[c]) for c in frequency.COUNT_COLUMNS})
+        return pd.DataFrame(
+            {
+                "token": pd.Series(dtype="str"),
+                **{c: pd.Series(dtype="int64") for c in ("count", "docs", "rank")},
+                "rate": pd.Series(dtype="float64"),
+            }
+        )[frequency.COUNT_COLUMNS]
     table = table.cast(pa.schema([("token", pa.large_string()), ("count", pa.int64())]))
     grouped = table.group_by("token").aggregate([("count", "sum"), ("count", "count")])
     out = pd.DataFrame(
