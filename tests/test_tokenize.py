@@ -125,7 +125,9 @@ def test_the_fast_tokenizer_cuts_every_report_as_jieba_does(reports, plain_jieba
 
 # Han characters of the reports and of rare words, digits, letters, spaces and punctuation:
 # runs of known words, unknown runs for the HMM, and every kind of block boundary.
-ALPHABET = "法治政府建设年度报告乡镇村依法行政执法检查调解纠纷普法宣传网格员枫桥经验明白人龘靐齉爩鱻" + "0123456789abcXYZ.%+-_# \n，。、（）"
+ALPHABET = (
+    "法治政府建设年度报告乡镇村依法行政执法检查调解纠纷普法宣传网格员枫桥经验明白人龘靐齉爩鱻" + "0123456789abcXYZ.%+-_# \n，。、（）"
+)
 
 
 @settings(max_examples=300, deadline=None)
