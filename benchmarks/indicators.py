@@ -24,26 +24,12 @@ import os
 import random
 import time
 
+import jieba
 import pandas as pd
 
 from analysis import config, indicators, quantities
 from analysis.corpus import load_corpus
-from analysis.lexicon import load_user_dict
-from analysis.tokenize import tokenizer
-
-
-def plain_jieba():
-    """jieba's own Tokenizer with the domain dictionary."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for term, freq, pos in load_user_dict():
-        tok.add_word(term, freq, pos or "nz")
-    return tok
+from analysis.tokenize import tokenizer, with_terms
 
 
 def build_reports(source: pd.DataFrame, megabytes: float, *, seed: int = config.RANDOM_SEED) -> pd.DataFrame:
@@ -91,7 +77,7 @@ def main() -> None:
     # warm up: lexicons, regexes, jieba's dictionary
     quantities.find_quantities(texts[0])
     indicators.map_text(texts[0])
-    tok, fast = plain_jieba(), tokenizer()
+    tok, fast = with_terms(jieba.Tokenizer()), tokenizer()
     tok.lcut(texts[0])
     fast.lcut(texts[0])
     found = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 import jieba
@@ -11,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.lexicon import load_user_dict, stopwords
-from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, cut, tokenize, tokenizer
+from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, cut, tokenize, tokenizer, with_terms
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +105,7 @@ def test_empty_input(reports):
 @pytest.fixture(scope="module")
 def plain_jieba():
     """jieba's own Tokenizer with the same user dictionary, as the reference."""
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for term, freq, pos in load_user_dict():
-        tok.add_word(term, freq, pos or "nz")
-    return tok
+    return with_terms(jieba.Tokenizer())
 
 
 def test_the_fast_tokenizer_cuts_every_report_as_jieba_does(reports, plain_jieba):

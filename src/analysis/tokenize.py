@@ -157,12 +157,21 @@ class FastTokenizer(jieba.Tokenizer):
 @lru_cache(maxsize=2)
 def tokenizer(terms_file: str = str(config.TERMS_FILE)) -> FastTokenizer:
     """The process's jieba tokenizer with the domain terms added (built once)."""
+    tok = with_terms(FastTokenizer(), terms_file)
+    tok._table()
+    return tok
+
+
+def with_terms(tok: jieba.Tokenizer, terms_file: str = str(config.TERMS_FILE)) -> jieba.Tokenizer:
+    """*tok* initialised, with the domain terms added.
+
+    ``with_terms(jieba.Tokenizer())`` is jieba's own code with the package's
+    dictionary: the reference the tests and benchmarks hold ``tokenizer()`` to.
+    """
     jieba.setLogLevel(logging.WARNING)
-    tok = FastTokenizer()
     tok.initialize()
     for term, freq, pos in load_user_dict(terms_file):
         tok.add_word(term, freq, pos or "nz")
-    tok._table()
     return tok
 
 
