@@ -233,6 +233,20 @@ def test_missing_path_and_empty_folder(tmp_path):
     assert reports.empty and problems.empty
 
 
+def test_links_to_nothing_and_loops_of_links_are_named_not_dropped(tmp_path):
+    (tmp_path / "real.txt").write_text((config.DATA_RAW / RAW_FILES[0]).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "loop1.txt").symlink_to(tmp_path / "loop2.txt")
+    (tmp_path / "loop2.txt").symlink_to(tmp_path / "loop1.txt")
+    (tmp_path / "sub").mkdir()  # a subfolder is not a report and not a problem
+    reports, problems = load_corpus(tmp_path, warn=False)
+    assert reports["doc_id"].tolist() == ["real"]
+    named = dict(zip(problems["file"].map(lambda f: Path(f).name), problems["problem"]))
+    assert set(named) == {"gone.txt", "loop1.txt", "loop2.txt"}
+    assert named["gone.txt"] == "is a link to nothing"
+    assert named["loop1.txt"].startswith("cannot be read") or named["loop1.txt"] == "is a link to nothing"
+
+
 def test_broken_docx(tmp_path):
     path = tmp_path / "broken.docx"
     path.write_bytes(b"PK\x03\x04 not really a zip")

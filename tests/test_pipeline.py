@@ -164,6 +164,29 @@ def test_corpus_counts_are_kept_for_each_set_of_reports(tmp_path, reports, direc
     pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, expected)
 
 
+def test_only_the_latest_sets_of_corpus_counts_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "COUNTS_KEPT", 1)
+    quiet_run(workers=1, cache_dir=tmp_path)
+    four = sorted(config.DATA_RAW.glob("*.txt"))[:4]
+    latest = quiet_run(four, workers=1, cache_dir=tmp_path).counts
+    (kept,) = (tmp_path / pipeline.COUNTS_TABLE).rglob("*.parquet")
+    monkeypatch.setattr(pipeline, "_sum_counts", lambda *a, **k: pytest.fail("the latest set's counts should be cached"))
+    pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, latest)
+
+
+def test_a_report_with_no_tokens_beside_others(tmp_path):
+    """Its chunk's token table is empty; the cache must still hold it beside the others' text columns."""
+    folder = writable_copy(tmp_path)
+    (folder / "zz_empty.txt").write_text("。。。\n123\n", encoding="utf-8")
+    stages = ["tokens", "doc_counts"]
+    cold = quiet_run(folder, workers=1, cache_dir=tmp_path / "cache", chunk_size=1, stages=stages)
+    warm = quiet_run(folder, workers=1, cache_dir=tmp_path / "cache", chunk_size=1, stages=stages)
+    fresh = quiet_run(folder, workers=1, cache=False, stages=stages)
+    assert_same(tables(cold), tables(fresh))
+    assert_same(tables(warm), tables(fresh))
+    assert "zz_empty" in set(cold.reports["doc_id"]) and "zz_empty" not in set(cold.tokens["doc_id"])
+
+
 def test_editing_one_report_reprocesses_that_report_only(tmp_path):
     folder = writable_copy(tmp_path)
     quiet_run(folder, workers=1, cache_dir=tmp_path / "cache")

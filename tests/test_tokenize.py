@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import jieba
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,6 +100,14 @@ def test_empty_input(reports):
     assert table.empty and list(table.columns) == TOKEN_COLUMNS
 
 
+def test_a_report_with_no_token_kept_gives_the_empty_table_with_text_columns(reports):
+    """Not float columns (which the cache could not put beside other reports' text)."""
+    table = tokenize(reports.head(1).assign(text="。。。\n123"))
+    assert table.empty
+    assert table.dtypes.to_dict() == tokenize(reports.head(0)).dtypes.to_dict()
+    assert not any(pd.api.types.is_float_dtype(table[c]) for c in TOKEN_COLUMNS)
+
+
 # ------------------------------------------------------------------ the fast route is jieba's route
 
 
@@ -155,3 +164,43 @@ def test_words_added_or_deleted_later_are_honoured():
         assert "龘靐齉法律服务站" in fast.words(text) and "沟村" not in fast.words(text)
     finally:
         jieba.finalseg.Force_Split_Words.discard("沟村")  # jieba keeps forced splits process-wide
+
+
+def test_a_new_dictionary_or_an_edited_one_is_used(tmp_path):
+    small = tmp_path / "small.txt"
+    small.write_text("网 5 n\n格化管 5 n\n理 5 n\n", encoding="utf-8")
+    fast, reference = with_terms(FastTokenizer()), with_terms(jieba.Tokenizer())
+    assert fast.words("网格化管理") == reference.lcut("网格化管理")
+    for tok in (fast, reference):
+        tok.set_dictionary(str(small))
+    assert fast.words("网格化管理") == reference.lcut("网格化管理") == ["网", "格化管", "理"]
+    for tok in (fast, reference):
+        tok.FREQ["网格"] = 10**9  # edited in place: the fast one must be told
+        tok.total += 1  # (a change of total alone is noticed)
+    assert fast.words("网格化管理") == reference.lcut("网格化管理")
+    fast.FREQ["格化管"], reference.FREQ["格化管"] = 0, 0
+    fast.forget()
+    assert fast.words("网格化管理") == reference.lcut("网格化管理")
+
+
+def test_a_word_forced_apart_by_another_tokenizer_is_forced_apart_here():
+    """jieba's forced splits (words of frequency 0) hold for every tokenizer of the process."""
+    fast, other = FastTokenizer(), jieba.Tokenizer()
+    fast.initialize()
+    other.initialize()
+    text = "杨树沟村的调解员"
+    assert "沟村" in fast.words(text)  # from the HMM, now remembered
+    try:
+        other.del_word("沟村")
+        assert "沟村" not in fast.words(text)
+        assert fast.words(text) == other.lcut(text)
+    finally:
+        jieba.finalseg.Force_Split_Words.discard("沟村")
+
+
+def test_a_negative_frequency_is_named():
+    fast = FastTokenizer()
+    fast.initialize()
+    fast.add_word("龘靐", -5)
+    with pytest.raises(ValueError, match="龘靐.*negative frequency"):
+        fast.words("法治")

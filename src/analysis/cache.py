@@ -209,6 +209,19 @@ class TableStore:
             raise
         return final
 
+    def keep_newest(self, n: int) -> int:
+        """Delete all but the *n* most recently written files of this table and key; returns how many went."""
+        dated = []
+        for path in self._shards():
+            try:
+                dated.append((path.stat().st_mtime_ns, path.name, path))
+            except FileNotFoundError:
+                pass
+        old = sorted(dated, reverse=True)[n:]
+        for _, _, path in old:
+            path.unlink(missing_ok=True)
+        return len(old)
+
     # ---------------------------------------------------------- reading
 
     def _shards(self) -> list[Path]:

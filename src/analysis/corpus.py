@@ -386,9 +386,20 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[
     for item in paths:
         item = config.resolve_path(item)
         if item.is_dir():
+            names, unreadable = [], []
             with os.scandir(item) as entries:  # no stat per file where the folder listing tells
-                names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("."))
-            files.extend(item / name for name in names)
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        if entry.is_file():
+                            names.append(entry.name)
+                        elif entry.is_symlink() and not entry.is_dir():
+                            unreadable.append((entry.path, "is a link to nothing"))
+                    except OSError as exc:  # a loop of links, say
+                        unreadable.append((entry.path, f"cannot be read ({exc.strerror})"))
+            problems.extend({"file": path, "problem": problem, "action": "skipped"} for path, problem in sorted(unreadable))
+            files.extend(item / name for name in sorted(names))
         elif item.is_file():
             files.append(item)
         else:

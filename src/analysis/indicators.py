@@ -42,7 +42,7 @@ import pandas as pd
 from . import config
 from .errors import LexiconError
 from .lexicon import load_yaml
-from .quantities import Quantity, find_quantities, quantities_of, traditional
+from .quantities import Quantity, find_quantities, traditional
 
 INDICATORS_FILE = config.LEXICON_DIR / "indicators.yml"
 COLUMNS = ["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "sentence", "start", "end", "section"]
@@ -468,7 +468,7 @@ def map_text(text: str, *, rules: IndicatorRules | None = None) -> list[tuple[Qu
     result: list[tuple[Quantity, str]] = []
     ends: dict[int, list[str]] = {}
     index = {name: i for i, name in enumerate(rules.names)}
-    for quantity in quantities_of(text):
+    for quantity in find_quantities(text):
         keys = keys_for(text, quantity.start, quantity.end, quantity.unit, rules=rules)
         head = _head(text, quantity.start, ends)
         if head and len(keys) <= 1:

@@ -235,6 +235,7 @@ register(
 DEFAULT_STAGES = ("sections", "items", "tokens", "doc_counts", "indicators", "theme_codes")
 READ_STAGE = "reports"  # the cache table of read files (file sha256 → text and metadata)
 COUNTS_TABLE = "corpus_counts"  # the cache table of whole-corpus term counts (one entry per set of reports)
+COUNTS_KEPT = 16  # sets of reports whose corpus counts stay in the cache (the most recently computed)
 
 
 def available_stages(names: Iterable[str] | None = None) -> list[str]:
@@ -727,7 +728,8 @@ def corpus_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.D
 
     Kept in the cache too (table ``corpus_counts``, under the key of the
     per-report counts), as one entry for this exact set of reports: a warm
-    run over the same reports reads it instead of summing again.
+    run over the same reports reads it instead of summing again.  The counts
+    of the ``COUNTS_KEPT`` sets computed last are kept.
     """
     whole = cache_mod.TableStore(root, COUNTS_TABLE, store.key)
     corpus_entry = hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()[:40]
@@ -737,6 +739,7 @@ def corpus_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.D
     counts = _sum_counts(store, entries, reports, root, keys)
     table = pa.Table.from_pandas(counts, preserve_index=False)
     whole.write(table, [corpus_entry], [corpus_entry] * table.num_rows)
+    whole.keep_newest(COUNTS_KEPT)
     return _counts_frame(table)
 
 

@@ -489,20 +489,7 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None) -> list[Qu
     """Every quantity stated in *text*, in order (see the module doc for what counts)."""
     if not isinstance(text, str) or not text:
         return []
-    return _find(text, rules or load_rules())
-
-
-@lru_cache(maxsize=512)
-def quantities_of(text: str) -> tuple[Quantity, ...]:
-    """``find_quantities(text)`` remembered for the last 512 texts (give it whole reports).
-
-    The tokeniser and the indicator stage both read every report's
-    quantities; in a pipeline worker they are found once per report for both.
-    """
-    return tuple(find_quantities(text))
-
-
-def _find(text: str, rules: QuantityRules) -> list[Quantity]:
+    rules = rules or load_rules()
     found = []
     for match in rules.regex.finditer(text):
         try:

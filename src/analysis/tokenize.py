@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from math import log
@@ -31,7 +30,7 @@ from jieba import finalseg
 
 from . import config
 from .lexicon import load_user_dict, stopwords
-from .quantities import quantities_of, quantity_spans
+from .quantities import quantity_spans
 from .structure import paragraphs
 
 TOKEN_COLUMNS = ["doc_id", "role", "token", "pos", "start", "end"]
@@ -53,35 +52,52 @@ class FastTokenizer(jieba.Tokenizer):
     with jieba's tuples), and remembers the HMM cut of unknown-character runs.
     Everything else — dictionary, user words, POS tagging (which still uses
     jieba's own methods), ``cut_all``, ``HMM=False`` — is jieba's.
+
+    The table is made again whenever the dictionary object, its size or
+    jieba's total changes (``add_word``, ``del_word``, ``suggest_freq``,
+    ``set_dictionary``); code that edits ``FREQ`` in place without any of
+    these must call ``forget()``.  The HMM memo is dropped whenever a word
+    gets frequency 0 (jieba's forced splits are process-wide).
     """
 
     def __init__(self, dictionary=jieba.DEFAULT_DICT):
         super().__init__(dictionary)
-        self._logp: dict[str, float | None] | None = None
-        self._logp_total = None
-        self._fallback = 0.0
+        self._route: tuple[tuple[int, float, int], dict[str, float | None], float] | None = None
         self._hmm: dict[str, list[str]] = {}
+        self._forced = -1
 
     def add_word(self, word, freq=None, tag=None):
         super().add_word(word, freq, tag)
-        self._logp = None  # the totals changed
-        self._hmm.clear()  # a word of freq 0 changes the HMM's forced splits
+        self.forget()
 
-    def _table(self) -> dict[str, float | None]:
-        if self._logp is None or self._logp_total != self.total:
-            self.check_initialized()
-            logtotal = log(self.total)
-            self._logp = {w: (log(f) - logtotal if f else None) for w, f in self.FREQ.items()}
-            self._logp_total = self.total
-            self._fallback = 0.0 - logtotal  # jieba: log(FREQ.get(w) or 1) - logtotal
-        return self._logp
+    def forget(self) -> None:
+        """Drop the log-probability table and the HMM memo (made again on the next cut)."""
+        self._route = None
+        self._hmm.clear()
+
+    def _table(self) -> tuple[dict[str, float | None], float]:
+        """(word → log(freq) − log(total), None for a prefix; the score of a character not in the dictionary)."""
+        self.check_initialized()
+        freq, total = self.FREQ, self.total
+        state = (id(freq), total, len(freq))
+        route = self._route
+        if route is None or route[0] != state:
+            words = dict(freq)  # one copy: another thread may add words meanwhile
+            logtotal = log(total)
+            try:
+                table = {w: (log(f) - logtotal if f else None) for w, f in words.items()}
+            except ValueError:
+                bad = next(w for w, f in words.items() if f < 0)
+                raise ValueError(f"jieba dictionary word {bad!r} has a negative frequency ({words[bad]})") from None
+            route = self._route = (state, table, 0.0 - logtotal)  # jieba: log(FREQ.get(w) or 1) - logtotal
+        return route[1], route[2]
 
     def _Tokenizer__cut_DAG(self, sentence):  # what Tokenizer.cut calls in accurate mode with HMM
         return iter(self.cut_block(sentence))
 
     def cut_block(self, sentence: str) -> list[str]:
         """The words of one block of Han characters, letters and digits (jieba's ``__cut_DAG``)."""
-        logp = self._table()
+        logp, fallback = self._table()
         get = logp.get
         missing = _MISSING
         n = len(sentence)
@@ -102,7 +118,7 @@ class FastTokenizer(jieba.Tokenizer):
                 i += 1
                 lp = get(sentence[idx:i], missing)
             if best is None:
-                best = self._fallback + score[idx + 1]
+                best = fallback + score[idx + 1]
             score[idx] = best
             ends[idx] = end
         words: list[str] = []
@@ -127,6 +143,10 @@ class FastTokenizer(jieba.Tokenizer):
         if len(buf) == 1:
             words.append(buf)
         elif not self.FREQ.get(buf):
+            forced = len(finalseg.Force_Split_Words)
+            if forced != self._forced:  # a word got frequency 0, here or in another tokenizer
+                self._hmm.clear()
+                self._forced = forced
             cut = self._hmm.get(buf)
             if cut is None:
                 if len(self._hmm) >= HMM_MEMO_SIZE:
@@ -218,31 +238,6 @@ def _pieces(text: str, spans: list[tuple[int, int]], pos: bool) -> Iterator[tupl
         cursor = q_end
 
 
-def _paragraph_spans(reports: pd.DataFrame, paras: pd.DataFrame) -> list[list[tuple[int, int]]]:
-    """For each paragraph, its quantities' spans (offsets in the paragraph).
-
-    Found once per report (``quantities_of``, which the indicator stage reuses)
-    and shared out to its paragraphs; the same spans as finding them paragraph
-    by paragraph, as no quantity runs over a line break.
-    """
-    if not reports["doc_id"].is_unique:
-        return [quantity_spans(text) for text in paras["text"].tolist()]
-    texts = dict(zip(reports["doc_id"].tolist(), reports["text"].tolist()))
-    out: list[list[tuple[int, int]]] = []
-    current, found, starts = None, (), []
-    for doc_id, start, end in zip(paras["doc_id"].tolist(), paras["start"].tolist(), paras["end"].tolist()):
-        if doc_id != current:
-            current, found = doc_id, quantities_of(texts[doc_id])
-            starts = [q.start for q in found]
-        spans = []
-        for q in found[bisect_left(starts, start) :]:
-            if q.end > end:
-                break
-            spans.append((q.start - start, q.end - start))
-        out.append(spans)
-    return out
-
-
 def keep(
     token: str,
     *,
@@ -290,9 +285,8 @@ def tokenize(
     columns: dict[str, list] = {name: [] for name in TOKEN_COLUMNS}
     doc_ids, roles, tokens, flags, starts, ends = columns.values()
     paras = paragraphs(reports)
-    columns_in = (paras[c].tolist() for c in ("doc_id", "role", "text", "start"))
-    for doc_id, role, text, para_start, spans in zip(*columns_in, _paragraph_spans(reports, paras)):
-        for words, tags, offset in _pieces(text, spans, pos):
+    for doc_id, role, text, para_start in zip(*(paras[c].tolist() for c in ("doc_id", "role", "text", "start"))):
+        for words, tags, offset in _pieces(text, quantity_spans(text), pos):
             offset += para_start
             for token, flag in zip(words, tags):
                 end = offset + len(token)
@@ -309,7 +303,7 @@ def tokenize(
                     starts.append(offset)
                     ends.append(end)
                 offset = end
-    table = pd.DataFrame(columns)
+    table = pd.DataFrame(columns) if tokens else pd.DataFrame([], columns=TOKEN_COLUMNS)  # empty lists would make float columns
     table["start"] = table["start"].astype("int64")
     table["end"] = table["end"].astype("int64")
     return table
