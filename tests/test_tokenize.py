@@ -175,10 +175,10 @@ def test_a_new_dictionary_or_an_edited_one_is_used(tmp_path):
         tok.set_dictionary(str(small))
     assert fast.words("网格化管理") == reference.lcut("网格化管理") == ["网", "格化管", "理"]
     for tok in (fast, reference):
-        tok.FREQ["网格"] = 10**9  # edited in place: the fast one must be told
-        tok.total += 1  # (a change of total alone is noticed)
+        tok.FREQ["网格"] = 10**9  # a new word edited in: the dictionary's size and total change, which is noticed
+        tok.total += 10**9
     assert fast.words("网格化管理") == reference.lcut("网格化管理")
-    fast.FREQ["格化管"], reference.FREQ["格化管"] = 0, 0
+    fast.FREQ["格化管"], reference.FREQ["格化管"] = 0, 0  # same size, same total: the fast one must be told
     fast.forget()
     assert fast.words("网格化管理") == reference.lcut("网格化管理")
 
