@@ -518,6 +518,21 @@ def test_command_line_mistakes_exit_2_with_a_message(two_reports, tmp_path, args
     assert result.returncode == 2 and message in result.stderr and result.stdout == ""
 
 
+def test_relative_folders_are_read_from_where_the_command_runs(two_reports, tmp_path):
+    """As `make briefings` gives them (--data data/raw --out reports): a corpus notebook and a town notebook."""
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "briefings", "--data", "raw", "--out", "out", "--notebooks-dir", str(FIXTURES)]
+        + ["--notebook", "00", "--notebook", "02", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
+    assert written == ["00_tables.html", "02_town-神树镇.html", "02_town-都督乡.html", "index.html"]
+    assert not list((tmp_path / "out").glob(".building-*"))
+
+
 def test_one_town_one_notebook_in_json(two_reports, tmp_path):
     result = cli(
         "--data",

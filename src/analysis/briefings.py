@@ -480,7 +480,7 @@ def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KER
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     started = time.perf_counter()
-    out = briefing.html.parent
+    out = briefing.html.parent.absolute()  # papermill runs the notebook in its own folder: no relative paths past this point
     out.mkdir(parents=True, exist_ok=True)
     failed = out / FAILED_DIR / f"{briefing.name}.ipynb"
     row = {
