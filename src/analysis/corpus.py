@@ -221,6 +221,22 @@ def _t2s():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=4)
+def opencc_pairs(name: str) -> tuple[tuple[str, str], ...] | None:
+    """(source, first target) of each line of OpenCC's dictionary file *name* (``TSCharacters.txt``…); None when unreadable."""
+    import opencc
+
+    try:
+        lines = (Path(opencc.__file__).parent / "dictionary" / name).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    pairs = []
+    for line in lines:
+        source, _, targets = line.partition("\t")
+        pairs.append((source, targets.split(" ")[0]))
+    return tuple(pairs)
+
+
 @lru_cache(maxsize=1)
 def _t2s_changes() -> frozenset[str] | None:
     """The characters OpenCC's t2s can change (from its two dictionaries); None when they cannot be read.
@@ -228,21 +244,16 @@ def _t2s_changes() -> frozenset[str] | None:
     A text with none of them comes out of the converter as it went in, so
     ``to_simplified`` skips the converter for it (most lines of a simplified report).
     """
-    import opencc
-
-    folder = Path(opencc.__file__).parent / "dictionary"
     chars: set[str] = set()
-    try:
-        for name in ("TSCharacters.txt", "TSPhrases.txt"):
-            for line in (folder / name).read_text(encoding="utf-8").splitlines():
-                source, _, targets = line.partition("\t")
-                target = targets.split(" ")[0]
-                if len(source) != len(target):
-                    chars.update(source)
-                else:
-                    chars.update(a for a, b in zip(source, target) if a != b)
-    except OSError:
-        return None
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        pairs = opencc_pairs(name)
+        if pairs is None:
+            return None
+        for source, target in pairs:
+            if len(source) != len(target):
+                chars.update(source)
+            else:
+                chars.update(a for a, b in zip(source, target) if a != b)
     return frozenset(chars)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import to_simplified
+from .corpus import opencc_pairs, to_simplified
 from .errors import LexiconError
 from .lexicon import load_yaml, read_text
 
@@ -55,17 +55,7 @@ class CueSyntaxError(ValueError):
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
     """Traditional → simplified, one character to one character (OpenCC's TSCharacters)."""
-    import opencc
-
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    table: dict[int, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            source, _, targets = line.partition("\t")
-            target = targets.split(" ")[0] if targets else ""
-            if len(source) == 1 and len(target) == 1:
-                table[ord(source)] = target
-    return table
+    return {ord(source): target for source, target in opencc_pairs("TSCharacters.txt") or () if len(source) == 1 and len(target) == 1}
 
 
 def fold(text: str) -> str:

@@ -743,11 +743,15 @@ def corpus_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.D
     return _counts_frame(table)
 
 
+def _empty_counts() -> pd.DataFrame:
+    dtypes = {"token": "str", "count": "int64", "rate": "float64", "docs": "int64", "rank": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in _module("frequency").COUNT_COLUMNS})
+
+
 def _counts_frame(table: pa.Table) -> pd.DataFrame:
     frequency = _module("frequency")
     if table.num_rows == 0:
-        empty = {"token": "str", "count": "int64", "rate": "float64", "docs": "int64", "rank": "int64"}
-        return pd.DataFrame({c: pd.Series(dtype=empty[c]) for c in frequency.COUNT_COLUMNS})
+        return _empty_counts()
     out = table.to_pandas()[frequency.COUNT_COLUMNS]
     return out.astype({"count": "int64", "docs": "int64", "rank": "int64", "rate": "float64"}).reset_index(drop=True)
 
@@ -758,13 +762,7 @@ def _sum_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.Dat
     frequency = _module("frequency")
     table = _read_complete(store, entries, reports, root, keys, columns=["token", "count"])
     if table.num_rows == 0:
-        return pd.DataFrame(
-            {
-                "token": pd.Series(dtype="str"),
-                **{c: pd.Series(dtype="int64") for c in ("count", "docs", "rank")},
-                "rate": pd.Series(dtype="float64"),
-            }
-        )[frequency.COUNT_COLUMNS]
+        return _empty_counts()
     table = table.cast(pa.schema([("token", pa.large_string()), ("count", pa.int64())]))
     grouped = table.group_by("token").aggregate([("count", "sum"), ("count", "count")])
     out = pd.DataFrame(
