@@ -325,9 +325,19 @@ def test_input_is_left_as_it_was(reports):
 # ------------------------------------------------------------ lexicon
 
 
+SCORES = (
+    "scores:\n"
+    "  object: {item: 4, after: 3, clause: 2, window: 0.5}\n"
+    "  weak: {item: 1.5, after: 1, clause: 0.75, window: 0.25}\n"
+    "  verb: {item: 2, after: 1, clause: 2, window: 0}\n"
+)
+FUNDING = "keys:\n  funding:\n    units: [元]\n    objects: [经费]\n"
+
+
 def _load_with(tmp_path, text: str):
+    """Load *text* as indicators.yml; a file without a scores table gets the usual one."""
     path = tmp_path / "indicators.yml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text if "scores:" in text else SCORES + text, encoding="utf-8")
     return indicators.load_rules(str(path))
 
 
@@ -345,6 +355,12 @@ def _load_with(tmp_path, text: str):
         ("keys:\n  funding:\n    units: [元]\n    objects: [经费]\n    patterns: ['“[经费']\n", "funding.patterns"),
         ("distributive_gap: -1\nkeys:\n  funding:\n    units: [元]\n    objects: [经费]\n", "distributive_gap"),
         ("not_markers: 人均\nkeys:\n  funding:\n    units: [元]\n    objects: [经费]\n", "not_markers"),
+        ("scores: 4\n" + FUNDING, "scores"),
+        (SCORES.replace("  verb: {item: 2, after: 1, clause: 2, window: 0}\n", "") + FUNDING, "scores"),
+        (SCORES.replace("window: 0}", "window: 0, title: 1}") + FUNDING, "scores.verb"),
+        (SCORES.replace("window: 0.5}", "}").replace(", }", "}") + FUNDING, "scores.object"),
+        (SCORES.replace("item: 1.5", "item: -1") + FUNDING, "scores.weak.item"),
+        (SCORES.replace("item: 1.5", "item: high") + FUNDING, "scores.weak.item"),
     ],
 )
 def test_bad_indicator_lexicon_names_the_entry(tmp_path, text, entry):
@@ -359,6 +375,15 @@ def test_an_analyst_adds_an_indicator_by_editing_the_file(tmp_path):
     extended = indicators.INDICATORS_FILE.read_text(encoding="utf-8") + "  housing_repairs:\n    units: [户]\n    objects: [危房改造]\n"
     rules = _load_with(tmp_path, extended)
     assert [(q.raw, k) for q, k in map_text(text, rules=rules)] == [("56户", "housing_repairs")]
+
+
+def test_the_scores_of_cues_come_from_the_file(tmp_path):
+    # 印制传单500余张: 传单 is an object in the item (4 in the shipped file), 印制 no verb of any key
+    text = "印制传单500余张。"
+    assert keyed(text) == [("500余张", "materials_distributed")]
+    low = indicators.INDICATORS_FILE.read_text(encoding="utf-8").replace("object: {item: 4,", "object: {item: 1,")
+    assert "object: {item: 1," in low
+    assert [(q.raw, k) for q, k in map_text(text, rules=_load_with(tmp_path, low))] == [("500余张", "")]
 
 
 def test_the_lexicon_has_every_contract_key():

@@ -86,10 +86,8 @@ CLAUSE_BREAK = "，,；;。！？!?：:\n"
 ITEM_BREAK = "、，,；;。！？!?：:\n（()）"
 AFTER_BREAK = "，,；;。、！？!?\n（("
 AFTER_MAX = 20
-# scores of a cue by where it stands (see indicators.yml)
-OBJECT_SCORE = {"item": 4.0, "after": 3.0, "clause": 2.0, "window": 0.5}
-WEAK_SCORE = {"item": 1.5, "after": 1.0, "clause": 0.75, "window": 0.25}
-VERB_SCORE = {"item": 2.0, "clause": 2.0, "after": 1.0, "window": 0.0}
+CUE_KINDS = ("object", "weak", "verb")  # the rows of `scores` in indicators.yml
+CUE_PLACES = ("item", "after", "clause", "window")  # its columns: where the cue stands
 PART_MARKER = "其中"
 NESTED_RE = re.compile(rf"^\s*(?:[（(]|[，,]?\s*{PART_MARKER})")
 QUOTE_OPEN = "“‘「『"
@@ -125,6 +123,7 @@ class IndicatorRules:
     not_markers: tuple[str, ...]
     cue_re: re.Pattern[str]
     cues: dict[str, tuple[tuple[int, str], ...]]  # cue → (key index, kind: object/weak/verb)
+    scores: dict[str, dict[str, float]]  # kind → place → score of a cue
     patterned: tuple[int, ...] = ()  # indices of the keys that have patterns
 
     @property
@@ -150,6 +149,23 @@ def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+def _scores(path: Path, value: object) -> dict[str, dict[str, float]]:
+    """The `scores` table: for each kind of cue, a number for each place it can stand."""
+    shape = f"needs a mapping of {', '.join(CUE_KINDS)} → {{{', '.join(CUE_PLACES)}: number}}"
+    if not isinstance(value, dict) or set(value) != set(CUE_KINDS):
+        raise LexiconError(path, shape, entry="scores")
+    out: dict[str, dict[str, float]] = {}
+    for kind in CUE_KINDS:
+        row = value[kind]
+        if not isinstance(row, dict) or set(row) != set(CUE_PLACES):
+            raise LexiconError(path, f"needs a score for each place: {', '.join(CUE_PLACES)}", entry=f"scores.{kind}")
+        for place, score in row.items():
+            if not isinstance(score, (int, float)) or isinstance(score, bool) or score < 0:
+                raise LexiconError(path, "must be a number of 0 or more", entry=f"scores.{kind}.{place}")
+        out[kind] = {place: float(row[place]) for place in CUE_PLACES}
+    return out
+
+
 @lru_cache(maxsize=4)
 def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
     """Read and validate ``indicators.yml`` (cached); errors name the key and field."""
@@ -157,7 +173,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
 
     file = Path(path)
     data = load_yaml(file)
-    known = {"cue_distance", "min_score", "joiners", "distributives", "distributive_gap", "not_markers", "keys"}
+    known = {"cue_distance", "min_score", "scores", "joiners", "distributives", "distributive_gap", "not_markers", "keys"}
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
         raise LexiconError(file, "needs a 'keys' mapping of key → {units, objects, verbs, weak, need, patterns}")
     for field in data:
@@ -172,6 +188,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
     min_score = data.get("min_score", 1.5)
     if not isinstance(min_score, (int, float)) or isinstance(min_score, bool) or min_score <= 0:
         raise LexiconError(file, "must be a positive number", entry="min_score")
+    scores = _scores(file, data.get("scores"))
     known_units = set(quantity_rules().unit_form.values()) | {"%"}
     keys = []
     for name, spec in data["keys"].items():
@@ -222,6 +239,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
         not_markers=_longest_first(_words(file, data.get("not_markers") or ["普及"], "not_markers")),
         cue_re=cue_re,
         cues={c: tuple(v) for c, v in cues.items()},
+        scores=scores,
         patterned=tuple(i for i, key in enumerate(keys) if key.patterns),
     )
 
@@ -328,11 +346,10 @@ def _ranked(
         for index, kind in entries:
             if index not in wanted or (elsewhere and kind != "verb"):
                 continue
+            score = rules.scores[kind][place]
             if kind == "verb":
-                score = VERB_SCORE[place]
                 verbs[index] = max(verbs.get(index, 0.0), score)
             else:
-                score = (OBJECT_SCORE if kind == "object" else WEAK_SCORE)[place]
                 objects[index] = max(objects.get(index, 0.0), score)
             if score > 0:
                 distance[index] = min(distance.get(index, 10**6), gap)
@@ -696,14 +713,28 @@ def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
     table["value"] = table["value"].astype("float64")
     table["value_max"] = table["value_max"].astype("float64")
-    order = {k: i for i, k in enumerate(load_rules().names)}
-    table["_k"] = table["indicator"].map(order).fillna(len(order))
+    table["_k"] = key_position(table["indicator"])
     return table.sort_values(["doc_id", "_k", "indicator"]).drop(columns="_k").reset_index(drop=True)
 
 
-def _key_order(keys: Iterable[str]) -> list[str]:
-    order = {k: i for i, k in enumerate(load_rules().names)}
+def key_position(keys: Iterable[str]) -> pd.Series:
+    """Each key's place in indicators.yml (0, 1, …); keys not in the file ('' too) come after all.
+
+    The one order of keys in every table and figure: sort by it, then by the key.
+    """
+    order = _key_places()
+    keys = keys if isinstance(keys, pd.Series) else pd.Series(list(keys), dtype="object")
+    return keys.map(lambda k: order.get(k, len(order))).astype("int64")
+
+
+def sorted_keys(keys: Iterable[str]) -> list[str]:
+    """The distinct *keys* in the order of indicators.yml, unknown ones after (by name)."""
+    order = _key_places()
     return sorted(set(keys), key=lambda k: (order.get(k, len(order)), k))
+
+
+def _key_places() -> dict[str, int]:
+    return {k: i for i, k in enumerate(load_rules().names)}
 
 
 def pivot(
@@ -720,7 +751,7 @@ def pivot(
     table = table[table["doc_id"].isin(shown["doc_id"])]
     if keys is not None:
         table = table[table["indicator"].isin(list(keys))]
-    columns = list(keys) if keys is not None else _key_order(table["indicator"])
+    columns = list(keys) if keys is not None else sorted_keys(table["indicator"])
     several_years = bool((shown.groupby("town")["year"].nunique() > 1).any()) if len(shown) else False
     if several_years:
         index = pd.MultiIndex.from_frame(shown[["town", "year"]].drop_duplicates().sort_values(["town", "year"]))
@@ -819,9 +850,8 @@ def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
                 change_pct = round(100 * (new - old) / old, 1) if old else None
         record.update(change=change, change_pct=change_pct)
         out.append(record)
-    order = {k: i for i, k in enumerate(load_rules().names)}
     table = pd.DataFrame(out, columns=columns)
-    table["_k"] = table["measure"].map(order).fillna(len(order))
+    table["_k"] = key_position(table["measure"])
     return table.sort_values(["town", "_k", "measure"]).drop(columns="_k").reset_index(drop=True)
 
 
@@ -868,8 +898,7 @@ def key_overview(table: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     totals = out.groupby("indicator")["reports"].transform("sum")
-    order = {k: i for i, k in enumerate(load_rules().names)}
-    out = out.assign(_total=totals, _k=out["indicator"].map(order).fillna(len(order)), _undecided=out["unit"] == "?")
+    out = out.assign(_total=totals, _k=key_position(out["indicator"]), _undecided=out["unit"] == "?")
     out = out.sort_values(["_total", "_k", "indicator", "_undecided", "reports", "unit"], ascending=[False, True, True, True, False, True])
     out = out[columns].reset_index(drop=True)
     for column in ("median", "min", "max"):  # 4 and 32.5 as written, nothing for the undecided
@@ -944,7 +973,7 @@ def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str
     unit_towns = table.groupby(["indicator", "unit"])["town"].nunique()
     keep = unit_towns[unit_towns >= min_towns].reset_index()[["indicator", "unit"]]
     table = table.merge(keep, on=["indicator", "unit"])
-    table["_k"] = table["indicator"].map({k: i for i, k in enumerate(load_rules().names)})
+    table["_k"] = key_position(table["indicator"])
     return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
 
 
@@ -1050,7 +1079,7 @@ def plot_key_distribution(
         return _no_figure(f"没有至少 {min_towns} 个乡镇都报告的指标")
     groups = table.groupby(["indicator", "unit"], sort=False)["value"]
     sizes = groups.size()
-    order = {k: i for i, k in enumerate(load_rules().names)}
+    order = _key_places()
     panels = sorted(sizes.index, key=lambda p: (-sizes[p], order.get(p[0], len(order)), p[1]))
     shown = panels[:max_keys][::-1]  # the most reported on top
     values = [groups.get_group(p).to_numpy(dtype=float) for p in shown]
