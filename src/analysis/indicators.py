@@ -20,9 +20,9 @@ year_over_year   a town's figures for each year side by side, with the change
 provenance       each number with its sentence and section
 
 For many reports, summaries of those tables (``key_overview``,
-``status_counts``, ``year_over_year_overview``, ``provenance_summary``) and
-figures that stay readable (``plot_shared_keys`` with top-N panels,
-``plot_key_distribution``, ``plot_specificity`` as histograms).
+``status_counts``, ``year_over_year_overview``, ``provenance_summary``).
+Their figures are in ``analysis.plots.indicators`` (``plot_shared_keys``,
+``plot_key_distribution`` and ``plot_specificity`` still name them here).
 """
 
 from __future__ import annotations
@@ -961,7 +961,7 @@ def provenance_summary(table: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["mentions", "indicator"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
-# ------------------------------------------------------------------- figures
+# ------------------------------------------------------------- shared figures
 
 
 def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2) -> pd.DataFrame:
@@ -977,177 +977,21 @@ def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str
     return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
 
 
-def _no_figure(message: str):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 2))
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-    return fig
-
-
-def _town_labels(table: pd.DataFrame, sep: str) -> list[str]:
-    several_years = bool(table.groupby("town")["year"].nunique().gt(1).any()) if len(table) else False
-    return [f"{t}{sep}{y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
+# The figures of these tables are in analysis.plots.indicators; the first names still work here.
+_FIGURES = {
+    "plot_shared_keys": "shared_keys_chart",
+    "plot_key_distribution": "key_distribution_chart",
+    "plot_specificity": "specificity_chart",
+}
 
 
-def plot_shared_keys(
-    rows: pd.DataFrame,
-    reports: pd.DataFrame,
-    *,
-    keys: Sequence[str] | None = None,
-    min_towns: int = 2,
-    ncols: int = 3,
-    top: int = 10,
-    max_panels: int = 12,
-):
-    """One small bar chart per key that several towns report, a bar per town labelled ``50+次``.
+def __getattr__(name: str):
+    """``indicators.plot_shared_keys`` & co.: the figures of ``analysis.plots`` under their first names."""
+    if name in _FIGURES:
+        from .plots import indicators as figures  # imported on use: figures sit above the tables
 
-    A panel has at most *top* bars: when more reports state a key, the panel
-    shows the *top* largest figures as horizontal bars (its title says out of
-    how many; ``plot_key_distribution`` shows them all).  At most
-    *max_panels* panels, the keys stated in the most towns first; the figure
-    title says how many were left out.
-    """
-    import matplotlib.pyplot as plt
-
-    from .plots import use_cjk_font
-
-    use_cjk_font()
-    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
-    panels = list(dict.fromkeys(zip(table["indicator"], table["unit"])))
-    if not panels:
-        return _no_figure(f"没有至少 {min_towns} 个乡镇都报告的指标")
-    if len(panels) > max_panels:
-        towns = table.groupby(["indicator", "unit"])["town"].nunique()
-        chosen = set(sorted(panels, key=lambda p: -towns[p])[:max_panels])  # stable: ties keep the key order
-        shown = [p for p in panels if p in chosen]
-    else:
-        shown = panels
-    labels = dict(zip(table.index, _town_labels(table, "\n")))
-    sizes = table.groupby(["indicator", "unit"]).size()
-    many = any(sizes[p] > top for p in shown)
-    ncols = max(1, min(ncols, len(shown)))
-    nrows = -(-len(shown) // ncols)
-    height = 0.26 * min(top, int(sizes.max())) + 1.2 if many else 2.8
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, height * nrows), squeeze=False)
-    for ax in list(axes.flat)[len(shown) :]:
-        ax.set_axis_off()
-    for ax, (key, unit) in zip(axes.flat, shown):
-        part = table[(table["indicator"] == key) & (table["unit"] == unit)]
-        if many:
-            best = part.sort_values(["value", "town", "year"], ascending=[False, True, True], kind="stable").head(top).iloc[::-1]
-            names = [labels[i].replace("\n", " ") for i in best.index]
-            ax.barh(range(len(best)), best["value"], color="#4C72B0")
-            ax.set_yticks(range(len(best)), names, fontsize=8)
-            for y, (value, text) in enumerate(zip(best["value"], best["display"])):
-                ax.text(value, y, " " + text, va="center", fontsize=7)
-            ax.margins(x=0.3)
-            note = f"，前 {len(best)} / {len(part)} 份" if len(part) > len(best) else ""
-            ax.set_title(f"{key}（{unit}）{note}", fontsize=9)
-        else:
-            ax.bar(range(len(part)), part["value"], color="#4C72B0")
-            ax.set_xticks(range(len(part)), [labels[i] for i in part.index], fontsize=9)
-            for x, (value, text) in enumerate(zip(part["value"], part["display"])):
-                ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
-            ax.set_title(f"{key}（{unit}）", fontsize=10)
-            ax.margins(y=0.2)
-    if len(shown) < len(panels):
-        fig.suptitle(f"显示 {len(shown)} / {len(panels)} 个指标（报告乡镇最多者）；各指标的全部数字见分布图", fontsize=11)
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
-    else:
-        fig.tight_layout()
-    return fig
-
-
-def plot_key_distribution(
-    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2, max_keys: int = 40
-):
-    """Every figure of the keys several towns report, one row per key and unit: a box (quartiles) and a dot per report.
-
-    The axis is logarithmic (0 allowed), so keys counted in tens and in
-    thousands share it; the median is written at the right.  At most
-    *max_keys* rows, the keys stated in the most reports first.
-    """
-    import matplotlib.pyplot as plt
-
-    from .plots import use_cjk_font
-
-    use_cjk_font()
-    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
-    if table.empty:
-        return _no_figure(f"没有至少 {min_towns} 个乡镇都报告的指标")
-    groups = table.groupby(["indicator", "unit"], sort=False)["value"]
-    sizes = groups.size()
-    order = _key_places()
-    panels = sorted(sizes.index, key=lambda p: (-sizes[p], order.get(p[0], len(order)), p[1]))
-    shown = panels[:max_keys][::-1]  # the most reported on top
-    values = [groups.get_group(p).to_numpy(dtype=float) for p in shown]
-    fig, ax = plt.subplots(figsize=(9, 0.34 * len(shown) + 1.6))
-    box = {"widths": 0.6, "showfliers": False, "medianprops": {"color": "#C44E52"}, "whis": (0, 100)}
-    try:
-        ax.boxplot(values, orientation="horizontal", **box)
-    except TypeError:  # matplotlib before 3.10
-        ax.boxplot(values, vert=False, **box)
-    rng = np.random.default_rng(config.RANDOM_SEED)
-    for y, v in enumerate(values, start=1):
-        few = len(v) <= 50  # a few dots drawn larger and darker, many small and light
-        ax.scatter(v, y + rng.uniform(-0.22, 0.22, len(v)), s=16 if few else 6, alpha=0.8 if few else 0.35, color="#4C72B0", linewidths=0)
-    ax.set_yticks(range(1, len(shown) + 1), [f"{k}（{u}）n={sizes[(k, u)]}" for k, u in shown], fontsize=8)
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlim(0, 2 * max(float(v.max()) for v in values) + 1)
-    for y, (p, v) in enumerate(zip(shown, values), start=1):
-        ax.text(1.01, y, f"中位数 {_fmt(float(np.median(v)))}{p[1]}", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
-    ax.set_xlabel("数值（对数刻度；箱体为四分位，须线为最小至最大，点为各报告）")
-    title = "各指标数字的分布"
-    if len(shown) < len(panels):
-        title += f"（显示报告最多的 {len(shown)} / {len(panels)} 个指标）"
-    ax.set_title(title, fontsize=11)
-    fig.tight_layout()
-    return fig
-
-
-def plot_specificity(table: pd.DataFrame, *, max_bars: int = 40):
-    """A ``specificity`` table as two charts: quantities per 1,000 characters, share of sentences with a number.
-
-    A bar per report for up to *max_bars* reports; for more, two histograms
-    with the median marked (``summary.extremes`` lists the most and least
-    specific reports).
-    """
-    import matplotlib.pyplot as plt
-
-    from .plots import use_cjk_font
-
-    use_cjk_font()
-    if len(table) > max_bars:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-        for ax, values, label, color, fmt in (
-            (left, table["per_1000_chars"], "每千字的数量表述", "#4C72B0", "{:.1f}"),
-            (right, 100 * table["share_sentences_with_number"], "含数字的句子占比（%）", "#55A868", "{:.0f}%"),
-        ):
-            ax.hist(values, bins=30, color=color)
-            median = float(values.median())
-            ax.axvline(median, color="#333333", linestyle="--", linewidth=1, label=f"中位数 {fmt.format(median)}")
-            ax.legend(loc="upper right", fontsize=8, frameon=False)
-            ax.set_xlabel(label)
-            ax.set_ylabel("报告数")
-        fig.suptitle(f"{len(table)} 份报告的具体程度", fontsize=11)
-        fig.tight_layout()
-        return fig
-    table = table.sort_values(["per_1000_chars", "doc_id"])
-    labels = _town_labels(table, " ")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.45 * max(len(table), 3) + 1.2))
-    left.barh(labels, table["per_1000_chars"], color="#4C72B0")
-    left.set_xlabel("每千字的数量表述")
-    right.barh(labels, 100 * table["share_sentences_with_number"], color="#55A868")
-    right.set_xlabel("含数字的句子占比（%）")
-    for ax, values, fmt in ((left, table["per_1000_chars"], "{:.1f}"), (right, 100 * table["share_sentences_with_number"], "{:.0f}%")):
-        for y, v in enumerate(values):
-            ax.text(v, y, " " + fmt.format(v), va="center", fontsize=8)
-        ax.margins(x=0.15)
-    right.tick_params(axis="y", labelleft=False)
-    fig.tight_layout()
-    return fig
+        return getattr(figures, _FIGURES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------- CLI
