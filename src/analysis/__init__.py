@@ -14,9 +14,8 @@ The package reads as the data flows::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from . import summary  # noqa: E402,I001
+from . import summary
+from ._version import __version__
 from .corpus import Corpus, load_corpus, read_reports
 from .structure import items, locate, paragraphs, plan_items, problem_items, sections, sentences
 from .summary import setup_notebook

@@ -22,7 +22,6 @@ The summary table (one row per briefing of the run):
 
 from __future__ import annotations
 
-import argparse
 import ast
 import copy
 import hashlib
@@ -843,79 +842,3 @@ def index_html(
         + "\n</body>\n</html>\n"
     )
     return embed_font(page)
-
-
-# ------------------------------------------------------------------ CLI
-
-
-def _cmd_briefings(args: argparse.Namespace) -> None:
-    from .cli import _write
-
-    data = args.data
-    if data is None:
-        if len(args.paths) != 1:
-            raise AnalysisError("briefings read one folder of reports: give it with --data")
-        data = args.paths[0]
-    parameters = {name: value for name, value in (args.parameter or [])}
-    started = time.perf_counter()
-    summary = build(
-        data,
-        out=args.out,
-        towns=args.town,
-        parameters=parameters,
-        notebooks=args.notebook,
-        notebooks_dir=args.notebooks_dir,
-        jobs=args.jobs,
-        progress=not args.quiet,
-    )
-    wall = time.perf_counter() - started
-    shown = summary.assign(html=[_shown(p) for p in summary["html"]])
-    _write(shown, args)
-    failed = summary[summary["status"] == "failed"]
-    for message in failed["message"]:
-        print(f"error: {message}", file=sys.stderr)
-    if not args.quiet:
-        out = Path(args.out) if args.out else config.REPORTS_DIR
-        print(
-            f"{len(summary) - len(failed)} of {len(summary)} briefings written to {_shown(out)}/ in {wall:.1f} s; index: {_shown(out / INDEX_NAME)}",
-            file=sys.stderr,
-        )
-    if len(failed):
-        raise SystemExit(1)
-
-
-def _shown(path: str | Path) -> str:
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _briefings_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", help="folder of reports (default: data/raw)")
-    parser.add_argument("--out", help="folder for the HTML briefings (default: reports/)")
-    parser.add_argument("--town", action="append", help="build only this town's briefings (repeatable; default: every town)")
-    parser.add_argument("--notebook", action="append", help="only this notebook, by name or number such as 04 (repeatable)")
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        metavar=("NAME", "VALUE"),
-        help="pass a parameter to the notebooks that have it (repeatable)",
-    )
-    parser.add_argument("--notebooks-dir", help="folder of the report notebooks (default: notebooks/)")
-    parser.add_argument("-j", "--jobs", type=int, help="notebooks executed at once (default: one per CPU)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing line (errors are still printed)")
-
-
-def cli_commands() -> list[tuple]:
-    return [
-        (
-            "briefings",
-            _cmd_briefings,
-            "run every report notebook and write the HTML briefings and reports/index.html; stdout: what was written, where, how long",
-            _briefings_options,
-        )
-    ]

@@ -32,12 +32,10 @@ and renamed into place, so a reader never sees half a file.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import shutil
-import sys
 import uuid
 import warnings
 from collections import Counter
@@ -428,34 +426,3 @@ def prune(current: Mapping[str, str], cache_dir: str | Path | None = None) -> in
         if not any(table_dir.iterdir()):
             table_dir.rmdir()
     return freed
-
-
-# ------------------------------------------------------------------ CLI
-
-
-def _cmd_cache(args: argparse.Namespace) -> None:
-    from .cli import _write
-    from .pipeline import current_keys
-
-    root = cache_root(args.cache_dir)
-    if args.action == "info":
-        _write(info(root, current=current_keys()), args)
-    elif args.action == "clear":
-        freed = clear(root)
-        print(f"cache {root} cleared ({freed / 1e6:.1f} MB freed)", file=sys.stderr)
-    else:
-        freed = prune(current_keys(), root)
-        print(f"cache {root} pruned ({freed / 1e6:.1f} MB freed)", file=sys.stderr)
-
-
-def _cache_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "action",
-        choices=["info", "clear", "prune"],
-        help="info: what is cached; prune: delete what can no longer be used; clear: delete all",
-    )
-    parser.add_argument("--cache-dir", help=f"the cache folder (default {config.CACHE_DIR})")
-
-
-def cli_commands() -> list[tuple]:
-    return [("cache", _cmd_cache, "the pipeline's on-disk cache: info (CSV), prune or clear", _cache_options)]

@@ -17,7 +17,6 @@ coverage  — doc_id, town, area, label, hits, n_chars, per_1000, covered, top_c
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections import Counter
 from functools import lru_cache
@@ -286,21 +285,3 @@ def coverage_table(coverage_rows: pd.DataFrame, *, value: str = "per_1000", inde
     order = list(dict.fromkeys(coverage_rows["area"]))
     table = coverage_rows.pivot_table(index=index, columns="area", values=value, aggfunc="sum", sort=True)
     return table.reindex(columns=order)
-
-
-# ------------------------------------------------------------------ CLI
-
-
-def cmd_compliance(args: argparse.Namespace) -> None:
-    from .cli import _load, _write
-
-    table = checklist(_load(args).reports, elements=args.elements_file)
-    _write(table[["doc_id", "town", "element", "status", "evidence"]], args)
-
-
-def _compliance_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--elements-file", default=str(config.ELEMENTS_FILE), help="element codebook (default data/lexicon/elements.yml)")
-
-
-def cli_commands() -> list[tuple[str, object, str, object]]:
-    return [("compliance", cmd_compliance, "the E1–E5 checklist: doc_id, town, element, status, evidence", _compliance_options)]

@@ -35,10 +35,8 @@ and ``drop_own_places`` removes them from a terms table.
 from __future__ import annotations
 
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -624,93 +622,3 @@ def kwic_summary(table: pd.DataFrame) -> pd.DataFrame:
         table.groupby("term", sort=False).agg(hits=("doc_id", "size"), docs=("doc_id", "nunique"), towns=("town", "nunique")).reset_index()
     )
     return out[columns]
-
-
-# ------------------------------------------------------------------------- CLI
-
-
-@contextmanager
-def _warnings_to_stderr():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FrequencyWarning)
-        yield
-    for item in caught:
-        print(f"warning: {item.message}", file=sys.stderr)
-
-
-def _split(values: Sequence[str] | None) -> list[str]:
-    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
-
-
-def _cmd_terms(args) -> None:
-    from .cli import _load, _write
-
-    reports = _load(args).reports
-    with _warnings_to_stderr():
-        table = terms(reports, role=_split(args.role) or None, extra_stopwords=_split(args.stopword), ngram=2 if args.bigrams else 1)
-        result = counts(table, by=_split(args.by) or None, top=args.top, reports=reports)
-    _write(result, args)
-
-
-def _cmd_keyness(args) -> None:
-    from .cli import _load, _write
-
-    reports = _load(args).reports
-    with _warnings_to_stderr():
-        table = terms(reports, role=_split(args.role) or None, extra_stopwords=_split(args.stopword))
-        target = [int(t) if args.by == "year" and t.isdigit() else t for t in _split(args.target)]
-        result = keyness(table, target, by=args.by, measure=args.measure, top=args.top, reports=reports, keep_places=args.keep_places)
-    _write(result, args)
-
-
-def _cmd_kwic(args) -> None:
-    from .cli import _load, _write
-
-    reports = _load(args).reports
-    with _warnings_to_stderr():
-        result = kwic(reports, args.term, regex=args.regex, window=args.window)
-    _write(result, args)
-
-
-def _filter_options(parser) -> None:
-    parser.add_argument(
-        "--role", action="append", help=f"count only this section role (repeat or comma-separate): {', '.join(TOKEN_ROLES)}"
-    )
-    parser.add_argument("--stopword", action="append", help="an extra stopword, removed from every count (repeat or comma-separate)")
-
-
-def _terms_options(parser) -> None:
-    parser.add_argument("--top", type=int, default=None, help="keep the N most frequent terms (of each group)")
-    parser.add_argument(
-        "--by", action="append", help="count per report column or role: doc_id, town, year, level, role… (repeat or comma-separate)"
-    )
-    parser.add_argument("--bigrams", action="store_true", help="count pairs of adjacent words instead of words")
-    _filter_options(parser)
-
-
-def _keyness_options(parser) -> None:
-    parser.add_argument("--target", action="append", required=True, help="the report or group to compare with the rest (value of --by)")
-    parser.add_argument("--by", default="doc_id", help="the column --target is a value of (default doc_id; town, year…)")
-    parser.add_argument("--measure", choices=MEASURES, default="chi2", help="sort by signed chi2 (default) or G²")
-    parser.add_argument("--top", type=int, default=None, help="keep the N strongest terms of each direction")
-    parser.add_argument(
-        "--keep-places",
-        action="store_true",
-        help="keep the target's own town and county names (left out by default: they would top the list)",
-    )
-    _filter_options(parser)
-
-
-def _kwic_options(parser) -> None:
-    parser.add_argument("--term", action="append", required=True, help="the word to find (repeat for several)")
-    parser.add_argument("--regex", action="store_true", help="read --term as a regular expression")
-    parser.add_argument("--window", type=int, default=20, help="characters of context on each side (default 20)")
-
-
-def cli_commands() -> list[tuple]:
-    """The frequency stage's commands: terms, keyness, kwic."""
-    return [
-        ("terms", _cmd_terms, "term counts (count, rate per 10,000 tokens, docs) as CSV, optionally per group", _terms_options),
-        ("keyness", _cmd_keyness, "key terms of a report or group against the rest (signed chi2, G², p-values)", _keyness_options),
-        ("kwic", _cmd_kwic, "every occurrence of a term with its left and right context, doc, town and section", _kwic_options),
-    ]

@@ -27,7 +27,6 @@ Their figures are in ``analysis.plots.indicators`` (``plot_shared_keys``,
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from bisect import bisect_left
@@ -992,17 +991,3 @@ def __getattr__(name: str):
 
         return getattr(figures, _FIGURES[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# ----------------------------------------------------------------------- CLI
-
-
-def cmd_indicators(args: argparse.Namespace) -> None:
-    from .cli import _load, _write
-
-    _write(printable(extract(_load(args).reports)), args)
-
-
-def cli_commands() -> list[tuple[str, object, str, object]]:
-    """The ``indicators`` command for ``python -m analysis``."""
-    return [("indicators", cmd_indicators, "every stated quantity as a row: " + ", ".join(COLUMNS), None)]

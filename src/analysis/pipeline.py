@@ -27,7 +27,6 @@ prints the timings table (CSV) and writes every table as parquet to DIR.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib
 import math
@@ -778,49 +777,3 @@ def _sum_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.Dat
     out["rank"] = range(1, len(out) + 1)
     out = out[frequency.COUNT_COLUMNS].reset_index(drop=True)
     return out.astype({"count": "int64", "docs": "int64", "rank": "int64"})
-
-
-# ------------------------------------------------------------------ CLI
-
-
-def _cmd_pipeline(args: argparse.Namespace) -> None:
-    from .cli import _write
-
-    results = run(
-        args.paths,
-        stages=args.stage or None,
-        workers=args.workers,
-        cache=not args.no_cache,
-        cache_dir=args.cache_dir,
-        progress=False if args.quiet else None,
-    )
-    args.unreadable = bool((results.problems["action"] == "skipped").any())
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in [*results.tables, *(["counts"] if results.counts is not None else [])]:
-            results[name].to_parquet(out / f"{name}.parquet", index=False)
-        results.reports.to_parquet(out / "reports.parquet", index=False)
-        if not args.quiet:
-            print(f"{len(results.tables) + 1 + (results.counts is not None)} tables written to {out}/", file=sys.stderr)
-    _write(results.timings, args)
-
-
-def _pipeline_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stage", action="append", help=f"run only this stage (repeatable): {', '.join(STAGES)}")
-    parser.add_argument("--workers", type=int, help="processes (default: one per core)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor keep the on-disk cache")
-    parser.add_argument("--cache-dir", help=f"the cache folder (default {config.CACHE_DIR})")
-    parser.add_argument("--out", help="write every table as parquet into this folder")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-
-
-def cli_commands() -> list[tuple]:
-    return [
-        (
-            "pipeline",
-            _cmd_pipeline,
-            "run every stage over the reports, cached and on every core; stdout: the timings table",
-            _pipeline_options,
-        )
-    ]

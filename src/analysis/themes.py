@@ -17,7 +17,6 @@ links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -617,21 +616,3 @@ def missing_problems(reports: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
     heads = sections(reports[reports["doc_id"].isin(table["doc_id"])])
     with_section = set(heads.loc[heads["role"] == "problems", "doc_id"])
     return table.assign(has_section=table["doc_id"].isin(with_section))
-
-
-# ------------------------------------------------------------------ CLI
-
-
-def cmd_themes(args: argparse.Namespace) -> None:
-    from .cli import _load, _write
-
-    table = code_problems(_load(args).reports, codebook=args.themes_file)
-    _write(table[["doc_id", "town", "item_no", "text", "themes"]], args)
-
-
-def _themes_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--themes-file", default=str(config.THEMES_FILE), help="theme codebook (default data/lexicon/themes.yml)")
-
-
-def cli_commands() -> list[tuple[str, object, str, object]]:
-    return [("themes", cmd_themes, "problem items with their themes: doc_id, town, item_no, text, themes", _themes_options)]

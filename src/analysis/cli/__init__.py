@@ -1,0 +1,65 @@
+"""Command line: ``python -m analysis COMMAND [PATH...] [options]``.
+
+The top of the package: it imports the stages, nothing imports it.  Each
+command is a thin wrapper over the Python API, defined in the module of its
+family (``reports``: what the reader finds in the reports; ``measures``: the
+measuring stages; ``runs``: the pipeline, its cache and the briefings).
+Stdout carries data only (CSV or JSON); messages go to stderr.  The exit
+status is 1 when any input file could not be read (after the rest were
+processed) or a briefing failed, 2 on a usage or lexicon error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from ..errors import AnalysisError
+from .common import Command, add_format, add_paths
+
+
+def commands() -> list[Command]:
+    """Every command, in the order ``--help`` lists them."""
+    from . import measures, reports, runs
+
+    return [*reports.COMMANDS, *measures.COMMANDS, *runs.COMMANDS]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="Analyse 法治政府建设年度报告.")
+    parser.add_argument("--version", action="version", version=f"analysis {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in commands():
+        child = sub.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help,
+            epilog=f"example:\n  {command.example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if command.reads:
+            add_paths(child)
+        if command.table:
+            add_format(child)
+        if command.options:
+            command.options(child)
+        child.set_defaults(handler=command.run, reads=command.reads)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.unreadable = False
+    try:
+        if args.reads and not args.paths:
+            from .. import config
+
+            args.paths = [config.DATA_RAW]
+        args.handler(args)
+    except AnalysisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 1 if args.unreadable else 0
