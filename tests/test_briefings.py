@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import subprocess
 import sys
@@ -211,20 +210,6 @@ def test_plan_refuses_what_it_cannot_run(reports, tmp_path, kwargs, message):
 )
 def test_command_line_values_take_the_type_of_the_default(value, default, expected):
     assert briefings.coerce(value, default) == expected
-
-
-def test_write_atomic_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
-    target = tmp_path / "a.html"
-    target.write_text("old", encoding="utf-8")
-
-    def broken(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
-        briefings.write_atomic(target, "new")
-    assert target.read_text(encoding="utf-8") == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.html"]
 
 
 def test_committed_notebooks_carry_no_outputs():

@@ -385,3 +385,14 @@ def test_cli_pipeline_writes_tables_and_prints_timings(tmp_path, capsys, direct)
     assert sorted(p.stem for p in out.iterdir()) == sorted([*pipeline.DEFAULT_STAGES, "counts", "reports"])
     pd.testing.assert_frame_equal(pd.read_parquet(out / "indicators.parquet"), direct["indicators"])
     assert len(load_corpus(config.DATA_RAW, warn=False).reports) == len(pd.read_parquet(out / "reports.parquet"))
+
+
+def test_every_stage_reads_the_lexicon_files_config_lists_for_it():
+    assert set(config.STAGE_LEXICON) == set(pipeline.STAGES)
+    for name, stage in pipeline.STAGES.items():
+        paths = config.STAGE_LEXICON[name]
+        assert all(path.is_file() for path in paths), name
+        assert sorted(stage.lexicon) == sorted(path.name for path in paths)
+    # the indicators are recomputed when indicators.yml changes, the tokens are not
+    assert "indicators.yml" in pipeline.STAGES["indicators"].lexicon
+    assert "indicators.yml" not in pipeline.STAGES["tokens"].lexicon

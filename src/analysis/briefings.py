@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import __version__, config
 from .errors import AnalysisError
+from .output import write_atomic
 
 SUMMARY_COLUMNS = ["briefing", "title", "notebook", "town", "html", "seconds", "status", "message"]
 NOTEBOOK_RE = re.compile(r"^\d{2}_[^/\\]+\.ipynb$")  # the report notebooks: 00_…, 01_…
@@ -348,20 +349,6 @@ def embed_font(page: str) -> str:
     if FONT_MARKER not in page:
         return page
     return page.replace(FONT_MARKER, font_face(page_text(page)), 1)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write *text* to a temporary file beside *path*, then rename it over *path*."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ------------------------------------------------------------------ one briefing
@@ -700,15 +687,12 @@ def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: b
                 for row in run_batch(batch, **kwargs):
                     done(row)
         else:
-            import multiprocessing
             import queue
-            from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context("spawn")
-            finished = context.Queue()
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, len(work)), mp_context=context, initializer=_worker_init, initargs=(finished,)
-            ) as pool:
+            from .workers import mp_context, process_pool
+
+            finished = mp_context().Queue()
+            with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished,)) as pool:
                 futures = [pool.submit(run_batch, batch, **kwargs) for batch in work]
                 while len(rows) < len(todo):
                     try:

@@ -50,3 +50,25 @@ THEMES_FILE = LEXICON_DIR / "themes.yml"
 ELEMENTS_FILE = LEXICON_DIR / "elements.yml"
 OUTLINE_FILE = LEXICON_DIR / "outline.yml"
 SPECIFICS_FILE = LEXICON_DIR / "specifics.yml"
+
+# The lexicon files of quantities and indicators, and the web-page clutter
+# words the loader drops.
+QUALIFIERS_FILE = LEXICON_DIR / "qualifiers.yml"
+NOT_QUANTITIES_FILE = LEXICON_DIR / "not_quantities.yml"
+INDICATORS_FILE = LEXICON_DIR / "indicators.yml"
+CLUTTER_FILE = LEXICON_DIR / "clutter.yml"
+
+# The lexicon files each pipeline stage reads: a stage's cached rows are keyed
+# by them, so editing one of these files recomputes exactly the stages listed.
+_SECTIONS = (SECTIONS_FILE,)
+_QUANTITIES = (UNITS_FILE, TERMS_FILE, QUALIFIERS_FILE, NOT_QUANTITIES_FILE)
+STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
+    "sections": _SECTIONS,
+    "items": _SECTIONS,
+    "tokens": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
+    "doc_counts": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
+    "indicators": (*_SECTIONS, *_QUANTITIES, INDICATORS_FILE),
+    "theme_codes": (*_SECTIONS, THEMES_FILE),
+    "checklist": (*_SECTIONS, ELEMENTS_FILE),
+    "coverage": (*_SECTIONS, OUTLINE_FILE),
+}

@@ -292,13 +292,27 @@ def counts(
         _warn("no tokens to count: the terms table is empty")
         return _empty(columns)
     out = table.groupby([*keys, "token"], dropna=False, sort=False).agg(count=("doc_id", "size"), docs=("doc_id", "nunique")).reset_index()
+    return rate_and_rank(out, by=keys, top=top)
+
+
+def rate_and_rank(table: pd.DataFrame, *, by: Sequence[str] = (), top: int | None = None) -> pd.DataFrame:
+    """Rate and rank of summed term counts: *table* has [by...], token, count, docs (a row per group and token).
+
+    Returns [by...], token, count, rate, docs, rank: rate is the count per
+    10,000 counted tokens of the group, rows are sorted by group, then count
+    (descending), then token, and rank counts from 1 in each group.  *top*
+    keeps the first *top* terms of each group.  (Used by ``counts`` and by the
+    pipeline's corpus counts summed from the cached per-report counts.)
+    """
+    keys = list(by)
+    out = table[[*keys, "token", "count", "docs"]].copy()
     totals = out.groupby(keys, dropna=False, sort=False)["count"].transform("sum") if keys else out["count"].sum()
     out["rate"] = (out["count"] / totals * PER).round(3)
     out = out.sort_values([*keys, "count", "token"], ascending=[*([True] * len(keys)), False, True], kind="mergesort", na_position="last")
     out["rank"] = out.groupby(keys, dropna=False, sort=False).cumcount() + 1 if keys else np.arange(1, len(out) + 1)
     if top is not None:
         out = out[out["rank"] <= top]
-    out = out[columns].reset_index(drop=True)
+    out = out[[*keys, *COUNT_COLUMNS]].reset_index(drop=True)
     return out.astype({"count": "int64", "docs": "int64", "rank": "int64"})
 
 

@@ -43,7 +43,7 @@ from .errors import LexiconError
 from .lexicon import load_yaml
 from .quantities import Quantity, find_quantities, traditional
 
-INDICATORS_FILE = config.LEXICON_DIR / "indicators.yml"
+INDICATORS_FILE = config.INDICATORS_FILE
 COLUMNS = ["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "sentence", "start", "end", "section"]
 SUMMARY_COLUMNS = [
     "doc_id",

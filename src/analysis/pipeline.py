@@ -30,14 +30,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import math
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +47,7 @@ from . import cache as cache_mod
 from . import config
 from .corpus import _expand, load_corpus, read_report
 from .errors import AnalysisError, InputError
+from .workers import Pool
 
 TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
 REPORT_FIELDS = ("sha256", "text", "encoding", "town", "level", "county", "year", "title")
@@ -183,21 +182,24 @@ def _coverage(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("compliance").coverage(reports)
 
 
-SECTIONS_YML = ("sections.yml",)
-QUANTITY_FILES = ("units.txt", "terms.txt", "qualifiers.yml", "not_quantities.yml")
-register("sections", _sections, lexicon=SECTIONS_YML, description="structure.sections: outline headings")
-register("items", _items, lexicon=SECTIONS_YML, description="structure.items: problem and plan items")
+def _lexicon(stage: str) -> tuple[str, ...]:
+    """The lexicon files *stage* reads (config.STAGE_LEXICON), as names under data/lexicon."""
+    return tuple(path.relative_to(config.LEXICON_DIR).as_posix() for path in config.STAGE_LEXICON[stage])
+
+
+register("sections", _sections, lexicon=_lexicon("sections"), description="structure.sections: outline headings")
+register("items", _items, lexicon=_lexicon("items"), description="structure.items: problem and plan items")
 register(
     "tokens",
     _tokens,
-    lexicon=(*SECTIONS_YML, *QUANTITY_FILES, "stopwords_domain.txt"),
+    lexicon=_lexicon("tokens"),
     lazy=True,
     description="tokenize.tokenize: tokens with role and offsets (default filters)",
 )
 register(
     "doc_counts",
     _doc_counts,
-    lexicon=(*SECTIONS_YML, *QUANTITY_FILES, "stopwords_domain.txt"),
+    lexicon=_lexicon("doc_counts"),
     lazy=True,
     requires="analysis.frequency",
     description="frequency.counts(by='doc_id'): term counts of each report",
@@ -205,28 +207,28 @@ register(
 register(
     "indicators",
     _indicators,
-    lexicon=(*SECTIONS_YML, *QUANTITY_FILES, "indicators.yml"),
+    lexicon=_lexicon("indicators"),
     requires="analysis.indicators",
     description="indicators.extract: every stated quantity with its indicator key",
 )
 register(
     "theme_codes",
     _theme_codes,
-    lexicon=(*SECTIONS_YML, "themes.yml"),
+    lexicon=_lexicon("theme_codes"),
     requires="analysis.themes",
     description="themes.code_items of the problem items: one row per item and theme",
 )
 register(
     "checklist",
     _checklist,
-    lexicon=(*SECTIONS_YML, "elements.yml"),
+    lexicon=_lexicon("checklist"),
     requires="analysis.compliance",
     description="compliance.checklist: the five required elements (not run by default: slow)",
 )
 register(
     "coverage",
     _coverage,
-    lexicon=(*SECTIONS_YML, "outline.yml"),
+    lexicon=_lexicon("coverage"),
     requires="analysis.compliance",
     description="compliance.coverage: Outline task areas (not run by default: slow)",
 )
@@ -442,63 +444,6 @@ class _Timer:
         return table
 
 
-class _Pool:
-    """A process pool started on first use (none at all for one worker)."""
-
-    def __init__(self, workers: int, *, min_items: int = 0) -> None:
-        self.workers = workers
-        self.min_items = min_items
-        self._executor: ProcessPoolExecutor | None = None
-
-    def map(self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1) -> list:
-        """fn(*task) for every task, results in task order; in this process when serial or too little to share."""
-        results: list = [None] * len(tasks)
-        small = self._executor is None and sum(weight(task) for task in tasks) < self.min_items
-        if self.workers <= 1 or len(tasks) <= 1 or small:
-            for i, task in enumerate(tasks):
-                results[i] = fn(*task)
-                if bar is not None:
-                    bar.update(weight(task))
-            return results
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(), initializer=_init_worker)
-        futures: dict[Future, int] = {}
-        try:
-            futures = {self._executor.submit(fn, *task): i for i, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = future.result()
-                if bar is not None:
-                    bar.update(weight(tasks[i]))
-        except BrokenProcessPool as exc:
-            self._executor = None
-            raise PipelineError(
-                "a worker process died or could not start; when pipeline.run is called from a script, "
-                'the call must sit under `if __name__ == "__main__":` (multiprocessing re-imports the script), '
-                "and workers=1 runs everything in this process"
-            ) from exc
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        return results
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-
-
-def _mp_context():
-    """forkserver where there is one (a clean, fast start), else spawn (Windows)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["analysis.pipeline"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -559,7 +504,7 @@ def run(
     else:
         tmp = tempfile.TemporaryDirectory(prefix="analysis-pipeline-")
         root = Path(tmp.name)
-    pool = _Pool(workers, min_items=MIN_PARALLEL if auto else 0)
+    pool = Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_worker, preload=["analysis.pipeline"])
     try:
         reports, problems = _load(paths, root=root, pool=pool, timer=timer, show=show, warn=warn, chunk_size=chunk_size)
         keys = current_keys(names)
@@ -591,6 +536,12 @@ def run(
             t0 = time.perf_counter()
             counts = corpus_counts(stores["doc_counts"], entries, reports_e, root, keys)
             timer.add("corpus counts", wall_s=time.perf_counter() - t0)
+    except BrokenProcessPool as exc:
+        raise PipelineError(
+            "a worker process died or could not start; when pipeline.run is called from a script, "
+            'the call must sit under `if __name__ == "__main__":` (multiprocessing re-imports the script), '
+            "and workers=1 runs everything in this process"
+        ) from exc
     finally:
         pool.close()
         if tmp is not None:
@@ -607,7 +558,7 @@ def _drop_written(store: cache_mod.TableStore, entries: list[str]) -> None:
 
 
 def _load(
-    paths, *, root: Path, pool: _Pool, timer: _Timer, show: bool, warn: bool, chunk_size: int | None
+    paths, *, root: Path, pool: Pool, timer: _Timer, show: bool, warn: bool, chunk_size: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """load_corpus, with each file read from the cache or by the workers."""
     t0 = time.perf_counter()
@@ -667,7 +618,7 @@ def _compute(
     *,
     root: Path,
     keys: dict[str, str],
-    pool: _Pool,
+    pool: Pool,
     timer: _Timer,
     show: bool,
     chunk_size: int | None,
@@ -756,8 +707,6 @@ def _counts_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _sum_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.DataFrame, root: Path, keys: dict[str, str]) -> pd.DataFrame:
-    import pyarrow.compute as pc
-
     frequency = _module("frequency")
     table = _read_complete(store, entries, reports, root, keys, columns=["token", "count"])
     if table.num_rows == 0:
@@ -771,9 +720,4 @@ def _sum_counts(store: cache_mod.TableStore, entries: list[str], reports: pd.Dat
             "docs": grouped["count_count"].to_numpy().astype("int64"),
         }
     )
-    total = int(pc.sum(table["count"]).as_py())
-    out["rate"] = (out["count"] / total * frequency.PER).round(3)
-    out = out.sort_values(["count", "token"], ascending=[False, True], kind="mergesort")
-    out["rank"] = range(1, len(out) + 1)
-    out = out[frequency.COUNT_COLUMNS].reset_index(drop=True)
-    return out.astype({"count": "int64", "docs": "int64", "rank": "int64"})
+    return frequency.rate_and_rank(out)

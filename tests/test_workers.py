@@ -1,0 +1,62 @@
+"""One way to put work on several cores (analysis.workers)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from analysis.workers import BrokenProcessPool, Pool, mp_context, process_pool
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+def _die(x: int) -> int:
+    os._exit(3)
+
+
+_SEEN = None
+
+
+def _remember(queue) -> None:
+    global _SEEN
+    _SEEN = queue
+
+
+def _tell(x: int) -> int:
+    _SEEN.put(x)
+    return x
+
+
+def test_map_gives_results_in_task_order_from_other_processes():
+    pool = Pool(2)
+    try:
+        results = pool.map(_square_and_pid, [(x,) for x in range(6)])
+    finally:
+        pool.close()
+    assert [r for r, _ in results] == [0, 1, 4, 9, 16, 25]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_one_worker_or_little_work_stays_in_this_process():
+    assert {pid for _, pid in Pool(1).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}
+    assert {pid for _, pid in Pool(4, min_items=10).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}
+
+
+def test_a_dead_worker_is_reported_and_the_next_map_starts_a_new_pool():
+    pool = Pool(2)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.map(_die, [(1,), (2,)])
+        assert [r for r, _ in pool.map(_square_and_pid, [(3,), (4,)])] == [9, 16]
+    finally:
+        pool.close()
+
+
+def test_process_pool_runs_the_initializer_in_each_worker():
+    queue = mp_context().Queue()
+    with process_pool(2, initializer=_remember, initargs=(queue,)) as pool:
+        assert sorted(pool.map(_tell, [1, 2, 3])) == [1, 2, 3]
+    assert sorted(queue.get(timeout=10) for _ in range(3)) == [1, 2, 3]
