@@ -139,36 +139,13 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
     return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
 
 
-def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与语料中位数之比"):
-    """Bars of ``versus_median``'s ratio (1 = the median), on a log scale, one per comparable figure."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import FuncFormatter
+def __getattr__(name: str):
+    """``profile.ratio_chart``: the figure of ``versus_median``, now ``analysis.plots.ratio_chart``, under its first name."""
+    if name == "ratio_chart":
+        from .plots import profile as figures  # imported on use: figures sit above the tables
 
-    from .plots import use_cjk_font
-
-    use_cjk_font()
-    shown = table[table["ratio"].notna() & (table["reports"] > 1)]
-    fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(shown), 3) + 1.4))
-    if shown.empty:
-        ax.text(0.5, 0.5, "没有可与其他报告比较的数字", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
-    shown = shown.iloc[::-1]
-    labels = [f"{r.label}（{int(r.year)}）" if shown["year"].nunique() > 1 else r.label for r in shown.itertuples()]
-    ratios = shown["ratio"].clip(lower=0.01).to_numpy()
-    colors = np.where(ratios >= 1, "#4C72B0", "#DD8452")
-    ax.barh(labels, ratios - 1, left=1, color=colors)  # from the median to the figure
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))  # 0.5, 1, 2, 4 rather than powers of two
-    ax.axvline(1, color="#333", linewidth=0.8)
-    for y, (ratio, r) in enumerate(zip(ratios, shown.itertuples(), strict=True)):
-        ax.text(max(ratio, 1), y, f" {r.figure} / 中位数 {r.median}", va="center", fontsize=8)  # right of the median line
-    ax.set_xlabel("与中位数之比（对数刻度，1 = 中位数）")
-    ax.set_title(title)
-    ax.margins(x=0.35)
-    fig.tight_layout()
-    return fig
+        return figures.ratio_chart
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

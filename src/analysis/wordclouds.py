@@ -2,7 +2,7 @@
 
 wordcloud never tokenises here: it is given frequencies (``generate_from_frequencies``)
 made by ``analysis.frequency`` from jieba tokens, with ``collocations`` off,
-stopwords applied again, the font of ``analysis.plots.font_path()`` and a
+stopwords applied again, the font of ``analysis.fonts.font_path()`` and a
 fixed ``random_state`` (``config.RANDOM_SEED``), so the same counts give the
 same picture.  Every cloud is checked against the font's character map: a
 word whose characters the font cannot draw is reported, never shown as boxes.
@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -28,9 +29,10 @@ from wordcloud import WordCloud
 
 from . import config
 from .errors import AnalysisError
+from .fonts import font_path, use_cjk_font
 from .frequency import FrequencyWarning, largest_groups
 from .lexicon import stopwords
-from .plots import font_path, use_cjk_font
+from .plots import no_data
 from .tokenize import lexicon_terms
 
 # Distinct, print-safe colours for the groups of a comparison cloud (tab10).
@@ -142,16 +144,11 @@ def cloud(
     return wc
 
 
-def _empty_axis(ax, message: str = EMPTY_MESSAGE) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#666666", transform=ax.transAxes)
-    ax.set_axis_off()
-
-
 def _draw(ax, table, title: str | None, **options) -> None:
     try:
         wc = cloud(table, **options)
     except AnalysisError:
-        _empty_axis(ax)
+        no_data(EMPTY_MESSAGE, ax=ax)
     else:
         ax.imshow(wc.to_array(), interpolation="bilinear")
         ax.set_axis_off()
@@ -169,8 +166,6 @@ def cloud_figure(
     **options,
 ) -> Figure:
     """A matplotlib figure of one word cloud (an empty table gives a figure that says so)."""
-    import matplotlib.pyplot as plt
-
     use_cjk_font()
     if isinstance(table, pd.DataFrame) and table.empty or not len(table):
         _warn("the word cloud is empty: no terms to draw")
@@ -211,17 +206,13 @@ def cloud_grid(
     most *max_panels* of them, so a corpus of a thousand reports still gives
     a readable grid; the title says how many were left out.
     """
-    import matplotlib.pyplot as plt
-
     use_cjk_font()
     if not counts.empty and by not in counts.columns:
         raise AnalysisError(f"cloud_grid(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
     chosen, available = _pick_groups(counts, by, groups, max_panels)
     if not chosen:
         _warn("the word-cloud grid is empty: no terms to draw")
-        fig, ax = plt.subplots(figsize=(6, 3))
-        _empty_axis(ax)
-        return fig
+        return no_data(EMPTY_MESSAGE, figsize=(6, 3))
     ncols = max(1, min(ncols, len(chosen)))
     nrows = math.ceil(len(chosen) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
@@ -285,8 +276,6 @@ def comparison_cloud(
     (default: the largest); word size is the excess rate, on one scale for
     all sectors.  Colours follow ``GROUP_COLORS``.
     """
-    import matplotlib.pyplot as plt
-
     use_cjk_font()
     chosen, available = _pick_groups(counts, by, groups, max_groups)
     fig, ax = plt.subplots(figsize=(size / 100, size / 100))
@@ -294,7 +283,7 @@ def comparison_cloud(
         ax.set_title(title, fontsize=13)
     if len(chosen) < 2:
         _warn("the comparison cloud needs terms from at least two groups")
-        _empty_axis(ax, "比较词云至少需要两个组")
+        no_data("比较词云至少需要两个组", ax=ax)
         return fig
     weights = comparison_weights(counts, by=by, groups=chosen)
     weights = weights.groupby(by, sort=False).head(max(1, max_words // len(chosen)))

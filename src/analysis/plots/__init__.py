@@ -1,0 +1,44 @@
+"""Every figure of the package, in the CJK font, one module per subject.
+
+style       what all figures share: the font, colours, the "no data" panel, grids of panels
+corpus      report_lengths
+frequency   terms_bar, terms_facets, keyness_bar, keyness_facets
+indicators  shared_keys_chart, key_distribution_chart, specificity_chart
+themes      theme_heatmap, residual_heatmap, coverage_heatmap, checklist_chart, shares_chart
+profile     ratio_chart (a town's figures against the corpus median)
+
+Word clouds are drawn by ``analysis.wordclouds``.  Every figure function is
+also a name of this package (``analysis.plots.terms_bar``): a notebook
+imports ``from analysis import plots`` and calls ``plots.<figure>``.  A new
+figure goes in the module of its subject (a new subject: a new module,
+re-exported here).
+"""
+
+from __future__ import annotations
+
+from .corpus import report_lengths
+from .frequency import keyness_bar, keyness_facets, terms_bar, terms_facets
+from .indicators import key_distribution_chart, shared_keys_chart, specificity_chart
+from .profile import ratio_chart
+from .style import font_path, no_data, use_cjk_font
+from .themes import checklist_chart, coverage_heatmap, residual_heatmap, shares_chart, theme_heatmap
+
+__all__ = [
+    "checklist_chart",
+    "coverage_heatmap",
+    "font_path",
+    "key_distribution_chart",
+    "keyness_bar",
+    "keyness_facets",
+    "no_data",
+    "ratio_chart",
+    "report_lengths",
+    "residual_heatmap",
+    "shared_keys_chart",
+    "shares_chart",
+    "specificity_chart",
+    "terms_bar",
+    "terms_facets",
+    "theme_heatmap",
+    "use_cjk_font",
+]

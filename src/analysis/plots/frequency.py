@@ -1,0 +1,171 @@
+"""Figures of word frequency (``notebooks/01_word_frequency.ipynb``, the town briefing).
+
+terms_bar       the top terms of a ``frequency.counts`` table
+terms_facets    the top terms of each group, a small panel each
+keyness_bar     diverging bars of a ``frequency.keyness`` table
+keyness_facets  one keyness panel per group of a ``frequency.keyness_by`` table
+
+Word clouds are drawn by ``analysis.wordclouds``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, pick_groups, use_cjk_font
+
+TERM_COLOR = BAR_COLOR
+KEYNESS_LABELS = {"chi2": "χ²", "g2": "G²"}
+KEYNESS_OUTLIER = 3.0  # a bar more than this many times the next one on its side is cut at the axis edge
+NO_TERMS = "没有可显示的词语"
+NO_KEY_TERMS = "没有关键词"
+
+
+def _draw_terms(ax: Axes, counts: pd.DataFrame, *, top: int, value: str, title: str | None) -> None:
+    rows = counts.sort_values([value, "token"], ascending=[False, True], kind="mergesort").head(top)
+    if rows.empty:
+        no_data(NO_TERMS, ax=ax)
+    else:
+        rows = rows.iloc[::-1]
+        ax.barh(rows["token"], rows[value], color=TERM_COLOR)
+        ax.set_xlabel({"count": "次数", "rate": "每万词次数", "tfidf": "TF-IDF"}.get(value, value))
+        ax.tick_params(axis="y", labelsize=9)
+        for y, number in enumerate(rows[value]):
+            ax.text(number, y, f" {number:g}", va="center", fontsize=8)
+        ax.margins(x=0.12)
+    if title:
+        ax.set_title(title, fontsize=11)
+
+
+def terms_bar(counts: pd.DataFrame, *, top: int = 20, value: str = "count", title: str | None = "高频词", ax: Axes | None = None) -> Figure:
+    """Horizontal bars of the *top* terms of a ``frequency.counts`` table, the largest on top."""
+    use_cjk_font()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 0.28 * max(min(top, len(counts)), 4) + 1.2))
+    _draw_terms(ax, counts, top=top, value=value, title=title)
+    if fig is not None:
+        fig.tight_layout()
+    return ax.figure
+
+
+def terms_facets(
+    counts: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: list | None = None,
+    top: int = 10,
+    value: str = "count",
+    max_panels: int = 12,
+    ncols: int = 3,
+) -> Figure:
+    """Top terms of each group of a ``counts(..., by=by)`` table, one small panel each.
+
+    At most *max_panels* panels (the groups with the most counted tokens, or
+    *groups* in the order given); the title says how many were left out.
+    """
+    use_cjk_font()
+    chosen, available = pick_groups(counts, by, groups, max_panels, "count")
+    if not chosen:
+        return no_data(NO_TERMS, figsize=(6, 2.5))
+    fig, axes = panels(len(chosen), ncols, 4.2, 0.26 * top + 1.2)
+    for ax, group in zip(axes, chosen):
+        _draw_terms(ax, counts[counts[by] == group], top=top, value=value, title=str(group))
+    if available > len(chosen):
+        fig.suptitle(f"显示 {len(chosen)} / {available} 个（按词数最多者）", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _keyness_edge(magnitudes: np.ndarray) -> float:
+    """Where the axis ends on one side: the largest bar, or a little past the second when the largest dwarfs it."""
+    ordered = np.sort(magnitudes)[::-1]
+    if len(ordered) == 0:
+        return 0.0
+    if len(ordered) >= 2 and ordered[1] > 0 and ordered[0] > KEYNESS_OUTLIER * ordered[1]:
+        return float(ordered[1]) * 1.3
+    return float(ordered[0])
+
+
+def _draw_keyness(ax: Axes, table: pd.DataFrame, *, top: int, measure: str, title: str | None) -> None:
+    ordered = table.sort_values([measure, "token"], ascending=[False, True], kind="mergesort")
+    up = ordered[ordered[measure] > 0].head(top)
+    down = ordered[ordered[measure] < 0].tail(top)
+    rows = pd.concat([up, down]).iloc[::-1]
+    if rows.empty:
+        no_data(NO_KEY_TERMS, ax=ax)
+    else:
+        values = rows[measure].to_numpy(dtype=float)
+        right, left = _keyness_edge(values[values > 0]), _keyness_edge(-values[values < 0])
+        shown = np.clip(values, -left, right)
+        cut = shown != values
+        colors = [TERM_COLOR if v > 0 else REFERENCE_COLOR for v in values]
+        bars = ax.barh(range(len(rows)), shown, color=colors)
+        for bar, is_cut in zip(bars, cut):
+            if is_cut:
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
+        ax.set_yticks(range(len(rows)), rows["token"], fontsize=9)
+        ax.axvline(0, color=LINE_COLOR, linewidth=0.8)
+        span = max(right, left) or 1.0
+        for y, (value, x, is_cut) in enumerate(zip(values, shown, cut)):
+            ax.text(
+                x,
+                y,
+                f" {value:.1f} " if abs(value) < 1000 else f" {value:,.0f} ",
+                va="center",
+                ha="left" if value > 0 else "right",
+                fontsize=7,
+                fontweight="bold" if is_cut else "normal",
+            )
+        ax.set_xlim(-(left + 0.3 * span) if left else -0.05 * span, right + 0.3 * span if right else 0.05 * span)
+        label = f"{KEYNESS_LABELS.get(measure, measure)}（正 = 目标多用，负 = 其余多用）"
+        if cut.any():
+            label += "\n斜线条过长被截断，数值见标注"
+        ax.set_xlabel(label, fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=11)
+
+
+def keyness_bar(table: pd.DataFrame, *, top: int = 10, measure: str = "chi2", title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Diverging bars of a ``frequency.keyness`` table, like quanteda's ``textplot_keyness``.
+
+    The target's *top* key terms point right (blue), the terms the rest of
+    the corpus uses more point left (grey).
+    """
+    use_cjk_font()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 0.28 * 2 * top + 1.4))
+    _draw_keyness(ax, table, top=top, measure=measure, title=title)
+    if fig is not None:
+        fig.tight_layout()
+    return ax.figure
+
+
+def keyness_facets(
+    table: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: list | None = None,
+    top: int = 8,
+    measure: str = "chi2",
+    max_panels: int = 12,
+    ncols: int = 2,
+) -> Figure:
+    """One keyness panel per group of a ``frequency.keyness_by`` table (at most *max_panels*)."""
+    use_cjk_font()
+    chosen, available = pick_groups(table, by, groups, max_panels, None)
+    if not chosen:
+        return no_data(NO_KEY_TERMS, figsize=(6, 2.5))
+    fig, axes = panels(len(chosen), ncols, 5.2, 0.26 * 2 * top + 1.4)
+    for ax, group in zip(axes, chosen):
+        _draw_keyness(ax, table[table[by] == group], top=top, measure=measure, title=f"{group} 对比其余")
+    if available > len(chosen):
+        fig.suptitle(f"显示 {len(chosen)} / {available} 个", fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,75 @@
+"""What every figure shares: the CJK font, the colours, the "no data" panel, grids of small panels.
+
+A figure function of ``analysis.plots`` calls ``use_cjk_font()`` first, draws
+``no_data(message)`` when its table is empty (one look for every empty
+figure: the reason in grey at the centre, no axes), and lays out several
+groups with ``pick_groups`` and ``panels``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..fonts import font_path, use_cjk_font
+
+__all__ = ["font_path", "use_cjk_font", "no_data", "pick_groups", "panels", "town_labels"]
+
+BAR_COLOR = "#4C72B0"  # the one colour of a plain bar chart
+SECOND_COLOR = "#55A868"  # the second measure of a pair of charts
+LOW_COLOR = "#DD8452"  # below the reference (a ratio under 1)
+REFERENCE_COLOR = "#A0A0A0"  # the rest of the corpus in a comparison
+LINE_COLOR = "#333333"  # zero lines, medians
+NO_DATA_COLOR = "#666666"
+NO_DATA = "没有可显示的数据"
+
+
+def no_data(message: str = NO_DATA, *, ax: Axes | None = None, figsize: tuple[float, float] = (6, 2)) -> Figure:
+    """A panel that says why nothing is drawn: *message* in grey at its centre, no axes.
+
+    Drawn on *ax* (a panel of a larger figure) when given, else on a new
+    figure of *figsize*; returns the figure.
+    """
+    use_cjk_font()
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color=NO_DATA_COLOR, transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax.figure
+
+
+def pick_groups(table: pd.DataFrame, by: str, groups, max_panels: int, weight: str | None) -> tuple[list, int]:
+    """The groups of column *by* to draw, at most *max_panels*, and how many there were.
+
+    *groups* in the order given (those present), else the groups with the
+    largest total *weight* (ties by name), else the groups in table order.
+    """
+    if table.empty:
+        return [], 0
+    if groups is not None:
+        present = set(table[by])
+        chosen = [g for g in groups if g in present]
+    elif weight is not None:
+        totals = table.groupby(by, sort=False)[weight].sum()
+        chosen = [g for g, _ in sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    else:
+        chosen = list(pd.unique(table[by]))
+    return chosen[:max_panels], len(chosen)
+
+
+def panels(n: int, ncols: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
+    """A figure of *n* panels of *width* × *height* inches, *ncols* a row; the unused cells are blank."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_axis_off()
+    return fig, list(axes.flat)[:n]
+
+
+def town_labels(table: pd.DataFrame, sep: str) -> list[str]:
+    """A label per row: the town, with the year after *sep* when some town has several years."""
+    several_years = bool(table.groupby("town")["year"].nunique().gt(1).any()) if len(table) else False
+    return [f"{t}{sep}{y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
