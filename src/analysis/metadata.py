@@ -1,0 +1,634 @@
+"""Who wrote a report, for which year: town, level, county, year reported on, title.
+
+``describe(text)`` reads a cleaned report text — page furniture, addressee
+lines and document numbers included — and returns::
+
+    town      the reporting unit's name as written (鲍沟镇, 東城區; a county-level report gives its own name)
+    level     镇 / 乡 / 街道 / 苏木 / 县 / 区 / 旗 / 市
+    county    the county-level unit the reporter belongs to (its own name for a county-level report)
+    year      the year reported on (not the year published)
+    title     the title as written (a title over two lines is joined), '' when the text has none
+    problems  what could not be found, in plain words, for the problems table
+
+Matching reads a simplified, width-folded view of the text of the same
+length, so names are quoted from the original characters.  Where the text
+does not say (a report that calls itself only 我镇), the field is None and a
+problem says so: never a fragment of a clause.  The words are knowledge, in
+``data/lexicon/places.yml``; the furniture labels in ``page_furniture.yml``.
+
+How each field is found, in order of trust:
+
+- title: the first line past the furniture that reads as a title (a title
+  word such as 报告, no sentence punctuation), joined with a unit line above it
+  (赵县人民政府 / 2022年度…报告) or a tail line below it; else the page's 标题 field.
+- place: the title's head cut at organ words (鲤城区人民政府金龙街道办事处 →
+  鲤城区 | 金龙街道); else the level the report uses for itself (我镇, 本街道,
+  县人民政府 opening a clause) and the name of that level the text gives
+  (现将古镛镇…, 《岳阳县人民政府…》); else the subject opening the first sentence.
+- county: a chain in front of the town anywhere (长沙市天心区坡子街街道,
+  furniture included), the publisher, the addressee line, the superior the
+  text names (在雷州市委、市政府的领导下, 中共某某县委…, 《某某县…方案》).
+- year: the title's year, else the year of the 现将…报告如下 sentence, else
+  the year opening a paragraph, else the first year of the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import config, pagemeta
+from .errors import LexiconError
+
+PLACES_FILE = config.LEXICON_DIR / "places.yml"
+
+HAN = r"\u4e00-\u9fff"
+HAN_RE = re.compile(rf"[{HAN}]")
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+TITLE_PUNCT_RE = re.compile(r"[。；;！？!?，,：:]")
+SENTENCE_END_RE = re.compile(r"[。；;！？!?]")
+BODY_END_RE = re.compile(r"[。；;]")  # a line with one of these is body text (a site header may say 欢迎您!)
+OUTLINE_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十]+)")
+FILE_NAME_RE = re.compile(r"\.(?:docx?|wps|pdf|txt|html?)\s*$", re.IGNORECASE)
+REPORT_SENTENCE_RE = re.compile(r"现[将就把][^。！？\n]{0,80}?(?:报告|汇报|总结|计划)[^。！？\n]{0,10}?如下")
+BOUNDARY_WORDS = (
+    "中共",
+    "在",
+    "将",
+    "对",
+    "和",
+    "与",
+    "及",
+    "由",
+    "向",
+    "经",
+    "从",
+    "为",
+    "把",
+    "据",
+    "照",
+    "年",
+    "度",
+    "了",
+    "是",
+    "即",
+    "至",
+    "到",
+    "同",
+    "共",
+)
+DATE_LINE_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年[^）)]{0,8}日?\s*[）)]?$|^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Places:
+    """The knowledge of ``places.yml``, checked and compiled."""
+
+    town_suffixes: dict[str, str]
+    county_suffixes: dict[str, str]
+    higher_suffixes: tuple[str, ...]
+    organs: tuple[str, ...]
+    self_prefixes: tuple[str, ...]
+    not_names: tuple[str, ...]
+    not_name_starts: tuple[str, ...]
+    title_words: tuple[str, ...]
+    lead_words: tuple[str, ...]
+    superior_words: tuple[str, ...]
+
+    @property
+    def all_suffixes(self) -> dict[str, str]:
+        return {**self.town_suffixes, **self.county_suffixes}
+
+
+def _list(path: Path, data: dict, key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value:
+        raise LexiconError(path, f"'{key}' must be a non-empty list")
+    seen = set()
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise LexiconError(path, f"'{key}': every entry must be a non-empty string", entry=str(item))
+        if item in seen:
+            raise LexiconError(path, f"'{key}': listed twice", entry=item)
+        seen.add(item)
+    return tuple(value)
+
+
+def _map(path: Path, data: dict, key: str, levels: set[str]) -> dict[str, str]:
+    value = data.get(key)
+    if not isinstance(value, dict) or not value:
+        raise LexiconError(path, f"'{key}' must map a name ending to its level")
+    for ending, level in value.items():
+        if not isinstance(ending, str) or level not in levels:
+            raise LexiconError(path, f"'{key}': the level must be one of {', '.join(sorted(levels))}", entry=str(ending))
+    return dict(sorted(value.items(), key=lambda kv: -len(kv[0])))
+
+
+@lru_cache(maxsize=4)
+def load_places(path: str | Path = PLACES_FILE) -> Places:
+    """Read and check ``places.yml``."""
+    from .lexicon import load_yaml
+
+    path = Path(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise LexiconError(path, "must be a mapping of word lists")
+    return Places(
+        town_suffixes=_map(path, data, "town_suffixes", {"镇", "乡", "街道", "苏木"}),
+        county_suffixes=_map(path, data, "county_suffixes", {"县", "区", "旗", "市"}),
+        higher_suffixes=_list(path, data, "higher_suffixes"),
+        organs=tuple(sorted(_list(path, data, "organs"), key=len, reverse=True)),
+        self_prefixes=_list(path, data, "self_prefixes"),
+        not_names=_list(path, data, "not_names"),
+        not_name_starts=_list(path, data, "not_name_starts"),
+        title_words=_list(path, data, "title_words"),
+        lead_words=tuple(sorted(_list(path, data, "lead_words"), key=len, reverse=True)),
+        superior_words=_list(path, data, "superior_words"),
+    )
+
+
+# ------------------------------------------------------------------ the view
+
+
+def matching_view(text: str) -> str:
+    """Simplified, width-folded text of the same length as *text* (line by line; a line whose simplified form changes length stays as it is)."""
+    from .corpus import to_simplified
+
+    out = []
+    for line in text.split("\n"):
+        simple = to_simplified(line)
+        if len(simple) != len(line):
+            simple = line
+        out.append(simple.translate(_WIDTH))
+    return "\n".join(out)
+
+
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+# ------------------------------------------------------------------ years
+
+
+def year_of(text: str) -> int | None:
+    """The first year written in *text* (2025年, 二〇二五年), or None."""
+    match = YEAR_RE.search(text)
+    cn = CN_YEAR_RE.search(text)
+    if cn and (not match or cn.start() < match.start()):
+        return int("".join(_CN_DIGITS[c] for c in cn.group(1)))
+    return int(match.group(1)) if match else None
+
+
+# ------------------------------------------------------------------ names
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # in the view's characters
+    level: str
+    start: int  # offsets in the text searched
+    end: int
+    county: str | None = None
+
+
+def _valid_stem(stem: str, places: Places, *, min_len: int) -> bool:
+    if len(stem) < min_len or not re.fullmatch(rf"[{HAN}]+", stem):
+        return False
+    if stem.startswith(places.not_name_starts) or stem.endswith(places.not_name_starts):
+        return False
+    return not any(word in stem for word in places.not_names)
+
+
+def _suffix_at_end(chain: str, suffixes: dict[str, str]) -> str | None:
+    for ending in suffixes:
+        if chain.endswith(ending):
+            return ending
+    return None
+
+
+def parse_chain(chain: str, places: Places, *, min_stem: int = 1) -> Place | None:
+    """The lowest unit of a chain of names written together (长沙市天心区坡子街街道 → 坡子街街道, county 天心区)."""
+    chain = chain.strip()
+    ending = _suffix_at_end(chain, places.town_suffixes)
+    kind = "town"
+    if ending is None:
+        ending = _suffix_at_end(chain, places.county_suffixes)
+        kind = "county"
+    if ending is None:
+        return None
+    level = places.town_suffixes.get(ending) if kind == "town" else places.county_suffixes[ending]
+    body = chain[: len(chain) - len(ending)]
+    unit_chars = set("县区旗市州省盟")
+    keep = 2 if kind == "town" else max(1, min_stem)
+    cuts = [i + 1 for i, ch in enumerate(body) if ch in unit_chars and len(body) - (i + 1) >= keep]
+    prefix, stem = (body[: cuts[-1]], body[cuts[-1] :]) if cuts else ("", body)
+    if not _valid_stem(stem, places, min_len=1 if kind == "county" else 2):
+        return None
+    if kind == "county" and len(stem) < min_stem:
+        return None
+    name = stem + ("街道" if ending == "街道办事处" else ending)
+    county = None
+    if kind == "town" and prefix:
+        county = _last_county(prefix, places)
+    return Place(name=name, level=level, start=0, end=len(chain), county=county)
+
+
+def _last_county(prefix: str, places: Places) -> str | None:
+    """The last county-level unit of a chain: 深圳市龙华区 → 龙华区, 城口县 → 城口县."""
+    ending = _suffix_at_end(prefix, places.county_suffixes)
+    if ending is None:
+        return None
+    body = prefix[: len(prefix) - len(ending)]
+    cuts = [i + 1 for i, ch in enumerate(body) if ch in set("县区旗市州省盟") and len(body) - (i + 1) >= 1]
+    stem = body[cuts[-1] :] if cuts else body
+    if not _valid_stem(stem, places, min_len=1):
+        return None
+    return stem + ending
+
+
+def names_in(text: str, suffixes: dict[str, str], places: Places, *, max_stem: int = 8) -> list[Place]:
+    """Every name ending in one of *suffixes* that starts at a boundary (punctuation, 《, 在, 中共 …), in order."""
+    endings = "|".join(re.escape(e) for e in suffixes)
+    found = []
+    for match in re.finditer(rf"(?:{endings})", text):
+        ending = match.group(0)
+        if text[match.end() : match.end() + 2] in ("办事",) and ending == "街道":
+            pass
+        pos = match.start()
+        best = None
+        for length in range(2, max_stem + 1):
+            start = pos - length
+            if start < 0:
+                break
+            stem = text[start:pos]
+            if not re.fullmatch(rf"[{HAN}]+", stem):
+                break
+            before = text[max(0, start - 2) : start]
+            if start == 0 or not HAN_RE.match(before[-1:]) or before.endswith(BOUNDARY_WORDS) or before[-1:] in "县区旗市州省盟":
+                name = stem + ("街道" if ending == "街道办事处" else ending)
+                if _valid_stem(stem, places, min_len=2) and not any(word in name for word in places.not_names):
+                    best = (start, stem)
+                    break
+        if best is None:
+            continue
+        start, stem = best
+        name = stem + ("街道" if ending == "街道办事处" else ending)
+        found.append(Place(name=name, level=suffixes[ending], start=start, end=match.end()))
+    return found
+
+
+# ------------------------------------------------------------------ title
+
+
+def _is_title_line(line: str, places: Places) -> bool:
+    line = line.strip()
+    if not (5 <= len(line) <= 100) or TITLE_PUNCT_RE.search(line) or OUTLINE_RE.match(line) or FILE_NAME_RE.search(line):
+        return False
+    return any(word in line for word in places.title_words) and bool(re.search(r"法治|法制|依法|年", line))
+
+
+def _unit_line(line: str, places: Places) -> bool:
+    line = line.strip()
+    return 2 <= len(line) <= 40 and not TITLE_PUNCT_RE.search(line) and line.endswith(places.organs + tuple(places.all_suffixes))
+
+
+@dataclass
+class _Head:
+    title: str = ""  # view characters
+    title_lines: tuple[int, ...] = ()
+    body_start: int = 0  # first line of the body
+    addressee: str = ""
+
+
+def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
+    head = _Head()
+    candidates = []
+    body = len(vlines)
+    for number, line in enumerate(vlines):
+        stripped = line.strip()
+        if not stripped or number in skip:
+            continue
+        if BODY_END_RE.search(stripped) or (len(stripped) > 40 and re.search(r"[，,]", stripped)) or OUTLINE_RE.match(stripped):
+            body = number
+            break
+        candidates.append(number)
+    head.body_start = body
+    for i, number in enumerate(candidates):
+        line = vlines[number].strip()
+        if line.endswith((":", "：")) and len(line) <= 40:  # addressee: 区委、区政府:
+            head.addressee = head.addressee or line
+            continue
+        following = candidates[i + 1] if i + 1 < len(candidates) else None
+        tail = vlines[following].strip() if following is not None else ""
+        if _is_title_line(line, places):
+            lines = [number]
+            previous = candidates[i - 1] if i > 0 else None
+            if (
+                previous is not None
+                and previous == number - 1
+                and _unit_line(vlines[previous], places)
+                and re.match(r"^(?:关于|(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})", line)
+            ):
+                lines.insert(0, previous)
+            elif (
+                tail
+                and following == number + 1
+                and len(tail) <= 12
+                and not line.endswith(places.title_words)
+                and tail.endswith(places.title_words)
+            ):
+                lines.append(following)
+            head.title_lines = tuple(lines)
+            head.title = " ".join(vlines[n].strip() for n in lines)
+            return head
+        if (
+            tail
+            and following == number + 1
+            and len(tail) <= 12
+            and tail.endswith(places.title_words)
+            and _is_title_line(line + tail, places)
+        ):
+            head.title_lines = (number, following)
+            head.title = line + " " + tail
+            return head
+    # a title run into the body by a converter: 海滨街 2020 年…报告 2020 年,在…
+    if body < len(vlines):
+        first = vlines[body].strip()
+        words = "|".join(re.escape(w) for w in places.title_words if w != "情况")
+        match = re.match(rf"^(.{{5,80}}?(?:{words}))\s+", first)
+        if match and _is_title_line(match.group(1), places):
+            head.title = match.group(1)
+            head.title_lines = (body,)
+    return head
+
+
+# ------------------------------------------------------------------ place
+
+
+def place_from_title(title: str, places: Places) -> Place | None:
+    """The reporting unit named at the head of a title, with the county written in front of it."""
+    head = re.split(r"关于|(?:19|20)\d{2}\s*年|[〇零一二三四五六七八九]{4}\s*年|法治|法制|依法", title, maxsplit=1)[0]
+    head = head.replace("中共", " ")
+    organs = "|".join(re.escape(o) for o in places.organs)
+    phrases = [p for p in re.split(rf"(?:{organs})|\s+", head) if p]
+    found: list[Place] = []
+    for phrase in phrases:
+        place = parse_chain(phrase, places, min_stem=1)
+        if place is None and phrase.endswith("街") and len(phrase) >= 3:  # a unit calling itself 某某街
+            stem = phrase[:-1]
+            if _valid_stem(stem, places, min_len=2):
+                place = Place(name=phrase, level="街道", start=0, end=len(phrase))
+        if place is not None:
+            found.append(place)
+    if not found:
+        return None
+    towns = [p for p in found if p.level in ("镇", "乡", "街道", "苏木")]
+    if towns:
+        town = towns[-1]
+        county = town.county or next((p.name for p in found if p.level not in ("镇", "乡", "街道", "苏木")), None)
+        return Place(town.name, town.level, 0, 0, county)
+    unit = found[-1]
+    return Place(unit.name, unit.level, 0, 0, unit.name)
+
+
+def _self_level(body: str, places: Places) -> str | None:
+    """The level a report uses for itself: 我镇, 本街道, or 县人民政府/区政府/街道 opening a clause."""
+    counts: dict[str, list[int]] = {}
+    levels = {**places.town_suffixes, **places.county_suffixes}
+    endings = "|".join(re.escape(e) for e in levels)
+    prefixes = "|".join(re.escape(p) for p in places.self_prefixes)
+    for match in re.finditer(rf"(?:{prefixes})({endings})", body):
+        counts.setdefault(levels[match.group(1)], []).append(match.start())
+    organ = r"(?:人民政府|政府|办事处|党工委)"
+    for match in re.finditer(rf"(?:^|(?<=[,，。；;:：\n]))\s*(?:({endings}){organ}|(街道))(?![委、和及与的])(?=[{HAN}])", body):
+        ending = match.group(1) or match.group(2)
+        counts.setdefault(levels[ending], []).append(match.start())
+    if not counts:
+        return None
+    return max(counts, key=lambda level: (len(counts[level]), -counts[level][0]))
+
+
+def _clause_subject(body: str, places: Places) -> Place | None:
+    """The unit opening one of the first sentences: 2025年，大中街道在区委… → 大中街道."""
+    leads = "|".join(re.escape(w) for w in places.lead_words)
+    for sentence in re.split(r"[。！？\n]", body)[:4]:
+        offset = body.find(sentence)
+        for clause_match in re.finditer(r"[^,，;；:：]+", sentence):
+            clause = clause_match.group(0)
+            start = offset + clause_match.start()
+            stripped = re.sub(rf"^\s*(?:(?:19|20)\d{{2}}\s*年度?|{leads})*\s*", "", clause)
+            start += len(clause) - len(stripped)
+            if not stripped or stripped.startswith("在"):
+                continue
+            stripped2 = stripped[2:] if stripped.startswith("中共") else stripped
+            start += len(stripped) - len(stripped2)
+            organs = "|".join(re.escape(o) for o in places.organs)
+            match = re.match(rf"[{HAN}]{{2,20}}?(?=(?:{organs})|[、]|(?<=[镇乡道区县旗市木]))", stripped2)
+            chain = match.group(0) if match else ""
+            place = parse_chain(chain, places, min_stem=2) if chain else None
+            if place is None:
+                for length in range(min(20, len(stripped2)), 1, -1):
+                    place = parse_chain(stripped2[:length], places, min_stem=2)
+                    if place is not None and _suffix_at_end(stripped2[:length], places.all_suffixes):
+                        nxt = stripped2[length : length + 1]
+                        if nxt and nxt in "委":
+                            place = None
+                            continue
+                        break
+                    place = None
+            if place is not None:
+                return Place(place.name, place.level, start, start + len(place.name), place.county)
+            break  # only the clause's opening words can be its subject
+    return None
+
+
+def _county_candidates(view: str, body: str, town: Place | None, addressee: str, publisher: str | None, places: Places) -> str | None:
+    county_suffixes = places.county_suffixes
+    if town is not None:
+        # a chain in front of the town anywhere: 高平市寺庄镇, 河东区汤头街道, 鲤城区人民政府金龙街道
+        for match in re.finditer(re.escape(town.name), view):
+            before = view[max(0, match.start() - 20) : match.start()]
+            before = re.sub(r"(?:人民政府|政府)$", "", before)
+            chain_match = re.search(rf"[{HAN}]+$", before)
+            if chain_match:
+                county = _last_county(chain_match.group(0), places)
+                if county and county != town.name:
+                    return county
+    for source in (publisher or "", addressee):
+        if source:
+            found = [p for p in names_in(source, county_suffixes, places) if town is None or p.name != town.name]
+            if not found:
+                head = re.split("、|,|，|和", source.replace("中共", ""))[0]
+                head = re.split("|".join(places.organs), head)[0]
+                place = parse_chain(head, places, min_stem=2) if head else None
+                if place is not None and place.level in ("县", "区", "旗", "市"):
+                    found = [place]
+            if found:
+                return _pick_county(found)
+    superior = "|".join(re.escape(w) for w in places.superior_words)
+    named = names_in(body, county_suffixes, places)
+    if town is not None:
+        named = [p for p in named if p.name != town.name]
+    classes: list[list[Place]] = [[], [], [], []]
+    for place in named:
+        after = body[place.end : place.end + 4]
+        before = body[max(0, place.start - 3) : place.start]
+        if re.match(rf"(?:{superior})", after) and (before.endswith(("在", "中共")) or re.match(r"委", after)):
+            classes[0].append(place)
+        elif before.endswith("《"):
+            classes[1].append(place)
+        elif re.match(rf"(?:{superior})", after):
+            classes[2].append(place)
+        else:
+            classes[3].append(place)
+    for group in classes:
+        if group:
+            return _pick_county(group)
+    return None
+
+
+def _pick_county(group: list[Place]) -> str:
+    """The county-level unit among superiors: a 县/区/旗 before a 市; in a list 湛江市委、廉江市委 the last."""
+    lower = [p for p in group if not p.name.endswith("市")]
+    if lower:
+        return lower[0].name
+    chosen = group[0]
+    for place in group[1:]:
+        if place.start - chosen.end <= 6 and place.name != chosen.name:
+            chosen = place
+        else:
+            break
+    return chosen.name
+
+
+def _name_of_level(body: str, level: str, places: Places, *, subject: Place | None) -> Place | None:
+    if subject is not None and subject.level == level:
+        return subject
+    suffixes = {e: lv for e, lv in places.all_suffixes.items() if lv == level}
+    named = names_in(body, suffixes, places)
+    if not named:
+        return None
+    counts: dict[str, list[Place]] = {}
+    for place in named:
+        counts.setdefault(place.name, []).append(place)
+    best = max(counts.values(), key=lambda ps: (len(ps), -ps[0].start))
+    return best[0]
+
+
+# ------------------------------------------------------------------ describe
+
+
+def describe(text: str, *, page: dict | None = None, places: Places | None = None) -> dict[str, object]:
+    """Town, level, county, year, title and problems of a cleaned report text (see the module's docstring).
+
+    *page*: page metadata already read (``pagemeta.parse_text`` / ``parse_html``); read from *text* when None.
+    """
+    places = places or load_places()
+    view = matching_view(text)
+    vlines = view.split("\n")
+    furniture = pagemeta.parse_text(text)
+    page = {**furniture, **{k: v for k, v in (page or {}).items() if v is not None}}
+    skip = set(furniture["lines"])
+    for number, line in enumerate(vlines[:60]):
+        stripped = line.strip()
+        if stripped and (
+            pagemeta.is_furniture_line(stripped) or FILE_NAME_RE.search(stripped) or DATE_LINE_RE.match(stripped) or len(stripped) <= 2
+        ):
+            skip.add(number)
+    head = _find_head(vlines, skip, places)
+    offsets = [0]
+    for line in vlines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    title_view = head.title
+    if head.title_lines:
+        parts = []
+        for n in head.title_lines:
+            original = text.split("\n")[n]
+            line_view = vlines[n]
+            lead = len(line_view) - len(line_view.lstrip())
+            if n == head.body_start and len(head.title_lines) == 1 and not _is_title_line(line_view.strip(), places):
+                parts.append(original[lead : lead + len(head.title)])
+            else:
+                parts.append(original.strip())
+        title = " ".join(parts)
+    elif page.get("title"):
+        title = str(page["title"])
+        title_view = matching_view(title)
+    else:
+        title = ""
+    body_offset = offsets[min(head.body_start, len(vlines))] if head.body_start < len(vlines) else len(view)
+    body = view[body_offset:]
+    problems: list[str] = []
+
+    # ---- place
+    place = place_from_title(title_view, places) if title_view else None
+    subject = _clause_subject(body, places)
+    town_name: str | None = None
+    level: str | None = None
+    county: str | None = None
+    found_at: tuple[int, int] | None = None
+    if place is not None:
+        level = place.level
+        town_name = place.name
+        county = place.county
+    else:
+        level = _self_level(body, places)
+        if level is None and subject is not None:
+            level = subject.level
+        if level is None:
+            weak = re.findall(r"全(街道|镇|乡|县|区|旗)", body)
+            level = weak[0] if weak else None
+        if level is not None:
+            named = _name_of_level(body, level, places, subject=subject)
+            if named is not None:
+                town_name = named.name
+                found_at = (body_offset + named.start, body_offset + named.end)
+    if town_name is None and level is None and page.get("publisher"):
+        other = parse_chain(str(page["publisher"]).replace("人民政府", ""), places, min_stem=2)
+        if other is not None:
+            town_name, level, county = other.name, other.level, other.county
+    if level in ("县", "区", "旗", "市") and town_name:
+        county = town_name
+        if level == "市" and re.search(r"省委[、，,]?\s*省(?:人民)?政府", view[: body_offset + 400]):
+            county = None  # a city answering to the province is above county level
+    elif level is not None:
+        town = Place(town_name, level, 0, 0) if town_name else None
+        county = county or _county_candidates(view, body, town, head.addressee, page.get("publisher"), places)
+
+    # names as the text writes them (traditional stays traditional)
+    if found_at is not None:
+        town_name = text[found_at[0] : found_at[1]]
+    elif town_name:
+        at = view.find(town_name)
+        if at >= 0:
+            town_name = text[at : at + len(town_name)]
+    if county:
+        at = view.find(county)
+        if at >= 0:
+            county = text[at : at + len(county)]
+
+    # ---- year
+    year = year_of(title_view) if title_view else None
+    if year is None:
+        sentence = REPORT_SENTENCE_RE.search(body)
+        if sentence:
+            year = year_of(sentence.group(0))
+    if year is None:
+        for line in body.split("\n"):
+            match = re.match(r"^\s*((?:19|20)\d{2})\s*年", line)
+            if match:
+                year = int(match.group(1))
+                break
+    if year is None:
+        year = year_of(body)
+
+    if level is None:
+        problems.append("the reporting unit is not named in the title or the opening (town and level left empty)")
+    elif town_name is None:
+        problems.append(f"the text calls its unit only by its level ({level}), never by name: town left empty")
+    if year is None:
+        problems.append("the year reported on is not stated (year left empty)")
+    return {"town": town_name, "level": level, "county": county, "year": year, "title": title, "problems": problems}
