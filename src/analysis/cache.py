@@ -6,7 +6,7 @@ or the ``cache_dir`` given to ``pipeline.run``.  Layout::
     <cache_dir>/<table>/<key>/<shard>.parquet
 
 key    sha256 over what a table's rows depend on besides the report itself:
-       the cache format, the table's name, ``analysis.__version__``, the
+       the cache format, the table's name, ``analysis._version.__version__``, the
        package's source code, the lexicon files the table reads
        (``lexicon.files_hash`` of them) and the versions of jieba, OpenCC,
        stopwords-iso, pandas and pyarrow.  Editing a lexicon file gives every
@@ -49,7 +49,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import __version__, config
+from . import config
+from ._version import __version__
 from .errors import AnalysisError
 
 CACHE_FORMAT = 1
