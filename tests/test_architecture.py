@@ -1,0 +1,215 @@
+"""The package's imports follow the data flow (docs/architecture.md).
+
+Every ``import`` of ``src/analysis`` is read with ``ast`` — at module level
+and inside functions alike, since a late import still ties two modules
+together — and three rules are checked:
+
+- no cycle between modules;
+- nothing imports the command line (``analysis.cli``) but ``__main__``;
+- no module imports one of a higher layer (``LAYERS``, lowest first).
+  Modules of one layer may import each other (the cycle rule still holds).
+
+A new module must be placed in ``LAYERS``: the test names any it does not know.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
+
+# Lowest first.  A name is a module of the package, or a subpackage (all its modules).
+# "analysis" is the package root (src/analysis/__init__.py).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("foundation: version, errors, paths", ("_version", "errors", "config")),
+    (
+        "shared helpers: lexicon files, Chinese text, writing files, fonts, process pool, codebooks, notebook display",
+        ("lexicon", "chinese", "output", "export", "fonts", "workers", "cues", "display"),
+    ),
+    ("reading the reports", ("corpus", "pagemeta", "metadata", "loaders")),
+    ("structure and words", ("structure", "quantities", "tokenize", "segmenter")),
+    ("measuring stages", ("indicators", "frequency", "themes", "compliance", "boilerplate", "panel")),
+    ("the cache of the pipeline", ("cache",)),
+    ("the pipeline (all stages over many reports)", ("pipeline",)),
+    ("tables and figures for the reader", ("overview", "summary", "plots", "wordclouds", "profile", "analysis")),
+    ("briefings", ("briefings",)),
+    ("command line", ("cli", "__main__")),
+]
+RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(SRC.rglob("*.py"))}
+
+
+def imported(module: str, path: Path) -> list[tuple[str, int]]:
+    """(module of the package imported, line) for every import in *path*."""
+    is_package = path.name == "__init__.py"
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, node.lineno) for alias in node.names if alias.name.split(".")[0] == "analysis"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif node.module and node.module.split(".")[0] == "analysis":
+                target = node.module
+            else:
+                continue
+            for alias in node.names:
+                candidate = f"{target}.{alias.name}"  # `from . import config` imports a module
+                out.append((candidate if candidate in MODULES else target, node.lineno))
+    return out
+
+
+def graph(modules: dict[str, Path] = MODULES) -> dict[str, list[tuple[str, int]]]:
+    return {name: [(t, line) for t, line in imported(name, path) if t != name] for name, path in modules.items()}
+
+
+def component(module: str) -> str:
+    """The name of *module* in ``LAYERS``: ``analysis.plots.style`` → ``plots``; the root → ``analysis``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "analysis"
+
+
+def cycles(edges: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each a cycle or knot of cycles."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target, _ in edges.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            members = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                members.append(member)
+                if member == node:
+                    break
+            if len(members) > 1:
+                found.append(sorted(members))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def against_the_flow(edges: dict[str, list[tuple[str, int]]]) -> list[str]:
+    problems = []
+    for source, targets in edges.items():
+        for target, line in targets:
+            low, high = component(source), component(target)
+            if low == high:
+                continue
+            if high == "cli" and low != "__main__":
+                problems.append(f"{source}:{line} imports the command line ({target})")
+            elif RANK[low] < RANK[high]:
+                problems.append(f"{source}:{line} ({LAYERS[RANK[low]][0]}) imports {target} ({LAYERS[RANK[high]][0]})")
+    return problems
+
+
+def test_every_module_has_a_layer():
+    unknown = sorted({component(m) for m in MODULES} - set(RANK))
+    assert not unknown, f"place these modules in LAYERS of tests/test_architecture.py (and docs/architecture.md): {unknown}"
+
+
+def test_the_walk_sees_the_package():
+    edges = graph()
+    assert "analysis.cli" in MODULES and "analysis.pipeline" in MODULES
+    assert ("analysis.cache", "analysis.pipeline") not in {(s, t) for s, ts in edges.items() for t, _ in ts}
+    assert any(t == "analysis.corpus" for t, _ in edges["analysis.structure"])  # `from .corpus import …`
+    assert any(t == "analysis.config" for t, _ in edges["analysis.cache"])  # `from . import config`
+
+
+def test_no_import_cycle():
+    found = cycles(graph())
+    assert not found, "import cycles: " + "; ".join(" ↔ ".join(c) for c in found)
+
+
+def test_imports_follow_the_flow():
+    problems = against_the_flow(graph())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_version_module_imports_nothing():
+    tree = ast.parse((SRC / "_version.py").read_text(encoding="utf-8"))
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+def test_pyproject_reads_the_version_from_the_package():
+    import tomllib
+
+    import analysis
+    from analysis._version import __version__
+
+    project = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "analysis._version.__version__"}
+    assert analysis.__version__ == __version__
+
+
+# ----------------------------------------------------- the rules catch what they should
+
+
+def _fake(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
+    """A small package ``analysis`` in *tmp_path* with *files* (name → source)."""
+    out = {}
+    for name, source in files.items():
+        path = tmp_path / "analysis" / (name.replace(".", "/") + ".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+        out[name] = path
+    return out
+
+
+@pytest.mark.parametrize(
+    ("files", "rule"),
+    [
+        # the cycle issue 11 found: cache imported pipeline.current_keys inside a function
+        (
+            {
+                "cache": "def f():\n    from .pipeline import current_keys\n",
+                "pipeline": "from . import cache as cache_mod\n",
+            },
+            "cycle",
+        ),
+        ({"indicators": "from .cli import common\n", "cli.__init__": ""}, "flow"),
+        ({"corpus": "from . import config\n", "config": "from .indicators import COLUMNS\n", "indicators": ""}, "flow"),
+        ({"structure": "def f():\n    from .plots import style\n", "plots.__init__": "", "plots.style": ""}, "flow"),
+    ],
+)
+def test_a_bad_import_is_caught(tmp_path, monkeypatch, files, rule):
+    paths = _fake(tmp_path, files)
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path / "analysis")
+    modules = {module_name(p): p for p in paths.values()}
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", modules)
+    edges = graph(modules)
+    if rule == "cycle":
+        assert cycles(edges) == [["analysis.cache", "analysis.pipeline"]]
+    else:
+        assert against_the_flow(edges)
