@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.corpus import REPORT_COLUMNS, clean, load_corpus, metadata, parse_place, to_simplified
+from analysis.corpus import REPORT_COLUMNS, clean, load_clutter, load_corpus, metadata, parse_place
+from analysis.errors import LexiconError
 from tests.conftest import IDS, RAW_FILES
 
 SHARED_CORPUS = config.ROOT.parent / "shared" / "corpus"
@@ -262,13 +263,35 @@ def test_loading_never_writes_under_data_raw(tmp_path):
     assert before == after
 
 
-def test_to_simplified_equals_opencc_on_simplified_and_traditional_lines(reports):
-    """The shortcut for lines OpenCC would leave alone gives OpenCC's answer on every line, either script."""
-    from opencc import OpenCC
+def _clutter(tmp_path, text: str):
+    path = tmp_path / "clutter.yml"
+    path.write_text(text, encoding="utf-8")
+    return load_clutter(str(path))
 
-    t2s, s2t = OpenCC("t2s"), OpenCC("s2t")
-    lines = [line for text in reports["text"] for line in text.split("\n")]
-    traditional = [s2t.convert(line) for line in lines]
-    assert sum(a != b for a, b in zip(lines, traditional)) > 100  # the second set really is traditional
-    for line in [*lines, *traditional, "一目瞭然", "乾隆", "瞭解情況"]:
-        assert to_simplified(line) == t2s.convert(line), line
+
+def test_the_clutter_words_come_from_their_file(tmp_path):
+    clutter = load_clutter()
+    assert clutter.line_start_re.match("索引号：11610921/2025-00012")
+    assert clutter.publisher_re.match("发布机构：汉阴县人民政府").group(1) == "汉阴县人民政府"
+    assert clutter.navigation_re.search("首页 > 政务公开 > 法治政府建设")
+    # a word added to the file is clutter from then on
+    extended = config.CLUTTER_FILE.read_text(encoding="utf-8").replace("line_starts:\n", "line_starts:\n  - 阅读次数\n")
+    assert _clutter(tmp_path, extended).line_start_re.match("阅读次数：1024")
+    assert not clutter.line_start_re.match("阅读次数：1024")
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("line_starts: [索引号]\npublisher_labels: [来源]\n", "navigation_marks"),
+        ("line_starts: [索引号]\npublisher_labels: [来源]\nnavigation_marks: []\n", "navigation_marks"),
+        ("line_starts: [索引号, 索引号]\npublisher_labels: [来源]\nnavigation_marks: ['>']\n", "line_starts"),
+        ("line_starts: [發佈機構]\npublisher_labels: [来源]\nnavigation_marks: ['>']\n", "line_starts"),
+        ("line_starts: [索引号]\npublisher_labels: [3]\nnavigation_marks: ['>']\n", "publisher_labels"),
+        ("line_starts: [索引号]\npublisher_labels: [来源]\nnavigation_marks: ['>']\nmenus: [导航]\n", "menus"),
+    ],
+)
+def test_a_bad_clutter_file_names_the_list(tmp_path, text, entry):
+    with pytest.raises(LexiconError) as error:
+        _clutter(tmp_path, text)
+    assert error.value.entry == entry and "clutter.yml" in str(error.value)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import cn2an
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import LexiconError
-from analysis.quantities import find_quantities, load_rules, parse_number, quantity_spans
+from analysis.quantities import find_quantities, load_rules, quantity_spans
 from analysis.tokenize import cut
 
 
@@ -119,40 +118,6 @@ def test_not_quantities(text):
 @pytest.mark.parametrize("text, expected", ODD)
 def test_odd_numerals_give_a_correct_row_or_none(text, expected):
     assert read(text) == expected
-
-
-@pytest.mark.parametrize(
-    "numeral, value",
-    [
-        ("15", 15),
-        ("１５", 15),
-        ("1.5万", 15000),
-        ("4万", 40000),
-        ("两万", 20000),
-        ("十", 10),
-        ("十五", 15),
-        ("一百零五", 105),
-        ("三万五", 35000),
-        ("一百五", 150),
-        ("一亿二千万", 120000000),
-        ("九十五点五", 95.5),
-        ("一〇〇", 100),
-        ("二〇二五", 2025),
-        ("", None),
-        ("十十", None),
-        ("三四", None),
-        ("abc", None),
-        ("两万余", None),
-    ],
-)
-def test_parse_number(numeral, value):
-    assert parse_number(numeral) == value
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=0, max_value=10**12))
-def test_parse_number_agrees_with_cn2an(n):
-    assert parse_number(cn2an.an2cn(n)) == n
 
 
 @settings(max_examples=300, deadline=None)

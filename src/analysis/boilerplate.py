@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .cues import Cue, CueSyntaxError, fold
+from .chinese import fold
+from .cues import Cue, CueSyntaxError
 from .errors import LexiconError
 from .lexicon import load_yaml
 

@@ -25,8 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .cues import Codebook, Entry, fold, load_codebook
-from .structure import INLINE_ITEM_RE, SENTENCE_END_RE, cn_number, paragraphs, sections
+from .chinese import fold, outline_number
+from .cues import Codebook, Entry, load_codebook
+from .structure import INLINE_ITEM_RE, SENTENCE_END_RE, paragraphs, sections
 
 STATUSES = ("section", "subsection", "mentioned", "absent")
 CHECK_COLUMNS = ["doc_id", "town", "element", "label", "status", "evidence", "start"]
@@ -98,7 +99,7 @@ def _units(doc_sections: list, doc_paras: list, text: str) -> list[dict[str, obj
         found = []
         expect = 1
         for match in INLINE_ITEM_RE.finditer(para.text):
-            number = cn_number(next(g for g in match.groups() if g))
+            number = outline_number(next(g for g in match.groups() if g))
             if number == expect:
                 found.append(match)
                 expect += 1

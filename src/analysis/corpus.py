@@ -24,7 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .errors import InputError
+from .chinese import YEAR_DIGITS, digits, to_simplified
+from .errors import InputError, LexiconError
+from .lexicon import load_yaml
 
 REPORT_COLUMNS = ["doc_id", "path", "sha256", "town", "level", "county", "year", "title", "text", "n_chars", "encoding"]
 PROBLEM_COLUMNS = ["file", "problem", "action"]
@@ -35,30 +37,20 @@ INVISIBLE_RE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 INNER_SPACE_RE = re.compile(r"[ \u00a0\u3000]{2,}")
 BLANK_LINES_RE = re.compile(r"\n{3,}")
 
-# Page furniture of government websites, seen before the title (simplified forms;
-# the head of a report is matched in simplified form).
-FURNITURE_RE = re.compile(
-    r"^(?:索引号|发布机构|发文机关|发布日期|成文日期|发文字号|文号|主题分类|信息来源|来源|作者|浏览次数|点击数|"
-    r"访问量|字号|字体|分享到|打印|关闭|首页|当前位置|您当前的位置|您的位置|所属机构|公开方式|公开范围|有效性|"
-    r"信息分类|组配分类|体裁分类|服务对象|生成日期|发布时间|时间|责任编辑|【|\[)"
-)
-NAV_RE = re.compile(r"[>»›＞]")
-PUBLISHER_RE = re.compile(r"^(?:发布机构|发文机关|所属机构|信息来源|来源)\s*[：:]\s*(\S+)")
 OUTLINE_START_RE = re.compile(
     r"^(?:[一二三四五六七八九十]+[、，,.．]|第[一二三四五六七八九十]+部分|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、)）])"
 )
 TITLE_WORD_RE = re.compile(r"报告|汇报|总结|情况")
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+CN_YEAR_RE = re.compile(rf"([{YEAR_DIGITS}]{{4}})\s*年")
 # A township-level name: the shortest run of Han characters ending in a
 # township suffix (at least two characters before it).
 TOWN_RE = re.compile(r"^[\u4e00-\u9fff]{2,20}?(?:街道办事处|街道|苏木|镇|乡)")
 COUNTY_RE = re.compile(r"^[\u4e00-\u9fff]{2,20}?(?:自治县|自治旗|县|区|旗|市)")
 COUNTY_SUFFIX_RE = re.compile(r"(?:自治县|自治旗|县|区|旗|市|盟|州)")
 NAME_PREFIX_RE = re.compile(r"^(?:中共|关于|[\s\W_])+")
-YEAR_SPAN_RE = re.compile(r"[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*(?:年度|年)[）)]?")
+YEAR_SPAN_RE = re.compile(rf"[（(]?\s*(?:(?:19|20)\d{{2}}|[{YEAR_DIGITS}]{{4}})\s*(?:年度|年)[）)]?")
 NOT_A_NAME = (
     "政府",
     "委",
@@ -82,7 +74,7 @@ NOT_A_NAME = (
 )
 CLAUSE_SPLIT_RE = re.compile(r"[，,、。：:；;！!？?\s]+")
 LEAD_WORDS_RE = re.compile(r"^(?:今年以来|近年来|一年来|年初以来|本年度|今年|全年|去年|过去一年|在)")
-DATE_LINE_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年[^）)]{0,8}日?\s*[）)]?$")
+DATE_LINE_RE = re.compile(rf"^[（(]?\s*(?:(?:19|20)\d{{2}}|[{YEAR_DIGITS}]{{4}})\s*年[^）)]{{0,8}}日?\s*[）)]?$")
 
 
 @dataclass(frozen=True)
@@ -213,56 +205,52 @@ def clean(text: str) -> str:
 
 # -------------------------------------------------------------------- metadata
 
+CLUTTER_FIELDS = ("line_starts", "publisher_labels", "navigation_marks")
 
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
 
-    return OpenCC("t2s")
+@dataclass(frozen=True)
+class Clutter:
+    """The web-page clutter of ``clutter.yml``, compiled (lines are matched in simplified form)."""
+
+    line_start_re: re.Pattern[str]  # a line starting with one of the words is furniture
+    publisher_re: re.Pattern[str]  # `label：name`, group 1 the publishing unit
+    navigation_re: re.Pattern[str]  # a breadcrumb mark
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=4)
-def opencc_pairs(name: str) -> tuple[tuple[str, str], ...] | None:
-    """(source, first target) of each line of OpenCC's dictionary file *name* (``TSCharacters.txt``…); None when unreadable."""
-    import opencc
-
-    try:
-        lines = (Path(opencc.__file__).parent / "dictionary" / name).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    pairs = []
-    for line in lines:
-        source, _, targets = line.partition("\t")
-        pairs.append((source, targets.split(" ")[0]))
-    return tuple(pairs)
-
-
-@lru_cache(maxsize=1)
-def _t2s_changes() -> frozenset[str] | None:
-    """The characters OpenCC's t2s can change (from its two dictionaries); None when they cannot be read.
-
-    A text with none of them comes out of the converter as it went in, so
-    ``to_simplified`` skips the converter for it (most lines of a simplified report).
-    """
-    chars: set[str] = set()
-    for name in ("TSCharacters.txt", "TSPhrases.txt"):
-        pairs = opencc_pairs(name)
-        if pairs is None:
-            return None
-        for source, target in pairs:
-            if len(source) != len(target):
-                chars.update(source)
-            else:
-                chars.update(a for a, b in zip(source, target) if a != b)
-    return frozenset(chars)
-
-
-def to_simplified(text: str) -> str:
-    """Simplified form of *text* (for matching only; reports keep their own form)."""
-    changes = _t2s_changes()
-    if changes is not None and changes.isdisjoint(text):
-        return text
-    return _t2s().convert(text)
+def load_clutter(path: str = str(config.CLUTTER_FILE)) -> Clutter:
+    """Read and validate ``clutter.yml``; an error names the list and the entry."""
+    file = Path(path)
+    data = load_yaml(file)
+    if not isinstance(data, dict):
+        raise LexiconError(file, f"needs the lists {', '.join(CLUTTER_FIELDS)}")
+    for field in data:
+        if field not in CLUTTER_FIELDS:
+            raise LexiconError(file, f"unknown list; use {', '.join(CLUTTER_FIELDS)}", entry=str(field))
+    lists: dict[str, list[str]] = {}
+    for field in CLUTTER_FIELDS:
+        value = data.get(field)
+        if not isinstance(value, list) or not value:
+            raise LexiconError(file, "needs a non-empty list of words", entry=field)
+        words: list[str] = []
+        for word in value:
+            if not isinstance(word, str) or not word.strip() or word != word.strip():
+                raise LexiconError(file, f"{word!r} is not a word (text without surrounding spaces)", entry=field)
+            if word in words:
+                raise LexiconError(file, f"{word!r} is listed twice", entry=field)
+            if to_simplified(word) != word:
+                raise LexiconError(file, f"{word!r} is not in simplified characters (write {to_simplified(word)!r})", entry=field)
+            words.append(word)
+        lists[field] = words
+    return Clutter(
+        line_start_re=re.compile(f"^(?:{_alternatives(lists['line_starts'])})"),
+        publisher_re=re.compile(rf"^(?:{_alternatives(lists['publisher_labels'])})\s*[：:]\s*(\S+)"),
+        navigation_re=re.compile(_alternatives(lists["navigation_marks"])),
+    )
 
 
 def _year(text: str) -> int | None:
@@ -271,7 +259,7 @@ def _year(text: str) -> int | None:
         return int(match.group(1))
     match = CN_YEAR_RE.search(text)
     if match:
-        return int("".join(_CN_DIGITS[c] for c in match.group(1)))
+        return int(digits(match.group(1)))
     return None
 
 
@@ -315,6 +303,7 @@ def split_head(text: str) -> dict[str, object]:
     Returns title, title span (start, end), the first body sentence and the
     publisher named in the furniture (发布机构), if any.
     """
+    clutter = load_clutter()
     publisher = None
     title_lines: list[tuple[int, int, str]] = []
     opening = ""
@@ -328,11 +317,11 @@ def split_head(text: str) -> dict[str, object]:
                 continue
             continue
         if not title_lines:
-            match = PUBLISHER_RE.match(simple)
+            match = clutter.publisher_re.match(simple)
             if match:
                 publisher = publisher or match.group(1)
                 continue
-            if FURNITURE_RE.match(simple) or (NAV_RE.search(simple) and len(simple) < 80):
+            if clutter.line_start_re.match(simple) or (clutter.navigation_re.search(simple) and len(simple) < 80):
                 continue
         if DATE_LINE_RE.match(simple):  # a date under the title
             continue

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import opencc_pairs, to_simplified
+from .chinese import fold
 from .errors import LexiconError
 from .lexicon import load_yaml, read_text
 
@@ -50,26 +50,6 @@ Span = tuple[int, int]
 
 class CueSyntaxError(ValueError):
     """A cue that cannot be parsed; the message says what is wrong."""
-
-
-@lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
-    """Traditional → simplified, one character to one character (OpenCC's TSCharacters)."""
-    return {ord(source): target for source, target in opencc_pairs("TSCharacters.txt") or () if len(source) == 1 and len(target) == 1}
-
-
-def fold(text: str) -> str:
-    """The simplified form of *text*, character by character: same length, so offsets stay valid.
-
-    Fast (``str.translate``); phrase-level conversions of OpenCC are not applied,
-    which does not matter for matching cue words.  Falls back to OpenCC when its
-    character table cannot be read.
-    """
-    table = _t2s_table()
-    if not table:
-        simple = to_simplified(text)
-        return simple if len(simple) == len(text) else text
-    return text.translate(table)
 
 
 # ------------------------------------------------------------------ the tree

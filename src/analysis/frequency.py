@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import display
-from .cues import fold
+from .chinese import fold
 from .errors import AnalysisError
 from .lexicon import stopwords
 from .structure import ROLES, locate

@@ -39,9 +39,10 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .chinese import traditional
 from .errors import LexiconError
 from .lexicon import load_yaml
-from .quantities import Quantity, find_quantities, traditional
+from .quantities import Quantity, find_quantities
 
 INDICATORS_FILE = config.INDICATORS_FILE
 COLUMNS = ["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "sentence", "start", "end", "section"]

@@ -32,15 +32,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import config
+from .chinese import BIG_UNITS, NUMERAL_CHARS, parse_number, to_simplified, traditional, with_traditional
 from .errors import LexiconError
 from .lexicon import load_user_dict, load_wordlist, load_yaml
 
-QUALIFIERS_FILE = config.LEXICON_DIR / "qualifiers.yml"
-NOT_QUANTITIES_FILE = config.LEXICON_DIR / "not_quantities.yml"
+QUALIFIERS_FILE = config.QUALIFIERS_FILE
+NOT_QUANTITIES_FILE = config.NOT_QUANTITIES_FILE
 QUALIFIER_NAMES = ("more_than", "at_least", "approx")
 
 DIGITS = "0-9０-９"
-CN_CHARS = "零〇一二两兩三四五六七八九十百千万萬亿億"
+CN_CHARS = NUMERAL_CHARS
 ARABIC = rf"[{DIGITS}]+(?:,[0-9]{{3}})*(?:[.．][{DIGITS}]+)?"
 CHINESE = rf"[{CN_CHARS}]+"
 NUMBER = rf"(?:{ARABIC}[千万萬亿億]*|{CHINESE})"
@@ -57,99 +58,6 @@ QUOTE_OPEN = "“‘「『"
 QUOTE_CLOSE = "”’」』"
 # A number right after one of these is part of a longer number, a date or a code.
 LEFT_BAD = frozenset("×*＊+＋0123456789０１２３４５６７８９.．,·・/:：-－ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
-_ARABIC_MAG_RE = re.compile(r"(\d+(?:\.\d+)?)([十百千万萬亿億]*)")
-
-
-# ------------------------------------------------------------------ numerals
-
-
-def _cn_integer(text: str) -> int | None:
-    """一百零五 → 105, 两万 → 20000, 三万五 → 35000, 一〇〇 → 100; None when malformed."""
-    if not text or any(c not in _CN_DIGIT and c not in _CN_SMALL and c not in _CN_BIG for c in text):
-        return None
-    if len(text) > 1 and all(c in _CN_DIGIT for c in text):
-        if "〇" not in text and "零" not in text:
-            return None  # 三四 (three or four): not one number
-        return int("".join(str(_CN_DIGIT[c]) for c in text))  # digit by digit: 一〇〇, 二〇二五
-    total = section = 0
-    number: int | None = None
-    last_unit = 0  # the unit just before a trailing digit (一百五 = 150)
-    last_small = 10**4  # small units must fall within a section: 千 > 百 > 十
-    for char in text:
-        if char in _CN_DIGIT:
-            if number not in (None, 0) and _CN_DIGIT[char] != 0:
-                return None  # 二三 without a unit between
-            number = _CN_DIGIT[char]
-            if number == 0:
-                last_unit = 0
-        elif char in _CN_SMALL:
-            unit = _CN_SMALL[char]
-            if unit >= last_small:
-                return None  # 十十, 百千
-            section += (1 if number is None else number) * unit
-            last_small = unit
-            number, last_unit = None, unit
-        else:
-            unit = _CN_BIG[char]
-            if unit == 10**8:
-                total = (total + section + (number or 0)) * unit
-            else:
-                total += (section + (number or 0) or 1) * unit
-            section, number, last_unit, last_small = 0, None, unit, 10**4
-    if number is not None:
-        number = number * last_unit // 10 if last_unit >= 100 else number
-        section += number
-    return total + section
-
-
-def parse_number(text: str) -> float | None:
-    """The value of an Arabic, Chinese or mixed numeral; None when it cannot be read.
-
-    ``15`` and ``１５`` → 15, ``1.5万`` → 15000, ``两万`` → 20000, ``十`` → 10,
-    ``九十五点五`` → 95.5, ``一〇〇`` → 100.  Qualifiers (余, 多) must be
-    stripped first.  Never raises.
-    """
-    if not isinstance(text, str):
-        return None
-    s = text.translate(_FULLWIDTH).replace(",", "").strip()
-    if not s:
-        return None
-    match = _ARABIC_MAG_RE.fullmatch(s)
-    if match:
-        value = float(match.group(1))
-        for char in match.group(2):
-            value *= _CN_SMALL.get(char) or _CN_BIG[char]
-        return value
-    if "点" in s:
-        whole, _, fraction = s.partition("点")
-        integer = _cn_integer(whole) if whole else 0
-        if integer is None or not fraction or any(c not in _CN_DIGIT or c in "两兩" for c in fraction):
-            return None
-        return float(f"{integer}.{''.join(str(_CN_DIGIT[c]) for c in fraction)}")
-    value = _cn_integer(s)
-    return None if value is None else float(value)
-
-
-@lru_cache(maxsize=4096)
-def traditional(word: str) -> tuple[str, ...]:
-    """Traditional forms of a simplified lexicon word (群众 → 羣衆, 群眾), for matching only."""
-    return tuple(dict.fromkeys(f for f in (c.convert(word) for c in _converters()) if f != word)) if word else ()
-
-
-def _with_traditional(words: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([*words, *(f for w in words for f in traditional(w))]))
-
-
-@lru_cache(maxsize=1)
-def _converters():
-    from opencc import OpenCC
-
-    return tuple(OpenCC(name) for name in ("s2t", "s2tw", "s2hk"))
 
 
 # --------------------------------------------------------------------- rules
@@ -207,7 +115,7 @@ def _load_qualifiers(path: Path) -> tuple[dict[str, str], list[tuple[str, str]],
     prefix: list[tuple[str, str]] = []
     suffix: list[tuple[str, str]] = []
     seen: dict[tuple[str, str], str] = {}
-    not_prefix = _with_traditional(_string_list(path, data.get("not_prefix"), "not_prefix"))
+    not_prefix = with_traditional(_string_list(path, data.get("not_prefix"), "not_prefix"))
     for name, forms in data.items():
         if name == "not_prefix":
             continue
@@ -248,7 +156,6 @@ def load_rules(
     terms_file: str = str(config.TERMS_FILE),
 ) -> QuantityRules:
     """Read and validate the finder's lexicon files (cached); errors name the file and entry."""
-    from .corpus import to_simplified
 
     unit_list = tuple(sorted(load_wordlist(units_file), key=len, reverse=True))
     infix, prefix, suffix, not_prefix = _load_qualifiers(Path(qualifiers_file))
@@ -262,7 +169,7 @@ def load_rules(
             raise LexiconError(path, f"unknown key; use {', '.join(sorted(known))}", entry=str(key))
     words = _string_list(path, data.get("words"), "words")
     words += list(protected_terms(terms_file))
-    words = list(_with_traditional(words))  # 兩個確立 as well as 两个确立
+    words = list(with_traditional(words))  # 兩個確立 as well as 两个确立
     alternatives = [re.escape(w) for w in sorted(set(words), key=len, reverse=True)]
     patterns = data.get("patterns") or {}
     if not isinstance(patterns, dict):
@@ -312,11 +219,11 @@ def load_rules(
         not_prefix=not_prefix,
         exclusion_re=exclusion_re,
         window=max([len(w) for w in words] + [12]) + 8,
-        left_blockers=_with_traditional(_string_list(path, data.get("left_blockers"), "left_blockers")),
+        left_blockers=with_traditional(_string_list(path, data.get("left_blockers"), "left_blockers")),
         bare_one_verbs=tuple(
-            sorted(_with_traditional(_string_list(path, data.get("bare_one_verbs"), "bare_one_verbs")), key=len, reverse=True)
+            sorted(with_traditional(_string_list(path, data.get("bare_one_verbs"), "bare_one_verbs")), key=len, reverse=True)
         ),
-        frequency_markers=_with_traditional(_string_list(path, frequency.get("markers"), "rule_frequency.markers")),
+        frequency_markers=with_traditional(_string_list(path, frequency.get("markers"), "rule_frequency.markers")),
         frequency_units=frozenset(frequency_units),
         deadline_units=frozenset(deadline_units),
         deadline_suffixes=tuple(sorted(_string_list(path, deadline.get("suffixes"), "deadline.suffixes"), key=len, reverse=True)),
@@ -458,12 +365,12 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | N
             value_max = parse_number(n2)
             if value_max is None:
                 return None
-            big = n2[-1] if n2[-1] in _CN_BIG else None
-            if big and value is not None and not any(c in _CN_BIG for c in n1):
-                value *= _CN_BIG[big]
+            big = n2[-1] if n2[-1] in BIG_UNITS else None
+            if big and value is not None and not any(c in BIG_UNITS for c in n1):
+                value *= BIG_UNITS[big]
         if mag and value is not None:
-            value *= _CN_BIG[mag]
-            value_max = value_max * _CN_BIG[mag] if value_max is not None else None
+            value *= BIG_UNITS[mag]
+            value_max = value_max * BIG_UNITS[mag] if value_max is not None else None
         if unit in rules.frequency_units:
             clause = _clause_before(text, start)
             if any(marker in clause for marker in rules.frequency_markers):

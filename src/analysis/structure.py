@@ -24,7 +24,8 @@ from functools import lru_cache
 import pandas as pd
 
 from . import config
-from .corpus import split_head, to_simplified
+from .chinese import OUTLINE_NUMERALS, outline_number, to_simplified
+from .corpus import split_head
 from .errors import LexiconError
 from .lexicon import load_yaml
 
@@ -34,7 +35,7 @@ ITEM_COLUMNS = ["doc_id", "town", "role", "item_no", "marker", "text", "start", 
 SENTENCE_COLUMNS = ["doc_id", "sent_no", "start", "end", "text", "section", "role"]
 ROLES = ("achievements", "responsibility", "problems", "plans", "other")
 
-CN_NUM = "一二三四五六七八九十"
+CN_NUM = OUTLINE_NUMERALS
 # (rank, regex) — the marker at the start of a paragraph.
 MARKERS = [
     (1, re.compile(rf"^第([{CN_NUM}]{{1,3}})部分[、，,：:.．\s]*")),
@@ -56,24 +57,6 @@ INLINE_ITEM_RE = re.compile(
 )
 SENTENCE_END_RE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
 HEADING_END_RE = re.compile(r"[。；;！!？?]")
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
-
-
-def cn_number(text: str) -> int:
-    """``一``…``九十九`` and Arabic digits to int (outline numbers only)."""
-    if text.isdigit():
-        return int(text)
-    if text in CIRCLED:
-        return CIRCLED.index(text) + 1
-    digits = {c: i + 1 for i, c in enumerate(CN_NUM[:9])}
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + digits.get(text[1:], 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return digits[tens] * 10 + (digits[ones] if ones else 0)
-    return digits.get(text, 0)
 
 
 @dataclass(frozen=True)
@@ -183,7 +166,7 @@ def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Headin
         line = text[start:end]
         # split a top-level heading run onto the end of this paragraph
         for match in EMBEDDED_TOP_RE.finditer(line):
-            if cn_number(match.group(1)) == last_top + 1 and last_top > 0:
+            if outline_number(match.group(1)) == last_top + 1 and last_top > 0:
                 cut = start + match.start(1)
                 pending.insert(0, (cut, end))
                 end = cut
@@ -206,7 +189,7 @@ def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Headin
                 paragraphs.append((start, end, None))
             continue
         rank, match = found
-        number = cn_number(next(g for g in match.groups() if g))
+        number = outline_number(next(g for g in match.groups() if g))
         if rank == 1:
             if restart and number == last_sub + 1 and number != last_top + 1:
                 rank, last_sub = 1.5, number
@@ -328,7 +311,7 @@ def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int, str]]
     found = []
     expect = 1
     for match in INLINE_ITEM_RE.finditer(text, start, end):
-        number = cn_number(next(g for g in match.groups() if g))
+        number = outline_number(next(g for g in match.groups() if g))
         if number == expect:
             found.append((match.start() + len(match.group(0)) - len(match.group(0).lstrip()), match.end(), match.group(0).strip()))
             expect += 1

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import config, display
-from .cues import Codebook, fold, load_codebook
+from .chinese import fold
+from .cues import Codebook, load_codebook
 
 CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main"]
 CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes"]
