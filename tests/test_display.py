@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import display
+from analysis import display, overview
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,18 @@ def test_largest_groups_by_a_column_and_weight():
 def test_shown_note():
     assert display.shown_note(30, 325, what="乡镇", how="词数最多的") == "共 325 个乡镇，下表显示词数最多的 30 个，另有 295 个未显示。"
     assert display.shown_note(5, 5, what="乡镇") == "共 5 个乡镇，全部显示。"
+
+
+def test_shown_lists_the_table_or_its_summaries(reports):
+    table = overview.overview(reports)
+    assert display.shown(table, {"各年度": overview.counts(reports, "year")}, at_scale=False) == [("table", table)]
+    parts = display.shown(table, {"各年度": overview.counts(reports, "year")}, at_scale=True, file="corpus_reports.csv")
+    assert [kind for kind, _ in parts] == ["note", "title", "table"]
+    assert "共 5 行" in parts[0][1] and "`corpus_reports.csv`" in parts[0][1]
+    assert parts[1][1] == "各年度"
+
+
+def test_files_note_names_files_relative_to_the_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    note = display.files_note([tmp_path / "corpus_reports.csv", tmp_path / "sub" / "a.png"], tmp_path).data
+    assert "- `corpus_reports.csv`" in note and "- `sub/a.png`" in note and str(tmp_path) not in note

@@ -16,7 +16,7 @@ from conftest import notebook_text as _text_outputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import cli, config, indicators
+from analysis import cli, config, indicators, plots
 from analysis.corpus import load_corpus
 from analysis.errors import LexiconError
 from analysis.indicators import COLUMNS, extract, map_text
@@ -503,10 +503,17 @@ def _bars(ax) -> int:
     return len([p for p in ax.patches if p.get_width() > 0 and p.get_height() > 0])
 
 
+def test_the_figures_keep_their_first_names_here():
+    """The figures moved to analysis.plots; ``indicators.plot_*`` still name them (README, old notebooks)."""
+    assert indicators.plot_shared_keys is plots.shared_keys_chart
+    assert indicators.plot_key_distribution is plots.key_distribution_chart
+    assert indicators.plot_specificity is plots.specificity_chart
+
+
 def test_shared_keys_figure_for_five_reports_has_a_bar_per_town(rows, reports):
     import matplotlib.pyplot as plt
 
-    fig = indicators.plot_shared_keys(rows, reports)
+    fig = plots.shared_keys_chart(rows, reports)
     panels = {ax.get_title(): ax for ax in fig.axes if ax.axison}
     assert len(panels) == 12 and "publicity_events（次）" in panels  # 12 keys at least two towns report
     assert _bars(panels["publicity_events（次）"]) == 4 and not fig._suptitle
@@ -517,7 +524,7 @@ def test_shared_keys_figure_at_scale_shows_the_top_towns(many):
     import matplotlib.pyplot as plt
 
     reports, rows = many
-    fig = indicators.plot_shared_keys(rows, reports, top=5, max_panels=6)
+    fig = plots.shared_keys_chart(rows, reports, top=5, max_panels=6)
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 6 and all(_bars(ax) == 5 for ax in panels)
     assert all("前 5 /" in ax.get_title() for ax in panels)
@@ -529,12 +536,12 @@ def test_shared_keys_figure_at_scale_shows_the_top_towns(many):
 def test_key_distribution_has_a_row_per_shared_key(rows, reports, many):
     import matplotlib.pyplot as plt
 
-    fig = indicators.plot_key_distribution(rows, reports)
+    fig = plots.key_distribution_chart(rows, reports)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 12 and "publicity_events（次）n=4" in labels
     plt.close(fig)
     reports, rows = many
-    fig = indicators.plot_key_distribution(rows, reports, max_keys=10)
+    fig = plots.key_distribution_chart(rows, reports, max_keys=10)
     assert len(fig.axes[0].get_yticklabels()) == 10 and "10 / " in fig.axes[0].get_title()
     assert fig.get_size_inches()[1] <= 0.34 * 10 + 1.6 + 0.01
     plt.close(fig)
@@ -543,11 +550,11 @@ def test_key_distribution_has_a_row_per_shared_key(rows, reports, many):
 def test_specificity_figure_is_a_histogram_at_scale(rows, reports, many):
     import matplotlib.pyplot as plt
 
-    small = indicators.plot_specificity(indicators.specificity(rows, reports))
+    small = plots.specificity_chart(indicators.specificity(rows, reports))
     assert [t.get_text() for t in small.axes[0].get_yticklabels()][0] == "上社镇"  # the least specific report at the bottom
     plt.close(small)
     reports, rows = many
-    fig = indicators.plot_specificity(indicators.specificity(rows, reports), max_bars=40)
+    fig = plots.specificity_chart(indicators.specificity(rows, reports), max_bars=40)
     assert [len(ax.patches) for ax in fig.axes] == [30, 30] and tuple(fig.get_size_inches()) == (10, 3.6)
     assert sum(p.get_height() for p in fig.axes[0].patches) == 60
     plt.close(fig)

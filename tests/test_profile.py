@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config, frequency, indicators, pipeline, profile, structure, themes
+from analysis import config, frequency, indicators, pipeline, plots, profile, structure, themes
 from analysis.errors import AnalysisError, LexiconError
 from tests.conftest import IDS
 from tests.test_briefings import Page
@@ -81,11 +81,11 @@ def test_versus_median_leaves_its_input_alone():
 
 
 def test_ratio_chart_draws_one_bar_per_comparable_figure():
-    fig = profile.ratio_chart(profile.versus_median(SUMMARY, "甲镇"))
+    fig = plots.ratio_chart(profile.versus_median(SUMMARY, "甲镇"))
     bars = fig.axes[0].patches
     assert len(bars) == 2  # trainings (3 reports) and funding (2); publicity_events stands alone
     assert sorted(round(b.get_x() + b.get_width(), 2) for b in bars) == [0.83, 1.67]  # from the median (1) to the ratio
-    empty = profile.ratio_chart(profile.versus_median(SUMMARY, "丙镇").iloc[0:0])
+    empty = plots.ratio_chart(profile.versus_median(SUMMARY, "丙镇").iloc[0:0])
     assert "没有可与其他报告比较的数字" in [t.get_text() for t in empty.axes[0].texts]
 
 
@@ -175,15 +175,15 @@ def test_town_items_names_the_roles(results):
         profile.town_items(results, results.reports, role="problem")
 
 
-def test_corpus_summary_is_computed_once_and_read_back(results, tmp_path):
+def test_indicator_summary_is_computed_once_and_read_back(results, tmp_path):
     expected = indicators.summary(indicators.extract(results.reports), results.reports)
     assert profile.prepare(results, tmp_path) == [tmp_path / profile.SUMMARY_FILE]
-    pd.testing.assert_frame_equal(profile.corpus_summary(results, work_dir=tmp_path), expected)
-    pd.testing.assert_frame_equal(profile.corpus_summary(results), expected)  # no work folder: computed
-    pd.testing.assert_frame_equal(profile.corpus_summary(results, work_dir=tmp_path / "none"), expected)
+    pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path), expected)
+    pd.testing.assert_frame_equal(profile.indicator_summary(results), expected)  # no work folder: computed
+    pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path / "none"), expected)
 
 
-def test_corpus_summary_is_read_only_for_the_reports_it_was_made_from(results, tmp_path):
+def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results, tmp_path):
     """The work folder's file is what the briefing shows when it was made from the same reports; else it is ignored."""
     import pyarrow.parquet as pq
 
@@ -194,7 +194,7 @@ def test_corpus_summary_is_read_only_for_the_reports_it_was_made_from(results, t
     table = pq.read_table(path)
     marked = table.set_column(table.schema.get_field_index("display"), "display", [["标记"] * table.num_rows])
     pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
-    assert set(profile.corpus_summary(results, work_dir=tmp_path)["display"]) == {"标记"}  # read, not computed
+    assert set(profile.indicator_summary(results, work_dir=tmp_path)["display"]) == {"标记"}  # read, not computed
 
     three = tmp_path / "three"
     three.mkdir()
@@ -202,7 +202,7 @@ def test_corpus_summary_is_read_only_for_the_reports_it_was_made_from(results, t
         (three / raw.name).write_bytes(raw.read_bytes())
     fewer = pipeline.run(three, workers=1, cache=False, progress=False, warn=False)
     pd.testing.assert_frame_equal(
-        profile.corpus_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
+        profile.indicator_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
     )  # made from five reports: not these three's
 
 

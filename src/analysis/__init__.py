@@ -8,7 +8,9 @@ The package reads as the data flows::
     indicators  every stated quantity as a row, mapped to canonical keys
     frequency   counts, keyness, KWIC, word clouds
     themes      problem themes, plan alignment, compliance, Outline coverage
-    plots       figures in a CJK font
+    overview    the corpus overview tables (reports, outline, items; summaries at scale)
+    plots       figures in a CJK font, one module per subject
+    display     what a notebook shows; export: CSV, Excel and PNG files
     briefings   notebooks → self-contained HTML briefings
 """
 
@@ -17,8 +19,8 @@ from __future__ import annotations
 from . import summary
 from ._version import __version__
 from .corpus import Corpus, load_corpus, read_reports
+from .display import setup_notebook
 from .structure import items, locate, paragraphs, plan_items, problem_items, sections, sentences
-from .summary import setup_notebook
 from .tokenize import tokenize
 
 __all__ = [

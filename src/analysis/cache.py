@@ -25,6 +25,10 @@ each entry; a file failing any check is named in a ``CacheWarning``, deleted,
 and its reports processed again.  Files are written under a temporary name
 and renamed into place, so a reader never sees half a file.
 
+A build of the briefings also keeps corpus-level tables in its work folder
+(``write_work_table`` / ``read_work_table``: one parquet file each, marked
+with the ``corpus_key`` of the reports, code and lexicon it was made from).
+
     python -m analysis cache info     # tables, keys, files and sizes (CSV on stdout)
     python -m analysis cache prune    # delete what the current code and lexicon can no longer use
     python -m analysis cache clear    # delete the whole cache
@@ -36,7 +40,6 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,12 +55,14 @@ import pyarrow.parquet as pq
 from . import config
 from ._version import __version__
 from .errors import AnalysisError
+from .output import atomic_path
 
 CACHE_FORMAT = 1
 ENTRY_COLUMN = "_entry"
 META_KEY = b"analysis.key"
 META_TABLE = b"analysis.table"
 META_ENTRIES = b"analysis.entries"  # JSON {entry: row count}
+META_WORK_KEY = b"analysis.corpus_key"  # a work-folder table: the reports, code and lexicon it was made from
 SHARD_SUFFIX = ".parquet"
 TMP_PREFIX = ".tmp-"
 # Third-party packages whose version can change a table (tokens, simplified text, dtypes).
@@ -199,13 +204,8 @@ class TableStore:
         except OSError as exc:
             raise CacheError(f"{folder}: cannot create the cache folder ({exc.strerror}); pass cache=False or another cache_dir") from exc
         final = folder / name
-        tmp = folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{SHARD_SUFFIX}"
-        try:
+        with atomic_path(final, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=SHARD_SUFFIX) as tmp:
             pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         return final
 
     def keep_newest(self, n: int) -> int:
@@ -427,3 +427,40 @@ def prune(current: Mapping[str, str], cache_dir: str | Path | None = None) -> in
         if not any(table_dir.iterdir()):
             table_dir.rmdir()
     return freed
+
+
+# ------------------------------------------------------------ a build's work folder
+
+
+def corpus_key(reports: pd.DataFrame, table_key: str) -> str:
+    """What a table made from all of *reports* depends on: each report (file and identity) and *table_key*
+    (the key of the stage table it is made from, ``pipeline.current_keys``: the code and the lexicon)."""
+    digest = hashlib.sha256(table_key.encode())
+    for entry in entry_keys(reports):
+        digest.update(f"\n{entry}".encode())
+    return digest.hexdigest()
+
+
+def write_work_table(table: pd.DataFrame, path: str | Path, *, key: str) -> Path:
+    """Write *table* to the parquet file *path* (whole or not at all), marked with *key*; returns *path*.
+
+    A build writes the corpus-level tables its notebooks share into its work
+    folder once; ``read_work_table`` gives them back only under the same key.
+    """
+    path = Path(path)
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), META_WORK_KEY: key.encode()})
+    with atomic_path(path, suffix=path.suffix) as tmp:
+        pq.write_table(arrow, tmp)
+    return path
+
+
+def read_work_table(path: str | Path, *, key: str) -> pd.DataFrame | None:
+    """The table ``write_work_table`` wrote to *path* under *key*; None when there is no file or it was made under another key."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    table = pq.read_table(path)
+    if (table.schema.metadata or {}).get(META_WORK_KEY) != key.encode():
+        return None
+    return table.to_pandas()

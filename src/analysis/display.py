@@ -10,14 +10,32 @@ thousand reports:
 * ``largest(table, n, ...)``: at most *n* rows or groups, the largest ones,
   with ``note(table)`` saying how many were left out
   (``共 322 个乡镇，下表显示问题条目最多的 30 个，另有 292 个未显示。``).
+
+And what a notebook shows, in one place:
+
+* ``setup_notebook()``: the CJK font for figures, whole cell texts in tables;
+* ``say(text)``: a sentence for the reader (Markdown);
+* ``show(table, summaries, at_scale=..., file=...)``: the whole table, or at
+  scale its summaries after a note naming the exported file with every row
+  (``shown`` gives the same as data, for tests);
+* ``files_note(paths, folder)``: the exported files, named relative to the
+  briefing's folder; ``problems_note(problems)``: the unreadable files, or a
+  sentence saying there were none.
+
+The summaries come from ``analysis.overview`` (and the stages' own
+``*_overview`` tables); the files from ``analysis.export``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
+
+from . import config
+from .fonts import use_cjk_font
 
 # Report columns (and a few others) as the reader calls them, with their measure word.
 LABELS = {
@@ -108,3 +126,71 @@ def largest(
         out = table[table[by].isin(chosen)].copy()
     name = what or (label(column) if column else "行")
     return with_note(out, shown_note(len(chosen), len(ranked), what=name, unit=unit(column), how=how))
+
+
+# ------------------------------------------------------------ in a notebook
+
+
+def setup_notebook(*, max_rows: int = 200) -> None:
+    """Notebook display defaults: the CJK font for figures, whole cell texts in tables."""
+    use_cjk_font()
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", max_rows)
+    pd.set_option("display.width", 200)
+
+
+def say(text: str):
+    """A sentence for the reader, rendered as Markdown in a notebook."""
+    from IPython.display import Markdown  # imported on use: the table stages import this module too
+
+    return Markdown(text)
+
+
+def shown(
+    table: pd.DataFrame, summaries: Mapping[str, pd.DataFrame] | None = None, *, at_scale: bool, file: str | None = None
+) -> list[tuple[str, object]]:
+    """What ``show`` displays, as (kind, content) pairs: ``("note", text)``, ``("title", text)``, ``("table", DataFrame)``.
+
+    The whole *table* when not *at_scale* (or when there are no summaries);
+    otherwise a note saying how many rows the table has and which exported
+    *file* holds them, then each summary under its title.
+    """
+    if not at_scale or not summaries:
+        return [("table", table)]
+    where = f"完整的表见导出文件 `{file}`" if file else "完整的表未显示"
+    parts: list[tuple[str, object]] = [("note", f"共 {len(table):,} 行，逐行列出不便阅读；{where}，下面是汇总。")]
+    for title, summary in summaries.items():
+        if title:
+            parts.append(("title", title))
+        parts.append(("table", summary))
+    return parts
+
+
+def show(table: pd.DataFrame, summaries: Mapping[str, pd.DataFrame] | None = None, *, at_scale: bool, file: str | None = None) -> None:
+    """Display *table*, or at scale its *summaries* (title → table) after a note naming the *file* with every row."""
+    from IPython.display import display
+
+    for kind, content in shown(table, summaries, at_scale=at_scale, file=file):
+        if kind == "table":
+            display(content)
+        else:
+            display(say(f"**{content}**" if kind == "title" else str(content)))
+
+
+def files_note(written: Sequence[str | Path], folder: str | Path):
+    """The exported files as a Markdown list, named relative to *folder* (so the briefing does not depend on where it was built)."""
+    base = config.resolve_path(folder).resolve()
+    names = []
+    for path in written:
+        path = Path(path).resolve()
+        names.append(path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name)
+    if not names:
+        return say("没有导出文件。")
+    return say("已导出到输出文件夹（与本简报同一文件夹）：\n\n" + "\n".join(f"- `{name}`" for name in names))
+
+
+def problems_note(problems: pd.DataFrame):
+    """The problems table, or a sentence saying there were none."""
+    if problems.empty:
+        return say("所有文件均已正常读取，没有问题文件。")
+    return problems.reset_index(drop=True)[["file", "problem", "action"]]

@@ -868,8 +868,8 @@ def provenance(rows: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: 
 def export(tables: dict[str, pd.DataFrame], folder: str | Path, *, stem: str = "indicators", figures: dict | None = None) -> list[Path]:
     """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
     sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths
-    (``summary.export``; ``summary.files_note`` names them for the reader)."""
-    from .summary import export as write_tables
+    (``export.export``; ``display.files_note`` names them for the reader)."""
+    from .export import export as write_tables
 
     return write_tables(tables, folder, stem=stem, figures=figures)
 

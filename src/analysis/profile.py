@@ -19,39 +19,38 @@ At scale the briefing reads the stage tables from the pipeline's cache
 ``frequency.terms(reports, tokens=results.tokens)`` the terms).  The figures
 of every report (``indicators.summary``, which the medians need) are computed
 once per build: ``prepare`` writes them into the run's work folder and
-``corpus_summary`` reads them back, checking they were made from the same
-reports under the same code and lexicon.
+``indicator_summary`` (first named ``corpus_summary``) reads them back,
+checking they were made from the same reports under the same code and
+lexicon (the work-folder files themselves are ``cache.write_work_table``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from . import config
+from .cache import corpus_key, read_work_table, write_work_table
+from .display import one_line, say
 from .errors import AnalysisError, LexiconError
+from .indicators import load_rules, summary
 from .lexicon import load_yaml
-
-if TYPE_CHECKING:
-    from .pipeline import Results
+from .pipeline import Results, current_keys
+from .structure import ROLES
+from .themes import summarize
 
 LABELS_FILE = config.LEXICON_DIR / "indicator_labels.yml"
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
 SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
-CORPUS_KEY = b"analysis.corpus_key"  # parquet metadata: the reports, code and lexicon it was made from
 
 
 @lru_cache(maxsize=4)
 def _labels(path: str) -> dict[str, str]:
-    from .indicators import load_rules
-
     file = Path(path)
     data = load_yaml(file)
     if not isinstance(data, dict):
@@ -84,8 +83,6 @@ def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
 
 def heading(mine: pd.DataFrame):
     """One sentence naming the town, its reports and their length (report text escaped)."""
-    from .summary import say
-
     parts = []
     for r in mine.itertuples(index=False):
         year = "" if pd.isna(r.year) else f"{int(r.year)}年度，"
@@ -160,26 +157,19 @@ def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataF
     table = table.merge(reports[["doc_id", "year"]], on="doc_id", how="left")
     table["plans"] = table["plans"].fillna("（无）")
     table = table.rename(columns={"text": "problem"})
-    table["problem"] = _one_line(table["problem"])
+    table = one_line(table.fillna({"problem": ""}), ["problem"])
     return table[PROBLEM_PLAN_COLUMNS].sort_values(["year", "doc_id", "item_no"]).reset_index(drop=True)
 
 
 def plan_list(plans: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """The plan items (``structure.plan_items``) as the reader sees them: doc_id, year, item_no, plan."""
     table = plans.merge(reports[["doc_id", "year"]], on="doc_id", how="left").rename(columns={"text": "plan"})
-    table["plan"] = _one_line(table["plan"])
+    table = one_line(table.fillna({"plan": ""}), ["plan"])
     return table[PLAN_COLUMNS].sort_values(["year", "doc_id", "item_no"]).reset_index(drop=True)
-
-
-def _one_line(texts: pd.Series) -> pd.Series:
-    """An item's heading line and its text on one line (a table cell shows a line break as ``\\n``)."""
-    return texts.fillna("").str.replace(r"\s*\n\s*", " ", regex=True).str.strip()
 
 
 def or_say(table: pd.DataFrame, sentence: str):
     """*table*, or *sentence* for the reader when the table is empty."""
-    from .summary import say
-
     return say(html.escape(sentence)) if table.empty else table
 
 
@@ -196,8 +186,6 @@ def town_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
 
 def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFrame:
     """``structure.items(mine, role=role)``, taken from the pipeline's cached ``items`` table."""
-    from .structure import ROLES
-
     if role not in ROLES:
         raise AnalysisError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     items = results["items"]
@@ -206,20 +194,12 @@ def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFra
 
 def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
     """``themes.code_problems(mine)``, from the pipeline's cached ``items`` and ``theme_codes`` tables."""
-    from .themes import summarize
-
     return summarize(town_items(results, mine, role="problems"), town_rows(results["theme_codes"], mine))
 
 
-def corpus_key(reports: pd.DataFrame) -> str:
-    """What the figures of *reports* depend on: each report (file and identity), the code and the lexicon."""
-    from .cache import entry_keys
-    from .pipeline import current_keys
-
-    digest = hashlib.sha256(current_keys(["indicators"])["indicators"].encode())
-    for entry in entry_keys(reports):
-        digest.update(f"\n{entry}".encode())
-    return digest.hexdigest()
+def _summary_key(results: Results) -> str:
+    """The key of the figures of *results*' reports: the reports, and the code and lexicon of the indicators table."""
+    return corpus_key(results.reports, current_keys(["indicators"])["indicators"])
 
 
 def prepare(results: Results, work_dir: str | Path) -> list[Path]:
@@ -228,23 +208,11 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
     Now one file: ``indicators.summary`` of every report (``SUMMARY_FILE``),
     which ``versus_median`` compares each town with.  Returns the files written.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .indicators import summary
-
-    folder = Path(work_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(summary(results["indicators"], results.reports), preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), CORPUS_KEY: corpus_key(results.reports).encode()})
-    path = folder / SUMMARY_FILE
-    tmp = folder / f".{SUMMARY_FILE}.tmp"
-    pq.write_table(table, tmp)
-    tmp.replace(path)
-    return [path]
+    table = summary(results["indicators"], results.reports)
+    return [write_work_table(table, Path(work_dir) / SUMMARY_FILE, key=_summary_key(results))]
 
 
-def corpus_summary(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:
     """``indicators.summary`` of every report of *results*.
 
     Read from *work_dir* when ``prepare`` wrote it there for the same reports
@@ -252,13 +220,10 @@ def corpus_summary(results: Results, *, work_dir: str | Path | None = None) -> p
     file, or a file made from other reports).
     """
     if work_dir:
-        import pyarrow.parquet as pq
-
-        path = Path(work_dir) / SUMMARY_FILE
-        if path.is_file():
-            table = pq.read_table(path)
-            if (table.schema.metadata or {}).get(CORPUS_KEY) == corpus_key(results.reports).encode():
-                return table.to_pandas()
-    from .indicators import summary
-
+        table = read_work_table(Path(work_dir) / SUMMARY_FILE, key=_summary_key(results))
+        if table is not None:
+            return table
     return summary(results["indicators"], results.reports)
+
+
+corpus_summary = indicator_summary  # its first name (``overview.corpus_summary`` is another table)
