@@ -33,7 +33,7 @@ import pandas as pd
 from . import config
 from .chinese import fold
 from .cues import Cue, CueSyntaxError
-from .errors import LexiconError
+from .errors import LexiconError, OptionError
 from .lexicon import load_yaml
 
 NGRAM = 12
@@ -171,7 +171,7 @@ def index(reports: pd.DataFrame, *, n: int = NGRAM, min_reports: int = MIN_REPOR
     from .structure import paragraphs
 
     if n < 2:
-        raise ValueError("n must be at least 2")
+        raise OptionError("n must be at least 2")
     paras = paragraphs(reports)
     paras = paras[paras["role"] != "title"]
     towns = dict(zip(reports["doc_id"], reports["town"] if "town" in reports else [None] * len(reports)))

@@ -54,7 +54,7 @@ import pyarrow.parquet as pq
 
 from . import config
 from ._version import __version__
-from .errors import AnalysisError
+from .errors import CacheError, CacheWarning
 from .output import atomic_path
 
 CACHE_FORMAT = 1
@@ -70,13 +70,6 @@ PACKAGES = ("jieba", "opencc-python-reimplemented", "stopwordsiso", "pandas", "p
 IDENTITY = ("doc_id", "town", "level", "county", "year", "title")
 INFO_COLUMNS = ["table", "key", "current", "files", "entries", "rows", "bytes"]
 
-
-class CacheWarning(UserWarning):
-    """A cache file was unusable (corrupt, truncated, written under another key); it is rebuilt."""
-
-
-class CacheError(AnalysisError):
-    """The cache folder cannot be used (not writable, not a folder)."""
 
 
 def _warn(message: str) -> None:

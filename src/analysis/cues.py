@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .chinese import fold
-from .errors import LexiconError
+from .errors import CueSyntaxError, LexiconError
 from .lexicon import load_yaml, read_text
 
 FUNCTIONS = ("near", "seq")
@@ -47,9 +47,6 @@ _ASCII_WORD_RE = re.compile(r"^[A-Za-z_]+$")
 
 Span = tuple[int, int]
 
-
-class CueSyntaxError(ValueError):
-    """A cue that cannot be parsed; the message says what is wrong."""
 
 
 # ------------------------------------------------------------------ the tree

@@ -43,7 +43,7 @@ import pandas as pd
 
 from . import display
 from .chinese import fold
-from .errors import AnalysisError
+from .errors import FrequencyWarning, OptionError
 from .lexicon import stopwords
 from .structure import ROLES, locate
 from .tokenize import keep, lexicon_terms, tokenize
@@ -64,9 +64,6 @@ PLACE_COLUMNS = ("town", "county")  # the report columns that hold place names
 # Words inside a place name that are not the name: 东泉街道 names 东泉, not 街道.
 GENERIC_PLACE_WORDS = frozenset({"街道", "办事处", "街道办事处", "苏木", "自治", "自治县", "自治旗", "乡镇"})
 
-
-class FrequencyWarning(UserWarning):
-    """Input the frequency stage could count nothing from (empty corpus, absent term…)."""
 
 
 def _warn(message: str) -> None:
@@ -112,9 +109,9 @@ def terms(
     roles = _as_list(role)
     unknown = [r for r in roles if r not in TOKEN_ROLES]
     if unknown:
-        raise AnalysisError(f"unknown section role {unknown[0]!r}; use one of {', '.join(TOKEN_ROLES)}")
+        raise OptionError(f"unknown section role {unknown[0]!r}; use one of {', '.join(TOKEN_ROLES)}")
     if ngram not in (1, 2):
-        raise AnalysisError(f"ngram={ngram!r}: only 1 (words) and 2 (bigrams) are supported")
+        raise OptionError(f"ngram={ngram!r}: only 1 (words) and 2 (bigrams) are supported")
     extra = tuple(sorted({w.strip() for w in extra_stopwords if w and w.strip()}))
     if reports.empty:
         _warn("the corpus is empty: there are no reports to count")
@@ -122,7 +119,7 @@ def terms(
     if ngram == 1 and drop_numbers and tokens is not None:
         missing = [c for c in ("doc_id", "role", "token", "start", "end") if c not in tokens.columns]
         if missing:
-            raise AnalysisError(f"tokens= lacks the column {missing[0]!r}: pass a tokenize table (doc_id, role, token, pos, start, end)")
+            raise OptionError(f"tokens= lacks the column {missing[0]!r}: pass a tokenize table (doc_id, role, token, pos, start, end)")
         table = tokens[tokens["doc_id"].isin(reports["doc_id"]) & ~tokens["token"].isin(extra)]
     elif ngram == 1:
         table = tokenize(reports, drop_numbers=drop_numbers, extra_stopwords=extra)
@@ -185,14 +182,14 @@ def _with_columns(table: pd.DataFrame, keys: list[str], reports: pd.DataFrame | 
     if reports is None or any(k not in reports.columns for k in missing):
         bad = next(k for k in missing if reports is None or k not in reports.columns)
         known = sorted(set(table.columns) | set(reports.columns if reports is not None else []))
-        raise AnalysisError(f"cannot group by {bad!r}: not a column of the terms table or the reports table ({', '.join(known)})")
+        raise OptionError(f"cannot group by {bad!r}: not a column of the terms table or the reports table ({', '.join(known)})")
     return table.merge(reports[["doc_id", *missing]], on="doc_id", how="left")
 
 
 def _keys(by: str | Sequence[str] | None) -> list[str]:
     keys = _as_list(by)
     if "token" in keys:
-        raise AnalysisError("cannot group by 'token': it is what is counted")
+        raise OptionError("cannot group by 'token': it is what is counted")
     return keys
 
 
@@ -444,9 +441,9 @@ def keyness(
     more often than anyone else does, and it would hide every other term.
     """
     if measure not in MEASURES:
-        raise AnalysisError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
+        raise OptionError(f"measure={measure!r}: use one of {', '.join(MEASURES)}")
     if correction not in ("default", "none"):
-        raise AnalysisError(f"correction={correction!r}: use 'default' or 'none'")
+        raise OptionError(f"correction={correction!r}: use 'default' or 'none'")
     if terms.empty:
         _warn("no key terms: the terms table is empty")
         return _empty(KEYNESS_COLUMNS)
@@ -592,18 +589,18 @@ def kwic(
     """
     queries = [str(t) for t in _as_list(term)]
     if any(not q.strip() for q in queries):
-        raise AnalysisError("kwic needs a non-empty search term")
+        raise OptionError("kwic needs a non-empty search term")
     if not queries:
         _warn("no concordance lines: no search terms were given")
         return _empty(KWIC_COLUMNS)
     if window < 0:
-        raise AnalysisError(f"window={window}: the context width must be 0 or more characters")
+        raise OptionError(f"window={window}: the context width must be 0 or more characters")
     patterns = []
     for query in queries:
         try:
             patterns.append(re.compile(query if regex else re.escape(query)))
         except re.error as exc:
-            raise AnalysisError(f"bad regular expression {query!r}: {exc}; drop --regex to search for the literal text") from exc
+            raise OptionError(f"bad regular expression {query!r}: {exc}; drop --regex to search for the literal text") from exc
     rows = []
     for order, (query, pattern) in enumerate(zip(queries, patterns)):
         found = 0

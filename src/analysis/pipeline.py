@@ -46,7 +46,7 @@ import pyarrow as pa
 from . import cache as cache_mod
 from . import config
 from .corpus import _expand, load_corpus, read_report
-from .errors import AnalysisError, InputError
+from .errors import AnalysisError, InputError, OptionError, PipelineError
 from .workers import Pool
 
 TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
@@ -67,9 +67,6 @@ MAX_CHUNK = 200  # reports a worker takes at once (and a cache file holds)
 CHUNKS_PER_RUN = 16  # aim for this many chunks, so two or more workers stay busy
 MIN_PARALLEL = 40  # with workers=None, fewer reports than this are processed here: starting workers costs more
 
-
-class PipelineError(AnalysisError):
-    """A stage failed on some reports (the message names the stage and the reports)."""
 
 
 # ------------------------------------------------------------------ the stages
@@ -246,7 +243,7 @@ def available_stages(names: Iterable[str] | None = None) -> list[str]:
     chosen = list(dict.fromkeys(names))
     for name in chosen:
         if name not in STAGES:
-            raise AnalysisError(f"no pipeline stage {name!r}; the stages are: {', '.join(STAGES)}")
+            raise OptionError(f"no pipeline stage {name!r}; the stages are: {', '.join(STAGES)}")
         if not STAGES[name].available:
             raise AnalysisError(f"stage {name!r} needs {STAGES[name].requires}, which is not installed")
     return chosen
@@ -458,7 +455,7 @@ def _chunks(items: list, size: int) -> list[list]:
 def _chunk_size(n: int, chunk_size: int | None) -> int:
     if chunk_size is not None:
         if chunk_size < 1:
-            raise AnalysisError(f"chunk_size={chunk_size}: give at least 1 report a chunk")
+            raise OptionError(f"chunk_size={chunk_size}: give at least 1 report a chunk")
         return chunk_size
     return max(1, min(MAX_CHUNK, math.ceil(n / CHUNKS_PER_RUN)))
 

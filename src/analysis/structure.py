@@ -26,7 +26,7 @@ import pandas as pd
 from . import config
 from .chinese import OUTLINE_NUMERALS, outline_number, to_simplified
 from .corpus import split_head
-from .errors import LexiconError
+from .errors import LexiconError, OptionError
 from .lexicon import load_yaml
 
 SECTION_COLUMNS = ["doc_id", "section_no", "level", "marker", "number", "heading", "role", "path", "start", "end"]
@@ -330,7 +330,7 @@ def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules
     first item and a closing paragraph after the last are not items.
     """
     if role is not None and role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        raise OptionError(f"role must be one of {ROLES}, not {role!r}")
     wanted = (role,) if role else ("problems", "plans")
     rules_ = rules or load_section_rules()
     rows = []

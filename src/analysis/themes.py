@@ -28,6 +28,7 @@ import pandas as pd
 from . import config, display
 from .chinese import fold
 from .cues import Codebook, load_codebook
+from .errors import OptionError
 
 CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main"]
 CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes"]
@@ -156,7 +157,7 @@ def _groups(items: pd.DataFrame, reports: pd.DataFrame | None, by: str) -> pd.Se
     if by in items.columns:
         values = items[by]
     elif reports is None or by not in reports.columns:
-        raise ValueError(f"column {by!r} is in neither the items nor the reports table")
+        raise OptionError(f"column {by!r} is in neither the items nor the reports table")
     else:
         values = items["doc_id"].map(reports.set_index("doc_id")[by])
     if by == "county" and reports is not None and {"town", "county"} <= set(reports.columns) and "town" in items.columns:
@@ -285,7 +286,7 @@ def _chi_square_auto(
 ) -> ChiSquare:
     available = [c for c in candidates if c in items.columns or (reports is not None and c in reports.columns)]
     if not available:
-        raise ValueError(f"none of the groupings {', '.join(candidates)} is a column of the items or the reports table")
+        raise OptionError(f"none of the groupings {', '.join(candidates)} is a column of the items or the reports table")
     tried: list[ChiSquare] = []
     for by in available:
         result = _chi_square(codes, items, by=by, reports=reports, codebook=codebook)

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from wordcloud import WordCloud
 
 from . import config
-from .errors import AnalysisError
+from .errors import AnalysisError, OptionError
 from .fonts import font_path, use_cjk_font
 from .frequency import FrequencyWarning, largest_groups
 from .lexicon import stopwords
@@ -208,7 +208,7 @@ def cloud_grid(
     """
     use_cjk_font()
     if not counts.empty and by not in counts.columns:
-        raise AnalysisError(f"cloud_grid(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
+        raise OptionError(f"cloud_grid(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
     chosen, available = _pick_groups(counts, by, groups, max_panels)
     if not chosen:
         _warn("the word-cloud grid is empty: no terms to draw")
