@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from analysis import config, indicators  # noqa: E402
+from analysis import config, indicators, plots  # noqa: E402
 from analysis.corpus import load_corpus  # noqa: E402
 
 
@@ -49,11 +49,11 @@ def main() -> None:
     summary = indicators.summary(rows, reports)
     indicators.key_overview(summary)
     step("summary")
-    shared = indicators.plot_shared_keys(rows, reports)
-    distribution = indicators.plot_key_distribution(rows, reports)
+    shared = plots.shared_keys_chart(rows, reports)
+    distribution = plots.key_distribution_chart(rows, reports)
     step("shared figures")
     specificity = indicators.specificity(rows, reports)
-    figure = indicators.plot_specificity(specificity)
+    figure = plots.specificity_chart(specificity)
     step("specificity")
     year_over_year = indicators.year_over_year(rows, reports)
     step("year_over_year")

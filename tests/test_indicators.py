@@ -503,13 +503,6 @@ def _bars(ax) -> int:
     return len([p for p in ax.patches if p.get_width() > 0 and p.get_height() > 0])
 
 
-def test_the_figures_keep_their_first_names_here():
-    """The figures moved to analysis.plots; ``indicators.plot_*`` still name them (README, old notebooks)."""
-    assert indicators.plot_shared_keys is plots.shared_keys_chart
-    assert indicators.plot_key_distribution is plots.key_distribution_chart
-    assert indicators.plot_specificity is plots.specificity_chart
-
-
 def test_shared_keys_figure_for_five_reports_has_a_bar_per_town(rows, reports):
     import matplotlib.pyplot as plt
 

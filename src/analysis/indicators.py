@@ -21,8 +21,8 @@ provenance       each number with its sentence and section
 
 For many reports, summaries of those tables (``key_overview``,
 ``status_counts``, ``year_over_year_overview``, ``provenance_summary``).
-Their figures are in ``analysis.plots.indicators`` (``plot_shared_keys``,
-``plot_key_distribution`` and ``plot_specificity`` still name them here).
+Their figures are in ``analysis.plots.indicators`` (``plots.shared_keys_chart``,
+``plots.key_distribution_chart``, ``plots.specificity_chart``).
 """
 
 from __future__ import annotations
@@ -975,20 +975,3 @@ def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str
     table = table.merge(keep, on=["indicator", "unit"])
     table["_k"] = key_position(table["indicator"])
     return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
-
-
-# The figures of these tables are in analysis.plots.indicators; the first names still work here.
-_FIGURES = {
-    "plot_shared_keys": "shared_keys_chart",
-    "plot_key_distribution": "key_distribution_chart",
-    "plot_specificity": "specificity_chart",
-}
-
-
-def __getattr__(name: str):
-    """``indicators.plot_shared_keys`` & co.: the figures of ``analysis.plots`` under their first names."""
-    if name in _FIGURES:
-        from .plots import indicators as figures  # imported on use: figures sit above the tables
-
-        return getattr(figures, _FIGURES[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -136,15 +136,6 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
     return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
 
 
-def __getattr__(name: str):
-    """``profile.ratio_chart``: the figure of ``versus_median``, now ``analysis.plots.ratio_chart``, under its first name."""
-    if name == "ratio_chart":
-        from .plots import profile as figures  # imported on use: figures sit above the tables
-
-        return figures.ratio_chart
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """Each problem item (``themes.code_problems``) with the plan items that answer it (``themes.align``)."""
     answered = (
