@@ -27,8 +27,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation: version, errors, paths", ("_version", "errors", "config")),
     (
-        "shared helpers: lexicon files, Chinese text, writing files, fonts, process pool, codebooks, notebook display",
-        ("lexicon", "chinese", "output", "export", "fonts", "workers", "cues", "display"),
+        "shared helpers: lexicon files, Chinese text, TF-IDF, writing files, fonts, process pool, codebooks, notebook display",
+        ("lexicon", "chinese", "tfidf", "output", "export", "fonts", "workers", "cues", "display"),
     ),
     ("reading the reports", ("corpus", "pagemeta", "metadata", "loaders")),
     ("structure and words", ("structure", "quantities", "tokenize", "segmenter")),
@@ -128,7 +128,7 @@ def against_the_flow(edges: dict[str, list[tuple[str, int]]]) -> list[str]:
                 continue
             if high == "cli" and low != "__main__":
                 problems.append(f"{source}:{line} imports the command line ({target})")
-            elif RANK[low] < RANK[high]:
+            elif low in RANK and high in RANK and RANK[low] < RANK[high]:
                 problems.append(f"{source}:{line} ({LAYERS[RANK[low]][0]}) imports {target} ({LAYERS[RANK[high]][0]})")
     return problems
 
@@ -213,3 +213,37 @@ def test_a_bad_import_is_caught(tmp_path, monkeypatch, files, rule):
         assert cycles(edges) == [["analysis.cache", "analysis.pipeline"]]
     else:
         assert against_the_flow(edges)
+
+
+# ------------------------------------------------------------ paths and references
+
+FOLDERS = {"ROOT", "DATA_DIR", "DATA_RAW", "LEXICON_DIR", "REPORTS_DIR", "NOTEBOOKS_DIR", "CACHE_DIR", "PACKAGE_DIR"}
+
+
+def test_every_path_is_named_in_config():
+    """No module but config builds a path of the project (``config.LEXICON_DIR / "x.yml"``, ``Path(__file__)``)."""
+    found = []
+    for name, path in MODULES.items():
+        if name == "analysis.config":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                left = node.left.attr if isinstance(node.left, ast.Attribute) else getattr(node.left, "id", None)
+                if left in FOLDERS and isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
+                    found.append(f"{name}:{node.lineno} {ast.unparse(node)}")
+            elif isinstance(node, ast.Name) and node.id == "__file__":
+                found.append(f"{name}:{node.lineno} {ast.unparse(node)}")
+    assert not found, "name these paths in config.py and use the name: " + "; ".join(found)
+
+
+def test_the_package_refers_to_nothing_outside_the_repository():
+    """Docstrings and lexicon headers cite docs/ (the indicator contract, the domain reference), not a folder beside the project."""
+    lexicon = SRC.parents[1] / "data" / "lexicon"
+    files = [*SRC.rglob("*.py"), *(p for p in lexicon.rglob("*") if p.is_file())]
+    found = [
+        f"{path.relative_to(SRC.parents[1])}:{number}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "shared/" in line or "/work/" in line
+    ]
+    assert not found, "refers outside the repository: " + ", ".join(found)

@@ -82,7 +82,7 @@ def _warn(message: str) -> None:
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """sha256 over the package's Python source: any code change gives new keys."""
-    package = Path(__file__).resolve().parent
+    package = config.PACKAGE_DIR
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")

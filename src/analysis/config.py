@@ -19,11 +19,9 @@ REPORTS_DIR = ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 CACHE_DIR = ROOT / ".cache" / "analysis"
 
-# Lexicon files (knowledge as data; see data/lexicon/README.md).
-TERMS_FILE = LEXICON_DIR / "terms.txt"
-STOPWORDS_DOMAIN_FILE = LEXICON_DIR / "stopwords_domain.txt"
-SECTIONS_FILE = LEXICON_DIR / "sections.yml"
-UNITS_FILE = LEXICON_DIR / "units.txt"
+PACKAGE_DIR = Path(__file__).resolve().parent  # the package's own code (its hash keys the cache)
+TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the HTML template of the briefings
+TOKENIZER_CACHE_DIR = CACHE_DIR / "tokenizer"  # jieba's words worked out once (segmenter)
 
 # Report files the loader reads; anything else is reported as unsupported.
 SUPPORTED_SUFFIXES = (".txt", ".docx")
@@ -44,19 +42,35 @@ def resolve_path(path: str | os.PathLike[str]) -> Path:
     return ROOT / candidate
 
 
-# Codebooks of the themes stage (problem themes, report elements, Outline areas)
-# and the cues of concrete detail used by the boilerplate stage.
+# ------------------------------------------------------------ the lexicon files
+# Knowledge as data: what each file is for, its format and how to edit it is
+# in data/lexicon/README.md.  Every module reads its files through these names.
+
+# Reading the reports: web-page clutter, page furniture, place names.
+CLUTTER_FILE = LEXICON_DIR / "clutter.yml"
+PAGE_FURNITURE_FILE = LEXICON_DIR / "page_furniture.yml"
+PLACES_FILE = LEXICON_DIR / "places.yml"
+
+# Structure and words: section roles, domain terms, stopwords, units.
+SECTIONS_FILE = LEXICON_DIR / "sections.yml"
+TERMS_FILE = LEXICON_DIR / "terms.txt"
+STOPWORDS_DOMAIN_FILE = LEXICON_DIR / "stopwords_domain.txt"
+UNITS_FILE = LEXICON_DIR / "units.txt"
+
+# Quantities and indicators (the contract: docs/indicators-contract.md).
+QUALIFIERS_FILE = LEXICON_DIR / "qualifiers.yml"
+NOT_QUANTITIES_FILE = LEXICON_DIR / "not_quantities.yml"
+INDICATORS_FILE = LEXICON_DIR / "indicators.yml"
+INDICATOR_LABELS_FILE = LEXICON_DIR / "indicator_labels.yml"
+
+# Codebooks of the themes stage (problem themes, report elements, Outline areas),
+# the cues of concrete detail used by the boilerplate stage, and the cues of
+# follow-through between one year's plans and the next year's report (panel).
 THEMES_FILE = LEXICON_DIR / "themes.yml"
 ELEMENTS_FILE = LEXICON_DIR / "elements.yml"
 OUTLINE_FILE = LEXICON_DIR / "outline.yml"
 SPECIFICS_FILE = LEXICON_DIR / "specifics.yml"
-
-# The lexicon files of quantities and indicators, and the web-page clutter
-# words the loader drops.
-QUALIFIERS_FILE = LEXICON_DIR / "qualifiers.yml"
-NOT_QUANTITIES_FILE = LEXICON_DIR / "not_quantities.yml"
-INDICATORS_FILE = LEXICON_DIR / "indicators.yml"
-CLUTTER_FILE = LEXICON_DIR / "clutter.yml"
+FOLLOWTHROUGH_FILE = LEXICON_DIR / "followthrough.yml"
 
 # The lexicon files each pipeline stage reads: a stage's cached rows are keyed
 # by them, so editing one of these files recomputes exactly the stages listed.

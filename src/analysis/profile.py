@@ -42,7 +42,7 @@ from .pipeline import Results, current_keys
 from .structure import ROLES
 from .themes import summarize
 
-LABELS_FILE = config.LEXICON_DIR / "indicator_labels.yml"
+LABELS_FILE = config.INDICATOR_LABELS_FILE
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
