@@ -40,15 +40,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import config, pagemeta
+from .chinese import YEAR_DIGITS, digits, fold_width, normalise
 from .errors import LexiconError
 
-PLACES_FILE = config.LEXICON_DIR / "places.yml"
+PLACES_FILE = config.PLACES_FILE
 
 HAN = r"\u4e00-\u9fff"
 HAN_RE = re.compile(rf"[{HAN}]")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+CN_YEAR_RE = re.compile(rf"([{YEAR_DIGITS}]{{4}})\s*年")
 TITLE_PUNCT_RE = re.compile(r"[。；;！？!?，,：:]")
 SENTENCE_END_RE = re.compile(r"[。；;！？!?]")
 BODY_END_RE = re.compile(r"[。；;]")  # a line with one of these is body text (a site header may say 欢迎您!)
@@ -155,19 +155,15 @@ def load_places(path: str | Path = PLACES_FILE) -> Places:
 
 
 def matching_view(text: str) -> str:
-    """Simplified, width-folded text of the same length as *text* (line by line; a line whose simplified form changes length stays as it is)."""
-    from .corpus import to_simplified
-
+    """``chinese.normalise(text).text`` when it keeps the length (OpenCC's t2s does), else line by line with the lines that changed length only width-folded."""
+    view = normalise(text).text
+    if len(view) == len(text):
+        return view
     out = []
     for line in text.split("\n"):
-        simple = to_simplified(line)
-        if len(simple) != len(line):
-            simple = line
-        out.append(simple.translate(_WIDTH))
+        simple = normalise(line).text
+        out.append(simple if len(simple) == len(line) else fold_width(line))
     return "\n".join(out)
-
-
-_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 # ------------------------------------------------------------------ years
@@ -178,7 +174,7 @@ def year_of(text: str) -> int | None:
     match = YEAR_RE.search(text)
     cn = CN_YEAR_RE.search(text)
     if cn and (not match or cn.start() < match.start()):
-        return int("".join(_CN_DIGITS[c] for c in cn.group(1)))
+        return int(digits(cn.group(1)))
     return int(match.group(1)) if match else None
 
 

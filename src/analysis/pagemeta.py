@@ -27,9 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import config
+from .chinese import fold_width, to_simplified
 from .errors import LexiconError
 
-FURNITURE_FILE = config.LEXICON_DIR / "page_furniture.yml"
+FURNITURE_FILE = config.PAGE_FURNITURE_FILE
 COLUMNS = ("publisher", "published", "index_no", "doc_no", "source_url")
 _FIELDS = (*COLUMNS, "title")
 
@@ -123,9 +124,7 @@ def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
 
 
 def _simplified(text: str) -> str:
-    from .corpus import to_simplified
-
-    return to_simplified(text)
+    return fold_width(to_simplified(text))
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -167,10 +166,8 @@ def _line_fields(line: str, rules: Rules) -> tuple[list[tuple[str | None, str, s
         return None
     lead = simple[: matches[0].start()]
     bare = re.sub(_DECORATION, "", lead)
-    if SENTENCE_END_RE.search(simple) and len(simple) > 60:
-        return None  # a sentence that mentions 时间: is body text
-    if len(bare) > 30:
-        return None
+    if "。" in simple or re.search(r"[，,；;]", lead) or len(bare) > 30:
+        return None  # a sentence that mentions 时间: or 来源: is body text
     pairs = []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)

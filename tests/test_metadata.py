@@ -1,0 +1,214 @@
+"""Town, level, county, year and title of report openings as users bring them.
+
+Every opening below was written for this test (invented towns, real shapes:
+furniture before the title, a repeated title, an addressee line, a document
+number, a unit named only in the body, county- and street-level reports,
+masked digits, traditional characters).  Expected values come from reading them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import metadata
+from analysis.errors import LexiconError
+
+BODY = (
+    "深入学习贯彻习近平法治思想，扎实推进依法行政，法治政府建设取得新成效。现将有关情况报告如下：\n一、主要举措和成效\n（一）强化组织领导。"
+)
+
+CASES = [
+    # (id, text, town, level, county, year, title)
+    (
+        "plain title",
+        "青石镇2024年法治政府建设年度报告\n2024年，青石镇在县委、县政府的坚强领导下，" + BODY,
+        "青石镇",
+        "镇",
+        None,
+        2024,
+        "青石镇2024年法治政府建设年度报告",
+    ),
+    (
+        "furniture list before the title, published the next year",
+        "- 索 引 号:110000/2025-00012\n- 发布机构:白沙乡\n- 成文日期:2025年02月03日\n- 标 题:白沙乡2024年度法治政府建设情况报告\n"
+        "白沙乡2024年度法治政府建设情况报告\n2024年，白沙乡" + BODY,
+        "白沙乡",
+        "乡",
+        None,
+        2024,
+        "白沙乡2024年度法治政府建设情况报告",
+    ),
+    (
+        "title repeated, the county government published it",
+        "柳河街道2023年法治政府建设报告\n云岭县人民政府 发布时间: 2024-01-09 10:00\n柳河街道2023年法治政府建设报告\n2023年，柳河街道"
+        + BODY,
+        "柳河街道",
+        "街道",
+        "云岭县",
+        2023,
+        "柳河街道2023年法治政府建设报告",
+    ),
+    (
+        "chain of units in the title with organs between",
+        "云岭县人民政府石门街道办事处关于2022年度法治政府建设情况的报告\n时间:2023-02-01 09:12 浏览量:3\n2022年，我街道" + BODY,
+        "石门街道",
+        "街道",
+        "云岭县",
+        2022,
+        "云岭县人民政府石门街道办事处关于2022年度法治政府建设情况的报告",
+    ),
+    (
+        "title over two lines",
+        "松山县人民政府\n2023年度法治政府建设情况报告\n2023年，县政府" + BODY,
+        "松山县",
+        "县",
+        "松山县",
+        2023,
+        "松山县人民政府 2023年度法治政府建设情况报告",
+    ),
+    (
+        "no title, addressee line, town only in the body",
+        "区委、区政府:\n2025年，在区委、区政府的坚强领导下，我镇" + BODY + "将法治建设纳入了杏林镇发展规划。",
+        "杏林镇",
+        "镇",
+        None,
+        2025,
+        "",
+    ),
+    (
+        "document number as first line, superior county in the body",
+        "南东府〔2024〕18号\n2024年以来，在平川市委、市政府的坚强领导下，我镇" + BODY + "南湾镇深入贯彻全面依法治国战略。",
+        "南湾镇",
+        "镇",
+        "平川市",
+        2024,
+        "",
+    ),
+    (
+        "addressee names the county",
+        "中共安平县委员会，安平县人民政府：\n2022年，东坪乡" + BODY,
+        "东坪乡",
+        "乡",
+        "安平县",
+        2022,
+        "",
+    ),
+    (
+        "county-level report, named only in a document title of the body",
+        "根据有关规定，现将县人民政府2021年法治政府建设工作情况报告如下。\n一、主要成效\n2021年，县人民政府坚持依法行政，制定《河阳县人民政府常务会议学法制度》。",
+        "河阳县",
+        "县",
+        "河阳县",
+        2021,
+        "",
+    ),
+    (
+        "the unit never named: level only, town empty",
+        "2024年，我镇在上级党委、政府的坚强领导下，" + BODY,
+        None,
+        "镇",
+        None,
+        2024,
+        "",
+    ),
+    (
+        "year of the report sentence, not of an earlier clause",
+        "在新区党工委的领导下，我乡在2022年工作基础上稳步提升。现将我乡2023年法治政府建设情况报告如下。\n一、压实责任",
+        None,
+        "乡",
+        None,
+        2023,
+        "",
+    ),
+    (
+        "masked digits in the body, year from the title",
+        "竹溪街道2025年法治政府建设年度报告\n索引号: ******/**** 公开方式: 主动公开\n****年，竹溪街道" + BODY,
+        "竹溪街道",
+        "街道",
+        None,
+        2025,
+        "竹溪街道2025年法治政府建设年度报告",
+    ),
+    (
+        "traditional characters keep their form",
+        "2022年，在區委、區政府的正確領導下，三溪鎮堅持以習近平新時代中國特色社會主義思想為指導，全面推進依法行政。現將有關情況報告如下：",
+        "三溪鎮",
+        "镇",
+        None,
+        2022,
+        "",
+    ),
+    (
+        "a site header before the title is not the title",
+        "欢迎您! 用户登录 网站无障碍\n图片\n首页 > 信息公开 > 法治政府建设\n清泉镇2024年度法治政府建设情况报告\n发布日期:2025-01-15 来源:清泉镇\n2024年，清泉镇"
+        + BODY,
+        "清泉镇",
+        "镇",
+        None,
+        2024,
+        "清泉镇2024年度法治政府建设情况报告",
+    ),
+    (
+        "prefecture city answering to the province has no county",
+        "中共临江市委临江市人民政府关于2023年度法治政府建设工作情况的报告\n省委、省政府:\n2023年，在省委、省政府的坚强领导下，临江市委、市政府"
+        + BODY,
+        "临江市",
+        "市",
+        None,
+        2023,
+        "中共临江市委临江市人民政府关于2023年度法治政府建设工作情况的报告",
+    ),
+    (
+        "chain in a document name gives the county",
+        "2023年，桂园街道在区委区政府的坚强领导下，" + BODY + "修订了《中共江州市江北区桂园街道党工委议事规则》。",
+        "桂园街道",
+        "街道",
+        "江北区",
+        2023,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_describe(case):
+    _, text, town, level, county, year, title = case
+    got = metadata.describe(text)
+    assert (got["town"], got["level"], got["county"], got["year"], got["title"]) == (town, level, county, year, title)
+
+
+def test_no_clause_fragment_as_town():
+    # the blind loader returned 现将县 and 认真落实市 for openings like these
+    for text in (
+        "根据有关规定，现将县人民政府2022年法治政府建设工作情况报告如下。\n一、主要成效\n2022年，县人民政府坚持依法行政。",
+        "2022年，区政府坚持以习近平法治思想为指导，认真落实市委部署要求，推进法治政府建设。",
+    ):
+        got = metadata.describe(text)
+        assert got["town"] is None
+        assert got["level"] in ("县", "区")
+        assert got["problems"], "a missing name is said in the problems"
+
+
+def test_problems_say_what_is_missing():
+    got = metadata.describe("2024年，我镇在上级党委、政府的坚强领导下，" + BODY)
+    assert got["town"] is None and any("镇" in p and "town" in p for p in got["problems"])
+    got = metadata.describe("法治政府建设工作报告\n我镇扎实推进依法行政，取得新成效。")
+    assert got["year"] is None and any("year" in p for p in got["problems"])
+
+
+def test_full_width_and_half_width_read_alike():
+    half = "白云镇2024年法治政府建设年度报告\n2024年,白云镇在县委、县政府的坚强领导下,扎实推进依法行政。现将有关情况报告如下:"
+    full = half.replace(",", "，").replace(":", "：").replace("2024", "２０２４")
+    a, b = metadata.describe(half), metadata.describe(full)
+    assert (a["town"], a["level"], a["year"]) == (b["town"], b["level"], b["year"]) == ("白云镇", "镇", 2024)
+    assert b["title"] == "白云镇２０２４年法治政府建设年度报告"  # quoted as written
+
+
+def test_places_file_is_checked(tmp_path):
+    bad = tmp_path / "places.yml"
+    bad.write_text("town_suffixes:\n  镇: 村\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="town_suffixes"):
+        metadata.load_places(bad)
+    bad.write_text(metadata.PLACES_FILE.read_text(encoding="utf-8").replace("  - 城区\n", "  - 城区\n  - 城区\n"), encoding="utf-8")
+    with pytest.raises(LexiconError, match="listed twice"):
+        metadata.load_places(bad)
