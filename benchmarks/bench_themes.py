@@ -48,8 +48,8 @@ def main() -> None:
     passages = boilerplate.passages(index)
     shares = boilerplate.shares(index)
     t = step("passages + shares", t, f"{len(passages)} passages, median share {shares['share'].median():.2f}")
-    spec = boilerplate.specificity(problems, reports, shared_index=index)
-    t = step("specificity", t, spec["kind"].value_counts().to_dict())
+    spec = boilerplate.item_detail(problems, reports, shared_index=index)
+    t = step("item_detail", t, spec["kind"].value_counts().to_dict())
     step("total", clock, "")
 
 

@@ -63,16 +63,16 @@ def test_shares(shared):
 
 def test_real_problem_items_name_no_place_or_number(reports, shared):
     """By reading: no stated problem of the five names a village, a number or a case; 部分村屯, 村（社区） are not places."""
-    table = boilerplate.specificity(structure.problem_items(reports), reports, shared_index=shared)
+    table = boilerplate.item_detail(structure.problem_items(reports), reports, shared_index=shared)
     assert len(table) == 16
     assert (table["numbers"] == "").all() and (table["places"] == "").all() and (table["cases"] == "").all()
     assert set(table["kind"]) == {"plain"}
 
 
-def test_specificity_keeps_its_input(reports):
+def test_item_detail_keeps_its_input(reports):
     items = structure.problem_items(reports)
     before = items.copy()
-    boilerplate.specificity(items, reports)
+    boilerplate.item_detail(items, reports)
     pd.testing.assert_frame_equal(items, before)
 
 
@@ -128,7 +128,7 @@ def test_town_names_do_not_hide_a_template(template_corpus):
 
 def test_generic_and_specific_problems(template_corpus):
     items = structure.problem_items(template_corpus)
-    table = boilerplate.specificity(items, template_corpus).set_index(["town", "item_no"])
+    table = boilerplate.item_detail(items, template_corpus).set_index(["town", "item_no"])
     assert table.loc[("甲山镇", 1), "kind"] == "generic" and table.loc[("甲山镇", 1), "shared_share"] == 1.0
     assert table.loc[("甲山镇", 2), "kind"] == "specific"
     assert table.loc[("甲山镇", 2), "places"] == "红星村" and table.loc[("甲山镇", 2), "numbers"] == "2起"
@@ -156,7 +156,7 @@ def test_cases_and_dates():
         }
     )
     reports = pd.DataFrame({"doc_id": ["x"], "town": ["某镇"], "text": ["某镇2025年法治政府建设年度报告"]})
-    table = boilerplate.specificity(items, reports)
+    table = boilerplate.item_detail(items, reports)
     assert table.loc[0, "cases"] == "例如、2024年3月" and table.loc[0, "kind"] == "specific"
     assert table.loc[1, "kind"] == "plain"
 

@@ -65,7 +65,7 @@ def test_evidence_offsets_point_into_the_text(checks, reports):
 def test_status_tables(checks):
     wide = compliance.status_table(checks)
     assert list(wide.columns) == ["doc_id", "town", "E1", "E2", "E3", "E4", "E5"]
-    counts = compliance.status_counts(checks)
+    counts = compliance.checklist_counts(checks)
     assert counts.loc["E3"].to_dict() == {"section": 1, "subsection": 2, "mentioned": 1, "absent": 1}
     assert counts.loc["E5", "absent"] == 5 and counts.to_numpy().sum() == 25
 

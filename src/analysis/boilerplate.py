@@ -14,7 +14,7 @@ shares   — doc_id, town, n_chars, shared_chars, share
            per report, the share of its (normalised) characters that are shared wording
 shared_sentences — doc_id, town, sent_no, text, shared, towns
            sentences at least 80 % made of wording shared with other reports
-specificity — doc_id, town, item_no, text, shared_share, numbers, places, cases, specific, kind
+item_detail — doc_id, town, item_no, text, shared_share, numbers, places, cases, specific, kind
            per problem item: how much of it is shared wording, and the places,
            numbers and cases it names; kind is ``specific`` (names one),
            ``generic`` (no specifics and mostly shared wording) or ``plain``
@@ -44,7 +44,7 @@ PLACEHOLDER = "某地"
 PASSAGE_COLUMNS = ["passage", "n_chars", "n_reports", "towns", "doc_ids"]
 SHARE_COLUMNS = ["doc_id", "town", "n_chars", "shared_chars", "share"]
 SENTENCE_COLUMNS = ["doc_id", "town", "sent_no", "text", "shared", "towns"]
-SPECIFICITY_COLUMNS = ["doc_id", "town", "item_no", "text", "shared_share", "numbers", "places", "cases", "specific", "kind"]
+ITEM_DETAIL_COLUMNS = ["doc_id", "town", "item_no", "text", "shared_share", "numbers", "places", "cases", "specific", "kind"]
 _BASE = np.uint64(1_000_003)
 
 
@@ -351,7 +351,7 @@ def shared_sentences(
     return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
 
 
-def specificity(
+def item_detail(
     items: pd.DataFrame,
     reports: pd.DataFrame,
     *,
@@ -394,5 +394,5 @@ def specificity(
                 "kind": kind,
             }
         )
-    table = pd.DataFrame(rows, columns=SPECIFICITY_COLUMNS)
+    table = pd.DataFrame(rows, columns=ITEM_DETAIL_COLUMNS)
     return table.sort_values(["doc_id", "item_no"]).reset_index(drop=True).astype({"item_no": "int64", "specific": "bool"})

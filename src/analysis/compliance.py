@@ -199,7 +199,7 @@ def status_table(checklist_table: pd.DataFrame) -> pd.DataFrame:
     return table[order].reset_index()
 
 
-def status_counts(checklist_table: pd.DataFrame) -> pd.DataFrame:
+def checklist_counts(checklist_table: pd.DataFrame) -> pd.DataFrame:
     """Element × status counts (the view that stays readable at 1,000 reports)."""
     table = pd.crosstab(checklist_table["element"], checklist_table["status"]).reindex(columns=list(STATUSES), fill_value=0)
     order = sorted(table.index, key=lambda e: int(re.sub(r"\D", "", e) or 0))

@@ -216,5 +216,3 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
             return table
     return summary(results["indicators"], results.reports)
 
-
-corpus_summary = indicator_summary  # its first name (``overview.corpus_summary`` is another table)
