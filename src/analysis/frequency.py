@@ -46,6 +46,7 @@ from .chinese import fold
 from .errors import FrequencyWarning, OptionError
 from .lexicon import stopwords
 from .structure import ROLES, locate
+from .tfidf import unit_weights
 from .tokenize import keep, lexicon_terms, tokenize
 
 TERM_COLUMNS = ["doc_id", "town", "level", "county", "year", "role", "token", "start", "end"]
@@ -63,7 +64,6 @@ MEASURES = ("chi2", "g2")
 PLACE_COLUMNS = ("town", "county")  # the report columns that hold place names
 # Words inside a place name that are not the name: 东泉街道 names 东泉, not 街道.
 GENERIC_PLACE_WORDS = frozenset({"街道", "办事处", "街道办事处", "苏木", "自治", "自治县", "自治旗", "乡镇"})
-
 
 
 def _warn(message: str) -> None:
@@ -398,9 +398,7 @@ def tfidf(
     out = terms.groupby(["doc_id", "token"], sort=False).agg(count=("start", "size"), town=("town", "first")).reset_index()
     n_docs = out["doc_id"].nunique()
     out["docs"] = out.groupby("token")["doc_id"].transform("size")
-    weight = out["count"] * (np.log((1 + n_docs) / (1 + out["docs"])) + 1)
-    norm = np.sqrt((weight**2).groupby(out["doc_id"]).transform("sum"))
-    out["tfidf"] = (weight / norm).round(6)
+    out["tfidf"] = unit_weights(out["count"], out["docs"], out["doc_id"], n_docs=n_docs).round(6)
     out = out.sort_values(["doc_id", "tfidf", "token"], ascending=[True, False, True], kind="mergesort")
     out["rank"] = out.groupby("doc_id", sort=False).cumcount() + 1
     if top is not None:

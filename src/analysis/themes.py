@@ -17,7 +17,6 @@ links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, display
+from . import config, display, tfidf
 from .chinese import fold
 from .cues import Codebook, load_codebook
 from .errors import OptionError
@@ -501,32 +500,6 @@ def _token_lists(texts: list[str]) -> list[list[str]]:
     return [[tok for tok, pos, _, _ in cut(text) if keep(tok, pos=pos, **options)] for text in texts]
 
 
-def _idf(docs: list[list[str]]) -> tuple[dict[str, float], float]:
-    """Smoothed IDF (``log((1+N)/(1+df)) + 1``) of each token, and the IDF of an unseen token."""
-    df: dict[str, int] = {}
-    for tokens in docs:
-        for tok in set(tokens):
-            df[tok] = df.get(tok, 0) + 1
-    n_docs = len(docs)
-    return {tok: math.log((1 + n_docs) / (1 + count)) + 1 for tok, count in df.items()}, math.log(1 + n_docs) + 1
-
-
-def _vector(tokens: list[str], idf: dict[str, float], unseen: float) -> dict[str, float]:
-    """Unit-length TF-IDF vector (sublinear term frequency) as token → weight."""
-    counts: dict[str, int] = {}
-    for tok in tokens:
-        counts[tok] = counts.get(tok, 0) + 1
-    weights = {tok: (1 + math.log(c)) * idf.get(tok, unseen) for tok, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {tok: w / norm for tok, w in weights.items()} if norm else {}
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(b) < len(a):
-        a, b = b, a
-    return sum(w * b.get(tok, 0.0) for tok, w in a.items())
-
-
 def similarity_matrix(left: list[str], right: list[str], *, corpus: list[str] | None = None) -> np.ndarray:
     """TF-IDF cosine similarity of each *left* text to each *right* text.
 
@@ -536,10 +509,10 @@ def similarity_matrix(left: list[str], right: list[str], *, corpus: list[str] | 
     """
     if not left or not right:
         return np.zeros((len(left), len(right)))
-    idf, unseen = _idf(_token_lists(list(corpus) if corpus is not None else [*left, *right]))
-    lv = [_vector(t, idf, unseen) for t in _token_lists(list(left))]
-    rv = [_vector(t, idf, unseen) for t in _token_lists(list(right))]
-    return np.array([[_cosine(a, b) for b in rv] for a in lv])
+    idf, unseen = tfidf.fit(_token_lists(list(corpus) if corpus is not None else [*left, *right]))
+    lv = [tfidf.vector(t, idf, unseen) for t in _token_lists(list(left))]
+    rv = [tfidf.vector(t, idf, unseen) for t in _token_lists(list(right))]
+    return np.array([[tfidf.cosine(a, b) for b in rv] for a in lv])
 
 
 def align(
@@ -563,9 +536,9 @@ def align(
     # one IDF over every problem and plan item of the corpus; one vector per item
     p_tokens = _token_lists(list(problems["text"].astype(str)))
     q_tokens = _token_lists(list(plans["text"].astype(str)))
-    idf, unseen = _idf([*p_tokens, *q_tokens])
-    p_vec = [_vector(t, idf, unseen) for t in p_tokens]
-    q_vec = [_vector(t, idf, unseen) for t in q_tokens]
+    idf, unseen = tfidf.fit([*p_tokens, *q_tokens])
+    p_vec = [tfidf.vector(t, idf, unseen) for t in p_tokens]
+    q_vec = [tfidf.vector(t, idf, unseen) for t in q_tokens]
     q_by_doc: dict[str, list[int]] = {}
     for j, doc_id in enumerate(plans["doc_id"]):
         q_by_doc.setdefault(doc_id, []).append(j)
@@ -576,7 +549,7 @@ def align(
         for j in q_by_doc.get(doc_id, []):
             q_no = int(plans["item_no"].iat[j])
             shared = [t for t in mine if t in q_themes.get((doc_id, q_no), [])]
-            sim = _cosine(p_vec[i], q_vec[j])
+            sim = tfidf.cosine(p_vec[i], q_vec[j])
             by_theme, by_text = bool(shared), sim >= threshold
             if not (by_theme or by_text):
                 continue
