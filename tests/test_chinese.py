@@ -5,6 +5,9 @@ Expected values are written by reading the phrases, not by running the code.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import cn2an
 import pytest
 from hypothesis import given, settings
@@ -201,3 +204,14 @@ def test_numerals_digit_by_digit_and_outline_numbers():
 )
 def test_quantities_read_numerals_through_the_one_parser(text, expected):
     assert [(q.raw, q.value, q.unit, q.qualifier) for q in find_quantities(text)] == [expected]
+
+
+def test_only_this_module_calls_opencc():
+    # one copy of the simplified view: every other module asks analysis.chinese
+    package = Path(chinese.__file__).parent
+    callers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "chinese.py" and re.search(r"^\s*(?:import opencc|from opencc)", path.read_text(encoding="utf-8"), re.M)
+    )
+    assert callers == []
