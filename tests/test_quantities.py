@@ -212,3 +212,89 @@ def test_an_analyst_can_add_a_slogan(tmp_path):
     extended = NOT_QUANTITIES_FILE.read_text(encoding="utf-8").replace("words:\n", "words:\n  - 三张清单\n", 1)
     rules = _rules_with(tmp_path, not_quantities=extended)
     assert [q.raw for q in find_quantities(text, rules=rules)] == ["3张"]
+
+
+# ---------------------------------------------------------------- issue 13
+# Classes of miss found on real report openings (corpus-dev); each is tested on
+# sentences written for these tests, not copied from those reports.
+
+# half-width punctuation behaves as full-width: a number right after an ASCII comma counts
+PUNCTUATION_PAIRS = [
+    ("全年走访企业,15家,发放资料,300份", "全年走访企业，15家，发放资料，300份"),
+    ("办理事项;12件已办结", "办理事项；12件已办结"),
+    ("成效明显:新增调解员8名", "成效明显：新增调解员8名"),
+]
+
+
+@pytest.mark.parametrize("half, full", PUNCTUATION_PAIRS)
+def test_half_and_full_width_punctuation_give_the_same_quantities(half, full):
+    assert [(q.raw, q.value) for q in find_quantities(half)] == [(q.raw, q.value) for q in find_quantities(full)]
+
+
+NEW_QUANTITIES = [
+    ("全年走访企业,15家", [("15家", 15, None, "家", "exact")]),
+    ("全区共有,40个部门入驻", [("40个", 40, None, "个", "exact")]),
+    # 人数 / 次数 before an Arabic number is a count; 数 before a Chinese numeral a vague amount
+    ("线上答题参与人数1200人", [("1200人", 1200, None, "人", "exact")]),
+    ("全年接访次数45次", [("45次", 45, None, "次", "exact")]),
+    # a space before 余 (and before 万) as before the unit
+    ("辖区共有 45 余名志愿者", [("45 余名", 45, None, "名", "more_than")]),
+    ("募集资金 3 万元", [("3 万元", 30000, None, "元", "exact")]),
+    # durations after 连续/持续/长达; measure word 门
+    ("持续8年开展送法下乡", [("8年", 8, None, "年", "exact")]),
+    ("连续三年获评先进单位", [("三年", 3, None, "年", "exact")]),
+    ("开设5门网络课程", [("5门", 5, None, "门", "exact")]),
+    ("创作法治歌曲3首", [("3首", 3, None, "首", "exact")]),
+    # traditional text: units, 兩/萬/餘 read
+    ("受教育群眾兩萬餘人次", [("兩萬餘人次", 20000, None, "人次", "more_than")]),
+    ("完成8家單位,36項事項調整", [("8家", 8, None, "家", "exact"), ("36項", 36, None, "项", "exact")]),
+]
+
+NEW_NOT_QUANTITIES = [
+    "数十人参加，几百份资料",
+    "2024年，二〇二四年，实施三年行动计划，一年来，近年来",  # 年 is a duration only after 连续/持续/长达
+    "三门峡市，一门心思抓落实",
+    "12首页 > 新闻中心 > 通知公告",  # web-page furniture
+    # traditional text: exclusions of simplified words hold on the simplified view
+    "學習貫徹十九屆五中全會精神，二十屆三中全會，第二十四次會議",
+    "每週開展巡查一次，每月召開一次例會",
+    "數十次走訪，上千份資料，兩個確立，一張網",
+    "堅持“三重一大”，推進“八五”普法",
+]
+
+
+@pytest.mark.parametrize("text, expected", NEW_QUANTITIES)
+def test_new_quantity_classes_read_right(text, expected):
+    assert read(text) == expected
+
+
+@pytest.mark.parametrize("text", NEW_NOT_QUANTITIES)
+def test_new_not_quantity_classes(text):
+    assert find_quantities(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, names, expected",
+    [
+        ("五台镇组织培训2次", ["五台镇"], ["2次"]),
+        ("五台镇组织培训2次", [], ["五台", "2次"]),  # without the name the finder cannot know
+        ("五臺鎮組織培訓2次", ["五台镇"], ["2次"]),  # the name is matched on the simplified view
+        ("发放3张明白纸", ["五台镇"], ["3张"]),
+    ],
+)
+def test_numbers_inside_a_known_name_are_no_quantity(text, names, expected):
+    assert [q.raw for q in find_quantities(text, names=names)] == expected
+
+
+@pytest.mark.parametrize(
+    "not_quantities, entry",
+    [
+        ("counted_after:\n  吨: [连续]\n", "counted_after.吨"),
+        ("counted_after:\n  年: 连续\n", "counted_after.年"),
+        ("left_blockers_chinese: 数\n", "left_blockers_chinese"),
+    ],
+)
+def test_bad_new_not_quantities_entries_are_named(tmp_path, not_quantities, entry):
+    with pytest.raises(LexiconError) as error:
+        _rules_with(tmp_path, not_quantities=not_quantities)
+    assert error.value.entry == entry

@@ -27,12 +27,13 @@ cannot be read gives no quantity.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from . import config
-from .chinese import BIG_UNITS, NUMERAL_CHARS, parse_number, to_simplified, traditional, with_traditional
+from .chinese import BIG_UNITS, NUMERAL_CHARS, fold, fold_width, parse_number, to_simplified, traditional, with_traditional
 from .errors import LexiconError
 from .lexicon import load_user_dict, load_wordlist, load_yaml
 
@@ -56,8 +57,10 @@ BARE_MAGNITUDES = frozenset("百千万萬")
 CLAUSE_BREAK = "，,。；;！？!?\n"
 QUOTE_OPEN = "“‘「『"
 QUOTE_CLOSE = "”’」』"
-# A number right after one of these is part of a longer number, a date or a code.
-LEFT_BAD = frozenset("×*＊+＋0123456789０１２３４５６７８９.．,·・/:：-－ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# A number right after one of these is part of a longer number, a date or a code (full-width
+# forms are read as their half-width ones).  A comma is one only between digits (1,2): after a
+# word, ``开展,12次`` counts as ``开展，12次`` does.
+LEFT_BAD = frozenset("×*+0123456789.·・/:-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 # --------------------------------------------------------------------- rules
@@ -89,12 +92,14 @@ class QuantityRules:
     exclusion_re: re.Pattern[str] | None
     window: int
     left_blockers: tuple[str, ...]
+    chinese_blockers: tuple[str, ...]
     bare_one_verbs: tuple[str, ...]
     frequency_markers: tuple[str, ...]
     frequency_units: frozenset[str]
     deadline_units: frozenset[str]
     deadline_suffixes: tuple[str, ...]
     unit_continuations: dict[str, tuple[str, ...]]
+    counted_after: dict[str, tuple[str, ...]]
     quoted_max: int
     regex: re.Pattern[str]
 
@@ -161,7 +166,18 @@ def load_rules(
     infix, prefix, suffix, not_prefix = _load_qualifiers(Path(qualifiers_file))
     path = Path(not_quantities_file)
     data = load_yaml(path)
-    known = {"words", "patterns", "left_blockers", "bare_one_verbs", "rule_frequency", "deadline", "unit_continuations", "quoted_max"}
+    known = {
+        "words",
+        "patterns",
+        "left_blockers",
+        "left_blockers_chinese",
+        "bare_one_verbs",
+        "rule_frequency",
+        "deadline",
+        "unit_continuations",
+        "counted_after",
+        "quoted_max",
+    }
     if not isinstance(data, dict):
         raise LexiconError(path, f"needs a mapping with the keys {', '.join(sorted(known))}")
     for key in data:
@@ -204,12 +220,23 @@ def load_rules(
         if unit not in unit_list:
             raise LexiconError(path, f"{unit!r} is not a unit of {units_file}", entry=f"unit_continuations.{unit}")
         unit_continuations[unit] = tuple(_string_list(path, following, f"unit_continuations.{unit}"))
+    counted = data.get("counted_after") or {}
+    if not isinstance(counted, dict):
+        raise LexiconError(path, "must map a unit to the words after which it counts", entry="counted_after")
+    counted_after = {}
+    for unit, markers in counted.items():
+        if unit not in unit_list:
+            raise LexiconError(path, f"{unit!r} is not a unit of {units_file}", entry=f"counted_after.{unit}")
+        counted_after[unit] = tuple(sorted(_string_list(path, markers, f"counted_after.{unit}"), key=len, reverse=True))
     quoted_max = data.get("quoted_max", 12)
     if not isinstance(quoted_max, int) or isinstance(quoted_max, bool) or quoted_max < 0:
         raise LexiconError(path, "must be a whole number of characters", entry="quoted_max")
     unit_alt = "|".join(re.escape(u) for u in unit_list)
     infix_alt = "".join(re.escape(c) for c in infix) or "余"
-    count = rf"(?P<n1>{NUMBER})(?:{RANGE_SEP}(?P<n2>{NUMBER}))?(?P<infix>[{infix_alt}])?(?P<mag>[万萬亿億])?{SPACE}?(?P<unit>{unit_alt})"
+    count = (
+        rf"(?P<n1>{NUMBER})(?:{RANGE_SEP}(?P<n2>{NUMBER}))?(?:{SPACE}?(?P<infix>[{infix_alt}]))?"
+        rf"(?:{SPACE}?(?P<mag>[万萬亿億]))?{SPACE}?(?P<unit>{unit_alt})"
+    )  # 260 余名: a space may stand before 余 as before the unit
     return QuantityRules(
         units=unit_list,
         unit_form={u: to_simplified(u) for u in unit_list},
@@ -219,7 +246,8 @@ def load_rules(
         not_prefix=not_prefix,
         exclusion_re=exclusion_re,
         window=max([len(w) for w in words] + [12]) + 8,
-        left_blockers=with_traditional(_string_list(path, data.get("left_blockers"), "left_blockers")),
+        left_blockers=tuple(_string_list(path, data.get("left_blockers"), "left_blockers")),
+        chinese_blockers=tuple(_string_list(path, data.get("left_blockers_chinese"), "left_blockers_chinese")),
         bare_one_verbs=tuple(
             sorted(with_traditional(_string_list(path, data.get("bare_one_verbs"), "bare_one_verbs")), key=len, reverse=True)
         ),
@@ -228,6 +256,7 @@ def load_rules(
         deadline_units=frozenset(deadline_units),
         deadline_suffixes=tuple(sorted(_string_list(path, deadline.get("suffixes"), "deadline.suffixes"), key=len, reverse=True)),
         unit_continuations=unit_continuations,
+        counted_after=counted_after,
         quoted_max=quoted_max,
         regex=re.compile(f"{PERCENT}|{count}"),
     )
@@ -328,8 +357,15 @@ def _clause_before(text: str, start: int, limit: int = 40) -> str:
     return text[max(lo, cut + 1) : start]
 
 
-def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | None:
-    """The quantity of one candidate match, or None when it is not one."""
+def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | None = None) -> Quantity | None:
+    """The quantity of one candidate match, or None when it is not one.
+
+    *view* is ``fold(text)``: the simplified text, character for character, on
+    which every rule around the number is checked, so that the exclusions of
+    simplified words hold in traditional reports too (十九屆四中全會, 每週).
+    """
+    raw_text = text
+    text = view if view is not None else fold(text)
     start, end = match.span()
     groups = match.groupdict()
     value_max = None
@@ -377,35 +413,60 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules) -> Quantity | N
                 return None
         if unit in rules.deadline_units and text.startswith(rules.deadline_suffixes, end):
             return None  # 3天内答复: a time limit, not a count
+        markers = rules.counted_after.get(rules.unit_form.get(unit, unit))
+        if markers is not None and not text[max(0, start - 6) : start].rstrip(" \u00a0\u3000").endswith(markers):
+            return None  # 2025年 is a date; 连续17年 is a duration
         unit = rules.unit_form.get(unit, unit)
     if value is None:
         return None
-    if start > 0 and text[start - 1] in LEFT_BAD:
+    left = fold_width(text[start - 1]) if start > 0 else ""
+    if left in LEFT_BAD or (left == "," and start > 1 and fold_width(text[start - 2]).isdigit()):
         return None  # inside a longer number, a date or a code
     head = text[max(0, start - 3) : start]
     if any(head.endswith(word) for word in rules.left_blockers):
-        return None  # 第5, 每1000人, 数十次
+        return None  # 第5, 每1000人
+    if text[start] in CN_CHARS and any(head.endswith(word) for word in rules.chinese_blockers):
+        return None  # 数十次, 几百人 (but 人数32886人)
     if _excluded(text, start, end, rules) or _quoted(text, start, end, rules.quoted_max):
         return None
     if value_max is not None and value_max < value:
         return None
-    return Quantity(start, end, text[start:end], value, value_max, unit, _qualifier(text, start, end, infix, rules))
+    return Quantity(start, end, raw_text[start:end], value, value_max, unit, _qualifier(text, start, end, infix, rules))
 
 
-def find_quantities(text: str, *, rules: QuantityRules | None = None) -> list[Quantity]:
-    """Every quantity stated in *text*, in order (see the module doc for what counts)."""
+def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Iterable[str] = ()) -> list[Quantity]:
+    """Every quantity stated in *text*, in order (see the module doc for what counts).
+
+    *names* are proper names known from elsewhere (the report's own town, such
+    as 三张镇): a number inside one of them is no quantity.  Every rule is
+    checked on the simplified view of the text, so traditional reports follow
+    the same rules.
+    """
     if not isinstance(text, str) or not text:
         return []
     rules = rules or load_rules()
+    view = fold(text)
+    taken = _name_spans(view, names)
     found = []
     for match in rules.regex.finditer(text):
         try:
-            quantity = _read(match, text, rules)
+            quantity = _read(match, text, rules, view)
         except (ValueError, OverflowError, KeyError, IndexError):  # never raise on odd numerals
             quantity = None
-        if quantity is not None:
+        if quantity is not None and not any(s < quantity.end and quantity.start < e for s, e in taken):
             found.append(quantity)
     return found
+
+
+def _name_spans(view: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    """Spans of the *names* (folded to simplified) in the simplified *view* of a text."""
+    spans = []
+    for name in {fold(n.strip()) for n in names if isinstance(n, str) and len(n.strip()) > 1}:
+        at = view.find(name)
+        while at >= 0:
+            spans.append((at, at + len(name)))
+            at = view.find(name, at + 1)
+    return spans
 
 
 def quantity_spans(text: str) -> list[tuple[int, int]]:
