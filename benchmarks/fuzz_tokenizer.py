@@ -1,14 +1,16 @@
-"""Compare the package's tokenizer with jieba's own code on random text for a while.
+"""Compare the package's tokenizers with jieba's own code on random text for a while.
 
     python benchmarks/fuzz_tokenizer.py [--seconds 60] [--seed 0]
 
-``tokenize.tokenizer()`` (jieba with its route search done in one pass) must
-give the same words as ``jieba.Tokenizer`` with the same dictionary
-(``tokenize.with_terms``).  The tests check every report and a few hundred
+``tokenize.tokenizer()`` (rjieba where it gives jieba's words,
+``segmenter.RustTokenizer``) and ``tokenize.FastTokenizer`` (jieba with its
+route search done in one pass) must both give the same words as
+``jieba.Tokenizer`` with the same dictionary (``tokenize.with_terms``).  The tests check every report and a few hundred
 random texts; this runs for longer, on slices of the real and synthetic
 reports and on strings of dictionary words, their first characters, rare Han
 characters, digits, letters, spaces, punctuation and characters outside the
-Basic Multilingual Plane.  Prints every difference found (at most five in
+Basic Multilingual Plane, letters and digits joined by ``.`` ``_`` ``-`` and
+CJK characters jieba does not count as Han.  Prints every difference found (at most five in
 full), then ``texts=N differences=D``; exits 1 when D > 0.
 """
 
@@ -24,12 +26,13 @@ import jieba
 
 from analysis import config
 from analysis.corpus import load_corpus
-from analysis.tokenize import tokenizer, with_terms
+from analysis.tokenize import FastTokenizer, tokenizer, with_terms
 
 HERE = Path(__file__).resolve().parent
 EXTRA = [
     *"0123456789abcXYZ+#&._%-—，。、：；！？“”《》()（） \t\r\n\u3000",
     *["\U00020000", "\U0001f600", "\u9fd5", "\u9fd6", "\u4e00", "\u4dff", "é", "ｑ", "１"],
+    *["\u3400", "\uf900", "\U0002a700", "a.b", "0.5.3", "x-1", "a_b", "1.X2", "0.1a"],
 ]
 
 
@@ -66,25 +69,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to keep trying (default 60)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    fast, reference = tokenizer(), with_terms(jieba.Tokenizer())
+    reference = with_terms(jieba.Tokenizer())
+    candidates = {"package (rjieba)": tokenizer(), "FastTokenizer": with_terms(FastTokenizer())}
     texts = sources()
     words = [word for word, freq in reference.FREQ.items() if freq]
     rng = random.Random(args.seed)
     n = differences = 0
+
+    def check(text: str, expected: list[str]) -> None:
+        nonlocal differences
+        for name, tok in candidates.items():
+            got = tok.words(text)
+            if got != expected or list(tok.cut(text)) != expected:
+                differences += 1
+                if differences <= 5:
+                    print(f"difference ({name}): {text!r}\n  package: {got}\n  jieba:   {expected}")
+
     for text in texts:  # whole reports first
         n += 1
-        if fast.words(text) != reference.lcut(text):
-            differences += 1
-            print(f"difference on a whole report beginning {text[:30]!r}")
+        check(text, reference.lcut(text))
     started = time.perf_counter()
     while time.perf_counter() - started < args.seconds:
         text = random_text(rng, texts, words)
         n += 1
-        expected = reference.lcut(text)
-        if fast.words(text) != expected or list(fast.cut(text)) != expected:
-            differences += 1
-            if differences <= 5:
-                print(f"difference: {text!r}\n  package: {fast.words(text)}\n  jieba:   {expected}")
+        check(text, reference.lcut(text))
     print(f"texts={n} differences={differences}")
     sys.exit(1 if differences else 0)
 

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis import segmenter
 from analysis.lexicon import load_user_dict, stopwords
-from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, cut, tokenize, tokenizer, with_terms
+from analysis.segmenter import RustTokenizer
+from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, _pos_tokenizer, cut, tokenize, tokenizer, with_terms
 
 
 @pytest.fixture(scope="module")
@@ -108,18 +110,61 @@ def test_a_report_with_no_token_kept_gives_the_empty_table_with_text_columns(rep
     assert not any(pd.api.types.is_float_dtype(table[c]) for c in TOKEN_COLUMNS)
 
 
-# ------------------------------------------------------------------ the fast route is jieba's route
+# ------------------------------------------------------------------ both fast tokenizers give jieba's words
+# FastTokenizer (jieba's route search in one pass) and RustTokenizer (rjieba where it gives jieba's words,
+# jieba's code where it would not) are held to jieba's own Tokenizer by the same tests.
+
+CLASSES = [FastTokenizer, RustTokenizer]
 
 
 @pytest.fixture(scope="module")
-def plain_jieba():
+def jiebas_tables():
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok.FREQ, tok.total
+
+
+@pytest.fixture(scope="module")
+def fresh(jiebas_tables):
+    """fresh(cls): a new, initialised tokenizer of *cls* with jieba's default dictionary (its tables copied, not read again)."""
+
+    def make(cls):
+        tok = cls()
+        tok.FREQ, tok.total, tok.initialized = dict(jiebas_tables[0]), jiebas_tables[1], True
+        return tok
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def plain_jieba(fresh):
     """jieba's own Tokenizer with the same user dictionary, as the reference."""
-    return with_terms(jieba.Tokenizer())
+    return with_terms(fresh(jieba.Tokenizer))
 
 
-def test_the_fast_tokenizer_cuts_every_report_as_jieba_does(reports, plain_jieba):
-    fast = tokenizer()
-    assert isinstance(fast, FastTokenizer)
+@pytest.fixture(scope="module", params=["package", "FastTokenizer", "RustTokenizer"])
+def fast(request, fresh):
+    """The package's tokenizer (rjieba, domain terms preset) and each class with the terms added by jieba's add_word."""
+    if request.param == "package":
+        return tokenizer()
+    return with_terms(fresh({"FastTokenizer": FastTokenizer, "RustTokenizer": RustTokenizer}[request.param]))
+
+
+def test_the_package_tokenizer_is_rjieba_with_jiebas_dictionary_checked():
+    tok = tokenizer()
+    assert isinstance(tok, RustTokenizer)
+    assert segmenter.resolve()["rjieba_default_is_jieba"]  # rjieba's built-in dictionary was compared with jieba's
+    assert tok.engine() is not None
+
+
+def test_rjiebas_builtin_dictionary_is_jiebas(fresh):
+    reference = fresh(jieba.Tokenizer)
+    assert segmenter.default_dictionary_is_jiebas(reference)
+    reference.add_word("法治", 1)  # one frequency changed: the check must notice
+    assert not segmenter.default_dictionary_is_jiebas(reference)
+
+
+def test_every_report_is_cut_as_jieba_does(reports, plain_jieba, fast):
     for text in reports["text"]:
         expected = plain_jieba.lcut(text)
         assert fast.words(text) == expected
@@ -127,35 +172,54 @@ def test_the_fast_tokenizer_cuts_every_report_as_jieba_does(reports, plain_jieba
 
 
 # Han characters of the reports and of rare words, digits, letters, spaces and punctuation:
-# runs of known words, unknown runs for the HMM, and every kind of block boundary.
+# runs of known words, unknown runs for the HMM, and every kind of block boundary;
+# characters rjieba counts as Han and jieba does not (U+9FD6, extension A, B, compatibility).
 ALPHABET = (
-    "法治政府建设年度报告乡镇村依法行政执法检查调解纠纷普法宣传网格员枫桥经验明白人龘靐齉爩鱻" + "0123456789abcXYZ.%+-_# \n，。、（）"
+    "法治政府建设年度报告乡镇村依法行政执法检查调解纠纷普法宣传网格员枫桥经验明白人龘靐齉爩鱻"
+    + "0123456789abcXYZ.%+-_# \n，。、（）"
+    + "\u9fd6㐀\U00020000\uf900"
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=ALPHABET, max_size=60))
-def test_the_fast_tokenizer_equals_jieba_on_any_text(plain_jieba, text):
+def test_the_package_tokenizer_equals_jieba_on_any_text(plain_jieba, text):
     assert tokenizer().words(text) == plain_jieba.lcut(text)
 
 
-def test_ties_go_to_the_longer_first_word_as_in_jieba():
+@pytest.fixture(scope="module")
+def route(fresh):
+    return with_terms(fresh(FastTokenizer))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60))
+def test_the_fast_route_equals_jieba_on_any_text(plain_jieba, route, text):
+    assert route.words(text) == plain_jieba.lcut(text)
+
+
+@pytest.mark.parametrize("text", ["鿖鿖法治", "㐀㐁依法行政", "𠀀𠀁法治政府", "豈更法治", "网格员 鿖\n鿖调解"])
+def test_characters_jieba_does_not_count_as_han_stand_alone(plain_jieba, fast, text):
+    """rjieba would join them to their neighbours; jieba gives each alone."""
+    assert fast.words(text) == plain_jieba.lcut(text)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_ties_go_to_the_longer_first_word_as_in_jieba(cls, fresh):
     """龘靐|齉 and 龘|靐齉 score exactly the same here; jieba's max over (score, end) takes the longer first word."""
     words = [("龘靐", 100), ("靐齉", 100), ("龘", 7), ("齉", 7)]
-    fast, reference = FastTokenizer(), jieba.Tokenizer()
+    fast, reference = fresh(cls), fresh(jieba.Tokenizer)
     for tok in (fast, reference):
-        tok.initialize()
         for word, freq in words:
             tok.add_word(word, freq)
     assert fast.words("龘靐齉") == reference.lcut("龘靐齉") == ["龘靐", "齉"]
 
 
-def test_words_added_or_deleted_later_are_honoured():
-    fast, reference = FastTokenizer(), jieba.Tokenizer()
-    fast.initialize()
-    reference.initialize()
+@pytest.mark.parametrize("cls", CLASSES)
+def test_words_added_or_deleted_later_are_honoured(cls, fresh):
+    fast, reference = fresh(cls), fresh(jieba.Tokenizer)
     text = "杨树沟村的调解员走进龘靐齉法律服务站"
-    assert "沟村" in fast.words(text)  # found by the HMM, and remembered
+    assert "沟村" in fast.words(text)  # found by the HMM (and remembered by FastTokenizer)
     try:
         for tok in (fast, reference):
             tok.add_word("龘靐齉法律服务站", 50000)
@@ -166,10 +230,42 @@ def test_words_added_or_deleted_later_are_honoured():
         jieba.finalseg.Force_Split_Words.discard("沟村")  # jieba keeps forced splits process-wide
 
 
-def test_a_new_dictionary_or_an_edited_one_is_used(tmp_path):
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_deleted_dictionary_word_is_not_cut_out(cls, fresh):
+    """调解员 is in jieba's dictionary; deleted, jieba cuts 调解|员, and rjieba cannot delete a word."""
+    fast, reference = fresh(cls), fresh(jieba.Tokenizer)
+    text = "村里的调解员和网格员一起走访"
+    try:
+        for tok in (fast, reference):
+            tok.del_word("调解员")
+        assert fast.words(text) == reference.lcut(text)
+        assert "调解员" not in fast.words(text) and "村里" in fast.words(text)
+        other = "网格员一起走访调解"  # no deleted word in it: rjieba may cut it
+        assert fast.words(other) == reference.lcut(other)
+        fast.add_word("调解员", 30000)  # and back again
+        reference.add_word("调解员", 30000)
+        assert fast.words(text) == reference.lcut(text)
+    finally:
+        jieba.finalseg.Force_Split_Words.discard("调解员")
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_reweighted_dictionary_words_count_twice_in_jiebas_total(cls, reports, fresh):
+    """jieba adds a re-weighted word's new frequency to its total without taking the old one off."""
+    fast, reference = fresh(cls), fresh(jieba.Tokenizer)
+    for tok in (fast, reference):
+        for word, freq in [("法治", 10**7), ("政府", 10**7), ("建设", 3), ("法治政府", 5)]:
+            tok.add_word(word, freq)
+    assert fast.total == reference.total
+    text = reports["text"].iloc[0]
+    assert fast.words(text) == reference.lcut(text)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_new_dictionary_or_an_edited_one_is_used(cls, tmp_path, fresh):
     small = tmp_path / "small.txt"
     small.write_text("网 5 n\n格化管 5 n\n理 5 n\n", encoding="utf-8")
-    fast, reference = with_terms(FastTokenizer()), with_terms(jieba.Tokenizer())
+    fast, reference = with_terms(fresh(cls)), with_terms(fresh(jieba.Tokenizer))
     assert fast.words("网格化管理") == reference.lcut("网格化管理")
     for tok in (fast, reference):
         tok.set_dictionary(str(small))
@@ -183,13 +279,12 @@ def test_a_new_dictionary_or_an_edited_one_is_used(tmp_path):
     assert fast.words("网格化管理") == reference.lcut("网格化管理")
 
 
-def test_a_word_forced_apart_by_another_tokenizer_is_forced_apart_here():
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_word_forced_apart_by_another_tokenizer_is_forced_apart_here(cls, fresh):
     """jieba's forced splits (words of frequency 0) hold for every tokenizer of the process."""
-    fast, other = FastTokenizer(), jieba.Tokenizer()
-    fast.initialize()
-    other.initialize()
+    fast, other = fresh(cls), fresh(jieba.Tokenizer)
     text = "杨树沟村的调解员"
-    assert "沟村" in fast.words(text)  # from the HMM, now remembered
+    assert "沟村" in fast.words(text)  # from the HMM (remembered by FastTokenizer)
     try:
         other.del_word("沟村")
         assert "沟村" not in fast.words(text)
@@ -198,9 +293,31 @@ def test_a_word_forced_apart_by_another_tokenizer_is_forced_apart_here():
         jieba.finalseg.Force_Split_Words.discard("沟村")
 
 
-def test_a_negative_frequency_is_named():
-    fast = FastTokenizer()
-    fast.initialize()
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_negative_frequency_is_named(cls, fresh):
+    fast = fresh(cls)
     fast.add_word("龘靐", -5)
     with pytest.raises(ValueError, match="龘靐.*negative frequency"):
-        fast.words("法治")
+        fast.words("龘靐法治")
+
+
+def test_the_package_tokenizer_edited_later_still_equals_jieba(reports):
+    """Its preset terms reach jieba's own tables when they are first needed (here: add_word)."""
+    tok, reference = segmenter.build(), with_terms(jieba.Tokenizer())
+    assert not tok.initialized  # jieba's tables are not loaded to cut
+    text = reports["text"].iloc[1]
+    assert tok.words(text) == reference.lcut(text)
+    for t in (tok, reference):
+        t.add_word("深入学习贯彻", 20000, "v")
+    assert tok.total == reference.total
+    assert tok.words(text) == reference.lcut(text)
+    assert "深入学习贯彻" in tok.words(text)
+
+
+def test_pos_tags_are_jieba_possegs(reports, plain_jieba):
+    """rjieba.tag differs from jieba.posseg (its own HMM of words and tags), so POS tagging stays jieba's."""
+    import jieba.posseg
+
+    text = reports["text"].iloc[0]
+    reference = [(p.word, p.flag) for p in jieba.posseg.POSTokenizer(plain_jieba).cut(text)]
+    assert [(p.word, p.flag) for p in _pos_tokenizer().cut(text)] == reference

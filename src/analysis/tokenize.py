@@ -176,7 +176,15 @@ class FastTokenizer(jieba.Tokenizer):
 
 @lru_cache(maxsize=2)
 def tokenizer(terms_file: str = str(config.TERMS_FILE)) -> FastTokenizer:
-    """The process's jieba tokenizer with the domain terms added (built once)."""
+    """The process's tokenizer with the domain terms added (built once).
+
+    ``segmenter.RustTokenizer`` (rjieba where it gives jieba's words) when
+    rjieba is installed, else ``FastTokenizer``.
+    """
+    from . import segmenter
+
+    if segmenter.available():
+        return segmenter.build(terms_file)
     tok = with_terms(FastTokenizer(), terms_file)
     tok._table()
     return tok
