@@ -64,7 +64,7 @@ CASES = [
         "县",
         "松山县",
         2023,
-        "松山县人民政府 2023年度法治政府建设情况报告",
+        "松山县人民政府2023年度法治政府建设情况报告",
     ),
     (
         "no title, addressee line, town only in the body",

@@ -7,7 +7,7 @@ lines and document numbers included — and returns::
     level     镇 / 乡 / 街道 / 苏木 / 县 / 区 / 旗 / 市
     county    the county-level unit the reporter belongs to (its own name for a county-level report)
     year      the year reported on (not the year published)
-    title     the title as written (a title over two lines is joined), '' when the text has none
+    title     the title as written (a title over two lines is joined without a space), '' when the text has none
     problems  what could not be found, in plain words, for the problems table
 
 Matching reads a simplified, width-folded view of the text of the same
@@ -44,6 +44,7 @@ from .chinese import YEAR_DIGITS, digits, fold_width, normalise
 from .errors import LexiconError
 
 PLACES_FILE = config.PLACES_FILE
+HEAD_CHARS = 6000  # the part of a report read for its metadata
 
 HAN = r"\u4e00-\u9fff"
 HAN_RE = re.compile(rf"[{HAN}]")
@@ -95,9 +96,11 @@ class Places:
     self_prefixes: tuple[str, ...]
     not_names: tuple[str, ...]
     not_name_starts: tuple[str, ...]
+    not_name_ends: tuple[str, ...]
     title_words: tuple[str, ...]
     lead_words: tuple[str, ...]
     superior_words: tuple[str, ...]
+    suffix_words: frozenset[str]
 
     @property
     def all_suffixes(self) -> dict[str, str]:
@@ -145,9 +148,11 @@ def load_places(path: str | Path = PLACES_FILE) -> Places:
         self_prefixes=_list(path, data, "self_prefixes"),
         not_names=_list(path, data, "not_names"),
         not_name_starts=_list(path, data, "not_name_starts"),
+        not_name_ends=_list(path, data, "not_name_ends"),
         title_words=_list(path, data, "title_words"),
         lead_words=tuple(sorted(_list(path, data, "lead_words"), key=len, reverse=True)),
         superior_words=_list(path, data, "superior_words"),
+        suffix_words=frozenset(_list(path, data, "suffix_words")),
     )
 
 
@@ -155,10 +160,7 @@ def load_places(path: str | Path = PLACES_FILE) -> Places:
 
 
 def matching_view(text: str) -> str:
-    """``chinese.normalise(text).text`` when it keeps the length (OpenCC's t2s does), else line by line with the lines that changed length only width-folded."""
-    view = normalise(text).text
-    if len(view) == len(text):
-        return view
+    """``chinese.normalise`` line by line (a simplified line costs nothing); a line whose length would change is only width-folded."""
     out = []
     for line in text.split("\n"):
         simple = normalise(line).text
@@ -193,8 +195,10 @@ class Place:
 def _valid_stem(stem: str, places: Places, *, min_len: int) -> bool:
     if len(stem) < min_len or not re.fullmatch(rf"[{HAN}]+", stem):
         return False
-    if stem.startswith(places.not_name_starts) or stem.endswith(places.not_name_starts):
+    if stem.startswith(places.not_name_starts) or stem.endswith(places.not_name_ends):
         return False
+    if "委" in stem or any(organ in stem for organ in places.organs):
+        return False  # 县委县…, 区政府… are organs, not names
     return not any(word in stem for word in places.not_names)
 
 
@@ -246,16 +250,23 @@ def _last_county(prefix: str, places: Places) -> str | None:
 
 
 def names_in(text: str, suffixes: dict[str, str], places: Places, *, max_stem: int = 8) -> list[Place]:
-    """Every name ending in one of *suffixes* that starts at a boundary (punctuation, 《, 在, 中共 …), in order."""
+    """Every name ending in one of *suffixes* that starts at a boundary (punctuation, 《, 在, 中共 …), in order.
+
+    The shortest such name wins (，依托乌翠区 → none unless 依托乌翠 is the only
+    start at a boundary); an ending that begins a word (市场, 区域, 县城) ends no
+    name; *max_stem* characters at most before the ending (twice that before
+    自治县/自治旗, whose names are long).
+    """
     endings = "|".join(re.escape(e) for e in suffixes)
     found = []
     for match in re.finditer(rf"(?:{endings})", text):
         ending = match.group(0)
-        if text[match.end() : match.end() + 2] in ("办事",) and ending == "街道":
-            pass
         pos = match.start()
+        if text[pos : pos + 2] in places.suffix_words and len(ending) == 1:
+            continue
         best = None
-        for length in range(2, max_stem + 1):
+        longest = 2 * max_stem if ending.startswith("自治") else max_stem
+        for length in range(2, longest + 1):
             start = pos - length
             if start < 0:
                 break
@@ -338,7 +349,7 @@ def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
             ):
                 lines.append(following)
             head.title_lines = tuple(lines)
-            head.title = " ".join(vlines[n].strip() for n in lines)
+            head.title = "".join(vlines[n].strip() for n in lines)
             return head
         if (
             tail
@@ -348,7 +359,7 @@ def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
             and _is_title_line(line + tail, places)
         ):
             head.title_lines = (number, following)
-            head.title = line + " " + tail
+            head.title = line + tail
             return head
     # a title run into the body by a converter: 海滨街 2020 年…报告 2020 年,在…
     if body < len(vlines):
@@ -464,26 +475,42 @@ def _county_candidates(view: str, body: str, town: Place | None, addressee: str,
                     found = [place]
             if found:
                 return _pick_county(found)
+    # the superior the body names: 在某某县委…, 中共某某县委…, 《某某县…》 (strong); 某某县委 or
+    # 省、某某市和某某市 (weak: only a name the dictionary knows, so no clause fragment)
     superior = "|".join(re.escape(w) for w in places.superior_words)
-    named = names_in(body, county_suffixes, places)
+    named = names_in(body, county_suffixes, places, max_stem=5)
     if town is not None:
         named = [p for p in named if p.name != town.name]
     classes: list[list[Place]] = [[], [], [], []]
     for place in named:
         after = body[place.end : place.end + 4]
-        before = body[max(0, place.start - 3) : place.start]
-        if re.match(rf"(?:{superior})", after) and (before.endswith(("在", "中共")) or re.match(r"委", after)):
+        before = body[max(0, place.start - 2) : place.start]
+        if re.match(rf"(?:{superior})", after) and before.endswith(("在", "中共")):
             classes[0].append(place)
         elif before.endswith("《"):
             classes[1].append(place)
-        elif re.match(rf"(?:{superior})", after):
+        elif re.match(rf"(?:{superior})", after) and known_place(place.name):
             classes[2].append(place)
-        else:
+        elif before[-1:] in ("、", "和", "及", "与") and known_place(place.name):
             classes[3].append(place)
     for group in classes:
         if group:
             return _pick_county(group)
     return None
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """The words of jieba's dictionary that end like a county-level unit (县, 区, 市, 旗)."""
+    import jieba
+
+    text = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^([^\s\d]{1,11}[县区市旗]) ", text, re.MULTILINE))
+
+
+def known_place(name: str) -> bool:
+    """True when jieba's dictionary lists *name* (岳阳县, 英德市): a weakly placed name is trusted only then."""
+    return name in _dictionary()
 
 
 def _pick_county(group: list[Place]) -> str:
@@ -523,6 +550,9 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
     *page*: page metadata already read (``pagemeta.parse_text`` / ``parse_html``); read from *text* when None.
     """
     places = places or load_places()
+    if len(text) > HEAD_CHARS:  # who wrote it and when is said in the opening
+        cut = text.rfind("\n", 0, HEAD_CHARS)
+        text = text[: cut if cut > 0 else HEAD_CHARS]
     view = matching_view(text)
     vlines = view.split("\n")
     furniture = pagemeta.parse_text(text)
@@ -549,7 +579,7 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
                 parts.append(original[lead : lead + len(head.title)])
             else:
                 parts.append(original.strip())
-        title = " ".join(parts)
+        title = "".join(parts)
     elif page.get("title"):
         title = str(page["title"])
         title_view = matching_view(title)
