@@ -90,9 +90,10 @@ def note(table: pd.DataFrame) -> str:
 
 
 def with_note(table: pd.DataFrame, text: str) -> pd.DataFrame:
-    """*table* with *text* as its note (``note(table)``); the table itself is not copied."""
-    table.attrs[NOTE] = text
-    return table
+    """*table* with *text* as its note (``note(table)``): a shallow copy, so *table* keeps its own attrs."""
+    out = table.copy(deep=False)
+    out.attrs = {**table.attrs, NOTE: text}
+    return out
 
 
 def largest(
