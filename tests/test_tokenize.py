@@ -321,3 +321,6 @@ def test_pos_tags_are_jieba_possegs(reports, plain_jieba):
     text = reports["text"].iloc[0]
     reference = [(p.word, p.flag) for p in jieba.posseg.POSTokenizer(plain_jieba).cut(text)]
     assert [(p.word, p.flag) for p in _pos_tokenizer().cut(text)] == reference
+    first = [(p.word, p.flag) for p in jieba.posseg.POSTokenizer(segmenter.build()).cut(text)]  # user tags from the first cut
+    assert first == reference
+    assert ("依法行政", "nz") in first  # a dictionary word the terms file tags nz

@@ -48,7 +48,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -57,6 +56,7 @@ from jieba import finalseg
 
 from . import config
 from .lexicon import load_user_dict
+from .output import write_atomic
 from .tokenize import FastTokenizer
 
 try:  # a dependency; without it the package's tokenizer is FastTokenizer
@@ -253,6 +253,7 @@ def build(terms_file: str | os.PathLike[str] = config.TERMS_FILE) -> RustTokeniz
         if not tok._set_pad(resolved["total"]):
             tok._rust = None
     tok._pending = (rows, resolved["total"])
+    tok.user_word_tag_tab.update((word, tag) for word, _, tag in rows if tag)  # jieba.posseg reads them before it cuts
     return tok
 
 
@@ -285,10 +286,7 @@ def resolve(terms_file: str | os.PathLike[str] = config.TERMS_FILE, *, cache_dir
         pass
     resolved = _resolve(terms_file)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as handle:
-            json.dump(resolved, handle, ensure_ascii=False)
-        os.replace(handle.name, path)
+        write_atomic(path, json.dumps(resolved, ensure_ascii=False))
     except OSError:  # a read-only project folder: worked out again next time
         pass
     return resolved
