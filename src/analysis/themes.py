@@ -4,11 +4,17 @@ The codebook is ``data/lexicon/themes.yml`` (cue language: ``analysis.cues``).
 
 Tables:
 
-codes       — doc_id, town, item_no, theme, label, cue, evidence, position, is_main
-              (one row per problem item × theme whose cue fired; *cue* is the first
-              cue that fired, *evidence* the characters it matched)
-coded       — doc_id, town, item_no, text, themes, main_theme, n_themes
-              (one row per problem item; *themes* are ids joined by ``;``)
+codes       — doc_id, town, item_no, theme, label, cue, evidence, position, is_main,
+              method, similarity
+              (one row per problem item × theme; method ``cue``: a cue of the theme
+              fired, *cue* is the first that did and *evidence* the characters it
+              matched; method ``nearest``: no cue fired, and the theme is the one
+              whose definition and phrasings the item reads most like, with a
+              *similarity* at or above ``NEAREST_THRESHOLD``; *similarity* is the
+              item's similarity to the theme's description in every row)
+coded       — doc_id, town, item_no, text, themes, main_theme, n_themes, method, similarity
+              (one row per problem item; *themes* are ids joined by ``;``; *method*
+              and *similarity* are the main theme's, empty and NaN for an uncoded item)
 theme_table — one row per group (town, or any report column), one column per theme:
               the number of problem items coded with the theme
 links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
@@ -17,6 +23,7 @@ links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -27,10 +34,11 @@ import pandas as pd
 from . import config, display, tfidf
 from .chinese import fold
 from .cues import Codebook, load_codebook
-from .errors import OptionError
+from .errors import LexiconError, OptionError
+from .lexicon import read_text
 
-CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main"]
-CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes"]
+CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main", "method", "similarity"]
+CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes", "method", "similarity"]
 LINK_COLUMNS = ["doc_id", "town", "problem_no", "plan_no", "problem", "plan", "shared_themes", "similarity", "via"]
 TEST_COLUMNS = ["theme", "label", "items", "chi2", "dof", "p_value", "min_expected", "share_expected_below_5", "meaningful", "reason"]
 
@@ -40,18 +48,53 @@ TEST_COLUMNS = ["theme", "label", "items", "chi2", "dof", "p_value", "min_expect
 # 0.155 gives precision 1.00 and recall 0.69 (the best F1); 0.14 sits between the most
 # similar non-link (0.119) and the least similar link above it (0.155).
 SIMILARITY_THRESHOLD = 0.14
+# An item no cue finds is coded with the theme whose description (label,
+# definition and phrasings in themes.yml) it reads most like: the cosine of
+# TF-IDF vectors over character unigrams and bigrams (IDF over the sentences of
+# all descriptions).  Below NEAREST_THRESHOLD it stays uncoded.  Calibrated by
+# benchmarks/themes_calibrate.py on the five reports' problem items and the
+# sentences of tests/data/themes_sentences.csv (never on the blind set): the
+# threshold that best tells the on-theme sentences from the off-theme ones.
+NEAREST_THRESHOLD = 0.115
+NGRAMS = (1, 2)
+# A theme's description: a one-line definition and this many typical phrasings
+# (bounded so that no theme outweighs the others by the number of its phrasings).
+PHRASINGS = (4, 8)
 # Cochran's rule for a chi-square test to be trusted: every expected count at
 # least 1, and no more than 20 % of them below 5.
 MIN_EXPECTED = 1.0
 MAX_SHARE_BELOW_5 = 0.2
 # chi_square(by="auto") tries these groupings in turn and keeps the first whose test means something.
 GROUPINGS = ("town", "county", "level")
-UNKNOWN = "（未知）"  # the group of an item whose report lacks the grouping column's value
+UNKNOWN = "（未知）"
+_LETTERS_RE = re.compile(r"[\u3400-\u9fffA-Za-z]+")  # the group of an item whose report lacks the grouping column's value
 
 
 @lru_cache(maxsize=8)
 def _load_themes(path: str) -> Codebook:
-    return load_codebook(path, key="themes", cue_fields=("cues", "plan_cues"))
+    book = load_codebook(path, key="themes", cue_fields=("cues", "plan_cues"), other_fields=("definition", "phrasings"))
+    _check_descriptions(book)
+    return book
+
+
+def _check_descriptions(book: Codebook) -> None:
+    """Every theme needs a one-line ``definition`` and 4–8 ``phrasings`` (the nearest-theme coder reads them)."""
+    path = Path(book.path)
+    lines = read_text(path).split("\n")
+    low, high = PHRASINGS
+    for entry in book:
+        line = next((n for n, text in enumerate(lines, start=1) if f"id: {entry.id}" in text), None)
+        definition = entry.extra.get("definition")
+        if not isinstance(definition, str) or not definition.strip() or "\n" in definition.strip():
+            raise LexiconError(path, "the theme needs a one-line 'definition' (what the problem is, in Chinese)", line=line, entry=entry.id)
+        phrasings = entry.extra.get("phrasings")
+        if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
+            raise LexiconError(path, f"the theme needs 'phrasings': a list of {low}–{high} typical sentences", line=line, entry=entry.id)
+        if not low <= len(phrasings) <= high:
+            raise LexiconError(path, f"'phrasings' has {len(phrasings)} sentences; give {low}–{high}", line=line, entry=entry.id)
+        if len(set(phrasings)) != len(phrasings):
+            dup = next(p for p in phrasings if phrasings.count(p) > 1)
+            raise LexiconError(path, f"the phrasing {dup!r} is listed twice", line=line, entry=entry.id)
 
 
 def load_themes(path: str | Path = config.THEMES_FILE) -> Codebook:
@@ -70,18 +113,33 @@ def _codebook(codebook: Codebook | str | Path | None) -> Codebook:
 # ------------------------------------------------------------------ coding
 
 
-def code_items(items: pd.DataFrame, *, codebook: Codebook | str | Path | None = None, field: str = "cues") -> pd.DataFrame:
-    """One row per item × theme that one of the theme's cues finds in the item text.
+def code_items(
+    items: pd.DataFrame,
+    *,
+    codebook: Codebook | str | Path | None = None,
+    field: str = "cues",
+    nearest: bool | None = None,
+    threshold: float = NEAREST_THRESHOLD,
+) -> pd.DataFrame:
+    """One row per item × theme: the themes whose cues find the item, else its nearest theme.
 
     *items* is a table from ``structure.problem_items`` (or ``plan_items`` with
     ``field="plan_cues"``).  The theme whose evidence stands earliest in the
     item is its main theme (``is_main``): reports lead with the headline claim.
+    An item no cue finds gets the one theme whose description it reads most
+    like (``method`` ``nearest``), when the similarity is at least *threshold*;
+    below it the item stays uncoded (no row).  *nearest* (default: only for
+    ``field="cues"``, since the descriptions describe problems) switches that off.
     """
     book = _codebook(codebook)
+    if nearest is None:
+        nearest = field == "cues"
+    texts = [str(t) for t in items["text"]]
+    sims = theme_similarity(texts, codebook=book).to_numpy() if len(texts) else np.zeros((0, len(book)))
     rows = []
     towns = items["town"] if "town" in items else [None] * len(items)
-    for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
-        simple = fold(str(text))
+    for i, (doc_id, town, item_no, text) in enumerate(zip(items["doc_id"], towns, items["item_no"], texts)):
+        simple = fold(text)
         hits = []
         for order, entry in enumerate(book):
             hit = entry.first_hit(simple, field=field, simplified=True)
@@ -90,9 +148,13 @@ def code_items(items: pd.DataFrame, *, codebook: Codebook | str | Path | None = 
             cue, spans = hit
             position = min(s[0] for s in spans) if spans else len(simple)
             evidence = "…".join(simple[a:b] for a, b in spans[:4])
-            hits.append((position, order, entry, cue, evidence))
+            hits.append((position, order, entry, cue.source, evidence, "cue"))
+        if not hits and nearest and len(book):
+            order = int(np.argmax(sims[i]))
+            if sims[i, order] >= threshold:
+                hits.append((0, order, book.entries[order], "", "", "nearest"))
         hits.sort(key=lambda h: (h[0], h[1]))
-        for rank, (position, order, entry, cue, evidence) in enumerate(hits):
+        for rank, (position, order, entry, cue, evidence, method) in enumerate(hits):
             rows.append(
                 {
                     "doc_id": doc_id,
@@ -100,16 +162,57 @@ def code_items(items: pd.DataFrame, *, codebook: Codebook | str | Path | None = 
                     "item_no": int(item_no),
                     "theme": entry.id,
                     "label": entry.label,
-                    "cue": cue.source,
+                    "cue": cue,
                     "evidence": evidence,
                     "position": int(position),
                     "is_main": rank == 0,
+                    "method": method,
+                    "similarity": round(float(sims[i, order]), 3),
                     "_order": order,
                 }
             )
     table = pd.DataFrame(rows, columns=[*CODE_COLUMNS, "_order"])
     table = table.sort_values(["doc_id", "item_no", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool"})
+    return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool", "method": "object", "similarity": "float64"})
+
+
+def _grams(text: str) -> list[str]:
+    """Character n-grams (``NGRAMS``) of the simplified text, inside runs of letters (no punctuation or digits)."""
+    grams: list[str] = []
+    for run in _LETTERS_RE.findall(fold(text)):
+        for n in NGRAMS:
+            grams.extend(run[k : k + n] for k in range(len(run) - n + 1))
+    return grams
+
+
+def descriptions(*, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
+    """Each theme's description, one row per sentence: theme, kind (label, definition, phrasing), text."""
+    book = _codebook(codebook)
+    rows = []
+    for entry in book:
+        rows.append({"theme": entry.id, "kind": "label", "text": entry.label})
+        if entry.extra.get("definition"):
+            rows.append({"theme": entry.id, "kind": "definition", "text": str(entry.extra["definition"])})
+        rows.extend({"theme": entry.id, "kind": "phrasing", "text": str(p)} for p in entry.extra.get("phrasings") or ())
+    return pd.DataFrame(rows, columns=["theme", "kind", "text"])
+
+
+def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
+    """How much each text (rows, in order) reads like each theme's description (columns, codebook order).
+
+    The cosine of TF-IDF vectors over character unigrams and bigrams
+    (``NGRAMS``): each theme's description (label, definition and phrasings)
+    is one vector, with IDF over the description sentences of all themes, so
+    words every theme uses (不足, 部分) weigh little.  Works the same on
+    traditional characters (texts are folded to simplified first).
+    """
+    book = _codebook(codebook)
+    sentences = descriptions(codebook=book)
+    idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"]])
+    profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
+    vectors = [tfidf.vector(_grams(t), idf, unseen) for t in texts]
+    values = np.array([[tfidf.cosine(v, p) for p in profiles] for v in vectors]).reshape(len(vectors), len(profiles))
+    return pd.DataFrame(values, columns=book.ids)
 
 
 def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +223,8 @@ def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
     for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
         group = by_item.get((doc_id, int(item_no)))
         themes = [] if group is None else list(group["theme"])
-        main = "" if group is None else str(group.loc[group["is_main"], "theme"].iloc[0])
+        head = None if group is None else group.loc[group["is_main"]].iloc[0]
+        main = "" if head is None else str(head["theme"])
         rows.append(
             {
                 "doc_id": doc_id,
@@ -130,10 +234,16 @@ def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
                 "themes": ";".join(themes),
                 "main_theme": main,
                 "n_themes": len(themes),
+                "method": "" if head is None else str(head.get("method", "cue")),
+                "similarity": np.nan if head is None else float(head.get("similarity", np.nan)),
             }
         )
     table = pd.DataFrame(rows, columns=CODED_COLUMNS)
-    return table.sort_values(["doc_id", "item_no"], kind="stable").reset_index(drop=True).astype({"item_no": "int64", "n_themes": "int64"})
+    return (
+        table.sort_values(["doc_id", "item_no"], kind="stable")
+        .reset_index(drop=True)
+        .astype({"item_no": "int64", "n_themes": "int64", "similarity": "float64"})
+    )
 
 
 def code_problems(reports: pd.DataFrame, *, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
