@@ -323,10 +323,12 @@ def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
             break
         candidates.append(number)
     head.body_start = body
+    head.addressee = next(
+        (vlines[n].strip() for n in candidates if vlines[n].strip().endswith((":", "：")) and len(vlines[n].strip()) <= 40), ""
+    )  # 区委、区政府: (before or after the title)
     for i, number in enumerate(candidates):
         line = vlines[number].strip()
-        if line.endswith((":", "：")) and len(line) <= 40:  # addressee: 区委、区政府:
-            head.addressee = head.addressee or line
+        if line.endswith((":", "：")) and len(line) <= 40:
             continue
         following = candidates[i + 1] if i + 1 < len(candidates) else None
         tail = vlines[following].strip() if following is not None else ""
