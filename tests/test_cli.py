@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from analysis import config
+from analysis.cli import commands, main
 from tests.conftest import IDS, RAW_FILES
 
 
@@ -72,3 +75,40 @@ def test_bad_lexicon_exits_2(tmp_path):
     result = subprocess.run([sys.executable, "-m", "analysis", "tokens", str(RAW_FILES[0])], capture_output=True, text=True, env=env)
     assert result.returncode == 2
     assert "units.txt:2 (entry '次'): duplicate of line 1" in result.stderr
+
+
+# ------------------------------------------------------------ each command: its own options, an example
+
+
+def _help(*words: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main([*words, "--help"])
+    return out.getvalue()
+
+
+def test_every_command_shows_an_example_of_itself():
+    names = [c.name for c in commands()]
+    expected = ["corpus", "sections", "items", "tokens", "indicators", "terms", "keyness", "kwic", "themes", "compliance"]
+    assert names == [*expected, "briefings", "cache", "pipeline"]  # the names users and the README know
+    for name in names:
+        text = _help(name)
+        assert f"example:\n  python -m analysis {name}" in text, name
+    for action in ("info", "prune", "clear"):
+        assert f"example:\n  python -m analysis cache {action}" in _help("cache", action)
+
+
+def test_each_command_takes_only_its_own_options():
+    clear = _help("cache", "clear")
+    assert "paths" not in clear and "--format" not in clear and "--cache-dir" in clear
+    assert "--format" in _help("cache", "info") and "paths" not in _help("cache", "info")
+    briefings = _help("briefings")
+    assert "--data" in briefings and "[paths" not in briefings and "--format" in briefings
+    kwic = _help("kwic")
+    assert "--term" in kwic and "--pos" not in kwic and "--role" not in kwic
+    assert "--pos" in _help("tokens") and "--term" not in _help("tokens")
+
+
+def test_a_positional_folder_is_refused_by_the_commands_that_read_none(tmp_path):
+    result = run("cache", "info", "--cache-dir", str(tmp_path), str(tmp_path))  # info only reads
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr
