@@ -239,3 +239,18 @@ def test_places_file_is_checked(tmp_path):
     bad.write_text(metadata.PLACES_FILE.read_text(encoding="utf-8").replace("  - 城区\n", "  - 城区\n  - 城区\n"), encoding="utf-8")
     with pytest.raises(LexiconError, match="listed twice"):
         metadata.load_places(bad)
+
+
+def test_fingerprint_same_report_however_saved():
+    body = "2024年，青石镇在县委、县政府的坚强领导下，扎实推进依法行政。\n一、主要举措和成效\n（一）强化组织领导，压实工作责任。"
+    saved = "青石镇2024年法治政府建设年度报告\n" + body
+    pasted = (
+        "您当前的位置：首页 > 政务公开 > 法治政府建设\n索引号：1100/2025-01 发布机构：青石镇\n"
+        "青石镇2024年法治政府建设年度报告\n发布日期：2025-01-20 浏览次数：12\n"
+        + body.replace("，", ",").replace("。", "。 ")
+        + "\n分享到：微信 微博\n相关链接\n青石镇召开安全生产会议 2025-01-02\n"
+    )
+    traditional = "青石鎮2024年法治政府建設年度報告\n2024年，青石鎮在縣委、縣政府的堅強領導下，扎實推進依法行政。\n一、主要舉措和成效\n（一）強化組織領導，壓實工作責任。"
+    assert metadata.fingerprint(saved) == metadata.fingerprint(pasted) == metadata.fingerprint(traditional)
+    other = saved.replace("压实工作责任", "健全工作机制")
+    assert metadata.fingerprint(other) != metadata.fingerprint(saved)

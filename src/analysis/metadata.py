@@ -660,3 +660,31 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
     if year is None:
         problems.append("the year reported on is not stated (year left empty)")
     return {"town": town_name, "level": level, "county": county, "year": year, "title": title, "problems": problems}
+
+
+# ------------------------------------------------------------------ same report twice
+
+
+def fingerprint(text: str, *, places: Places | None = None) -> str:
+    """A key equal for two copies of one report however they were saved (page, pasted text, PDF, .doc).
+
+    It covers the body's sentences and outline headings only — past the title
+    and the furniture, without the link lists and buttons a pasted page carries
+    at its end, without line breaks, spaces and punctuation, in simplified
+    characters — so a saved page and the text pasted from it share it.
+    """
+    import hashlib
+
+    places = places or load_places()
+    view = matching_view(text)
+    vlines = view.split("\n")
+    skip = {n for n, line in enumerate(vlines) if line.strip() and pagemeta.is_furniture_line(line.strip())}
+    head = _find_head(vlines, skip, places)
+    kept = []
+    for number, line in enumerate(vlines[head.body_start :], start=head.body_start):
+        stripped = line.strip()
+        if number in skip or not stripped:
+            continue
+        if BODY_END_RE.search(stripped) or re.search(r"[，,]", stripped) or OUTLINE_RE.match(stripped):
+            kept.append(re.sub(rf"[^{HAN}0-9A-Za-z]", "", stripped))
+    return hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()
