@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..output import atomic_path
 from .common import Command, add_format, write
 
 
@@ -64,10 +65,10 @@ def pipeline(args: argparse.Namespace) -> None:
     args.unreadable = bool((results.problems["action"] == "skipped").any())
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in [*results.tables, *(["counts"] if results.counts is not None else [])]:
-            results[name].to_parquet(out / f"{name}.parquet", index=False)
-        results.reports.to_parquet(out / "reports.parquet", index=False)
+        for name in [*results.tables, *(["counts"] if results.counts is not None else []), "reports"]:
+            table = results.reports if name == "reports" else results[name]
+            with atomic_path(out / f"{name}.parquet", suffix=".parquet") as tmp:
+                table.to_parquet(tmp, index=False)
         if not args.quiet:
             print(f"{len(results.tables) + 1 + (results.counts is not None)} tables written to {out}/", file=sys.stderr)
     write(results.timings, args)
