@@ -106,6 +106,24 @@ def test_html_title_and_source_url_from_meta(tmp_path):
     assert str(loaded.page["published"]) == "2026-01-21"  # the meta tag comes before the page's table
 
 
+def test_html_saved_as_utf8_but_declaring_gb2312(tmp_path):
+    # a browser's "save page" writes UTF-8 and may keep the site's declaration
+    html = page(article(BODY), head='<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+    path = tmp_path / "report.html"
+    path.write_bytes(html.encode("utf-8"))
+    loaded = loaders.read(path)
+    assert loaded.encoding == "html (utf-8 (the page declares gb2312))"
+    assert loaded.text.split("\n") == [TITLE, *BODY]
+
+
+def test_html_with_the_report_as_attachment(tmp_path):
+    html = page("<div class='content'><h1>" + TITLE + "</h1><p>附件：<a href='/u/2026/report.pdf'>" + TITLE + ".pdf</a></p></div>")
+    path = tmp_path / "notice.html"
+    path.write_text(html, encoding="utf-8")
+    with pytest.raises(InputError, match=r"attachment \(" + TITLE + r"\.pdf\).*download the attachment"):
+        loaders.read(path)
+
+
 @pytest.mark.parametrize(
     "html, message",
     [

@@ -125,6 +125,7 @@ BLOCK_TAGS = frozenset(
 SKIP_TAGS = frozenset("script style noscript template iframe select option button svg head".split())
 TITLE_SPLIT_RE = re.compile(r"\s*(?:[_|｜]|--|-\s|\s-|—)\s*")
 MIN_HAN = 30  # a page with less report text than this holds no report
+ATTACHMENT_RE = re.compile(r"\.(?:pdf|docx?|wps)(?:$|[?#\s])", re.IGNORECASE)
 
 
 def decode_html(data: bytes, path: Path) -> tuple[str, str]:
@@ -133,9 +134,16 @@ def decode_html(data: bytes, path: Path) -> tuple[str, str]:
 
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8"
-    match = CHARSET_RE.search(data[:4096])
+    match = CHARSET_RE.search(data[:16384])
     if match:
         declared = match.group(1).decode("ascii").lower()
+        if declared.replace("-", "") != "utf8" and re.search(rb"[\x80-\xff]", data):
+            # a browser's "save page" writes UTF-8 but may keep the site's gb2312 declaration;
+            # GBK or Big5 text is practically never valid UTF-8
+            try:
+                return data.decode("utf-8"), f"utf-8 (the page declares {declared})"
+            except UnicodeDecodeError:
+                pass
         encoding = ENCODING_ALIASES.get(declared, declared)
         try:
             return data.decode(encoding), declared
@@ -239,6 +247,17 @@ def read_html(path: Path, data: bytes) -> Loaded:
     kept = [line for line in main if not pagemeta.is_furniture_line(line, rules=rules)]
     # the article's own text has sentences; a block of links and labels has none
     if _han("".join(kept)) < MIN_HAN or not any(re.search(r"[。；，,]", line) and _han(line) >= 10 for line in kept):
+        attachments = [
+            " ".join(_lines(a)) or a.get("href", "")
+            for a in tree.iter("a")
+            if ATTACHMENT_RE.search(a.get("href") or "") or ATTACHMENT_RE.search(a.text_content() or "")
+        ]
+        if attachments:
+            raise InputError(
+                path,
+                f"the page holds no report text but links it as an attachment ({attachments[0]}): "
+                "download the attachment and load that file",
+            )
         raise InputError(
             path,
             "no report text found in the page: it holds only navigation, links or site furniture; "
