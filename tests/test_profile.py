@@ -134,11 +134,11 @@ def test_labels_file_is_validated(tmp_path, text, message):
     path = tmp_path / "indicator_labels.yml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LexiconError, match=re.escape(message)):
-        profile.indicator_labels(path)
+        indicators.indicator_labels(path)
 
 
 def test_every_key_has_a_chinese_name():
-    labels = profile.indicator_labels()
+    labels = indicators.indicator_labels()
     assert len(labels) == 30 and labels["disputes_resolved"] == "矛盾纠纷化解"
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values())
 

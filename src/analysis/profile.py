@@ -27,49 +27,22 @@ lexicon (the work-folder files themselves are ``cache.write_work_table``).
 from __future__ import annotations
 
 import html
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import config
 from .cache import corpus_key, read_work_table, write_work_table
 from .display import one_line, say
-from .errors import AnalysisError, LexiconError
-from .indicators import load_rules, summary
-from .lexicon import load_yaml
+from .errors import AnalysisError
+from .indicators import indicator_labels, summary
 from .pipeline import Results, current_keys
 from .structure import ROLES
 from .themes import summarize
 
-LABELS_FILE = config.INDICATOR_LABELS_FILE
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
 SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
-
-
-@lru_cache(maxsize=4)
-def _labels(path: str) -> dict[str, str]:
-    file = Path(path)
-    data = load_yaml(file)
-    if not isinstance(data, dict):
-        raise LexiconError(file, "needs one 'key: 名称' line per indicator key")
-    keys = load_rules().names
-    for key, label in data.items():
-        if key not in keys:
-            raise LexiconError(file, "is not a key of indicators.yml", entry=str(key))
-        if not isinstance(label, str) or not label.strip():
-            raise LexiconError(file, "needs a name", entry=str(key))
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise LexiconError(file, "has no name for the key; add one", entry=missing[0])
-    return {str(k): str(v).strip() for k, v in data.items()}
-
-
-def indicator_labels(path: str | Path = LABELS_FILE) -> dict[str, str]:
-    """{indicator key: Chinese name}, validated against the keys of ``indicators.yml``."""
-    return dict(_labels(str(path)))
 
 
 def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:

@@ -1,0 +1,362 @@
+"""The tables built from the rows of ``extract``: one figure per report and key, and the views of them.
+
+summary          doc_id, town, year, indicator, value, value_max, unit, qualifier,
+                 mentions, nested, status, display — one figure per report and key
+pivot            town (× year) by key, cells like ``50+次``; ``?`` marks what cannot be summed
+specificity      quantified statements per 1,000 characters, share of sentences with a number
+year_over_year   a town's figures for each year side by side, with the change
+provenance       each number with its sentence and section
+shared_keys      the summary figures of the keys several towns report in one unit (for the figures)
+export           the tables as CSV and one workbook, the figures as PNG (``analysis.export``)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..export import export as write_tables
+from ..structure import sentences
+from .grammar import NESTED_RE
+from .rules import key_position, sorted_keys
+
+SUMMARY_COLUMNS = [
+    "doc_id",
+    "town",
+    "year",
+    "indicator",
+    "value",
+    "value_max",
+    "unit",
+    "qualifier",
+    "mentions",
+    "nested",
+    "status",
+    "display",
+]
+SPECIFICITY_COLUMNS = [
+    "doc_id",
+    "town",
+    "year",
+    "n_chars",
+    "n_sentences",
+    "n_quantities",
+    "per_1000_chars",
+    "sentences_with_number",
+    "share_sentences_with_number",
+]
+PROVENANCE_COLUMNS = ["town", "year", "indicator", "raw", "value", "unit", "qualifier", "sentence", "section", "doc_id", "start", "end"]
+QUALIFIER_MARK = {"exact": "{}", "more_than": "{}+", "at_least": "≥{}", "approx": "≈{}"}
+
+
+def nested(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.Series:
+    """For each row, True when it is a part of an earlier mention of the same key and unit.
+
+    A part stands in a parenthesis right after the whole (网格员308人（专职网格员291人，
+    兼职17人）) or after 其中 in the same sentence (中心组12次，其中专题研学3次).
+    """
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    flags = pd.Series(False, index=rows.index)
+    found = []
+    for position, mentions in _groups(rows, ("doc_id", "indicator", "unit")).items():
+        text = texts.get(position[0], "")
+        found.extend(_nested_in(sorted(mentions, key=lambda m: m[1]), text))
+    if found:
+        flags.iloc[sorted(found)] = True
+    return flags
+
+
+def _groups(rows: pd.DataFrame, by: Sequence[str]) -> dict[tuple, list[tuple[int, int, int]]]:
+    """The keyed rows (indicator not empty) grouped by the *by* columns: (row position, start, end) in row order.
+
+    Rows with a missing value in a *by* column are left out, as pandas' groupby does.
+    """
+    groups: dict[tuple, list[tuple[int, int, int]]] = {}
+    columns = [rows[c].tolist() for c in by]
+    keys = rows["indicator"].tolist()
+    for i, (start, end, *values) in enumerate(zip(rows["start"].tolist(), rows["end"].tolist(), *columns)):
+        if not isinstance(keys[i], str) or not keys[i] or any(v is None or v is pd.NA or v != v for v in values):
+            continue
+        groups.setdefault(tuple(values), []).append((i, start, end))
+    return groups
+
+
+def _nested_in(mentions: list[tuple[int, int, int]], text: str) -> list[int]:
+    """Positions of the mentions (position, start, end; sorted by start) that are parts of an earlier one."""
+    parts = []
+    for i, (position, b_start, _) in enumerate(mentions):
+        for _, _, a_end in mentions[:i]:
+            between = text[a_end:b_start]
+            if a_end > b_start or any(c in between for c in "。；;！？!?\n"):
+                continue
+            if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
+                parts.append(position)
+                break
+    return parts
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def display(value: float, value_max: float | None, unit: str, qualifier: str) -> str:
+    """``50+次``, ``≥1000人次``, ``≈300人``, ``1–2个``, ``100%``."""
+    number = _fmt(value)
+    if value_max is not None and not (isinstance(value_max, float) and math.isnan(value_max)):
+        number = f"{number}–{_fmt(value_max)}"
+    return QUALIFIER_MARK.get(qualifier, "{}").format(number) + (unit or "")
+
+
+def _combined_qualifier(qualifiers: Iterable[str]) -> str:
+    found = set(qualifiers)
+    if found <= {"exact"}:
+        return "exact"
+    if "approx" in found:
+        return "approx"
+    return "more_than" if "more_than" in found else "at_least"
+
+
+def _conflict(top: pd.DataFrame, text: str) -> str | None:
+    """Why several mentions of one key in one report may not be added, or None.
+
+    - the same figure after the same words in two sentences is a restatement
+      (党委专题研究部署法治建设工作6次 … 党委专题研究部署法治建设工作6次);
+    - two figures in one sentence split by a comma may count the same cases
+      at two stages (排查矛盾10件，已化解10件).  Figures in a 、 list are added.
+    """
+    mentions = top.sort_values("start")
+    return _conflict_in(list(zip(mentions["start"], mentions["end"], mentions["value"], mentions["unit"])), text)
+
+
+def _conflict_in(mentions: list[tuple[int, int, float, str]], text: str) -> str | None:
+    """``_conflict`` of mentions given as (start, end, value, unit), sorted by start."""
+    for i, (b_start, _, b_value, b_unit) in enumerate(mentions):
+        for a_start, a_end, a_value, a_unit in mentions[:i]:
+            between = text[a_end:b_start]
+            same_sentence = not any(c in between for c in "。；;！？!?\n")
+            if (
+                not same_sentence
+                and (a_value, a_unit) == (b_value, b_unit)
+                and text[max(0, a_start - 6) : a_start] == text[max(0, b_start - 6) : b_start]
+            ):
+                return "same figure stated twice (a restatement?)"
+            if same_sentence and any(c in between for c in "，,"):
+                return "several figures in one sentence (stages of the same cases?)"
+    return None
+
+
+def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """One figure per report and key, summing only what may be summed.
+
+    Mentions of one key in one report are summed when they share a unit, are
+    not parts of another mention (see ``nested``), are not rates, and are
+    neither a restatement nor stages of the same cases (see ``_conflict``);
+    otherwise the status says why the figure is left undecided and
+    ``display`` lists the mentions after a leading ``?``.
+    """
+    keyed = rows[rows["indicator"].fillna("") != ""]
+    if keyed.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    parts = nested(keyed, reports).to_numpy()
+    texts = dict(zip(reports["doc_id"], reports["text"]))
+    town, year = keyed["town"].tolist(), keyed["year"].tolist()
+    value, value_max = keyed["value"].to_numpy(dtype="float64"), keyed["value_max"].to_numpy(dtype="float64")
+    unit, qualifier = keyed["unit"].tolist(), keyed["qualifier"].tolist()
+    out = []
+    groups = _groups(keyed, ("doc_id", "indicator"))
+    for doc_id, key in sorted(groups):
+        group = sorted(groups[(doc_id, key)], key=lambda m: m[1])  # in text order, whatever the order of the rows
+        top = [i for i, _, _ in group if not parts[i]]
+        first = group[0][0]
+        record = {"doc_id": doc_id, "town": town[first], "year": year[first], "indicator": key, "mentions": len(group)}
+        record["nested"] = len(group) - len(top)
+        units = sorted({unit[i] for i in top})
+        listing = "; ".join(display(value[i], value_max[i], unit[i], qualifier[i]) for i in top)
+        figure = figure_max = None
+        shared_unit = units[0] if len(units) == 1 else ""
+        combined = ""
+        if len(top) == 1:
+            i = top[0]
+            figure, figure_max, combined = value[i], value_max[i], qualifier[i]
+            status = "single" if not record["nested"] else "single (parts not added)"
+        elif len(units) > 1:
+            status = "undecidable: units differ"
+        elif shared_unit == "%":
+            rates = {value[i] for i in top if not math.isnan(value[i])}
+            if len(rates) == 1 and len({qualifier[i] for i in top if isinstance(qualifier[i], str)}) == 1:
+                figure, combined, status = value[top[0]], qualifier[top[0]], "same rate repeated"
+            else:
+                status = "undecidable: rates are not added"
+        elif conflict := _conflict_in(
+            sorted(((start, end, value[i], unit[i]) for i, start, end in group if not parts[i]), key=lambda m: m[0]),
+            texts.get(doc_id, ""),
+        ):
+            status = f"undecidable: {conflict}"
+        else:
+            figure = float(np.nansum(value[top]))
+            if not np.isnan(value_max[top]).all():
+                figure_max = float(np.nansum(np.where(np.isnan(value_max[top]), value[top], value_max[top])))
+            combined = _combined_qualifier(qualifier[i] for i in top)
+            status = f"sum of {len(top)}"
+        record.update(value=figure, value_max=figure_max, unit=shared_unit, qualifier=combined, status=status)
+        record["display"] = display(figure, figure_max, shared_unit, combined) if figure is not None else f"? ({listing})"
+        out.append(record)
+    table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+    table["value"] = table["value"].astype("float64")
+    table["value_max"] = table["value_max"].astype("float64")
+    table["_k"] = key_position(table["indicator"])
+    return table.sort_values(["doc_id", "_k", "indicator"]).drop(columns="_k").reset_index(drop=True)
+
+
+def pivot(
+    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Town × key table of figures (``50+次``; ``?`` where mentions cannot be summed).
+
+    The index is the town, or (town, year) when a town is reported for
+    several years.  Keys follow the order of indicators.yml; *keys* and
+    *towns* restrict the table.
+    """
+    table = summary(rows, reports)
+    shown = reports if towns is None else reports[reports["town"].isin(list(towns))]
+    table = table[table["doc_id"].isin(shown["doc_id"])]
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    columns = list(keys) if keys is not None else sorted_keys(table["indicator"])
+    several_years = bool((shown.groupby("town")["year"].nunique() > 1).any()) if len(shown) else False
+    if several_years:
+        index = pd.MultiIndex.from_frame(shown[["town", "year"]].drop_duplicates().sort_values(["town", "year"]))
+    else:
+        index = pd.Index(sorted(shown["town"].unique()), name="town")
+    if table.empty:
+        return pd.DataFrame("", columns=columns, index=index)
+    wide = table.pivot_table(index=list(index.names), columns="indicator", values="display", aggfunc="first")
+    wide = wide.reindex(index=index, columns=columns).fillna("")
+    wide.columns.name = None
+    return wide
+
+
+def specificity(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per report: quantity mentions per 1,000 characters and the share of sentences with a number.
+
+    A mention is counted once even when it carries several keys; sentences
+    are those of ``structure.sentences`` outside the title.
+    """
+    sents = sentences(reports)
+    sents = sents[sents["role"] != "title"]
+    mentions = rows.drop_duplicates(["doc_id", "start"])
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for doc_id, start, end in zip(sents["doc_id"], sents["start"].tolist(), sents["end"].tolist()):
+        spans.setdefault(doc_id, []).append((start, end))
+    starts: dict[str, list[int]] = {}
+    for doc_id, start in zip(mentions["doc_id"], mentions["start"].tolist()):
+        starts.setdefault(doc_id, []).append(start)
+    towns = reports["town"].tolist() if "town" in reports else [None] * len(reports)
+    years = reports["year"].tolist() if "year" in reports else [None] * len(reports)
+    out = []
+    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+        doc_sents = spans.get(doc_id, [])
+        numbers = sorted(starts.get(doc_id, []))
+        with_number = sum(bisect_left(numbers, end) > bisect_left(numbers, start) for start, end in doc_sents)
+        n_chars = len(text)
+        out.append(
+            {
+                "doc_id": doc_id,
+                "town": town,
+                "year": year,
+                "n_chars": n_chars,
+                "n_sentences": len(doc_sents),
+                "n_quantities": len(numbers),
+                "per_1000_chars": round(1000 * len(numbers) / n_chars, 3) if n_chars else 0.0,
+                "sentences_with_number": with_number,
+                "share_sentences_with_number": round(with_number / len(doc_sents), 3) if len(doc_sents) else 0.0,
+            }
+        )
+    table = pd.DataFrame(out, columns=SPECIFICITY_COLUMNS)
+    table["year"] = pd.array(table["year"].tolist(), dtype="Int64") if len(table) else pd.Series(dtype="Int64")
+    return table.sort_values("doc_id").reset_index(drop=True)
+
+
+def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """For towns reported in several years: each figure per year side by side, and the change.
+
+    Columns: town, measure, unit, one column per year (as text, e.g. ``2024``),
+    change and change_pct (last year against the one before; empty when a
+    figure is missing or undecided).  Measures are the keys and the two
+    specificity figures.  No town with several years gives an empty table.
+    """
+    years = reports.groupby("town")["year"].nunique() if len(reports) else pd.Series(dtype="int64")
+    towns = sorted(years[years > 1].index)
+    all_years = sorted({int(y) for y in reports.loc[reports["town"].isin(towns), "year"].dropna()})
+    year_cols = [str(y) for y in all_years]
+    columns = ["town", "measure", "unit", *year_cols, "change", "change_pct"]
+    if not towns:
+        return pd.DataFrame(columns=columns)
+    subset = reports[reports["town"].isin(towns)]
+    sub_rows = rows[rows["doc_id"].isin(subset["doc_id"])]
+    figures: dict[tuple[str, str, str], dict[str, float | None]] = {}
+    for r in summary(sub_rows, subset).itertuples(index=False):
+        if pd.isna(r.year):
+            continue
+        cell = figures.setdefault((r.town, r.indicator, r.unit or "?"), {})
+        cell[str(int(r.year))] = None if pd.isna(r.value) else float(r.value)
+    for r in specificity(sub_rows, subset).itertuples(index=False):
+        if pd.isna(r.year):
+            continue
+        figures.setdefault((r.town, "specificity: quantities per 1000 chars", ""), {})[str(int(r.year))] = float(r.per_1000_chars)
+        figures.setdefault((r.town, "specificity: share of sentences with a number", ""), {})[str(int(r.year))] = float(
+            r.share_sentences_with_number
+        )
+    out = []
+    for (town, measure, unit), by_year in figures.items():
+        record = {"town": town, "measure": measure, "unit": unit, **{y: by_year.get(y) for y in year_cols}}
+        present = [y for y in year_cols if y in by_year]
+        change = change_pct = None
+        if len(present) >= 2:
+            old, new = by_year[present[-2]], by_year[present[-1]]
+            if old is not None and new is not None:
+                change = round(new - old, 3)
+                change_pct = round(100 * (new - old) / old, 1) if old else None
+        record.update(change=change, change_pct=change_pct)
+        out.append(record)
+    table = pd.DataFrame(out, columns=columns)
+    table["_k"] = key_position(table["measure"])
+    return table.sort_values(["town", "_k", "measure"]).drop(columns="_k").reset_index(drop=True)
+
+
+def provenance(rows: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each number with its sentence and section, for checking a figure against the text."""
+    table = rows
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    if towns is not None:
+        table = table[table["town"].isin(list(towns))]
+    return table[PROVENANCE_COLUMNS].sort_values(["town", "doc_id", "start", "indicator"]).reset_index(drop=True)
+
+
+def export(tables: dict[str, pd.DataFrame], folder: str | Path, *, stem: str = "indicators", figures: dict | None = None) -> list[Path]:
+    """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
+    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths
+    (``export.export``; ``display.files_note`` names them for the reader)."""
+    return write_tables(tables, folder, stem=stem, figures=figures)
+
+
+def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2) -> pd.DataFrame:
+    """The summary figures of the keys that at least *min_towns* towns report in one unit (for comparison)."""
+    table = summary(rows, reports)
+    table = table[table["value"].notna() & (table["unit"] != "")]
+    if keys is not None:
+        table = table[table["indicator"].isin(list(keys))]
+    unit_towns = table.groupby(["indicator", "unit"])["town"].nunique()
+    keep = unit_towns[unit_towns >= min_towns].reset_index()[["indicator", "unit"]]
+    table = table.merge(keep, on=["indicator", "unit"])
+    table["_k"] = key_position(table["indicator"])
+    return table.sort_values(["_k", "unit", "town", "year"]).drop(columns="_k").reset_index(drop=True)
