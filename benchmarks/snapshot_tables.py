@@ -368,6 +368,21 @@ def write(out: Path, only: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def _columns_note(left: pd.DataFrame, right: pd.DataFrame) -> str:
+    """When only columns were added or removed: which, and whether the shared columns are identical."""
+    if list(left.columns) == list(right.columns) or len(left) != len(right):
+        return ""
+    shared = [c for c in left.columns if c in right.columns]
+    added = [c for c in right.columns if c not in left.columns]
+    removed = [c for c in left.columns if c not in right.columns]
+    try:
+        pd.testing.assert_frame_equal(left[shared], right[shared], check_dtype=True, check_exact=True)
+        same = "identical"
+    except AssertionError:
+        same = "DIFFERENT"
+    return f" — columns added {added}, removed {removed}; the {len(shared)} shared columns are {same}"
+
+
 def compare(a: Path, b: Path) -> int:
     names_a = {p.name for p in a.glob("*.parquet")}
     names_b = {p.name for p in b.glob("*.parquet")}
@@ -381,7 +396,7 @@ def compare(a: Path, b: Path) -> int:
         try:
             pd.testing.assert_frame_equal(left, right, check_dtype=True, check_exact=True)
         except AssertionError as exc:
-            print(f"DIFFERS {name}: {str(exc).strip().splitlines()[0:6]}")
+            print(f"DIFFERS {name}: {str(exc).strip().splitlines()[0:6]}{_columns_note(left, right)}")
             bad += 1
     print(f"{len(names_a & names_b)} tables compared, {bad} differ or are missing")
     return 1 if bad else 0
