@@ -46,33 +46,41 @@ def calibration_items() -> pd.DataFrame:
     return pd.concat([five, own], ignore_index=True)
 
 
-def main() -> None:
+def scored() -> pd.DataFrame:
+    """The calibration items with their nearest theme and its similarity, as if no cue had fired."""
     items = calibration_items()
     sims = themes.theme_similarity(list(items["text"]))
-    items["nearest"] = sims.idxmax(axis=1)
-    items["similarity"] = sims.max(axis=1)
+    return items.assign(nearest=sims.idxmax(axis=1).to_numpy(), similarity=sims.max(axis=1).to_numpy())
+
+
+def sweep(items: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Per threshold: on-theme coded, on-theme coded right, off-theme coded, J; and the threshold chosen."""
+    on, off = items[items["theme"] != ""], items[items["theme"] == ""]
+    rows = []
+    for t in THRESHOLDS:
+        tpr = float((on["similarity"] >= t).mean())
+        right = float(((on["similarity"] >= t) & (on["nearest"] == on["theme"])).mean())
+        fpr = float((off["similarity"] >= t).mean())
+        rows.append({"threshold": float(t), "on_coded": tpr, "on_right": right, "off_coded": fpr, "j": round(tpr - fpr, 6)})
+    table = pd.DataFrame(rows)
+    tied = table.loc[table["j"] == table["j"].max(), "threshold"]
+    return table, round((tied.min() + tied.max()) / 2, 4)
+
+
+def main() -> None:
+    items = scored()
     on, off = items[items["theme"] != ""], items[items["theme"] == ""]
     print(f"{len(on)} on-theme items ({(on['source'] == 'five reports').sum()} from the five reports), {len(off)} off-theme")
     for source, group in on.groupby("source"):
         right = (group["nearest"] == group["theme"]).sum()
         print(f"nearest theme right, no cues used: {source}: {right}/{len(group)}")
+    table, chosen = sweep(items)
     print("threshold  on-theme coded  on-theme coded right  off-theme coded  J")
-    best: list[float] = []
-    best_j = -1.0
-    for t in THRESHOLDS:
-        tpr = (on["similarity"] >= t).mean()
-        right = ((on["similarity"] >= t) & (on["nearest"] == on["theme"])).mean()
-        fpr = (off["similarity"] >= t).mean()
-        j = round(tpr - fpr, 6)
-        print(f"  {t:.3f}     {tpr:.2f}            {right:.2f}                  {fpr:.2f}           {j:.2f}")
-        if j > best_j:
-            best_j, best = j, [t]
-        elif j == best_j:
-            best.append(t)
-    chosen = (min(best) + max(best)) / 2
-    print(
-        f"best J {best_j:.2f} for thresholds {min(best):.3f}–{max(best):.3f}; chosen {chosen:.3f} (themes.NEAREST_THRESHOLD = {themes.NEAREST_THRESHOLD})"
-    )
+    for row in table.itertuples():
+        print(
+            f"  {row.threshold:.3f}     {row.on_coded:.2f}            {row.on_right:.2f}                  {row.off_coded:.2f}           {row.j:.2f}"
+        )
+    print(f"best J {table['j'].max():.2f}; chosen {chosen:.3f} (themes.NEAREST_THRESHOLD = {themes.NEAREST_THRESHOLD})")
     print("off-theme items by similarity:")
     for row in off.sort_values("similarity", ascending=False).itertuples():
         print(f"  {row.similarity:.3f} {row.nearest} {row.text}")
