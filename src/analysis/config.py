@@ -17,7 +17,7 @@ DATA_RAW = DATA_DIR / "raw"
 LEXICON_DIR = DATA_DIR / "lexicon"
 REPORTS_DIR = ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
-CACHE_DIR = ROOT / ".cache" / "analysis"
+CACHE_DIR = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache" / "analysis"))  # the env var: benchmarks, shared clusters
 
 PACKAGE_DIR = Path(__file__).resolve().parent  # the package's own code (its hash keys the cache)
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the HTML template of the briefings
@@ -71,6 +71,7 @@ ELEMENTS_FILE = LEXICON_DIR / "elements.yml"
 OUTLINE_FILE = LEXICON_DIR / "outline.yml"
 SPECIFICS_FILE = LEXICON_DIR / "specifics.yml"
 FOLLOWTHROUGH_FILE = LEXICON_DIR / "followthrough.yml"
+CITATIONS_FILE = LEXICON_DIR / "citations.yml"  # laws, documents and plans reports cite (citations)
 
 # The lexicon files each pipeline stage reads: a stage's cached rows are keyed
 # by them, so editing one of these files recomputes exactly the stages listed.

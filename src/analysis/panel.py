@@ -1,0 +1,597 @@
+"""The same town across years: follow-through of plans, recurring problems, carried-over wording, indicator trends.
+
+Reports are grouped into a panel by town + county, so that two towns of one
+name stay apart, and ordered by the year reported on.  A report whose title
+names no county joins the one county its town name has elsewhere in the
+corpus; when the name appears under several counties it stays apart (the
+``panel`` column says so).  Each report is paired with the latest report of
+the same panel from an earlier year (``gap`` says how many years lie between).
+
+Tables:
+
+panel          — panel, town, county, doc_id, year, prev_doc_id, prev_year, gap
+follow_through — town, county, year, evidence_year, plan_doc_id, doc_id, plan_no, plan_item,
+                 status, evidence, similarity
+                 each plan item of year N against the achievements of year N+1:
+                 ``done`` (a matching measure is reported, with the sentence),
+                 ``mentioned`` (the subject comes up, no matching measure) or
+                 ``no evidence``
+fulfilment     — town, county, year, evidence_year, plans, done, mentioned, no_evidence, rate
+recurring      — town, county, year, doc_id, problem_no, problem, prev_year, prev_doc_id,
+                 prev_problem_no, prev_problem, similarity, recurring
+carried_over   — town, county, year, prev_year, doc_id, prev_doc_id, n_chars, carried_chars, share
+carried_passages — town, county, year, prev_year, doc_id, passage, n_chars
+trends         — town, county, indicator, label, year, value, unit, display, prev_year,
+                 prev_value, change, change_pct, note
+
+Matching is TF-IDF cosine over character bigrams (see ``Vectors`` and ``_sims``);
+the thresholds were calibrated on year pairs labelled by reading
+(``tests/data/followthrough_gold.csv``, docs/readme/years.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .errors import LexiconError
+from .lexicon import load_yaml
+
+PANEL_COLUMNS = ["panel", "town", "county", "doc_id", "year", "prev_doc_id", "prev_year", "gap"]
+FOLLOW_COLUMNS = [
+    "town",
+    "county",
+    "year",
+    "evidence_year",
+    "plan_doc_id",
+    "doc_id",
+    "plan_no",
+    "plan_item",
+    "status",
+    "evidence",
+    "similarity",
+]
+FULFILMENT_COLUMNS = ["town", "county", "year", "evidence_year", "plans", "done", "mentioned", "no_evidence", "rate"]
+RECURRING_COLUMNS = [
+    "town",
+    "county",
+    "year",
+    "doc_id",
+    "problem_no",
+    "problem",
+    "prev_year",
+    "prev_doc_id",
+    "prev_problem_no",
+    "prev_problem",
+    "similarity",
+    "recurring",
+]
+CARRIED_COLUMNS = ["town", "county", "year", "prev_year", "doc_id", "prev_doc_id", "n_chars", "carried_chars", "share"]
+CARRIED_PASSAGE_COLUMNS = ["town", "county", "year", "prev_year", "doc_id", "passage", "n_chars"]
+TREND_COLUMNS = [
+    "town",
+    "county",
+    "indicator",
+    "label",
+    "year",
+    "value",
+    "unit",
+    "display",
+    "prev_year",
+    "prev_value",
+    "change",
+    "change_pct",
+    "note",
+]
+
+STATUSES = ("done", "mentioned", "no evidence")
+STATUS_LABELS = {"done": "已落实", "mentioned": "有提及", "no evidence": "未见成效"}
+NO_COUNTY = ""  # the county of a panel whose reports name none
+EVIDENCE_ROLES_EXCLUDED = ("problems", "plans", "title")  # sentences of these roles are never evidence
+FOLLOWTHROUGH_FILE = config.FOLLOWTHROUGH_FILE
+
+# Calibrated on the synthetic pairs of tests/data/followthrough_gold.csv (see docs/readme/years.md).
+DONE_THRESHOLD = 0.13  # a concrete sentence at least this similar to the plan: done
+MENTION_THRESHOLD = 0.10  # any sentence at least this similar: mentioned
+RECURRING_THRESHOLD = 0.15  # a problem of year N+1 at least this similar to one of year N restates it
+
+CLAUSE_RE = re.compile(r"[^。；;！!？?\n，,]+")
+SENTENCE_SPLIT_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]*")
+
+
+# ------------------------------------------------------------------ knowledge
+
+
+@dataclass(frozen=True)
+class FollowRules:
+    """``followthrough.yml``: the cues that make a sentence report a measure as carried out."""
+
+    done_cues: tuple[str, ...]
+    vague_cues: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _load_rules(path: str) -> FollowRules:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise LexiconError(path, "must be a mapping with 'done_cues' and 'vague_cues'")
+    found = {}
+    for key in ("done_cues", "vague_cues"):
+        words = data.get(key)
+        if not isinstance(words, list) or not words:
+            raise LexiconError(path, "needs a non-empty list of words", entry=key)
+        seen = set()
+        for word in words:
+            if not isinstance(word, str) or not word.strip():
+                raise LexiconError(path, f"every cue must be a non-empty string, not {word!r}", entry=key)
+            if word in seen:
+                raise LexiconError(path, "duplicate cue", entry=f"{key}: {word}")
+            seen.add(word)
+        found[key] = tuple(sorted(seen, key=lambda w: (-len(w), w)))
+    unknown = sorted(set(data) - {"done_cues", "vague_cues"})
+    if unknown:
+        raise LexiconError(path, "unknown key; expected 'done_cues' and 'vague_cues'", entry=unknown[0])
+    return FollowRules(found["done_cues"], found["vague_cues"])
+
+
+def load_rules(path: str | Path = FOLLOWTHROUGH_FILE) -> FollowRules:
+    """Read and check ``data/lexicon/followthrough.yml``."""
+    return _load_rules(str(path))
+
+
+def concrete(sentence: str, *, rules: FollowRules | None = None) -> bool:
+    """Does *sentence* report a measure as carried out (a quantity or a completion cue, no mere 'continued')?"""
+    from .quantities import quantity_spans
+
+    rules = rules or load_rules()
+    if quantity_spans(sentence):
+        return True
+    return any(cue in sentence for cue in rules.done_cues) and not any(cue in sentence for cue in rules.vague_cues)
+
+
+# ------------------------------------------------------------------ panel
+
+
+def _county(value: object) -> str:
+    return value.strip() if isinstance(value, str) and value.strip() else NO_COUNTY
+
+
+def panel(reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per report with a town: its panel (town + county) and the report of the year before.
+
+    A report without a year is listed with an empty ``prev_doc_id`` and is
+    never paired.  Two reports of one panel and one year: the later is paired
+    with the earlier year, not with its twin (both are listed).
+    """
+    if reports.empty:
+        return pd.DataFrame(columns=PANEL_COLUMNS)
+    table = reports[["doc_id", "town"]].copy()
+    table["county"] = [_county(c) for c in reports["county"]] if "county" in reports else NO_COUNTY
+    table["year"] = pd.array(reports["year"].tolist() if "year" in reports else [None] * len(reports), dtype="Int64")
+    table = table[table["town"].notna() & (table["town"].astype(str) != "")]
+    counties = table[table["county"] != NO_COUNTY].groupby("town")["county"].agg(lambda s: sorted(set(s)))
+    county, label = [], []
+    for town, own in zip(table["town"], table["county"]):
+        known = counties.get(town, [])
+        if own == NO_COUNTY and len(known) == 1:
+            own = known[0]
+        county.append(own)
+        if own == NO_COUNTY and len(known) > 1:
+            label.append(f"{town}（县名不详）")
+        else:
+            label.append(f"{own}{town}" if own else str(town))
+    table["county"], table["panel"] = county, label
+    table = table.sort_values(["panel", "year", "doc_id"], na_position="last").reset_index(drop=True)
+    prev_doc, prev_year = [], []
+    for _, group in table.groupby("panel", sort=False):
+        years = group["year"].tolist()
+        docs = group["doc_id"].tolist()
+        for i, year in enumerate(years):
+            earlier = [j for j in range(i) if pd.notna(years[j]) and pd.notna(year) and years[j] < year]
+            if earlier:
+                last = max(years[j] for j in earlier)
+                j = max(j for j in earlier if years[j] == last)
+                prev_doc.append(docs[j])
+                prev_year.append(last)
+            else:
+                prev_doc.append(None)
+                prev_year.append(None)
+    table["prev_doc_id"] = prev_doc
+    table["prev_year"] = pd.array(prev_year, dtype="Int64")
+    table["gap"] = table["year"] - table["prev_year"]
+    return table[PANEL_COLUMNS]
+
+
+def pairs(reports: pd.DataFrame) -> pd.DataFrame:
+    """The consecutive pairs of the panel: rows of ``panel`` that have a report of an earlier year."""
+    table = panel(reports)
+    return table[table["prev_doc_id"].notna()].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ similarity
+
+
+NOT_WORD_RE = re.compile(r"[\W\d_]+")
+
+
+def _letters(text: str) -> str:
+    """The text with punctuation, digits and spaces as one space (bigrams never span them)."""
+    from .chinese import to_simplified
+
+    return NOT_WORD_RE.sub(" ", to_simplified(str(text)))
+
+
+class Vectors:
+    """TF-IDF vectors of character bigrams (sublinear tf, smoothed idf, unit length), IDF fitted on a background.
+
+    Character bigrams, not words: a plan's 政务公开 and a report's 公开政务信息,
+    or 普法宣传 and 普法, share bigrams whatever the segmenter makes of them
+    (words were measured too and did worse on the labelled pairs, docs/readme/years.md).
+    """
+
+    def __init__(self, background: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        docs = [_letters(t) for t in background]
+        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, lowercase=False)
+        self._vectorizer.fit([d for d in docs if len(d.strip()) > 1] or ["空白"])
+
+    def transform(self, texts: Sequence[str]):
+        return self._vectorizer.transform([_letters(t) for t in texts])
+
+
+def similarity(left: Sequence[str], right: Sequence[str], *, background: Sequence[str] | None = None) -> np.ndarray:
+    """TF-IDF cosine of each *left* text to each *right* text (IDF over *background*, default both)."""
+    if not len(left) or not len(right):
+        return np.zeros((len(left), len(right)))
+    vectors = Vectors(list(background) if background is not None else [*left, *right])
+    return (vectors.transform(left) @ vectors.transform(right).T).toarray()
+
+
+def measures(plan: str) -> list[str]:
+    """The clauses of a plan item (its heading and each measure), for matching one by one."""
+    parts = [c.strip() for c in CLAUSE_RE.findall(plan)]
+    return [c for c in parts if len(c) >= 4] or [plan]
+
+
+# ------------------------------------------------------------------ follow-through
+
+
+def _sims(vectors: Vectors, plan: str, candidates: list[str]) -> np.ndarray:
+    """Similarity of a plan item to each candidate sentence.
+
+    The mean of two scores: the best cosine of one of the plan's clauses with
+    the whole sentence, and the best cosine of one of its clauses with one of
+    the sentence's clauses (a short measure found inside a long sentence).
+    """
+    plan_vecs = vectors.transform(measures(plan))
+    whole = (plan_vecs @ vectors.transform(candidates).T).toarray().max(axis=0)
+    pieces = [measures(c) for c in candidates]
+    flat = [p for piece in pieces for p in piece]
+    by_clause = (plan_vecs @ vectors.transform(flat).T).toarray().max(axis=0)
+    starts = np.cumsum([0, *[len(p) for p in pieces[:-1]]])
+    parts = np.maximum.reduceat(by_clause, starts)
+    return 0.5 * whole + 0.5 * parts
+
+
+def _evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
+    """The sentences that may report a measure: not headings, not problems, plans or the title."""
+    from .structure import sections, sentences
+
+    sents = sentences(reports)
+    heads = sections(reports)
+    head_len = {
+        (d, int(s)): len(str(m)) + len(str(h)) + 2 for d, s, m, h in zip(heads["doc_id"], heads["start"], heads["marker"], heads["heading"])
+    }
+    is_heading = [len(t) <= head_len.get((d, int(s)), -1) for d, s, t in zip(sents["doc_id"], sents["start"], sents["text"])]
+    keep = ~sents["role"].isin(EVIDENCE_ROLES_EXCLUDED) & ~pd.Series(is_heading, index=sents.index, dtype=bool)
+    return sents[keep].reset_index(drop=True)
+
+
+def _meta(reports: pd.DataFrame) -> dict[str, tuple[str, str, object]]:
+    table = panel(reports)
+    return {d: (t, c, y) for d, t, c, y in zip(table["doc_id"], table["town"], table["county"], table["year"])}
+
+
+def _pair_list(reports: pd.DataFrame, explicit: pd.DataFrame | Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if explicit is None:
+        table = pairs(reports)
+        return list(zip(table["prev_doc_id"], table["doc_id"]))
+    if isinstance(explicit, pd.DataFrame):
+        return list(zip(explicit["prev_doc_id"], explicit["doc_id"]))
+    return [(a, b) for a, b in explicit]
+
+
+def judge(
+    plan: str,
+    candidates: Sequence[str],
+    sims: np.ndarray,
+    *,
+    done_threshold: float = DONE_THRESHOLD,
+    mention_threshold: float = MENTION_THRESHOLD,
+    rules: FollowRules | None = None,
+) -> tuple[str, str, float]:
+    """Status, evidence sentence and similarity of one plan item, given each candidate's similarity."""
+    if not len(candidates):
+        return "no evidence", "", 0.0
+    rules = rules or load_rules()
+    order = np.argsort(-sims, kind="stable")
+    for i in order:
+        if sims[i] < done_threshold:
+            break
+        if concrete(candidates[i], rules=rules):
+            return "done", candidates[i], round(float(sims[i]), 3)
+    best = int(order[0])
+    if sims[best] >= mention_threshold:
+        return "mentioned", candidates[best], round(float(sims[best]), 3)
+    return "no evidence", "", round(float(sims[best]), 3)
+
+
+def follow_through(
+    reports: pd.DataFrame,
+    *,
+    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    done_threshold: float = DONE_THRESHOLD,
+    mention_threshold: float = MENTION_THRESHOLD,
+    rules: FollowRules | None = None,
+) -> pd.DataFrame:
+    """Each plan item of year N matched to the achievements reported in year N+1.
+
+    *pairs_* overrides the panel's pairs: (plan doc_id, evidence doc_id)
+    tuples or a table with ``prev_doc_id`` and ``doc_id``.  The similarity of
+    a plan item to a sentence is the highest TF-IDF cosine between the
+    sentence and one of the item's clauses (see ``measures``); IDF comes from
+    every sentence of *reports*.  A sentence reports the measure as done when
+    it is similar enough and concrete (``concrete``).
+    """
+    from .structure import plan_items
+
+    rules = rules or load_rules()
+    todo = _pair_list(reports, pairs_)
+    if not todo:
+        return pd.DataFrame(columns=FOLLOW_COLUMNS)
+    wanted = {d for pair in todo for d in pair}
+    subset = reports[reports["doc_id"].isin(wanted)]
+    plans = plan_items(subset)
+    evidence = _evidence_sentences(subset)
+    vectors = Vectors([*evidence["text"], *plans["text"]])
+    meta = _meta(reports)
+    rows = []
+    for plan_doc, doc in todo:
+        mine = plans[plans["doc_id"] == plan_doc]
+        cands = evidence[evidence["doc_id"] == doc]["text"].tolist()
+        town, county, year = meta.get(plan_doc, (None, NO_COUNTY, None))
+        evidence_year = meta.get(doc, (None, None, None))[2]
+        for item in mine.itertuples(index=False):
+            sims = _sims(vectors, item.text, cands) if cands else np.zeros(0)
+            status, sentence, sim = judge(
+                item.text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules
+            )
+            rows.append(
+                {
+                    "town": town,
+                    "county": county,
+                    "year": year,
+                    "evidence_year": evidence_year,
+                    "plan_doc_id": plan_doc,
+                    "doc_id": doc,
+                    "plan_no": int(item.item_no),
+                    "plan_item": item.text,
+                    "status": status,
+                    "evidence": sentence,
+                    "similarity": sim,
+                }
+            )
+    table = pd.DataFrame(rows, columns=FOLLOW_COLUMNS)
+    table["year"] = pd.array(table["year"].tolist(), dtype="Int64")
+    table["evidence_year"] = pd.array(table["evidence_year"].tolist(), dtype="Int64")
+    return table.sort_values(["town", "county", "year", "plan_doc_id", "plan_no"]).reset_index(drop=True)
+
+
+def fulfilment(follow: pd.DataFrame) -> pd.DataFrame:
+    """Per town and plan year: how many plan items were done, mentioned or left without evidence; rate = done / plans."""
+    if follow.empty:
+        return pd.DataFrame(columns=FULFILMENT_COLUMNS)
+    keys = ["town", "county", "year", "evidence_year"]
+    counts = follow.groupby(keys, dropna=False)["status"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(STATUSES), fill_value=0)
+    table = counts.rename(columns={"no evidence": "no_evidence"}).reset_index()
+    table["plans"] = table[["done", "mentioned", "no_evidence"]].sum(axis=1)
+    table["rate"] = (table["done"] / table["plans"]).round(3)
+    return table[FULFILMENT_COLUMNS].sort_values(["town", "county", "year"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ recurring problems
+
+
+def recurring(
+    reports: pd.DataFrame,
+    *,
+    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    threshold: float = RECURRING_THRESHOLD,
+) -> pd.DataFrame:
+    """Each problem item of year N+1 with the most similar problem of year N; ``recurring`` when it restates it."""
+    from .structure import problem_items
+
+    todo = _pair_list(reports, pairs_)
+    if not todo:
+        return pd.DataFrame(columns=RECURRING_COLUMNS)
+    subset = reports[reports["doc_id"].isin({d for pair in todo for d in pair})]
+    problems = problem_items(subset)
+    vectors = Vectors([*problems["text"], *_evidence_sentences(subset)["text"]])
+    meta = _meta(reports)
+    rows = []
+    for prev_doc, doc in todo:
+        old = problems[problems["doc_id"] == prev_doc]
+        new = problems[problems["doc_id"] == doc]
+        if new.empty:
+            continue
+        sims = (vectors.transform(new["text"].tolist()) @ vectors.transform(old["text"].tolist()).T).toarray() if len(old) else None
+        town, county, year = meta.get(doc, (None, NO_COUNTY, None))
+        prev_year = meta.get(prev_doc, (None, None, None))[2]
+        for i, item in enumerate(new.itertuples(index=False)):
+            best = int(np.argmax(sims[i])) if sims is not None else None
+            sim = float(sims[i, best]) if best is not None else 0.0
+            rows.append(
+                {
+                    "town": town,
+                    "county": county,
+                    "year": year,
+                    "doc_id": doc,
+                    "problem_no": int(item.item_no),
+                    "problem": item.text,
+                    "prev_year": prev_year,
+                    "prev_doc_id": prev_doc,
+                    "prev_problem_no": int(old["item_no"].iat[best]) if best is not None else None,
+                    "prev_problem": old["text"].iat[best] if best is not None else "",
+                    "similarity": round(sim, 3),
+                    "recurring": sim >= threshold,
+                }
+            )
+    table = pd.DataFrame(rows, columns=RECURRING_COLUMNS)
+    for column in ("year", "prev_year", "prev_problem_no"):
+        table[column] = pd.array(table[column].tolist(), dtype="Int64")
+    return table.sort_values(["town", "county", "year", "problem_no"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ carried-over wording
+
+
+def carried_over(
+    reports: pd.DataFrame,
+    *,
+    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    n: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of year N+1's text taken from year N, and the passages (the boilerplate machinery between two years).
+
+    Returns (shares, passages).  Wording is compared as in
+    ``analysis.boilerplate``: simplified, punctuation dropped, digits as ``#``,
+    the town's own name as a placeholder, runs of *n* characters.
+    """
+    from . import boilerplate
+
+    n = n or boilerplate.NGRAM
+    todo = _pair_list(reports, pairs_)
+    meta = _meta(reports)
+    share_rows, passage_rows = [], []
+    by_id = reports.set_index("doc_id", drop=False)
+    for prev_doc, doc in todo:
+        if prev_doc not in by_id.index or doc not in by_id.index:
+            continue
+        two = by_id.loc[[doc, prev_doc]].reset_index(drop=True)  # this year's first: passages quote its text
+        idx = boilerplate.index(two, n=n, min_reports=2)
+        share = boilerplate.shares(idx)
+        mine = share[share["doc_id"] == doc].iloc[0]
+        town, county, year = meta.get(doc, (None, NO_COUNTY, None))
+        prev_year = meta.get(prev_doc, (None, None, None))[2]
+        share_rows.append(
+            {
+                "town": town,
+                "county": county,
+                "year": year,
+                "prev_year": prev_year,
+                "doc_id": doc,
+                "prev_doc_id": prev_doc,
+                "n_chars": int(mine["n_chars"]),
+                "carried_chars": int(mine["shared_chars"]),
+                "share": float(mine["share"]),
+            }
+        )
+        found = boilerplate.passages(idx)
+        for passage, chars in zip(found["passage"], found["n_chars"]):
+            passage_rows.append(
+                {
+                    "town": town,
+                    "county": county,
+                    "year": year,
+                    "prev_year": prev_year,
+                    "doc_id": doc,
+                    "passage": passage,
+                    "n_chars": int(chars),
+                }
+            )
+    shares = pd.DataFrame(share_rows, columns=CARRIED_COLUMNS)
+    passages = pd.DataFrame(passage_rows, columns=CARRIED_PASSAGE_COLUMNS)
+    for table in (shares, passages):
+        for column in ("year", "prev_year"):
+            table[column] = pd.array(table[column].tolist(), dtype="Int64")
+    shares = shares.sort_values(["town", "county", "year"]).reset_index(drop=True)
+    passages = passages.sort_values(["town", "county", "year", "n_chars"], ascending=[True, True, True, False]).reset_index(drop=True)
+    return shares, passages
+
+
+# ------------------------------------------------------------------ indicator trends
+
+
+def trends(reports: pd.DataFrame, *, rows: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each indicator key per town and year, with the change from the panel's previous report when units agree.
+
+    *rows* is the indicator table (``indicators.extract``), computed when not
+    given.  One figure per report and key comes from ``indicators.summary``;
+    ``note`` says why a change is left empty (单位不同, 数字未定, 上年未报告).
+    """
+    from . import indicators
+    from .indicators import indicator_labels
+
+    table = panel(reports)
+    if table.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    subset = reports[reports["doc_id"].isin(table["doc_id"])]
+    rows = indicators.extract(subset) if rows is None else rows[rows["doc_id"].isin(table["doc_id"])]
+    figures = indicators.summary(rows, subset)
+    labels = labels if labels is not None else indicator_labels()
+    figures = figures.merge(table[["doc_id", "panel", "county", "prev_doc_id", "prev_year"]], on="doc_id")
+    by_key = {(d, k): r for d, k, r in zip(figures["doc_id"], figures["indicator"], figures.itertuples(index=False))}
+    out = []
+    for r in figures.itertuples(index=False):
+        prev = by_key.get((r.prev_doc_id, r.indicator)) if isinstance(r.prev_doc_id, str) else None
+        change = change_pct = prev_value = None
+        note = ""
+        if not isinstance(r.prev_doc_id, str):
+            note = "无上年报告"
+        elif prev is None:
+            note = "上年未报告"
+        elif pd.isna(r.value) or pd.isna(prev.value):
+            note = "数字未定"
+            prev_value = None if pd.isna(prev.value) else float(prev.value)
+        elif (r.unit or "") != (prev.unit or ""):
+            note = "单位不同"
+            prev_value = float(prev.value)
+        else:
+            prev_value = float(prev.value)
+            change = round(float(r.value) - prev_value, 3)
+            change_pct = round(100 * change / prev_value, 1) if prev_value else None
+            if (r.qualifier or "exact") != "exact" or (prev.qualifier or "exact") != "exact":
+                note = "约数"
+        out.append(
+            {
+                "town": r.town,
+                "county": r.county,
+                "indicator": r.indicator,
+                "label": labels.get(r.indicator, r.indicator),
+                "year": r.year,
+                "value": None if pd.isna(r.value) else float(r.value),
+                "unit": r.unit,
+                "display": r.display,
+                "prev_year": r.prev_year if isinstance(r.prev_doc_id, str) else None,
+                "prev_value": prev_value,
+                "change": change,
+                "change_pct": change_pct,
+                "note": note,
+            }
+        )
+    result = pd.DataFrame(out, columns=TREND_COLUMNS)
+    for column in ("year", "prev_year"):
+        result[column] = pd.array(result[column].tolist(), dtype="Int64")
+    for column in ("value", "prev_value", "change", "change_pct"):
+        result[column] = result[column].astype("float64")
+    result["_k"] = indicators.key_position(result["indicator"])
+    return result.sort_values(["town", "county", "_k", "indicator", "year"]).drop(columns="_k").reset_index(drop=True)
