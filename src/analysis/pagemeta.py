@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import config
-from .chinese import fold_width, to_simplified
+from .chinese import fold, fold_width
 from .errors import LexiconError
 
 FURNITURE_FILE = config.PAGE_FURNITURE_FILE
@@ -58,6 +58,7 @@ class Rules:
     html_meta: dict[str, tuple[str, ...]]
     label_re: re.Pattern[str]
     field_of: dict[str, str | None]  # label (spaces removed) → field, None for furniture-only labels
+    order: dict[str, dict[str, int]]  # field → label (spaces removed) → its rank of preference
 
 
 def _strings(path: Path, value: object, where: str) -> tuple[str, ...]:
@@ -120,11 +121,13 @@ def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
         html_meta={field: tuple(n.lower() for n in _strings(path, names, f"html_meta.{field}")) for field, names in html_meta.items()},
         label_re=label_re,
         field_of=field_of,
+        order={field: {re.sub(r"\s", "", label): i for i, label in enumerate(words)} for field, words in labels.items()},
     )
 
 
 def _simplified(text: str) -> str:
-    return fold_width(to_simplified(text))
+    """The matching form of a line: simplified character by character, width-folded (same length)."""
+    return fold_width(fold(text))
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -158,9 +161,14 @@ def _publisher(value: str) -> str | None:
     return value
 
 
-def _line_fields(line: str, rules: Rules) -> tuple[list[tuple[str | None, str, str]], str] | None:
-    """The (field, label, value) triples of a furniture line and the text before its first label; None when not furniture."""
-    simple = _simplified(line)
+def _line_fields(line: str, rules: Rules, simple: str | None = None) -> tuple[list[tuple[str | None, str, str]], str] | None:
+    """The (field, label, value) triples of a furniture line and the text before its first label; None when not furniture.
+
+    *simple*: the line's matching form when the caller has it.
+    """
+    simple = simple if simple is not None else _simplified(line)
+    if not rules.label_re.search(simple):
+        return None
     matches = list(rules.label_re.finditer(simple))
     if not matches:
         return None
@@ -176,13 +184,16 @@ def _line_fields(line: str, rules: Rules) -> tuple[list[tuple[str | None, str, s
     return pairs, bare
 
 
-def is_furniture_line(line: str, *, rules: Rules | None = None) -> bool:
-    """True for a labelled furniture line, a breadcrumb, a document number alone, or a line with no Chinese text."""
+def is_furniture_line(line: str, *, rules: Rules | None = None, simple: str | None = None) -> bool:
+    """True for a labelled furniture line, a breadcrumb, a document number alone, or a line with no Chinese text.
+
+    *simple*: the stripped line's matching form (simplified, width-folded) when the caller has it.
+    """
     rules = rules or load_rules()
     stripped = line.strip()
     if not stripped:
         return False
-    if _line_fields(stripped, rules) is not None:
+    if _line_fields(stripped, rules, simple.strip() if simple is not None else None) is not None:
         return True
     if not HAN_RE.search(stripped):
         return True
@@ -201,11 +212,13 @@ def parse_text(text: str, *, rules: Rules | None = None, max_lines: int = 60) ->
     found: dict[str, list[tuple[int, str]]] = {field: [] for field in _FIELDS}
     unlabelled_publisher = None
     lines: list[int] = []
-    for number, line in enumerate(text.split("\n")[:max_lines]):
+    lines_ = text.split("\n")[:max_lines]
+    simple_lines = _simplified("\n".join(lines_)).split("\n")
+    for number, line in enumerate(lines_):
         stripped = line.strip()
         if not stripped:
             continue
-        parsed = _line_fields(stripped, rules)
+        parsed = _line_fields(stripped, rules, simple_lines[number].strip())
         if parsed is None:
             if DOC_NO_RE.match(stripped):
                 found["doc_no"].append((len(rules.labels.get("doc_no", ())), stripped))
@@ -224,8 +237,7 @@ def parse_text(text: str, *, rules: Rules | None = None, max_lines: int = 60) ->
             value = _clean_value(raw, rules)
             if value is None:
                 continue
-            order = [re.sub(r"\s", "", label) for label in rules.labels[field]]
-            found[field].append((order.index(key), value))
+            found[field].append((rules.order[field][key], value))
     out: dict[str, object] = {"lines": tuple(lines)}
     for field in _FIELDS:
         candidates = sorted(found[field], key=lambda c: c[0])  # stable: order of the page within a label
