@@ -116,6 +116,28 @@ def test_html_saved_as_utf8_but_declaring_gb2312(tmp_path):
     assert loaded.text.split("\n") == [TITLE, *BODY]
 
 
+def test_mht_page_saved_as_one_file(tmp_path):
+    import quopri
+
+    html = page(article(BODY), head='<meta http-equiv="Content-Type" content="text/html; charset=gb2312">').encode("gb18030")
+    body = quopri.encodestring(html).decode("ascii")
+    mht = (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_000"; type="text/html"\r\n\r\n'
+        '------=_NextPart_000\r\nContent-Type: text/html; charset="gb2312"\r\nContent-Transfer-Encoding: quoted-printable\r\n'
+        "Content-Location: https://example.org/zwgk/1.html\r\n\r\n" + body + "\r\n------=_NextPart_000--\r\n"
+    )
+    path = tmp_path / "report.mht"
+    path.write_bytes(mht.encode("ascii"))
+    loaded = loaders.read(path)
+    assert loaded.encoding == "mht (gb2312)"
+    assert loaded.text.split("\n") == [TITLE, *BODY]
+    assert loaded.page["publisher"] == "神树镇人民政府"
+    broken = tmp_path / "broken.mht"
+    broken.write_bytes(b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nnothing here")
+    with pytest.raises(InputError, match="no HTML part"):
+        loaders.read(broken)
+
+
 def test_html_with_the_report_as_attachment(tmp_path):
     html = page("<div class='content'><h1>" + TITLE + "</h1><p>附件：<a href='/u/2026/report.pdf'>" + TITLE + ".pdf</a></p></div>")
     path = tmp_path / "notice.html"
@@ -284,7 +306,7 @@ def test_doc_without_libreoffice_says_how_to_convert(tmp_path, monkeypatch):
 
 
 def test_registry_by_suffix(tmp_path):
-    assert {".txt", ".docx", ".html", ".htm", ".pdf", ".doc", ".wps"} <= set(loaders.suffixes())
+    assert {".txt", ".docx", ".html", ".htm", ".mht", ".pdf", ".doc", ".wps"} <= set(loaders.suffixes())
     path = tmp_path / "report.rtf"
     path.write_text("{\\rtf1 x}", encoding="utf-8")
     with pytest.raises(InputError, match=r"unsupported format \(\.rtf\).*\.pdf"):

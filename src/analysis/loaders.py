@@ -22,6 +22,7 @@ Formats:
   dropped from it; the title comes from the page (ArticleTitle, ``<h1>``,
   ``<title>``) when the article block lacks it.  Why readability-lxml and not
   trafilatura: docs/readme/inputs.md.
+- ``.mht`` / ``.mhtml``: a page saved as one file; its HTML part read as above.
 - ``.pdf``: the text layer (pypdf), lines wrapped by the page joined back into
   paragraphs; a PDF without a text layer (a scan) needs OCR first.
 - ``.doc`` / ``.wps``: through LibreOffice headless (``soffice``) when installed.
@@ -219,10 +220,37 @@ def extract_main(html: str) -> list[str]:
 
 @reader(".html", ".htm", ".shtml", ".xhtml")
 def read_html(path: Path, data: bytes) -> Loaded:
+    html, encoding = decode_html(data, path)
+    return html_report(path, html, f"html ({encoding})")
+
+
+@reader(".mht", ".mhtml")
+def read_mht(path: Path, data: bytes) -> Loaded:
+    """A page saved as one file (MHTML, "网页，单个文件"): its HTML part, read as a saved page."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True) or b""
+            declared = (part.get_content_charset() or "").lower()
+            try:
+                html = payload.decode(ENCODING_ALIASES.get(declared, declared)) if declared else None
+                encoding = declared
+            except (LookupError, UnicodeDecodeError):
+                html = None
+            if html is None:
+                html, encoding = decode_html(payload, path)
+            return html_report(path, html, f"mht ({encoding})")
+    raise InputError(path, "is not a page saved as one file (no HTML part in it); save the page again, or paste its text into a .txt")
+
+
+def html_report(path: Path, html: str, encoding: str) -> Loaded:
+    """The report in a decoded page: main text, title first, furniture read into page metadata."""
     import lxml.etree
     import lxml.html
 
-    html, encoding = decode_html(data, path)
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)  # lxml refuses an encoding declaration in a str
     try:
         tree = lxml.html.fromstring(html)
@@ -267,7 +295,7 @@ def read_html(path: Path, data: bytes) -> Loaded:
     page.pop("title", None)
     if title and not any(re.sub(r"\s", "", title) in re.sub(r"\s", "", line) for line in kept[:3]):
         kept.insert(0, title)
-    return Loaded("\n".join(kept), f"html ({encoding})", page)
+    return Loaded("\n".join(kept), encoding, page)
 
 
 # ------------------------------------------------------------------ pdf
