@@ -1,14 +1,29 @@
-"""Time `make briefings` (every briefing of data/raw) the way a user runs it.
+"""Time every briefing of a corpus against the floor: one kernel start and one HTML page.
 
-    .venv/bin/python benchmarks/bench_briefings.py            # 3 runs of `make briefings`
-    .venv/bin/python benchmarks/bench_briefings.py --runs 5 --jobs 1
+    python benchmarks/bench_briefings.py --reports 5        # data/raw: 4 corpus briefings + one per town
+    python benchmarks/bench_briefings.py --reports 1000     # the synthetic corpus of benchmarks/make_corpus.py
+    python benchmarks/bench_briefings.py --reports 5 --warm # the cache filled by an untimed run first
 
-Each run is `make briefings OUT=<temp folder>` (so reports/ is left alone)
-after the first install (the .venv stamp must be up to date: `make install`
-once before).  Prints the machine's cores and load before each run, the wall
-time of each run and of each briefing (from the runner's summary on stdout),
-then the median.  Run it on a quiet machine: other work on the two cores
-shows up directly in the figures.
+One run measures, in this order:
+
+1. the floor: papermill runs a trivial notebook (one parameters cell, one
+   print) in a fresh ``python3`` kernel and nbconvert exports it to HTML —
+   the least any briefing costs.  Timed ``--floor-runs`` times (default 3);
+   the median counts;
+2. the briefings: ``python -m analysis briefings --data CORPUS --out TMP
+   --quiet`` in a child process, exactly as ``make briefings`` runs it, with
+   an empty pipeline cache (``ANALYSIS_CACHE_DIR`` pointed at a new folder;
+   jieba's dictionary cache and the tokenizer's resolved terms, both made
+   once per install, are copied in), or with ``--warm`` after one untimed
+   run filled it.
+
+Prints the load average before and after, the briefings' own seconds (the
+runner's summary), and as its last line exactly::
+
+    reports=N briefings=B briefings_s=S floor_s=F ratio=S/F
+
+Exits 1 when a briefing failed.  Other work on the machine's cores slows
+every figure: run it on a quiet machine and repeat a figure before trusting it.
 """
 
 from __future__ import annotations
@@ -16,46 +31,115 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_corpus import OUT_DIR, make_corpus  # noqa: E402
+
+from analysis import config  # noqa: E402
+
+
+def trivial_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell('town = "某镇"')
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 简报"), parameters, nbformat.v4.new_code_cell("print(town)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def floor_once(folder: Path) -> float:
+    """Seconds for papermill (one fresh kernel) plus nbconvert's HTML export of the trivial notebook."""
+    import papermill
+    from nbconvert import HTMLExporter
+
+    source, executed = folder / "trivial.ipynb", folder / "trivial-out.ipynb"
+    nbformat.write(trivial_notebook(), source)
+    started = time.perf_counter()
+    papermill.execute_notebook(str(source), str(executed), parameters={"town": "神树镇"}, kernel_name="python3", progress_bar=False)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    (folder / "trivial.html").write_text(body, encoding="utf-8")
+    return time.perf_counter() - started
+
+
+def seeded_cache(folder: Path) -> Path:
+    """An empty pipeline cache, with the tokenizer's resolved terms (made once per install) copied in."""
+    made = config.CACHE_DIR / "tokenizer"
+    if made.is_dir():
+        shutil.copytree(made, folder / "tokenizer")
+    return folder
+
+
+def run_briefings(corpus: Path, out: Path, cache: Path, jobs: int | None) -> tuple[float, pd.DataFrame]:
+    command = [sys.executable, "-m", "analysis", "briefings", "--data", str(corpus), "--out", str(out), "--quiet"]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    root = config.ROOT  # the checkout whose package is imported here (PYTHONPATH=src runs another one)
+    path = os.pathsep.join([str(root / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "ANALYSIS_CACHE_DIR": str(cache), "PYTHONPATH": path}
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    try:
+        table = pd.read_csv(io.StringIO(result.stdout))
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame(columns=["briefing", "status", "seconds"])
+    if result.returncode not in (0, 1) or table.empty:
+        raise SystemExit(f"the briefings command failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return wall, table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jobs", type=int, help="passed as ARGS=--jobs N")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=5, help="5: data/raw; more: the synthetic corpus of that size (default 5)")
+    parser.add_argument("--seed", type=int, default=config.RANDOM_SEED, help="synthetic corpus seed")
+    parser.add_argument("--warm", action="store_true", help="time a second run, on the cache the first one filled")
+    parser.add_argument("--jobs", type=int, help="passed to the briefings command (default: one per CPU)")
+    parser.add_argument("--floor-runs", type=int, default=3, help="times the floor is measured (the median counts)")
+    parser.add_argument("--keep", help="keep the briefings in this folder (default: a temporary one, removed)")
     args = parser.parse_args()
-    stale = subprocess.run(["make", "-q", ".venv/.installed"], cwd=ROOT).returncode
-    if stale:
-        raise SystemExit("the .venv stamp is out of date: run `make install` first (its time is not part of the measure)")
-    walls = []
-    for run in range(1, args.runs + 1):
-        with tempfile.TemporaryDirectory() as out:
-            command = [
-                "make",
-                "--no-print-directory",
-                "briefings",
-                f"OUT={out}",
-                f"ARGS=--quiet{f' --jobs {args.jobs}' if args.jobs else ''}",
-            ]
-            load = os.getloadavg()[0]
-            started = time.perf_counter()
-            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-            wall = time.perf_counter() - started
-            if result.returncode != 0:
-                raise SystemExit(f"run {run} failed:\n{result.stderr}")
-            table = pd.read_csv(io.StringIO(result.stdout.split("\n", 1)[1]))  # the make echo line first
-            walls.append(wall)
-            each = ", ".join(f"{b}={s:.1f}s" for b, s in zip(table["briefing"], table["seconds"], strict=True))
-            print(f"run {run}: {wall:.1f} s wall for {len(table)} briefings (load before {load:.2f} on {os.cpu_count()} cores); {each}")
-    print(f"median of {len(walls)} runs: {statistics.median(walls):.1f} s wall")
+
+    if args.reports == 5:
+        corpus = config.DATA_RAW
+    else:
+        corpus = make_corpus(args.reports, OUT_DIR / f"corpus-{args.reports}-seed{args.seed}", seed=args.seed)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-briefings-") as tmp:
+        tmp = Path(tmp)
+        floors = []
+        for i in range(args.floor_runs):
+            (tmp / f"floor{i}").mkdir()
+            floors.append(floor_once(tmp / f"floor{i}"))
+        floor = statistics.median(floors)
+        print(f"floor (papermill + nbconvert, trivial notebook): {', '.join(f'{f:.2f}' for f in floors)} s; median {floor:.2f} s")
+        cache = seeded_cache(tmp / "cache")
+        out = Path(args.keep) if args.keep else tmp / "out"
+        if args.warm:
+            run_briefings(corpus, out, cache, args.jobs)
+        wall, table = run_briefings(corpus, out, cache, args.jobs)
+    load_after = os.getloadavg()
+    ok = table[table["status"] != "failed"]
+    n_reports = sum(1 for p in corpus.iterdir() if p.suffix in config.SUPPORTED_SUFFIXES)
+    slowest = table.sort_values("seconds", ascending=False).head(8)
+    print(f"briefings ({'warm' if args.warm else 'empty'} cache): {wall:.2f} s wall for {len(table)} briefings; slowest:")
+    print(", ".join(f"{b}={s:.1f}s" for b, s in zip(slowest["briefing"], slowest["seconds"])))
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores (1 min)")
+    for row in table[table["status"] == "failed"].itertuples():
+        print(f"failed: {row.briefing}: {getattr(row, 'message', '')}", file=sys.stderr)
+    print(f"reports={n_reports} briefings={len(ok)} briefings_s={wall:.2f} floor_s={floor:.2f} ratio={wall / floor:.2f}")
+    if len(ok) < len(table):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
