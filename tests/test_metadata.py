@@ -254,3 +254,13 @@ def test_fingerprint_same_report_however_saved():
     assert metadata.fingerprint(saved) == metadata.fingerprint(pasted) == metadata.fingerprint(traditional)
     other = saved.replace("压实工作责任", "健全工作机制")
     assert metadata.fingerprint(other) != metadata.fingerprint(saved)
+
+
+def test_head_spans_past_furniture_title_and_addressee():
+    text = "索引号：1100/2025-01\n发布机构：青石镇\n青石镇人民政府\n关于2024年度法治政府建设情况的报告\n县委、县政府：\n2024年，我镇扎实推进依法行政。"
+    title, body = metadata.head_spans(text)
+    assert text[title[0] : title[1]] == "青石镇人民政府\n关于2024年度法治政府建设情况的报告"
+    assert text[body:].startswith("2024年，我镇")
+    no_title = "区委、区政府：\n2024年，我镇扎实推进依法行政。"
+    title, body = metadata.head_spans(no_title)
+    assert title is None and no_title[body:].startswith("2024年")

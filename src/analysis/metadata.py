@@ -554,19 +554,11 @@ def _name_of_level(body: str, level: str, places: Places, *, subject: Place | No
 # ------------------------------------------------------------------ describe
 
 
-def describe(text: str, *, page: dict | None = None, places: Places | None = None) -> dict[str, object]:
-    """Town, level, county, year, title and problems of a cleaned report text (see the module's docstring).
-
-    *page*: page metadata already read (``pagemeta.parse_text`` / ``parse_html``); read from *text* when None.
-    """
-    places = places or load_places()
-    if len(text) > HEAD_CHARS:  # who wrote it and when is said in the opening
-        cut = text.rfind("\n", 0, HEAD_CHARS)
-        text = text[: cut if cut > 0 else HEAD_CHARS]
+def _read_head(text: str, places: Places):
+    """The view, its lines, the page furniture, the head found, line offsets and the title's spans in *text*."""
     view = matching_view(text)
     vlines = view.split("\n")
     furniture = pagemeta.parse_text(text)
-    page = {**furniture, **{k: v for k, v in (page or {}).items() if v is not None}}
     skip = set(furniture["lines"])
     for number, line in enumerate(vlines[:60]):
         stripped = line.strip()
@@ -581,18 +573,51 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
     offsets = [0]
     for line in vlines:
         offsets.append(offsets[-1] + len(line) + 1)
+    spans = []
+    for n in head.title_lines:
+        line_view = vlines[n]
+        lead = len(line_view) - len(line_view.lstrip())
+        start = offsets[n] + lead
+        if n == head.body_start and len(head.title_lines) == 1 and not _is_title_line(line_view.strip(), places):
+            spans.append((start, start + len(head.title)))  # a title run into the body line
+        else:
+            spans.append((start, offsets[n] + len(line_view.rstrip())))
+    return view, vlines, furniture, head, offsets, spans
+
+
+def head_spans(text: str, *, places: Places | None = None) -> tuple[tuple[int, int] | None, int]:
+    """Where the title stands in *text* ((start, end), or None when it has no title line) and where the body starts.
+
+    Furniture, the title, an addressee line and a date line under the title
+    all stand before the body start.
+    """
+    places = places or load_places()
+    head_text = text
+    if len(text) > HEAD_CHARS:
+        cut = text.rfind("\n", 0, HEAD_CHARS)
+        head_text = text[: cut if cut > 0 else HEAD_CHARS]
+    _, vlines, _, head, offsets, spans = _read_head(head_text, places)
+    title = (spans[0][0], spans[-1][1]) if spans else None
+    body = offsets[head.body_start] if head.body_start < len(vlines) else len(text)
+    if title is not None:
+        body = max(body, title[1])
+    return title, body
+
+
+def describe(text: str, *, page: dict | None = None, places: Places | None = None) -> dict[str, object]:
+    """Town, level, county, year, title and problems of a cleaned report text (see the module's docstring).
+
+    *page*: page metadata already read (``pagemeta.parse_text`` / ``parse_html``); read from *text* when None.
+    """
+    places = places or load_places()
+    if len(text) > HEAD_CHARS:  # who wrote it and when is said in the opening
+        cut = text.rfind("\n", 0, HEAD_CHARS)
+        text = text[: cut if cut > 0 else HEAD_CHARS]
+    view, vlines, furniture, head, offsets, spans = _read_head(text, places)
+    page = {**furniture, **{k: v for k, v in (page or {}).items() if v is not None}}
     title_view = head.title
     if head.title_lines:
-        parts = []
-        for n in head.title_lines:
-            original = text.split("\n")[n]
-            line_view = vlines[n]
-            lead = len(line_view) - len(line_view.lstrip())
-            if n == head.body_start and len(head.title_lines) == 1 and not _is_title_line(line_view.strip(), places):
-                parts.append(original[lead : lead + len(head.title)])
-            else:
-                parts.append(original.strip())
-        title = "".join(parts)
+        title = "".join(text[a:b] for a, b in spans)
     elif page.get("title"):
         title = str(page["title"])
         title_view = matching_view(title)
