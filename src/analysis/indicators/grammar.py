@@ -77,7 +77,68 @@ def keys_for(text: str, start: int, end: int, unit: str, *, rules: IndicatorRule
             keys.append(rules.keys[ranked[0][2]].name if ranked else "")
         return keys
     ranked = _ranked(text, start, end, unit, rules, context, window=window)
-    return [rules.keys[ranked[0][2]].name] if ranked else []
+    if not ranked or _mixed_total(text, start, end, unit, rules, context):
+        return []
+    key = _attended(text, context[2], start, rules.keys[_preferred(ranked, rules)].name, rules)
+    return [key] if key else []
+
+
+def _preferred(ranked: list[tuple[float, int, int]], rules: IndicatorRules) -> int:
+    """Index of the winning key: the best, unless a key that `prefer` puts before it qualifies too
+    (召开党委会开展专题学法3次: the study held in a meeting is a study session)."""
+    best = ranked[0][2]
+    for _, _, index in ranked[1:]:
+        if rules.keys[best].name in rules.prefer.get(rules.keys[index].name, ()):
+            return index
+    return best
+
+
+def _attended(text: str, item_start: int, start: int, key: str, rules: IndicatorRules) -> str:
+    """The key of sitting in the event rather than holding it, when an `attendance` verb leads the item
+    (司法所长列席政府领导会议2次 → ''; 参加专题法治讲座36期 → law_study_sessions)."""
+    if key in rules.attendance and any(verb in text[item_start:start] for verb in rules.attendance_verbs):
+        return rules.attendance[key]
+    return key
+
+
+def _list_items(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans of the items of a 、 list in text[lo:hi] (a 、 inside a quotation joins nothing)."""
+    items, depth, begin = [], 0, lo
+    for i in range(lo, hi):
+        char = text[i]
+        if char in QUOTE_OPEN:
+            depth += 1
+        elif char in QUOTE_CLOSE:
+            depth = max(0, depth - 1)
+        elif char == "、" and depth == 0:
+            items.append((begin, i))
+            begin = i + 1
+    items.append((begin, hi))
+    return [(a, b) for a, b in items if text[a:b].strip()]
+
+
+def _mixed_total(text: str, start: int, end: int, unit: str, rules: IndicatorRules, context: tuple[int, int, int]) -> bool:
+    """True when the number totals a 、 list of activities of different keys
+    (开展学习培训、宣传宣讲、政治轮训100余场次): one figure for several kinds, so no key.
+
+    Each item is read on its own words plus the verb that leads the list; items
+    no key fits do not count (发放资料、悬挂条幅3个 stays banners_posters).
+    """
+    _, clause_start, item_start = context
+    if item_start <= clause_start or text[item_start - 1] != "、":
+        return False
+    # the list starts after the clause's last count (专题学习12次、讲座培训2场: each item has its own number)
+    list_start = max([clause_start] + [clause_start + q.end for q in find_quantities(text[clause_start:item_start])])
+    items = _list_items(text, list_start, start)
+    if len(items) < 2:
+        return False
+    found = set()
+    for i, item in enumerate(items):
+        others = [s for j, s in enumerate(items) if j not in (0, i)]
+        ranked = _ranked(text, start, end, unit, rules, context, item=item, others=others, verbs_only=items[:1] if i else (), window=False)
+        if ranked:
+            found.add(rules.keys[_preferred(ranked, rules)].name)
+    return len(found) > 1
 
 
 def _ranked(
@@ -256,24 +317,90 @@ def _head(text: str, start: int, ends: dict[int, list[str]]) -> list[str] | None
     return ends.get(head_end)
 
 
-def map_text(text: str, *, rules: IndicatorRules | None = None) -> list[tuple[Quantity, str]]:
+def _names_object(text: str, lo: int, start: int, end: int, keys: Sequence[int], rules: IndicatorRules) -> bool:
+    """True when an object or weak cue of one of the *keys* stands in text[lo:start] or right after the number."""
+    after_end = _next_break(text, AFTER_BREAK, end, min(len(text), end + AFTER_MAX))
+    wanted = set(keys)
+    for m_start, _, entries in _cues(text, lo, after_end, rules, wanted):
+        if start <= m_start < end:
+            continue
+        if any(index in wanted and kind != "verb" for index, kind in entries):
+            return True
+    return False
+
+
+def _audience(
+    text: str, quantity: Quantity, clause_start: int, earlier: list[tuple[Quantity, list[str]]], rules: IndicatorRules
+) -> list[str]:
+    """The audience key of an earlier event for a count of people after an `audience` verb, or [].
+
+    开展普法宣传5场，覆盖800余人次 → people_reached; 组织法治培训2场次，覆盖200余人次
+    → trainees: the nearest earlier count of the sentence whose key is in the
+    `audience` table decides, when the clause names no people of its own
+    (覆盖群众…, 覆盖干部… decide by themselves).
+    """
+    index = {name: i for i, name in enumerate(rules.names)}
+    given = [index[k] for k in set(rules.audience.values()) if k in index]
+    if not given or not any(verb in text[clause_start : quantity.start] for verb in rules.audience_verbs):
+        return []
+    if _names_object(text, clause_start, quantity.start, quantity.end, given, rules):
+        return []
+    for _, keys in reversed(earlier):
+        if len(keys) == 1 and keys[0] in rules.audience:
+            key = rules.audience[keys[0]]
+            return [key] if key and quantity.unit in rules.keys[index[key]].units else []
+    return []
+
+
+def _carried(
+    text: str, quantity: Quantity, clause_start: int, earlier: list[tuple[Quantity, list[str]]], rules: IndicatorRules
+) -> list[str]:
+    """The key of the nearest earlier count of the sentence in the same unit, for a clause that
+    names no object of any key in its unit but repeats a `repeat_verbs` verb of that count's clause
+    (开展法治宣讲2场次，走进社区开展2场次; 每村培养3至5名“法律明白人”，全乡共计培养41名), or []."""
+    candidates = [i for i, key in enumerate(rules.keys) if quantity.unit in key.units]
+    if not candidates or _names_object(text, clause_start, quantity.start, quantity.end, candidates, rules):
+        return []
+    verbs = [verb for verb in rules.repeat_verbs if verb in text[clause_start : quantity.start]]
+    if not verbs:
+        return []
+    for previous, keys in reversed(earlier):
+        if previous.unit == quantity.unit:
+            _, source_start, _ = _context(text, previous.start)
+            source = text[source_start : previous.start]
+            return keys if len(keys) == 1 and keys[0] and any(verb in source for verb in verbs) else []
+    return []
+
+
+def map_text(text: str, *, rules: IndicatorRules | None = None, names: Sequence[str] = ()) -> list[tuple[Quantity, str]]:
     """(quantity, key or '') for every quantity of one text, in order; several rows share a quantity with several keys.
 
     A part of a whole (see ``_head``) takes the whole's key when its own
-    clause gives no key of its own (培育“法律明白人”126名，其中骨干35名).
+    clause gives no key of its own (培育“法律明白人”126名，其中骨干35名); a
+    clause that names no object takes the key of an earlier count of its
+    sentence (see ``_carried``).  *names* are proper names whose numbers are no
+    quantities (the report's town, 三张镇; see ``quantities.find_quantities``).
     """
     rules = rules or load_rules()
     result: list[tuple[Quantity, str]] = []
     ends: dict[int, list[str]] = {}
     index = {name: i for i, name in enumerate(rules.names)}
-    for quantity in find_quantities(text):
+    sentence: list[tuple[Quantity, list[str]]] = []  # the counts of the current sentence, with their keys
+    for quantity in find_quantities(text, names=names):
         keys = keys_for(text, quantity.start, quantity.end, quantity.unit, rules=rules)
         head = _head(text, quantity.start, ends)
         if head and len(keys) <= 1:
             inherited = [k for k in head if k and quantity.unit in rules.keys[index[k]].units]
             if inherited and (not keys or not keys_for(text, quantity.start, quantity.end, quantity.unit, rules=rules, window=False)):
                 keys = inherited
+        sentence_start, clause_start, _ = _context(text, quantity.start)
+        sentence = [(q, k) for q, k in sentence if q.start >= sentence_start]
+        if not head and sentence and not keys:
+            keys = _audience(text, quantity, clause_start, sentence, rules) or _carried(text, quantity, clause_start, sentence, rules)
+        elif not head and sentence and len(keys) == 1 and keys[0] in rules.audience.values():
+            keys = _audience(text, quantity, clause_start, sentence, rules) or keys
         ends[quantity.end] = keys
+        sentence.append((quantity, keys))
         for key in keys or [""]:
             result.append((quantity, key))
     return result

@@ -36,7 +36,8 @@ def extract(reports: pd.DataFrame, *, rules: IndicatorRules | None = None) -> pd
     for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
         if not isinstance(text, str):
             continue
-        for order, (q, key) in enumerate(map_text(text, rules=rules)):
+        names = [town] if isinstance(town, str) else []  # the report's own town: 三张镇 is no 三张
+        for order, (q, key) in enumerate(map_text(text, rules=rules, names=names)):
             rows.append((doc_id, town, year, q.raw, q.value, q.value_max, q.unit, q.qualifier, key, q.start, q.end, order))
     table = pd.DataFrame(
         rows, columns=["doc_id", "town", "year", "raw", "value", "value_max", "unit", "qualifier", "indicator", "start", "end", "_order"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as default
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +66,12 @@ class IndicatorRules:
     cues: dict[str, tuple[tuple[int, str], ...]]  # cue → (key index, kind: object/weak/verb)
     scores: dict[str, dict[str, float]]  # kind → place → score of a cue
     patterned: tuple[int, ...] = ()  # indices of the keys that have patterns
+    prefer: dict[str, tuple[str, ...]] = default(default_factory=dict)  # key → the keys it wins over when both qualify
+    attendance_verbs: tuple[str, ...] = ()  # 参加, 列席: sitting in an event, not holding it
+    attendance: dict[str, str] = default(default_factory=dict)  # key of the event → key of sitting in it ('' = none)
+    audience_verbs: tuple[str, ...] = ()  # 覆盖, 受众: a count of the people an event reached
+    audience: dict[str, str] = default(default_factory=dict)  # key of the event → key of its audience
+    repeat_verbs: tuple[str, ...] = ()  # a clause repeating one of these verbs carries the earlier count's key
 
     @property
     def names(self) -> list[str]:
@@ -111,7 +118,21 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
     """Read and validate ``indicators.yml`` (cached); errors name the key and field."""
     file = Path(path)
     data = load_yaml(file)
-    known = {"cue_distance", "min_score", "scores", "joiners", "distributives", "distributive_gap", "not_markers", "keys"}
+    known = {
+        "cue_distance",
+        "min_score",
+        "scores",
+        "joiners",
+        "distributives",
+        "distributive_gap",
+        "not_markers",
+        "masks",
+        "prefer",
+        "attendance",
+        "audience",
+        "repeat_verbs",
+        "keys",
+    }
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
         raise LexiconError(file, "needs a 'keys' mapping of key → {units, objects, verbs, weak, need, patterns}")
     for field in data:
@@ -157,7 +178,18 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
             except re.error as exc:
                 raise LexiconError(file, f"bad regular expression: {exc}", entry=f"{name}.patterns") from exc
         keys.append(Key(name, frozenset(units), objects, verbs, weak, need, tuple(patterns)))
+    names = {key.name for key in keys}
+    prefer = {}
+    for winner, losers in _mapping(file, data.get("prefer"), "prefer").items():
+        prefer[_known_key(file, winner, names, "prefer")] = tuple(
+            _known_key(file, loser, names, f"prefer.{winner}") for loser in _words(file, losers, f"prefer.{winner}")
+        )
+    attendance_verbs, attendance = _event_table(file, data.get("attendance"), "attendance", names)
+    audience_verbs, audience = _event_table(file, data.get("audience"), "audience", names)
     cues: dict[str, list[tuple[int, str]]] = {}
+    for mask in _words(file, data.get("masks"), "masks"):  # words that hide the cues inside them (公开征集意见)
+        for form in (mask, *traditional(mask)):
+            cues.setdefault(form, [])
     for index, key in enumerate(keys):
         for kind, words in (("object", key.objects), ("weak", key.weak), ("verb", key.verbs)):
             for word in words:
@@ -179,7 +211,42 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
         cues={c: tuple(v) for c, v in cues.items()},
         scores=scores,
         patterned=tuple(i for i, key in enumerate(keys) if key.patterns),
+        prefer=prefer,
+        attendance_verbs=attendance_verbs,
+        attendance=attendance,
+        audience_verbs=audience_verbs,
+        audience=audience,
+        repeat_verbs=_longest_first(_words(file, data.get("repeat_verbs"), "repeat_verbs")),
     )
+
+
+def _mapping(path: Path, value: object, entry: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LexiconError(path, "must be a mapping", entry=entry)
+    return value
+
+
+def _known_key(path: Path, name: object, names: set[str], entry: str, *, empty: bool = False) -> str:
+    if (empty and name in ("", None)) or name in names:
+        return name or ""
+    raise LexiconError(path, f"{name!r} is not a key of this file", entry=entry)
+
+
+def _event_table(path: Path, value: object, entry: str, names: set[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """`attendance` / `audience`: {verbs: [...], keys: {event key: key it gives}}, validated."""
+    table = _mapping(path, value, entry)
+    if not table:
+        return (), {}
+    if set(table) != {"verbs", "keys"}:
+        raise LexiconError(path, "needs exactly the fields verbs and keys", entry=entry)
+    verbs = _longest_first(_words(path, table["verbs"], f"{entry}.verbs", required=True))
+    keys = {
+        _known_key(path, event, names, f"{entry}.keys"): _known_key(path, given, names, f"{entry}.keys.{event}", empty=True)
+        for event, given in _mapping(path, table["keys"], f"{entry}.keys").items()
+    }
+    return verbs, keys
 
 
 def key_position(keys: Iterable[str]) -> pd.Series:
