@@ -6,6 +6,8 @@ frequency   terms_bar, terms_facets, keyness_bar, keyness_facets
 indicators  shared_keys_chart, key_distribution_chart, specificity_chart
 themes      theme_heatmap, residual_heatmap, coverage_heatmap, checklist_chart, shares_chart
 profile     ratio_chart (a town's figures against the corpus median)
+talk        network_chart, network_facets, biplot, topic_terms_chart, topic_shares_chart
+years       fulfilment_chart, trend_chart, carried_chart, citations_chart
 
 Word clouds are drawn by ``analysis.wordclouds``.  Every figure function is
 also a name of this package (``analysis.plots.terms_bar``): a notebook
@@ -21,9 +23,20 @@ from .frequency import keyness_bar, keyness_facets, terms_bar, terms_facets
 from .indicators import key_distribution_chart, shared_keys_chart, specificity_chart
 from .profile import ratio_chart
 from .style import font_path, no_data, use_cjk_font
+from .talk import biplot, network_chart, network_facets, topic_shares_chart, topic_terms_chart
 from .themes import checklist_chart, coverage_heatmap, residual_heatmap, shares_chart, theme_heatmap
+from .years import carried_chart, citations_chart, fulfilment_chart, trend_chart
 
 __all__ = [
+    "biplot",
+    "carried_chart",
+    "citations_chart",
+    "fulfilment_chart",
+    "network_chart",
+    "network_facets",
+    "topic_shares_chart",
+    "topic_terms_chart",
+    "trend_chart",
     "checklist_chart",
     "coverage_heatmap",
     "font_path",

@@ -1,0 +1,181 @@
+"""Figures of the structure of talk: co-occurrence networks, correspondence biplots, topics."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import config
+from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, use_cjk_font
+
+__all__ = ["network_chart", "network_facets", "biplot", "topic_terms_chart", "topic_shares_chart"]
+
+COMMUNITY_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
+OTHER_COMMUNITY = "#BBBBBB"  # communities past the tenth, and lone nodes
+AXIS_NAMES = {
+    "town": "乡镇",
+    "county": "县区",
+    "year": "年度",
+    "doc_id": "报告",
+    "level": "层级",
+    "role": "报告部分",
+    "term": "词语",
+    "theme": "问题主题",
+}
+ROW_COLOR = "#4C72B0"
+COLUMN_COLOR = "#C44E52"
+
+
+def _community_color(community: int) -> str:
+    return COMMUNITY_COLORS[community - 1] if 1 <= community <= len(COMMUNITY_COLORS) else OTHER_COMMUNITY
+
+
+def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None) -> None:
+    import networkx as nx
+
+    graph = nx.Graph()
+    for term in nodes["term"]:
+        graph.add_node(term)
+    for s, t, w in zip(edges["source"], edges["target"], edges["jaccard"]):
+        graph.add_edge(s, t, weight=float(w))
+    pos = nx.spring_layout(graph, seed=seed, weight="weight", k=2.5 / max(1, np.sqrt(len(graph))), iterations=100)
+    widths = [0.5 + 3.0 * float(w) for w in edges["jaccard"]]
+    for (s, t), width in zip(zip(edges["source"], edges["target"]), widths):
+        ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], color=REFERENCE_COLOR, linewidth=width, zorder=1, alpha=0.7)
+    freq = nodes["frequency"].to_numpy(dtype=float)
+    sizes = 150 + 900 * (freq - freq.min()) / (np.ptp(freq) or 1.0)
+    xy = np.array([pos[t] for t in nodes["term"]])
+    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=[_community_color(int(c)) for c in nodes["community"]], zorder=2, edgecolors="white")
+    for (x, y), term in zip(xy, nodes["term"]):
+        ax.text(x, y, term, ha="center", va="center", fontsize=9, zorder=3)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=11)
+
+
+def network_chart(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    group: object | None = None,
+    seed: int = config.RANDOM_SEED,
+    title: str | None = "词语共现网络",
+    ax=None,
+) -> Figure:
+    """One co-occurrence network: node size by frequency, colour by community, edge width by Jaccard.
+
+    *group* picks one network of a grouped table (``cooccurrence.network(by=…)``);
+    the layout is seeded, so the same network is drawn the same way.
+    """
+    use_cjk_font()
+    if group is not None:
+        nodes, edges = nodes[nodes["group"] == group], edges[edges["group"] == group]
+    if nodes.empty or edges.empty:
+        return no_data("没有达到最低频次的共现词语", ax=ax, figsize=(6, 2))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 7))
+    _draw_network(ax, nodes.reset_index(drop=True), edges.reset_index(drop=True), seed=seed, title=title)
+    return ax.figure
+
+
+def network_facets(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    groups=None,
+    max_panels: int = 6,
+    ncols: int = 2,
+    seed: int = config.RANDOM_SEED,
+) -> Figure:
+    """One network per group, side by side (the groups with most edges first, at most *max_panels*)."""
+    use_cjk_font()
+    if edges.empty:
+        return no_data("没有达到最低频次的共现词语")
+    order = (
+        list(groups)
+        if groups is not None
+        else edges["group"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index.tolist()
+    )
+    shown = [g for g in order if (edges["group"] == g).any()][:max_panels]
+    fig, axes = panels(len(shown), ncols, 6.5, 5.5)
+    for ax, group in zip(axes, shown):
+        _draw_network(
+            ax,
+            nodes[nodes["group"] == group].reset_index(drop=True),
+            edges[edges["group"] == group].reset_index(drop=True),
+            seed=seed,
+            title=str(group),
+        )
+    if len(order) > len(shown):
+        fig.suptitle(f"仅显示共现最多的{len(shown)}组（共{len(order)}组）", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def biplot(result, *, max_labels: int = 40, title: str | None = None, ax=None) -> Figure:
+    """The correspondence analysis biplot: rows (blue dots) and columns (red triangles) on the first two dimensions.
+
+    At most *max_labels* of each are labelled: those the two dimensions show
+    best (highest quality × mass); the others are drawn unlabelled.
+    """
+    use_cjk_font()
+    rows, columns = result.rows, result.columns
+    if rows.empty or columns.empty:
+        return no_data("没有可做对应分析的数据", ax=ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 7.5))
+    ax.axhline(0, color=LINE_COLOR, linewidth=0.5)
+    ax.axvline(0, color=LINE_COLOR, linewidth=0.5)
+    for table, color, marker in ((rows, ROW_COLOR, "o"), (columns, COLUMN_COLOR, "^")):
+        ax.scatter(table["dim1"], table["dim2"], c=color, marker=marker, s=30, alpha=0.8)
+        best = table.assign(_rank=table["quality"].fillna(0) * table["mass"]).nlargest(max_labels, "_rank")
+        for x, y, label in zip(best["dim1"], best["dim2"], best["label"]):
+            ax.annotate(str(label), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9, color=color)
+    shares = result.inertia["share"].tolist() + [0.0, 0.0]
+    ax.set_xlabel(f"第一维（{shares[0]:.1%}）")
+    ax.set_ylabel(f"第二维（{shares[1]:.1%}）")
+    names = (AXIS_NAMES.get(result.row_name, result.row_name), AXIS_NAMES.get(result.column_name, result.column_name))
+    ax.set_title(title or f"对应分析：{names[0]} × {names[1]}", fontsize=11)
+    return ax.figure
+
+
+def topic_terms_chart(model, *, top: int = 8, ncols: int = 4) -> Figure:
+    """Each topic's top terms as a bar chart, one panel a topic."""
+    use_cjk_font()
+    terms = model.terms
+    if terms.empty:
+        return no_data("没有主题")
+    topics = model.topics
+    fig, axes = panels(len(topics), ncols, 3.2, 2.6)
+    for ax, (k, label, share) in zip(axes, zip(topics["topic"], topics["label"], topics["share"])):
+        part = terms[(terms["topic"] == k) & (terms["rank"] <= top)].sort_values("rank", ascending=False)
+        ax.barh(part["term"], part["weight"], color=BAR_COLOR)
+        ax.set_title(f"{label}（{share:.0%}）", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> Figure:
+    """Reports (rows, at most *max_rows*) × topics: each report's topic shares as a heatmap."""
+    use_cjk_font()
+    table = model.share_table()
+    if table.empty:
+        return no_data("没有主题")
+    note = ""
+    if len(table) > max_rows:
+        note = f"（仅显示前{max_rows}份，共{len(table)}份）"
+        table = table.head(max_rows)
+    values = table.drop(columns=["doc_id", "town"]).to_numpy(dtype=float)
+    labels = [f"{t} {d}" if pd.notna(t) else str(d) for t, d in zip(table["town"], table["doc_id"])]
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * values.shape[1], 1.0 + 0.28 * len(labels)))
+    image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=max(0.01, values.max()))
+    ax.set_xticks(range(values.shape[1]), [c.split("：")[0] for c in table.columns[2:]], fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    fig.colorbar(image, ax=ax, label="占比")
+    ax.set_title(title + note, fontsize=11)
+    fig.tight_layout()
+    return fig
