@@ -9,6 +9,8 @@ lines and document numbers included — and returns::
     year      the year reported on (not the year published)
     title     the title as written (a title over two lines is joined without a space), '' when the text has none
     problems  what could not be found, in plain words, for the problems table
+    page      the page metadata (publisher, published, index_no, doc_no, source_url) of the
+              furniture in the text, completed by *page* (a saved page's own tags first)
 
 Matching reads a simplified, width-folded view of the text of the same
 length, so names are quoted from the original characters.  Where the text
@@ -695,7 +697,8 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
         problems.append(f"the text calls its unit only by its level ({level}), never by name: town left empty")
     if year is None:
         problems.append("the year reported on is not stated (year left empty)")
-    return {"town": town_name, "level": level, "county": county, "year": year, "title": title, "problems": problems}
+    columns = {key: page.get(key) for key in pagemeta.COLUMNS}
+    return {"town": town_name, "level": level, "county": county, "year": year, "title": title, "problems": problems, "page": columns}
 
 
 # ------------------------------------------------------------------ same report twice
