@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("the cache of the pipeline", ("cache",)),
-    ("the pipeline (all stages over many reports)", ("pipeline",)),
+    ("the pipeline (all stages over many reports) and its engines", ("pipeline", "dask_pool")),
     ("tables and figures for the reader", ("overview", "summary", "plots", "wordclouds", "profile", "analysis")),
     ("briefings", ("briefings",)),
     ("command line", ("cli", "__main__")),
