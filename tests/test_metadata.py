@@ -204,6 +204,29 @@ def test_describe(case):
     assert (got["town"], got["level"], got["county"], got["year"], got["title"]) == (town, level, county, year, title)
 
 
+@pytest.mark.parametrize(
+    ("title", "town", "level", "county"),
+    [
+        ("杭锦后旗双庙镇2025年法治政府建设情况报告", "双庙镇", "镇", "杭锦后旗"),
+        ("2025年度乌马河镇法治政府建设工作情况汇报", "乌马河镇", "镇", None),
+        ("中共树人镇委员会 树人镇人民政府关于2025年度法治政府建设情况的报告", "树人镇", "镇", None),
+        ("关于2024年度城关街道法治政府建设情况的报告", "城关街道", "街道", None),
+        ("静海区2023年法治政府建设年度报告", "静海区", "区", "静海区"),
+        ("乡宁县昌宁镇2025年法治政府建设年度报告", "昌宁镇", "镇", "乡宁县"),
+        ("镇安镇2021年法治政府建设年度报告", "镇安镇", "镇", None),
+        ("遂宁市船山区永兴镇人民政府关于2025年法治政府建设情况的报告", "永兴镇", "镇", "船山区"),
+        ("宝鸡市陈仓区虢镇2025年法治政府建设年度报告", None, None, None),  # a one-character town name is not guessed
+        ("彭水苗族土家族自治县保家镇2024年法治政府建设情况报告", "保家镇", "镇", "彭水苗族土家族自治县"),
+    ],
+)
+def test_place_in_a_title(title, town, level, county):
+    place = metadata.place_from_title(title, metadata.load_places())
+    if town is None:
+        assert place is None or len(place.name) > 3 and "虢" not in place.name
+    else:
+        assert (place.name, place.level, place.county) == (town, level, county)
+
+
 def test_no_clause_fragment_as_town():
     # the blind loader returned 现将县 and 认真落实市 for openings like these
     for text in (

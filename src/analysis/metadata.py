@@ -236,6 +236,8 @@ def parse_chain(chain: str, places: Places, *, min_stem: int = 1) -> Place | Non
     unit_chars = set("县区旗市州省盟")
     keep = 2 if kind == "town" else max(1, min_stem)
     cuts = [i + 1 for i, ch in enumerate(body) if ch in unit_chars and len(body) - (i + 1) >= keep]
+    if kind == "town" and len(body) >= 4 and body[-2] in unit_chars and _last_county(body[:-1], places):
+        return None  # 宝鸡市陈仓区虢镇: a one-character town name is not guessed (nor 陈仓区虢镇)
     prefix, stem = (body[: cuts[-1]], body[cuts[-1] :]) if cuts else ("", body)
     if not _valid_stem(stem, places, min_len=1 if kind == "county" else 2):
         return None
@@ -390,8 +392,21 @@ def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
 
 
 def place_from_title(title: str, places: Places) -> Place | None:
-    """The reporting unit named at the head of a title, with the county written in front of it."""
-    head = re.split(r"关于|(?:19|20)\d{2}\s*年|[〇零一二三四五六七八九]{4}\s*年|法治|法制|依法", title, maxsplit=1)[0]
+    """The reporting unit named in a title, with the county written in front of it.
+
+    Read at the head (某某镇2025年…, 某某镇人民政府关于…), else right after the
+    year or 关于 (2025年度某某镇法治…, 关于2024年度某某街道法治…).
+    """
+    parts = re.split(r"关于|(?:19|20)\d{2}\s*年度?|[〇零一二三四五六七八九]{4}\s*年度?", title)
+    for part in parts:
+        head = re.split(r"法治|法制|依法|工作", part, maxsplit=1)[0]
+        place = _place_in_head(head, places)
+        if place is not None:
+            return place
+    return None
+
+
+def _place_in_head(head: str, places: Places) -> Place | None:
     head = head.replace("中共", " ")
     organs = "|".join(re.escape(o) for o in places.organs)
     phrases = [p for p in re.split(rf"(?:{organs})|\s+", head) if p]
