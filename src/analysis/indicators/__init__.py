@@ -7,6 +7,7 @@ grammar    which key a quantity counts: the clause grammar (``keys_for``, ``map_
 mentions   ``extract(reports)``: one row per quantity mention, the contract's columns
 tables     summary, pivot, specificity, year_over_year, provenance, shared_keys, export
 overviews  their summaries for many reports: key_overview, status_counts, year_over_year_overview, provenance_summary
+unkeyed    what got no key: key_coverage (share per report), unkeyed_phrasings (the commonest phrasings)
 
 Every public name is importable from here (``from analysis.indicators import
 extract``); the figures are in ``analysis.plots.indicators``.  The contract
@@ -44,9 +45,12 @@ from .tables import (
     summary,
     year_over_year,
 )
+from .unkeyed import COVERAGE_COLUMNS, PHRASING_COLUMNS, key_coverage, unkeyed_phrasings
 
 __all__ = [
     "COLUMNS",
+    "COVERAGE_COLUMNS",
+    "PHRASING_COLUMNS",
     "CONTRACT_KEYS",
     "INDICATORS_FILE",
     "LABELS_FILE",
@@ -60,6 +64,7 @@ __all__ = [
     "export",
     "extract",
     "indicator_labels",
+    "key_coverage",
     "key_overview",
     "key_position",
     "keys_for",
@@ -75,6 +80,7 @@ __all__ = [
     "specificity",
     "status_counts",
     "summary",
+    "unkeyed_phrasings",
     "year_over_year",
     "year_over_year_overview",
 ]

@@ -72,6 +72,7 @@ class IndicatorRules:
     audience_verbs: tuple[str, ...] = ()  # 覆盖, 受众: a count of the people an event reached
     audience: dict[str, str] = default(default_factory=dict)  # key of the event → key of its audience
     repeat_verbs: tuple[str, ...] = ()  # a clause repeating one of these verbs carries the earlier count's key
+    phrasing_fillers: frozenset[str] = frozenset()  # words left out of the phrasings of unkeyed quantities
 
     @property
     def names(self) -> list[str]:
@@ -131,6 +132,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
         "attendance",
         "audience",
         "repeat_verbs",
+        "phrasing_fillers",
         "keys",
     }
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
@@ -217,6 +219,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
         audience_verbs=audience_verbs,
         audience=audience,
         repeat_verbs=_longest_first(_words(file, data.get("repeat_verbs"), "repeat_verbs")),
+        phrasing_fillers=frozenset(_longest_first(_words(file, data.get("phrasing_fillers"), "phrasing_fillers"))),
     )
 
 
