@@ -12,7 +12,7 @@ Tables:
 
 units   — unit_id, doc_id, town, county, year, role, tokens   (one row per sentence or paragraph)
 nodes   — group, term, frequency, degree, community
-edges   — group, source, target, jaccard, cooccurrences
+edges   — group, source, target, jaccard, cooccurrences   (source sorts before target; strongest first)
 ``group`` is the value of the grouping column (``全部`` for the whole corpus).
 """
 
@@ -96,7 +96,9 @@ def _network(token_sets: Sequence[tuple[str, ...]], *, min_freq: int, top: int) 
     upper = co.row < co.col
     a, b, both = co.row[upper], co.col[upper], co.data[upper]
     jaccard = both / (freq[a] + freq[b] - both)
-    edges = pd.DataFrame({"source": names[a], "target": names[b], "jaccard": np.round(jaccard, 4), "cooccurrences": both.astype(int)})
+    swap = names[a] > names[b]  # each pair in one order: source sorts before target
+    first, second = np.where(swap, names[b], names[a]), np.where(swap, names[a], names[b])
+    edges = pd.DataFrame({"source": first, "target": second, "jaccard": np.round(jaccard, 4), "cooccurrences": both.astype(int)})
     edges = edges.sort_values(["jaccard", "cooccurrences", "source", "target"], ascending=[False, False, True, True]).head(top)
     used = sorted(set(edges["source"]) | set(edges["target"]))
     nodes = pd.DataFrame({"term": used, "frequency": [int(freq[np.flatnonzero(names == t)[0]]) for t in used]})

@@ -1,0 +1,171 @@
+"""The structure of talk: co-occurrence networks, correspondence analysis, topics, and their figures."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import config, cooccurrence, correspondence, plots, topics
+from analysis.errors import OptionError
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def reports() -> pd.DataFrame:
+    return analysis.load_corpus(config.DATA_RAW, warn=False).reports
+
+
+def _units(*sets: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_id": [f"u{i}" for i in range(len(sets))],
+            "doc_id": ["a"] * len(sets),
+            "town": ["某镇"] * len(sets),
+            "county": [None] * len(sets),
+            "year": [2025] * len(sets),
+            "role": ["achievements"] * len(sets),
+            "tokens": list(sets),
+        }
+    )
+
+
+# ------------------------------------------------------------------ co-occurrence
+
+
+def test_jaccard_by_hand():
+    # 普法 in 3 units, 宣传 in 3, 调解 in 2; together: 普法+宣传 2, 普法+调解 2, 宣传+调解 1
+    units = _units(("普法", "宣传"), ("普法", "宣传", "调解"), ("普法", "调解"), ("宣传",))
+    nodes, edges = cooccurrence.network(None, token_units=units, min_freq=2, top=10)
+    got = {(s, t): j for s, t, j in zip(edges["source"], edges["target"], edges["jaccard"])}
+    assert got[("宣传", "普法")] == pytest.approx(2 / 4)
+    assert got[("普法", "调解")] == pytest.approx(2 / 3, abs=1e-4)  # rounded to 4 places
+    assert got[("宣传", "调解")] == pytest.approx(1 / 4)
+    assert list(edges["jaccard"]) == sorted(edges["jaccard"], reverse=True)
+    # the minimum frequency drops 调解 (2 units) and its edges
+    nodes, edges = cooccurrence.network(None, token_units=units, min_freq=3, top=10)
+    assert set(nodes["term"]) == {"普法", "宣传"} and len(edges) == 1
+    # only the strongest edge
+    nodes, edges = cooccurrence.network(None, token_units=units, min_freq=2, top=1)
+    assert list(zip(edges["source"], edges["target"])) == [("普法", "调解")]
+
+
+def test_network_of_the_reports(reports):
+    nodes, edges = cooccurrence.network(reports, min_freq=3, top=60)
+    assert 0 < len(edges) <= 60
+    assert (nodes["group"] == cooccurrence.ALL).all()
+    pairs = {frozenset((s, t)): j for s, t, j in zip(edges["source"], edges["target"], edges["jaccard"])}
+    # by reading: every sentence that names the 12345 line calls it a 热线 (four reports)
+    assert pairs[frozenset(("12345", "热线"))] == 1.0
+    # every node is on an edge and has a community; colours repeat run after run
+    assert set(nodes["term"]) == set(edges["source"]) | set(edges["target"])
+    assert (nodes["community"] >= 1).all()
+    again = cooccurrence.network(reports, min_freq=3, top=60)
+    pd.testing.assert_frame_equal(nodes, again[0])
+    pd.testing.assert_frame_equal(edges, again[1])
+
+
+def test_network_per_group(reports):
+    nodes, edges = cooccurrence.network(reports, by="town", min_freq=2, top=20)
+    assert set(edges["group"]) == set(reports["town"])
+    assert edges.groupby("group").size().max() <= 20
+    paragraphs = cooccurrence.units(reports, unit="paragraph")
+    sentences = cooccurrence.units(reports, unit="sentence")
+    assert len(paragraphs) < len(sentences)
+    with pytest.raises(OptionError):
+        cooccurrence.network(reports, by="nonsense")
+    with pytest.raises(OptionError):
+        cooccurrence.units(reports, unit="page")
+
+
+# ------------------------------------------------------------------ correspondence analysis
+
+SMOKING = pd.DataFrame(
+    [[4, 2, 3, 2], [4, 3, 7, 4], [25, 10, 12, 4], [18, 24, 33, 13], [10, 6, 7, 2]],
+    index=pd.Index(["SM", "JM", "SE", "JE", "SC"], name="staff"),
+    columns=pd.Index(["none", "light", "medium", "heavy"], name="smoking"),
+)
+
+
+def test_correspondence_analysis_against_the_textbook():
+    """Greenacre, Correspondence Analysis in Practice, the smoking data: principal inertias, coordinates, quality."""
+    result = correspondence.fit(SMOKING)
+    assert result.total_inertia == pytest.approx(0.08519, abs=1e-4)
+    assert list(result.inertia["eigenvalue"]) == pytest.approx([0.07476, 0.01002], abs=1e-4)
+    assert list(result.inertia["share"]) == pytest.approx([0.878, 0.118], abs=1e-3)
+    rows = result.rows.set_index("label")
+    # principal coordinates (the sign of an axis is arbitrary)
+    expected = {"SM": (-0.066, 0.194), "JM": (0.259, 0.243), "SE": (-0.381, 0.011), "JE": (0.233, -0.058), "SC": (-0.201, -0.079)}
+    sign = np.sign(rows.loc["SE", "dim1"]) * -1, np.sign(rows.loc["SM", "dim2"])
+    for label, (x, y) in expected.items():
+        assert sign[0] * rows.loc[label, "dim1"] == pytest.approx(x, abs=2e-3)
+        assert sign[1] * rows.loc[label, "dim2"] == pytest.approx(y, abs=2e-3)
+    columns = result.columns.set_index("label")
+    assert sign[0] * columns.loc["none", "dim1"] == pytest.approx(-0.393, abs=2e-3)
+    assert sign[1] * columns.loc["heavy", "dim2"] == pytest.approx(0.198, abs=2e-3)
+    # quality of the two-dimensional display: SM 0.893, JM 0.991
+    assert rows.loc["SM", "quality"] == pytest.approx(0.893, abs=2e-3)
+    assert rows.loc["JM", "quality"] == pytest.approx(0.991, abs=2e-3)
+
+
+def test_towns_by_terms_and_themes(reports):
+    table = correspondence.term_table(reports, top=30)
+    assert table.shape == (5, 30)
+    assert not set(table.columns) & set(reports["town"])  # a town's own name says nothing
+    result = correspondence.fit(table)
+    assert set(result.rows["label"]) == set(reports["town"])
+    assert result.inertia["share"].sum() <= 1
+    themes = correspondence.theme_table(reports)
+    assert themes.index.name == "town" and themes.to_numpy().sum() > 0
+    by_year = correspondence.term_table(reports, rows="year", top=10)
+    assert list(by_year.index) == ["2024", "2025"]
+    with pytest.raises(OptionError):
+        correspondence.fit(by_year)  # two rows: nothing to reduce
+
+
+# ------------------------------------------------------------------ topics
+
+
+def test_topics_repeat_with_the_seed(reports):
+    first = topics.fit(reports, n_topics=4, seed=7)
+    second = topics.fit(reports, n_topics=4, seed=7)
+    pd.testing.assert_frame_equal(first.topics, second.topics)
+    pd.testing.assert_frame_equal(first.shares, second.shares)
+    assert len(first.topics) == 4
+    assert first.topics["share"].sum() == pytest.approx(1, abs=1e-3)
+    per_report = first.shares.groupby("doc_id")["share"].sum()
+    assert per_report.to_numpy() == pytest.approx(np.ones(len(per_report)), abs=1e-3)
+    # by reading: every report has a 普法 part, so some topic is about it
+    assert any("普法" in terms for terms in first.topics["top_terms"])
+    assert first.topics["label"].str.startswith("主题").all()
+
+
+def test_lda_and_bad_options(reports):
+    model = topics.fit(reports, n_topics=3, method="lda")
+    assert set(model.shares["topic"]) == {1, 2, 3}
+    with pytest.raises(OptionError):
+        topics.fit(reports, n_topics=1)
+    with pytest.raises(OptionError):
+        topics.fit(reports, method="bert")
+    with pytest.raises(OptionError):
+        topics.fit(reports.head(1), n_topics=50)
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_figures_draw_and_say_when_empty(reports):
+    nodes, edges = cooccurrence.network(reports, min_freq=3, top=30)
+    assert plots.network_chart(nodes, edges).axes
+    by_town = cooccurrence.network(reports, by="town", min_freq=2, top=10)
+    assert len(plots.network_facets(*by_town, max_panels=2).axes) == 2
+    assert plots.biplot(correspondence.fit(SMOKING)).axes
+    model = topics.fit(reports, n_topics=3)
+    assert plots.topic_terms_chart(model).axes
+    assert plots.topic_shares_chart(model).axes
+    empty = plots.network_chart(nodes.iloc[0:0], edges.iloc[0:0])
+    assert "没有" in empty.axes[0].texts[0].get_text()
+    matplotlib.pyplot.close("all")
