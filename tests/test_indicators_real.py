@@ -240,3 +240,19 @@ def test_development_set_meets_the_targets():
     assert counts["unplaced"] == 0
     below = {k: round(v, 3) for k, v in figures.items() if v < TARGETS[k]}
     assert not below, f"below the targets {TARGETS}: {below}; misses: {misses}"
+
+
+@pytest.mark.slow
+def test_briefing_shows_the_unkeyed_quantities_in_chinese(run_notebook, tmp_path):
+    from conftest import notebook_text
+
+    out = tmp_path / "exports"
+    nb = run_notebook("02_indicator_tables.ipynb", output_dir=str(out))
+    text = notebook_text(nb)
+    assert "未归入任何指标" in text and "说法（〔数〕为数字）" in text and "占未归入数量的比例" in text
+    coverage = pd.read_csv(out / "indicators_coverage.csv", encoding="utf-8-sig")
+    unkeyed = pd.read_csv(out / "indicators_unkeyed.csv", encoding="utf-8-sig")
+    assert coverage["quantities"].sum() == coverage["keyed"].sum() + coverage["unkeyed"].sum() > 0
+    assert unkeyed["mentions"].sum() == coverage["unkeyed"].sum()  # every unkeyed quantity is in one phrasing
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    assert errors == []
