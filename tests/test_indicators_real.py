@@ -47,7 +47,9 @@ RULE_CLASSES = {
     "sitting in an event is not holding it": [
         ("法律顾问列席党委会议6次", [("6次", "")]),
         ("司法所長列席政府會議2次", [("2次", "")]),
-        ("组织班子成员参加法治讲座4场", [("4场", "law_study_sessions")]),
+        ("组织班子成员参加法治讲座4场", [("4场", "law_study_sessions")]),  # attending a lecture is study
+        ("组织志愿者参与普法宣传活动30场", [("30场", "publicity_events")]),  # taking part in publicity is publicity
+        ("举办法治讲座4场", [("4场", "publicity_events")]),
         ("镇党委召开会议6次", [("6次", "rule_of_law_meetings")]),
     ],
     "audience next to another count": [
@@ -128,7 +130,7 @@ BASE = indicators.INDICATORS_FILE.read_text(encoding="utf-8")
             "prefer.law_study_sessions",
         ),
         (("attendance:\n  verbs: [参加, 参与, 列席, 出席, 旁听]\n", "attendance:\n"), "attendance"),
-        (("    publicity_events: law_study_sessions\n", "    publicity_events: lectures\n"), "attendance.keys.publicity_events"),
+        (("    rule_of_law_meetings: ''\n", "    rule_of_law_meetings: lectures\n"), "attendance.keys.rule_of_law_meetings"),
         (("    exams: trainees\n", "    exam: trainees\n"), "audience.keys"),
         (("masks: [公开征集,", "masks: 公开征集\nmasks_old: [公开征集,"), "masks_old"),
         (("repeat_verbs: [开展,", "repeat_verbs: [开展, 开展,"), "repeat_verbs"),
