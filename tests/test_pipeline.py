@@ -159,18 +159,18 @@ def test_corpus_counts_are_kept_for_each_set_of_reports(tmp_path, reports, direc
     def must_not_sum(*args, **kwargs):
         raise AssertionError("the corpus counts were summed again instead of read from the cache")
 
-    monkeypatch.setattr(pipeline, "_sum_counts", must_not_sum)
+    monkeypatch.setattr(pipeline.term_counts, "_sum_counts", must_not_sum)
     pd.testing.assert_frame_equal(quiet_run(workers=1, cache_dir=tmp_path).counts, direct["counts"])
     pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, expected)
 
 
 def test_only_the_latest_sets_of_corpus_counts_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "COUNTS_KEPT", 1)
+    monkeypatch.setattr(pipeline.term_counts, "COUNTS_KEPT", 1)
     quiet_run(workers=1, cache_dir=tmp_path)
     four = sorted(config.DATA_RAW.glob("*.txt"))[:4]
     latest = quiet_run(four, workers=1, cache_dir=tmp_path).counts
     assert len(list((tmp_path / pipeline.COUNTS_TABLE).rglob("*.parquet"))) == 1
-    monkeypatch.setattr(pipeline, "_sum_counts", lambda *a, **k: pytest.fail("the latest set's counts should be cached"))
+    monkeypatch.setattr(pipeline.term_counts, "_sum_counts", lambda *a, **k: pytest.fail("the latest set's counts should be cached"))
     pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, latest)
 
 
@@ -301,7 +301,7 @@ AUDIT_SCRIPT = textwrap.dedent(
         for name, stage in pipeline.STAGES.items():
             if not stage.available:
                 continue
-            pipeline._clear_package_caches()
+            pipeline.tasks._clear_package_caches()
             opened.clear()
             stage.compute(reports, pipeline.Context())
             found[name] = sorted(opened)
@@ -352,7 +352,7 @@ def test_an_unknown_stage_is_an_error_listing_the_stages():
 def test_a_stage_whose_module_is_absent_is_skipped_by_default(monkeypatch):
     ghost = pipeline.Stage("ghost", lambda reports, ctx: reports, lexicon=(), requires="analysis.not_written_yet")
     monkeypatch.setitem(pipeline.STAGES, "ghost", ghost)
-    monkeypatch.setattr(pipeline, "DEFAULT_STAGES", (*pipeline.DEFAULT_STAGES, "ghost"))
+    monkeypatch.setattr(pipeline.stages, "DEFAULT_STAGES", (*pipeline.DEFAULT_STAGES, "ghost"))
     assert "ghost" not in pipeline.available_stages()
     with pytest.raises(AnalysisError, match="needs analysis.not_written_yet"):
         pipeline.available_stages(["ghost"])

@@ -1,0 +1,253 @@
+"""The run: load the reports, compute what the cache lacks on every core, assemble the tables in report order.
+
+``run(paths)`` is the pipeline's one entry point (see ``analysis.pipeline``).
+Reports are cut into chunks (contiguous in ``doc_id`` order, at most
+``MAX_CHUNK``) and handed to the process pool; each step's time goes into the
+timings table (``TIMING_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from .. import cache as cache_mod
+from .. import config
+from ..corpus import _expand, load_corpus, read_report
+from ..errors import AnalysisError, InputError, OptionError, PipelineError
+from ..workers import Pool
+from .results import Results, Tables, _loader
+from .stages import READ_STAGE, STAGES, available_stages, current_keys
+from .tasks import _init_worker, _load_task, _stage_task
+from .term_counts import corpus_counts
+
+TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
+MAX_CHUNK = 200  # reports a worker takes at once (and a cache file holds)
+CHUNKS_PER_RUN = 16  # aim for this many chunks, so two or more workers stay busy
+MIN_PARALLEL = 40  # with workers=None, fewer reports than this are processed here: starting workers costs more
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+
+    def add(self, step: str, **values: float) -> None:
+        row = self.rows.setdefault(step, {})
+        for key, value in values.items():
+            row[key] = row.get(key, 0) + value
+
+    def table(self) -> pd.DataFrame:
+        rows = [{"step": step, **values} for step, values in self.rows.items()]
+        table = pd.DataFrame(rows, columns=TIMING_COLUMNS)
+        for column in ("reports", "computed", "cached"):
+            table[column] = table[column].astype("Int64")
+        return table
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _chunk_size(n: int, chunk_size: int | None) -> int:
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise OptionError(f"chunk_size={chunk_size}: give at least 1 report a chunk")
+        return chunk_size
+    return max(1, min(MAX_CHUNK, math.ceil(n / CHUNKS_PER_RUN)))
+
+
+def _bar(total: int, desc: str, unit: str, enabled: bool):
+    from tqdm import tqdm  # the console bar on stderr (tqdm.auto warns in a kernel without ipywidgets)
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not enabled, dynamic_ncols=True, leave=False)
+
+
+def run(
+    paths: str | Path | Iterable[str | Path] = config.DATA_RAW,
+    *,
+    stages: Sequence[str] | None = None,
+    workers: int | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    progress: bool | None = None,
+    chunk_size: int | None = None,
+    warn: bool = True,
+) -> Results:
+    """Load the reports of *paths* and run *stages* (default ``DEFAULT_STAGES``) over them.
+
+    workers     processes (default: every core; 1 runs everything in this process)
+    cache       reuse and keep per-report results on disk (``analysis.cache``)
+    cache_dir   where (default ``config.CACHE_DIR``)
+    progress    progress bars on stderr (default: only when stderr is a terminal)
+    chunk_size  reports a worker takes at once (default: about 1/16 of the run, at most 200)
+    warn        print the loader's problems on stderr, as ``load_corpus`` does
+
+    Returns ``Results``; the tables are the same whatever *workers*,
+    *chunk_size* and *cache* are.
+    """
+    started = time.perf_counter()
+    names = available_stages(stages)
+    auto = workers is None
+    workers = default_workers() if auto else max(1, int(workers))
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    timer = _Timer()
+    tmp = None
+    if cache:
+        root = cache_mod.cache_root(cache_dir)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="analysis-pipeline-")
+        root = Path(tmp.name)
+    pool = Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_worker, preload=["analysis.pipeline"])
+    try:
+        reports, problems = _load(paths, root=root, pool=pool, timer=timer, show=show, warn=warn, chunk_size=chunk_size)
+        keys = current_keys(names)
+        entries = cache_mod.entry_keys(reports)
+        reports_e = reports.assign(_entry=entries)
+        stores = {name: cache_mod.TableStore(root, name, keys[name]) for name in names}
+        t0 = time.perf_counter()
+        indexes = {name: stores[name].index() for name in names}
+        todo = {name: [e for e in entries if e not in indexes[name]] for name in names}
+        timer.add("check cache", wall_s=time.perf_counter() - t0)
+        _compute(reports_e, todo, root=root, keys=keys, pool=pool, timer=timer, show=show, chunk_size=chunk_size)
+        if current_keys(names) != keys:
+            for name in names:
+                _drop_written(stores[name], todo[name])
+            raise AnalysisError("a lexicon file changed while the pipeline ran; run it again")
+        for name in names:
+            timer.add(name, reports=len(entries), cached=len(entries) - len(todo[name]), computed=len(todo[name]))
+        tables = Tables()
+        t0 = time.perf_counter()
+        for name in names:
+            loader = _loader(stores[name], entries, reports_e, root, keys)
+            if STAGES[name].lazy and cache:
+                tables._lazy(name, loader)
+            else:
+                tables._set(name, loader())
+        timer.add("read tables", wall_s=time.perf_counter() - t0)
+        counts = None
+        if "doc_counts" in names:
+            t0 = time.perf_counter()
+            counts = corpus_counts(stores["doc_counts"], entries, reports_e, root, keys)
+            timer.add("corpus counts", wall_s=time.perf_counter() - t0)
+    except BrokenProcessPool as exc:
+        raise PipelineError(
+            "a worker process died or could not start; when pipeline.run is called from a script, "
+            'the call must sit under `if __name__ == "__main__":` (multiprocessing re-imports the script), '
+            "and workers=1 runs everything in this process"
+        ) from exc
+    finally:
+        pool.close()
+        if tmp is not None:
+            tmp.cleanup()
+    timer.add("total", reports=len(reports), wall_s=time.perf_counter() - started)
+    return Results(reports, problems, tables, counts, timer.table(), root if cache else None, entries)
+
+
+def _drop_written(store: cache_mod.TableStore, entries: list[str]) -> None:
+    wanted = set(entries)
+    for entry, path in store.index().items():
+        if entry in wanted:
+            path.unlink(missing_ok=True)
+
+
+def _load(
+    paths, *, root: Path, pool: Pool, timer: _Timer, show: bool, warn: bool, chunk_size: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """load_corpus, with each file read from the cache or by the workers."""
+    t0 = time.perf_counter()
+    files, _ = _expand(paths)
+    shas: dict[str, str] = {}
+    for path in files:
+        try:
+            shas[str(path)] = cache_mod.file_sha256(path)
+        except OSError:
+            pass  # load_corpus names it
+    timer.add("hash files", reports=len(files), wall_s=time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    key = cache_mod.table_key(READ_STAGE, lexicon=())
+    store = cache_mod.TableStore(root, READ_STAGE, key)
+    wanted = list(dict.fromkeys(shas.values()))
+    table, missing = store.read(wanted) if wanted else (pa.table({}), [])
+    found: dict[str, dict] = {row["sha256"]: row for row in table.to_pylist()} if table.num_rows else {}
+    missing_set = set(missing)
+    to_read = [p for p, s in shas.items() if s in missing_set]
+    to_read += [str(p) for p in files if str(p) not in shas]
+    read_paths: dict[str, dict] = {}
+    problems: dict[str, str] = {}
+    cpu = 0.0
+    if to_read:
+        size = _chunk_size(len(to_read), chunk_size)
+        tasks = [(chunk, str(root), key) for chunk in _chunks(to_read, size)]
+        with _bar(len(to_read), "read", "file", show) as bar:
+            for results, seconds in pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0])):
+                cpu += seconds
+                for path, report, problem in results:
+                    if report is not None:
+                        read_paths[path] = report
+                    else:
+                        problems[path] = problem
+
+    def read(path: Path) -> dict:
+        key_path = str(path)
+        if key_path in problems:
+            raise InputError(path, problems[key_path])
+        if key_path in read_paths:
+            return read_paths[key_path]
+        sha = shas.get(key_path)
+        if sha is not None and sha in found:
+            return dict(found[sha])
+        return read_report(path)  # a file that appeared or changed meanwhile
+
+    corpus = load_corpus(paths, warn=warn, read=read)
+    timer.add(
+        "load", reports=len(files), computed=len(to_read), cached=len(files) - len(to_read), cpu_s=cpu, wall_s=time.perf_counter() - t0
+    )
+    return corpus.reports, corpus.problems
+
+
+def _compute(
+    reports: pd.DataFrame,
+    todo: dict[str, list[str]],
+    *,
+    root: Path,
+    keys: dict[str, str],
+    pool: Pool,
+    timer: _Timer,
+    show: bool,
+    chunk_size: int | None,
+) -> None:
+    """Run every stage for the reports it misses, in chunks, in the pool; the rows go to the cache."""
+    needed = {e for entries in todo.values() for e in entries}
+    if not needed:
+        return
+    t0 = time.perf_counter()
+    rows = reports[reports["_entry"].isin(needed)]
+    size = _chunk_size(len(rows), chunk_size)
+    tasks = []
+    for start in range(0, len(rows), size):
+        chunk = rows.iloc[start : start + size].reset_index(drop=True)
+        in_chunk = set(chunk["_entry"])
+        chunk_todo = {name: [e for e in entries if e in in_chunk] for name, entries in todo.items()}
+        chunk_todo = {name: entries for name, entries in chunk_todo.items() if entries}
+        tasks.append((chunk, chunk_todo, str(root), keys))
+    with _bar(len(rows), "analyse", "report", show) as bar:
+        for spent in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0])):
+            for name, (seconds, _) in spent.items():
+                timer.add(name, cpu_s=seconds)
+    timer.add("analyse", reports=len(rows), wall_s=time.perf_counter() - t0)

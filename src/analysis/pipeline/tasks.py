@@ -1,0 +1,127 @@
+"""What a worker process does: read report files, or compute stages for a chunk of reports, into the cache.
+
+The pool (``analysis.workers``) runs ``_load_task`` and ``_stage_task`` on
+chunks of the run; each writes its rows to the cache and returns what it
+spent.  A worker first forgets any lexicon its modules loaded before a file
+changed (``_fresh_lexicon``), then loads the jieba dictionary once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from .. import cache as cache_mod
+from ..corpus import read_report
+from ..errors import InputError, PipelineError
+from ..lexicon import files_hash
+from .stages import READ_STAGE, Context, _module
+
+REPORT_FIELDS = ("sha256", "text", "encoding", "town", "level", "county", "year", "title")
+REPORT_SCHEMA = pa.schema(
+    [
+        ("sha256", pa.string()),
+        ("text", pa.large_string()),
+        ("encoding", pa.string()),
+        ("town", pa.string()),
+        ("level", pa.string()),
+        ("county", pa.string()),
+        ("year", pa.int64()),
+        ("title", pa.string()),
+    ]
+)
+
+_LEXICON_SEEN: list[str] = []
+
+
+def _clear_package_caches() -> None:
+    """Forget every lexicon the package's modules have loaded (their lru caches).
+
+    ``analysis.cache`` keeps its caches: they describe the code this process runs.
+    """
+    for name, module in list(sys.modules.items()):
+        if (name == "analysis" or name.startswith("analysis.")) and name != cache_mod.__name__:
+            for value in vars(module).values():
+                if callable(value) and hasattr(value, "cache_clear") and getattr(value, "__module__", None) == name:
+                    value.cache_clear()
+
+
+def _fresh_lexicon() -> None:
+    """Clear the package's caches unless this process filled them from the lexicon as it is now.
+
+    The stage modules keep what they read from data/lexicon in lru caches
+    keyed by path; a file edited since would otherwise be computed with its
+    old content and cached under its new key.
+    """
+    now = files_hash()
+    if _LEXICON_SEEN != [now]:
+        _clear_package_caches()
+    _LEXICON_SEEN[:] = [now]
+
+
+def _init_worker() -> None:
+    """Per worker: forget inherited caches, then load the jieba user dictionary once."""
+    _fresh_lexicon()
+    _module("tokenize").tokenizer()
+
+
+def _read_files(paths: list[str]) -> tuple[list[tuple[str, dict | None, str | None]], float]:
+    """Read report files: (path, report or None, problem or None) each, and the seconds taken."""
+    started = time.process_time()
+    out = []
+    for path in paths:
+        try:
+            out.append((path, read_report(path), None))
+        except InputError as exc:
+            out.append((path, None, exc.problem))
+    return out, time.process_time() - started
+
+
+def _report_table(reports: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist([{k: r[k] for k in REPORT_FIELDS} for r in reports], schema=REPORT_SCHEMA)
+
+
+def _store_reads(root: str, key: str, results: list[tuple[str, dict | None, str | None]]) -> None:
+    read = {r["sha256"]: r for _, r, _ in results if r is not None}
+    if read:
+        store = cache_mod.TableStore(Path(root), READ_STAGE, key)
+        shas = list(read)
+        store.write(_report_table([read[s] for s in shas]), shas, shas)
+
+
+def _load_task(paths: list[str], root: str, key: str) -> tuple[list[tuple[str, dict | None, str | None]], float]:
+    results, seconds = _read_files(paths)
+    _store_reads(root, key, results)
+    return results, seconds
+
+
+def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]) -> dict[str, tuple[float, int]]:
+    """Compute each stage of *todo* for its entries among *reports* and write one cache file per stage.
+
+    Returns stage → (CPU seconds, reports computed).
+    """
+    _fresh_lexicon()
+    ctx = Context()
+    spent: dict[str, tuple[float, int]] = {}
+    for name, entries in todo.items():
+        picked = reports[reports["_entry"].isin(set(entries))]
+        subset = picked.drop(columns="_entry").reset_index(drop=True)
+        started = time.process_time()
+        try:
+            table = ctx.get(name, subset)
+        except Exception as exc:
+            shown = ", ".join(subset["doc_id"].head(5)) + (" …" if len(subset) > 5 else "")
+            raise PipelineError(f"stage {name!r} failed on reports {shown}: {type(exc).__name__}: {exc}") from exc
+        if "doc_id" not in table.columns:
+            raise PipelineError(f"stage {name!r} returned a table without a doc_id column")
+        entry_of = dict(zip(picked["doc_id"].tolist(), picked["_entry"].tolist()))
+        row_entries = [entry_of.get(doc_id) for doc_id in table["doc_id"].tolist()]
+        if None in row_entries:
+            raise PipelineError(f"stage {name!r} returned rows for reports it was not given")
+        cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries)
+        spent[name] = (time.process_time() - started, len(subset))
+    return spent
