@@ -69,6 +69,8 @@ RULE_CLASSES = {
         ("开展法治宣讲4场次，深入企业开展3场次", [("4场次", "publicity_events"), ("3场次", "publicity_events")]),
         ("每个村培育2名“法律明白人”，全镇共培育24名", [("2名", "legal_literates"), ("24名", "legal_literates")]),
         ("开展培训3次，走访企业10次", [("3次", "trainings"), ("10次", "")]),  # no verb repeated: nothing carried
+        # the verb repeated but with an object of its own the lexicon does not know: nothing carried
+        ("办理行政复议案件3件，办理信访事项12件", [("3件", "reconsideration_litigation"), ("12件", "")]),
         ("培训干部300人次，群众1000人次", [("300人次", "trainees"), ("1000人次", "")]),  # names its own people
     ],
     "one total over different activities": [

@@ -26,6 +26,7 @@ PART_MARKER = "其中"
 NESTED_RE = re.compile(rf"^\s*(?:[（(]|[，,]?\s*{PART_MARKER})")
 QUOTE_OPEN = "“‘「『"
 QUOTE_CLOSE = "”’」』"
+VERB_TAIL = " \u3000了共计累达约近超过"  # what may stand between a repeated verb and its number (开展了共计2场次)
 
 
 def _last_break(text: str, chars: str, lo: int, hi: int) -> int:
@@ -356,12 +357,15 @@ def _carried(
     text: str, quantity: Quantity, clause_start: int, earlier: list[tuple[Quantity, list[str]]], rules: IndicatorRules
 ) -> list[str]:
     """The key of the nearest earlier count of the sentence in the same unit, for a clause that
-    names no object of any key in its unit but repeats a `repeat_verbs` verb of that count's clause
-    (开展法治宣讲2场次，走进社区开展2场次; 每村培养3至5名“法律明白人”，全乡共计培养41名), or []."""
+    names no object of any key in its unit and ends in a `repeat_verbs` verb of that count's clause
+    right before the number (开展法治宣讲2场次，走进社区开展2场次; 每村培养3至5名“法律明白人”，
+    全乡共计培养41名), or []."""
     candidates = [i for i, key in enumerate(rules.keys) if quantity.unit in key.units]
     if not candidates or _names_object(text, clause_start, quantity.start, quantity.end, candidates, rules):
         return []
-    verbs = [verb for verb in rules.repeat_verbs if verb in text[clause_start : quantity.start]]
+    before = text[clause_start : quantity.start]
+    # the verb must stand right before the number (开展2场次, 共计培养41名): 办理信访事项12件 names an object the lexicon does not know
+    verbs = [verb for verb in rules.repeat_verbs if verb in before and not before[before.rfind(verb) + len(verb) :].strip(VERB_TAIL)]
     if not verbs:
         return []
     for previous, keys in reversed(earlier):
