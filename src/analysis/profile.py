@@ -33,7 +33,7 @@ import pandas as pd
 
 from .cache import corpus_key, read_work_table, write_work_table
 from .display import one_line, say
-from .errors import AnalysisError
+from .errors import OptionError
 from .indicators import indicator_labels, summary
 from .pipeline import Results, current_keys
 from .structure import ROLES
@@ -50,7 +50,7 @@ def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
     mine = reports[reports["town"] == town]
     if mine.empty:
         towns = "、".join(dict.fromkeys(t for t in reports["town"] if isinstance(t, str))) or "（无）"
-        raise AnalysisError(f"town {town!r} has no report in the corpus; its towns are: {towns}")
+        raise OptionError(f"town {town!r} has no report in the corpus; its towns are: {towns}")
     return mine.sort_values(["year", "doc_id"]).reset_index(drop=True)
 
 
@@ -151,7 +151,7 @@ def town_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
 def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFrame:
     """``structure.items(mine, role=role)``, taken from the pipeline's cached ``items`` table."""
     if role not in ROLES:
-        raise AnalysisError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise OptionError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     items = results["items"]
     return town_rows(items[items["role"] == role], mine)
 
