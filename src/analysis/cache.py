@@ -71,7 +71,6 @@ IDENTITY = ("doc_id", "town", "level", "county", "year", "title")
 INFO_COLUMNS = ["table", "key", "current", "files", "entries", "rows", "bytes"]
 
 
-
 def _warn(message: str) -> None:
     warnings.warn(message, CacheWarning, stacklevel=3)
 
