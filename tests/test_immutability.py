@@ -110,6 +110,30 @@ class World:
         return frequency.kwic(self.reports, ["枫桥经验", "网格"])
 
     @cached_property
+    def citations(self):
+        from analysis import citations
+
+        return citations.extract(self.reports)
+
+    @cached_property
+    def citations_by_year(self):
+        from analysis import citations
+
+        return citations.by_kind_and_year(self.citations)
+
+    @cached_property
+    def network(self):
+        from analysis import cooccurrence
+
+        return cooccurrence.network(self.reports, min_freq=2, top=10)
+
+    @cached_property
+    def trends(self):
+        from analysis import panel
+
+        return panel.trends(self.reports, rows=self.rows)
+
+    @cached_property
     def rows(self):
         from analysis import indicators
 
@@ -215,6 +239,12 @@ def _tmp(w: World, name: str) -> Path:
 
 
 # component.function → w → (args, kwargs)
+def correspondence_table(w: World) -> pd.DataFrame:
+    from analysis import correspondence
+
+    return correspondence.term_table(w.reports, terms=w.terms, top=10)
+
+
 CASES = {
     # structure
     "structure.sections": lambda w: ((w.reports,), {}),
@@ -290,6 +320,22 @@ CASES = {
     "panel.recurring": lambda w: ((w.reports,), {}),
     "panel.carried_over": lambda w: ((w.reports,), {}),
     "panel.trends": lambda w: ((w.reports,), {"rows": w.rows}),
+    "panel.readable": lambda w: ((pd.DataFrame({"status": ["done"], "recurring": [True], "town": ["某镇"]}),), {}),
+    # citations, co-occurrence, correspondence analysis, topics
+    "citations.extract": lambda w: ((w.reports,), {}),
+    "citations.counts": lambda w: ((w.citations,), {"by": "town"}),
+    "citations.by_kind_and_year": lambda w: ((w.citations,), {}),
+    "citations.outdated": lambda w: ((w.citations,), {}),
+    "citations.readable": lambda w: ((w.citations,), {}),
+    "cooccurrence.units": lambda w: ((w.reports,), {"terms": w.terms}),
+    "cooccurrence.network": lambda w: ((w.reports,), {"min_freq": 2, "top": 10}),
+    "cooccurrence.communities": lambda w: (w.network, {}),
+    "correspondence.term_table": lambda w: ((w.reports,), {"terms": w.terms, "top": 10}),
+    "correspondence.theme_table": lambda w: ((w.reports,), {"codes": w.codes, "items": w.problems}),
+    "correspondence.fit": lambda w: ((correspondence_table(w),), {}),
+    "topics.documents": lambda w: ((w.reports,), {"terms": w.terms}),
+    "topics.fit": lambda w: ((w.reports,), {"terms": w.terms, "n_topics": 3}),
+    "topics.readable": lambda w: ((w.terms.head(3),), {}),
     # the pipeline and its cache
     "cache.entry_keys": lambda w: ((w.reports,), {}),
     "cache.corpus_key": lambda w: ((w.reports, "0" * 64), {}),
@@ -327,6 +373,12 @@ CASES = {
     "plots.coverage_heatmap": lambda w: ((w.coverage.pivot_table(index="town", columns="area", values="per_1000"),), {}),
     "plots.checklist_chart": lambda w: ((w.checklist,), {}),
     "plots.shares_chart": lambda w: ((w.shares,), {}),
+    "plots.network_chart": lambda w: (w.network, {}),
+    "plots.network_facets": lambda w: (w.network, {}),
+    "plots.fulfilment_chart": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "plans", "done", "mentioned", "no_evidence", "rate"]),), {}),
+    "plots.trend_chart": lambda w: ((w.trends,), {"indicator": "disputes_resolved"}),
+    "plots.carried_chart": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "share"]),), {}),
+    "plots.citations_chart": lambda w: ((w.citations_by_year,), {}),
     "profile.town_reports": lambda w: ((w.reports, w.town), {}),
     "profile.heading": lambda w: ((w.mine,), {}),
     "profile.versus_median": lambda w: ((w.summary, w.town), {}),
