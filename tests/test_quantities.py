@@ -248,6 +248,9 @@ NEW_QUANTITIES = [
     # traditional text: units, 兩/萬/餘 read
     ("受教育群眾兩萬餘人次", [("兩萬餘人次", 20000, None, "人次", "more_than")]),
     ("完成8家單位,36項事項調整", [("8家", 8, None, "家", "exact"), ("36項", 36, None, "项", "exact")]),
+    # the candidates are found on the simplified view: a compound unit stays whole, 冊 is 册
+    ("專題研討8場次", [("8場次", 8, None, "场次", "exact")]),
+    ("發放宣傳冊2000餘冊", [("2000餘冊", 2000, None, "册", "more_than")]),
 ]
 
 NEW_NOT_QUANTITIES = [

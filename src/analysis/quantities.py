@@ -360,9 +360,10 @@ def _clause_before(text: str, start: int, limit: int = 40) -> str:
 def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | None = None) -> Quantity | None:
     """The quantity of one candidate match, or None when it is not one.
 
-    *view* is ``fold(text)``: the simplified text, character for character, on
-    which every rule around the number is checked, so that the exclusions of
-    simplified words hold in traditional reports too (十九屆四中全會, 每週).
+    *view* is ``fold(text)``: the simplified text, character for character, in
+    which *match* was found and every rule around the number is checked, so
+    that traditional reports read as simplified ones (8場次 → 场次, 十九屆四中全會
+    excluded); ``raw`` is taken from *text*, the original.
     """
     raw_text = text
     text = view if view is not None else fold(text)
@@ -440,7 +441,7 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
     *names* are proper names known from elsewhere (the report's own town, such
     as 三张镇): a number inside one of them is no quantity.  Every rule is
     checked on the simplified view of the text, so traditional reports follow
-    the same rules.
+    the same rules (and the units and numerals are read there: 8場次 is 8 场次).
     """
     if not isinstance(text, str) or not text:
         return []
@@ -448,7 +449,7 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
     view = fold(text)
     taken = _name_spans(view, names)
     found = []
-    for match in rules.regex.finditer(text):
+    for match in rules.regex.finditer(view):  # 8場次 is 8 场次, 2000餘冊 is found; raw is the original's
         try:
             quantity = _read(match, text, rules, view)
         except (ValueError, OverflowError, KeyError, IndexError):  # never raise on odd numerals
