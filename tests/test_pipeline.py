@@ -388,7 +388,7 @@ def test_cli_pipeline_writes_tables_and_prints_timings(tmp_path, capsys, direct)
 
 
 def test_every_stage_reads_the_lexicon_files_config_lists_for_it():
-    assert set(config.STAGE_LEXICON) == set(pipeline.STAGES)
+    assert set(config.STAGE_LEXICON) == {*pipeline.STAGES, pipeline.READ_STAGE}
     for name, stage in pipeline.STAGES.items():
         paths = config.STAGE_LEXICON[name]
         assert all(path.is_file() for path in paths), name
@@ -396,3 +396,5 @@ def test_every_stage_reads_the_lexicon_files_config_lists_for_it():
     # the indicators are recomputed when indicators.yml changes, the tokens are not
     assert "indicators.yml" in pipeline.STAGES["indicators"].lexicon
     assert "indicators.yml" not in pipeline.STAGES["tokens"].lexicon
+    # the town and title of a read file are found past the web-page clutter
+    assert [p.name for p in config.STAGE_LEXICON[pipeline.READ_STAGE]] == ["clutter.yml"]

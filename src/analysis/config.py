@@ -75,9 +75,10 @@ CITATIONS_FILE = LEXICON_DIR / "citations.yml"  # laws, documents and plans repo
 
 # The lexicon files each pipeline stage reads: a stage's cached rows are keyed
 # by them, so editing one of these files recomputes exactly the stages listed.
-_SECTIONS = (SECTIONS_FILE,)
+_SECTIONS = (SECTIONS_FILE, CLUTTER_FILE)  # the outline is found after the title, found past the clutter
 _QUANTITIES = (UNITS_FILE, TERMS_FILE, QUALIFIERS_FILE, NOT_QUANTITIES_FILE)
 STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
+    "reports": (CLUTTER_FILE,),  # the read files: town, year and title are found past the clutter
     "sections": _SECTIONS,
     "items": _SECTIONS,
     "tokens": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),

@@ -180,7 +180,7 @@ def _load(
             pass  # load_corpus names it
     timer.add("hash files", reports=len(files), wall_s=time.perf_counter() - t0)
     t0 = time.perf_counter()
-    key = cache_mod.table_key(READ_STAGE, lexicon=())
+    key = current_keys(())[READ_STAGE]
     store = cache_mod.TableStore(root, READ_STAGE, key)
     wanted = list(dict.fromkeys(shas.values()))
     table, missing = store.read(wanted) if wanted else (pa.table({}), [])

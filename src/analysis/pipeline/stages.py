@@ -205,7 +205,7 @@ def available_stages(names: Iterable[str] | None = None) -> list[str]:
 
 def current_keys(names: Iterable[str] | None = None) -> dict[str, str]:
     """The cache key of each stage (and of the read files) under the present code and lexicon."""
-    keys = {READ_STAGE: cache_mod.table_key(READ_STAGE, lexicon=())}
+    keys = {READ_STAGE: cache_mod.table_key(READ_STAGE, lexicon=_lexicon(READ_STAGE))}
     for name in names if names is not None else STAGES:
         keys[name] = cache_mod.table_key(name, lexicon=STAGES[name].lexicon)
     if "doc_counts" in keys:
