@@ -1,0 +1,196 @@
+"""One briefing: execute its notebook with papermill in a quiet kernel, write its HTML, or say why it failed.
+
+``run_briefing(briefing)`` returns the briefing's summary row.  On failure
+nothing in place is touched: the executed notebook with the error goes to
+``_failed/NAME.ipynb`` and the row names the notebook, the cell and the
+error.  A town notebook keeps one warm kernel per worker for all its towns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..output import write_atomic
+from .notebooks import Notebook
+from .pages import to_html
+from .plan import Briefing
+
+KERNEL_NAME = "python3"
+FAILED_DIR = "_failed"
+
+
+def _failed_cell(executed: Path, source: Path, exc) -> str:
+    """'cell 7 (`fig = …`)': the failing cell counted in the source notebook, with its first line."""
+    import nbformat
+
+    first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
+    where = f"cell In [{exc.exec_count}]"
+    try:
+        run = nbformat.read(str(executed), as_version=4)
+        src = nbformat.read(str(source), as_version=4)
+        ids = [c.get("id") for c in src.cells]
+        for cell in run.cells:
+            if cell.cell_type == "code" and any(o.output_type == "error" for o in cell.get("outputs", [])):
+                if cell.get("id") in ids:
+                    where = f"cell {ids.index(cell.get('id')) + 1}"
+                break
+    except Exception:  # the message still names In [n]
+        pass
+    return f"{where} (`{first_line}`)" if first_line else where
+
+
+def _quiet_kernel_manager(log: Path):
+    """A kernel manager whose kernel writes its own messages to *log*, not to the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_start_kernel(self, **kw):
+            with open(log, "ab") as stream:
+                kw.setdefault("stdout", stream)
+                kw.setdefault("stderr", stream)
+                return await super()._async_start_kernel(**kw)
+
+        start_kernel = _async_start_kernel
+
+        def client(self, **kw):
+            kc = super().client(**kw)
+            self.clients = [*getattr(self, "clients", []), kc]
+            return kc
+
+        def stop_clients(self) -> None:
+            """Close the channels of the clients of finished notebooks (the kernel stays up)."""
+            for kc in getattr(self, "clients", []):
+                kc.stop_channels()
+            self.clients = []
+
+    return QuietKernelManager
+
+
+def _log_tail(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()] if log.exists() else []
+    return f" (kernel: {lines[-1].strip()})" if lines else ""
+
+
+# A town notebook runs once per town: each worker keeps one kernel per such
+# notebook and runs the towns in it one after another, clearing the namespace
+# and the figures first (RESET_SOURCE), so the imports and caches are paid once.
+# Corpus notebooks always get a kernel of their own.
+RESET_SOURCE = '%reset -f\n__import__("matplotlib.pyplot").pyplot.close("all")'
+_KERNELS: dict[str, tuple[object, Path]] = {}
+
+
+def _warm_kernel(notebook: Notebook, kernel_name: str):
+    key = f"{notebook.path}\0{kernel_name}"
+    if key not in _KERNELS:
+        import atexit
+        from multiprocessing import util
+
+        if not _KERNELS:
+            atexit.register(shutdown_kernels)
+            util.Finalize(None, shutdown_kernels, exitpriority=100)  # pool workers exit through this
+        folder = Path(tempfile.mkdtemp(prefix="analysis-kernel-"))
+        _KERNELS[key] = (_quiet_kernel_manager(folder / "kernel.log")(kernel_name=kernel_name), folder)
+    return _KERNELS[key]
+
+
+def _drop_kernel(notebook: Notebook, kernel_name: str) -> None:
+    entry = _KERNELS.pop(f"{notebook.path}\0{kernel_name}", None)
+    if entry is not None:
+        _shutdown(*entry)
+
+
+def _shutdown(km, folder: Path) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        km.stop_clients()
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # already gone
+        pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def shutdown_kernels() -> None:
+    """Stop the kernels kept for town notebooks (called at the end of a run and at exit)."""
+    while _KERNELS:
+        _shutdown(*_KERNELS.popitem()[1])
+
+
+def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KERNEL_NAME, timeout: int | None = 600) -> dict:
+    """Execute one briefing's notebook and write its HTML; returns its summary row.
+
+    On failure nothing in place is touched but ``_failed/NAME.ipynb``.
+    """
+    import logging
+
+    import nbformat
+    import papermill
+    from nbformat.v4 import new_code_cell
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    out = briefing.html.parent.absolute()  # papermill runs the notebook in its own folder: no relative paths past this point
+    out.mkdir(parents=True, exist_ok=True)
+    failed = out / FAILED_DIR / f"{briefing.name}.ipynb"
+    row = {
+        "briefing": briefing.name,
+        "title": briefing.title,
+        "notebook": briefing.notebook.name,
+        "town": briefing.town or "",
+        "html": str(briefing.html),
+        "status": "written",
+        "message": "",
+    }
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=out))
+    executed = work / briefing.notebook.name
+    source = nbformat.read(str(briefing.notebook.path), as_version=4)
+    if briefing.notebook.per_town:
+        km, folder = _warm_kernel(briefing.notebook, kernel_name)
+        kernel_log = folder / "kernel.log"
+        kernel = {"km": km}
+        source.cells.insert(0, new_code_cell(RESET_SOURCE, metadata={"tags": ["analysis-reset"]}))
+    else:
+        kernel_log = work / "kernel.log"
+        kernel = {"kernel_manager_class": _quiet_kernel_manager(kernel_log)}
+    try:
+        try:
+            papermill.execute_notebook(
+                source,
+                str(executed),
+                parameters=dict(briefing.parameters),
+                kernel_name=kernel_name,
+                cwd=str(briefing.notebook.path.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+                **kernel,
+            )
+            page = to_html(nbformat.read(str(executed), as_version=4), title=briefing.title, footer=footer)
+            write_atomic(briefing.html, page)
+            failed.unlink(missing_ok=True)
+        except PapermillExecutionError as exc:
+            row["status"] = "failed"
+            row["message"] = f"{briefing.label}: {_failed_cell(executed, briefing.notebook.path, exc)} raised {exc.ename}: {exc.evalue}"
+        except Exception as exc:  # kernel died, timeout, conversion error: still only this briefing
+            row["status"] = "failed"
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+            row["message"] = f"{briefing.label}: {type(exc).__name__}: {detail}".rstrip(": ") + _log_tail(kernel_log)
+        if "km" in kernel:
+            kernel["km"].stop_clients()
+            if row["status"] == "failed":  # the next town starts from a fresh kernel
+                _drop_kernel(briefing.notebook, kernel_name)
+        if row["status"] == "failed" and executed.exists():
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(executed, failed)
+            row["message"] += f" (executed notebook: {failed})"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    row["seconds"] = round(time.perf_counter() - started, 1)
+    return row

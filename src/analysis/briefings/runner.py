@@ -1,0 +1,212 @@
+"""The whole run: the pipeline over the reports, every briefing on every core, then the index page.
+
+``build(data_dir, out=...)`` is what ``python -m analysis briefings`` and
+``make briefings`` call.  It returns the summary table, one row per briefing::
+
+    briefing, title, notebook, town, html, seconds, status, message
+
+``status`` is ``written`` or ``failed``; a failed briefing never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .. import config, pipeline
+from .._version import __version__
+from ..errors import OptionError
+from ..lexicon import files_hash
+from ..output import write_atomic
+from ..profile import prepare
+from ..workers import mp_context, process_pool
+from .index import INDEX_NAME, index_html
+from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
+from .plan import Briefing, plan
+from .run import KERNEL_NAME, run_briefing, shutdown_kernels
+
+SUMMARY_COLUMNS = ["briefing", "title", "notebook", "town", "html", "seconds", "status", "message"]
+WORK_PREFIX = ".work-"  # the work folder: hidden, inside the output folder, removed when the run ends
+
+
+def input_hash(reports: pd.DataFrame) -> str:
+    """sha256 over the file names and contents (their sha256) of the reports read."""
+    digest = hashlib.sha256()
+    for name, sha in sorted(zip((Path(p).name for p in reports["path"]), reports["sha256"], strict=True)):
+        digest.update(f"{name}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def build(
+    data_dir: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    towns: Iterable[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
+    notebooks: Iterable[str] | None = None,
+    notebooks_dir: str | Path | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+    kernel_name: str = KERNEL_NAME,
+    timeout: int | None = 600,
+) -> pd.DataFrame:
+    """Build every briefing of the reports in *data_dir* into *out*, then ``index.html``.
+
+    towns        only these towns' briefings (default: every town of the corpus)
+    parameters   passed to each notebook that has a parameter of that name
+    notebooks    only these notebooks (names or number prefixes such as ``"04"``)
+    jobs         notebooks executed at once (default: one per CPU)
+
+    Returns the summary table (``SUMMARY_COLUMNS``), one row per briefing built.
+    A failed briefing is a row with status ``failed``; nothing raises for it.
+
+    Before any notebook runs, the stages are run over the reports on every
+    core (``pipeline.run``, with progress bars when *progress*), which fills
+    the on-disk cache the notebooks then read from; the corpus-level tables
+    the town briefings share (``profile.prepare``) are computed once, into a
+    hidden work folder in *out* that is removed at the end.
+    """
+    data_dir = config.resolve_path(data_dir) if data_dir is not None else config.DATA_RAW
+    out = Path(out) if out is not None else config.REPORTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    every = find_notebooks(notebooks_dir)
+    chosen = _select(every, notebooks)
+    corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
+    reports, problems = corpus.reports, corpus.problems
+    full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
+    todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
+    results = pipeline.run(data_dir, progress=progress, warn=False)  # warm the cache on every core: the notebooks read from it
+    data_sha = input_hash(reports)
+    footer = f"analysis {__version__} · 输入数据 sha256 {data_sha[:12]}"
+    work = None
+    try:
+        if any(WORK_PARAMETER in b.notebook.parameters for b in todo):
+            work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out))
+            prepare(results, work)
+            todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters, work=work)
+        rows = _run_all(todo, footer=footer, jobs=jobs, progress=progress, kernel_name=kernel_name, timeout=timeout)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    meta = {
+        "run_date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "data_dir": str(data_dir),
+        "data_hash": data_sha,
+        "lexicon_hash": files_hash(),
+        "version": __version__,
+        "parameters": dict(parameters or {}),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    write_atomic(out / INDEX_NAME, index_html(reports, problems, full, summary, meta=meta))
+    return summary
+
+
+def _known(parameters: Mapping[str, object] | None, notebooks: Sequence[Notebook]) -> dict:
+    names = {name for nb in notebooks for name in nb.parameters}
+    return {k: v for k, v in (parameters or {}).items() if k in names}
+
+
+def _select(notebooks: list[Notebook], wanted: Iterable[str] | None) -> list[Notebook]:
+    if wanted is None:
+        return notebooks
+    chosen = []
+    for want in wanted:
+        hits = [nb for nb in notebooks if want in (nb.name, nb.path.stem) or nb.name.startswith(want)]
+        if not hits:
+            raise OptionError(f"no notebook {want!r}; the notebooks are: {', '.join(nb.name for nb in notebooks)}")
+        chosen.extend(nb for nb in hits if nb not in chosen)
+    return [nb for nb in notebooks if nb in chosen]
+
+
+TOWNS_PER_KERNEL = 8  # a town notebook is split over several workers only past this many towns each
+_PROGRESS = None  # in a worker: the queue each finished briefing's row is put on
+
+
+def _worker_init(progress) -> None:
+    global _PROGRESS
+    _PROGRESS = progress
+
+
+def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
+    """Run briefings one after the other in this process (a town notebook's towns share its kernel)."""
+    rows = []
+    for briefing in batch:
+        rows.append(run_briefing(briefing, **kwargs))
+        if _PROGRESS is not None:
+            _PROGRESS.put(rows[-1])
+    return rows
+
+
+def batches(todo: Sequence[Briefing], jobs: int) -> list[list[Briefing]]:
+    """The work for *jobs* processes: each town notebook's towns in as few runs as keep the processes busy, then each corpus notebook."""
+    runs: list[list[Briefing]] = []
+    for path in dict.fromkeys(b.notebook.path for b in todo if b.notebook.per_town):
+        towns = [b for b in todo if b.notebook.path == path]
+        parts = max(1, min(jobs, len(towns) // TOWNS_PER_KERNEL))
+        runs += [towns[i::parts] for i in range(parts)]
+    return runs + [[b] for b in todo if not b.notebook.per_town]
+
+
+def _lost(briefing: Briefing, reason: str) -> dict:
+    return {
+        "briefing": briefing.name,
+        "title": briefing.title,
+        "notebook": briefing.notebook.name,
+        "town": briefing.town or "",
+        "html": str(briefing.html),
+        "seconds": float("nan"),
+        "status": "failed",
+        "message": f"{briefing.label}: {reason}",
+    }
+
+
+def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: bool, kernel_name: str, timeout: int | None) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    rows: dict[str, dict] = {}
+    bar = tqdm(total=len(todo), desc="briefings", unit="briefing", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    kwargs = {"footer": footer, "kernel_name": kernel_name, "timeout": timeout}
+
+    def done(row: dict) -> None:
+        rows[row["briefing"]] = row
+        bar.set_postfix_str(row["briefing"])
+        bar.update()
+
+    try:
+        work = batches(todo, jobs)
+        if jobs == 1 or len(work) == 1:
+            for batch in work:
+                for row in run_batch(batch, **kwargs):
+                    done(row)
+        else:
+            finished = mp_context().Queue()
+            with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished,)) as pool:
+                futures = [pool.submit(run_batch, batch, **kwargs) for batch in work]
+                while len(rows) < len(todo):
+                    try:
+                        done(finished.get(timeout=0.2))
+                    except queue.Empty:
+                        if all(f.done() for f in futures) and finished.empty():
+                            break
+                for future, batch in zip(futures, work, strict=True):
+                    if future.exception() is not None:  # a worker process died: its unfinished briefings failed
+                        for briefing in batch:
+                            if briefing.name not in rows:
+                                done(_lost(briefing, f"{type(future.exception()).__name__}: {future.exception()}"))
+    finally:
+        bar.close()
+        shutdown_kernels()  # the in-process ones; workers stop theirs on exit
+    return [rows.get(b.name) or _lost(b, "no result") for b in todo]
