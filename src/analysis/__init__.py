@@ -1,17 +1,12 @@
 """Analyse Chinese local governments' annual rule-of-law reports (法治政府建设年度报告).
 
-The package reads as the data flows::
-
-    corpus      load the reports (txt in any common Chinese encoding, docx)
-    structure   outline headings, section roles, problem and plan items, sentences
-    tokenize    jieba with the domain lexicon, quantities kept whole
-    indicators  every stated quantity as a row, mapped to canonical keys
-    frequency   counts, keyness, KWIC, word clouds
-    themes      problem themes, plan alignment, compliance, Outline coverage
-    overview    the corpus overview tables (reports, outline, items; summaries at scale)
-    plots       figures in a CJK font, one module per subject
-    display     what a notebook shows; export: CSV, Excel and PNG files
-    briefings   notebooks → self-contained HTML briefings
+The package reads as the data flows — files, reading (``corpus``), structure
+and words (``structure``, ``quantities``, ``tokenize``), the measuring stages
+(``indicators``, ``frequency``, ``themes``, ``compliance``, ``boilerplate``,
+``panel`` …), the pipeline and its cache, tables and figures for the reader
+(``overview``, ``plots``, ``profile``), briefings, and the command line on top.
+docs/architecture.md draws it, says which module owns which table and where a
+new stage, loader, figure or notebook goes.
 """
 
 from __future__ import annotations
