@@ -375,7 +375,10 @@ CASES = {
     "plots.shares_chart": lambda w: ((w.shares,), {}),
     "plots.network_chart": lambda w: (w.network, {}),
     "plots.network_facets": lambda w: (w.network, {}),
-    "plots.fulfilment_chart": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "plans", "done", "mentioned", "no_evidence", "rate"]),), {}),
+    "plots.fulfilment_chart": lambda w: (
+        (pd.DataFrame(columns=["town", "county", "year", "plans", "done", "mentioned", "no_evidence", "rate"]),),
+        {},
+    ),
     "plots.trend_chart": lambda w: ((w.trends,), {"indicator": "disputes_resolved"}),
     "plots.carried_chart": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "share"]),), {}),
     "plots.citations_chart": lambda w: ((w.citations_by_year,), {}),

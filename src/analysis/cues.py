@@ -48,7 +48,6 @@ _ASCII_WORD_RE = re.compile(r"^[A-Za-z_]+$")
 Span = tuple[int, int]
 
 
-
 # ------------------------------------------------------------------ the tree
 
 

@@ -188,4 +188,3 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
         if table is not None:
             return table
     return summary(results["indicators"], results.reports)
-
