@@ -317,7 +317,18 @@ def measures(plan: str) -> list[str]:
 # ------------------------------------------------------------------ follow-through
 
 
-def _sims(vectors: Vectors, plan: str, candidates: list[str]) -> np.ndarray:
+class _Candidates:
+    """The sentences that may report a plan's measures, vectorised once: whole, and clause by clause."""
+
+    def __init__(self, vectors: Vectors, sentences: list[str]) -> None:
+        self.sentences = sentences
+        pieces = [measures(c) for c in sentences]
+        self.whole = vectors.transform(sentences).T.tocsr()
+        self.clauses = vectors.transform([p for piece in pieces for p in piece]).T.tocsr()
+        self.starts = np.cumsum([0, *[len(p) for p in pieces[:-1]]])
+
+
+def _sims(vectors: Vectors, plan: str, candidates: _Candidates) -> np.ndarray:
     """Similarity of a plan item to each candidate sentence.
 
     The mean of two scores: the best cosine of one of the plan's clauses with
@@ -325,13 +336,9 @@ def _sims(vectors: Vectors, plan: str, candidates: list[str]) -> np.ndarray:
     the sentence's clauses (a short measure found inside a long sentence).
     """
     plan_vecs = vectors.transform(measures(plan))
-    whole = (plan_vecs @ vectors.transform(candidates).T).toarray().max(axis=0)
-    pieces = [measures(c) for c in candidates]
-    flat = [p for piece in pieces for p in piece]
-    by_clause = (plan_vecs @ vectors.transform(flat).T).toarray().max(axis=0)
-    starts = np.cumsum([0, *[len(p) for p in pieces[:-1]]])
-    parts = np.maximum.reduceat(by_clause, starts)
-    return 0.5 * whole + 0.5 * parts
+    whole = (plan_vecs @ candidates.whole).toarray().max(axis=0)
+    by_clause = (plan_vecs @ candidates.clauses).toarray().max(axis=0)
+    return 0.5 * whole + 0.5 * np.maximum.reduceat(by_clause, candidates.starts)
 
 
 def _evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
@@ -415,15 +422,18 @@ def follow_through(
     plans = plan_items(subset)
     evidence = _evidence_sentences(subset)
     vectors = Vectors([*evidence["text"], *plans["text"]])
+    by_doc = evidence.groupby("doc_id")["text"].agg(list).to_dict()
+    plans_by_doc = dict(tuple(plans.groupby("doc_id")))
     meta = _meta(reports)
     rows = []
     for plan_doc, doc in todo:
-        mine = plans[plans["doc_id"] == plan_doc]
-        cands = evidence[evidence["doc_id"] == doc]["text"].tolist()
+        mine = plans_by_doc.get(plan_doc, plans.iloc[0:0])
+        cands = by_doc.get(doc, [])
+        prepared = _Candidates(vectors, cands) if cands else None
         town, county, year = meta.get(plan_doc, (None, NO_COUNTY, None))
         evidence_year = meta.get(doc, (None, None, None))[2]
         for item in mine.itertuples(index=False):
-            sims = _sims(vectors, item.text, cands) if cands else np.zeros(0)
+            sims = _sims(vectors, item.text, prepared) if prepared is not None else np.zeros(0)
             status, sentence, sim = judge(
                 item.text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules
             )

@@ -32,6 +32,36 @@ def _community_color(community: int) -> str:
     return COMMUNITY_COLORS[community - 1] if 1 <= community <= len(COMMUNITY_COLORS) else OTHER_COMMUNITY
 
 
+def _layout(graph, *, seed: int) -> dict:
+    """Positions of the nodes: each connected part laid out on its own (seeded spring layout), parts packed in rows.
+
+    One spring layout over many small parts crowds each part into a dot with
+    overlapping labels; here a part of *n* nodes gets a square of side about
+    √n, the largest first.
+    """
+    import networkx as nx
+
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    sides = [max(1.0, float(np.sqrt(len(c)))) for c in parts]
+    limit = max(max(sides), float(np.sqrt(sum(side * side for side in sides))) * 1.3)
+    pos: dict = {}
+    x = y = row_height = 0.0
+    for part, side in zip(parts, sides):
+        if x > 0 and x + side > limit:
+            x, y, row_height = 0.0, y - row_height, 0.0
+        centre = np.array([x + side / 2, y - side / 2])
+        sub = graph.subgraph(part)
+        if len(part) == 1:
+            local = {part[0]: np.zeros(2)}
+        else:
+            local = nx.spring_layout(sub, seed=seed, weight=None, k=1.5 / np.sqrt(len(part)), iterations=200, scale=0.38 * side)
+        for node, xy in local.items():
+            pos[node] = centre + np.asarray(xy)
+        x += side
+        row_height = max(row_height, side)
+    return pos
+
+
 def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None) -> None:
     import networkx as nx
 
@@ -40,16 +70,20 @@ def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, ti
         graph.add_node(term)
     for s, t, w in zip(edges["source"], edges["target"], edges["jaccard"]):
         graph.add_edge(s, t, weight=float(w))
-    pos = nx.spring_layout(graph, seed=seed, weight="weight", k=2.5 / max(1, np.sqrt(len(graph))), iterations=100)
+    pos = _layout(graph, seed=seed)
     widths = [0.5 + 3.0 * float(w) for w in edges["jaccard"]]
     for (s, t), width in zip(zip(edges["source"], edges["target"]), widths):
         ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], color=REFERENCE_COLOR, linewidth=width, zorder=1, alpha=0.7)
     freq = nodes["frequency"].to_numpy(dtype=float)
-    sizes = 150 + 900 * (freq - freq.min()) / (np.ptp(freq) or 1.0)
+    sizes = 80 + 500 * (freq - freq.min()) / (np.ptp(freq) or 1.0)
     xy = np.array([pos[t] for t in nodes["term"]])
-    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=[_community_color(int(c)) for c in nodes["community"]], zorder=2, edgecolors="white")
+    ax.scatter(
+        xy[:, 0], xy[:, 1], s=sizes, c=[_community_color(int(c)) for c in nodes["community"]], zorder=2, edgecolors="white", alpha=0.85
+    )
     for (x, y), term in zip(xy, nodes["term"]):
         ax.text(x, y, term, ha="center", va="center", fontsize=9, zorder=3)
+    ax.margins(0.08)
+    ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=11)
@@ -114,11 +148,12 @@ def network_facets(
     return fig
 
 
-def biplot(result, *, max_labels: int = 40, title: str | None = None, ax=None) -> Figure:
+def biplot(result, *, max_labels: int = 25, title: str | None = None, ax=None) -> Figure:
     """The correspondence analysis biplot: rows (blue dots) and columns (red triangles) on the first two dimensions.
 
-    At most *max_labels* of each are labelled: those the two dimensions show
-    best (highest quality × mass); the others are drawn unlabelled.
+    At most *max_labels* of each are labelled: those that contribute most to
+    the two dimensions (mass × squared distance from the origin, i.e. the
+    distinctive ones, not the crowd at the centre); the others are drawn unlabelled.
     """
     use_cjk_font()
     rows, columns = result.rows, result.columns
@@ -130,7 +165,7 @@ def biplot(result, *, max_labels: int = 40, title: str | None = None, ax=None) -
     ax.axvline(0, color=LINE_COLOR, linewidth=0.5)
     for table, color, marker in ((rows, ROW_COLOR, "o"), (columns, COLUMN_COLOR, "^")):
         ax.scatter(table["dim1"], table["dim2"], c=color, marker=marker, s=30, alpha=0.8)
-        best = table.assign(_rank=table["quality"].fillna(0) * table["mass"]).nlargest(max_labels, "_rank")
+        best = table.assign(_rank=table["mass"] * (table["dim1"] ** 2 + table["dim2"] ** 2)).nlargest(max_labels, "_rank")
         for x, y, label in zip(best["dim1"], best["dim2"], best["label"]):
             ax.annotate(str(label), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9, color=color)
     shares = result.inertia["share"].tolist() + [0.0, 0.0]
