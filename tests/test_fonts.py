@@ -1,30 +1,53 @@
-"""The CJK font cut down for a page: from the run's font when it has every character, the same bytes."""
+"""The CJK font cut down for a page: from the run's TrueType font when it has every character, else from the full font."""
 
 from __future__ import annotations
+
+import io
 
 from fontTools.ttLib import TTFont
 
 from analysis import fonts
 
 
-def _cmap(data: bytes) -> set[str]:
-    import io
-
-    return {chr(c) for c in TTFont(io.BytesIO(data)).getBestCmap()}
+def _font(data: bytes) -> TTFont:
+    return TTFont(io.BytesIO(data))
 
 
-def test_a_page_cut_from_the_run_font_is_the_page_cut_from_the_full_font(reports, tmp_path, monkeypatch):
+def test_a_page_cut_from_the_run_font_has_the_pages_characters_as_truetype(reports, tmp_path, monkeypatch):
     monkeypatch.delenv(fonts.RUN_FONT_ENV, raising=False)
     page = reports["text"].iloc[0][:400] + " 简报 2024 (50%)"
-    full = fonts.page_font(page)
-    run = fonts.write_run_font(reports["text"], tmp_path / "run.otf")
+    full, kind = fonts.page_font(page)
+    assert kind == "opentype" and "CFF " in _font(full)
+    run = fonts.write_run_font(reports["text"], tmp_path / "run.ttf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
-    assert fonts.page_font(page) == full
-    assert {"简", "报"} <= _cmap(full) and "龘" not in _cmap(full)
+    cut, kind = fonts.page_font(page)
+    assert kind == "truetype" and "glyf" in _font(cut)
+    wanted = set(page) - {"\n", "\r", "\t"}
+    assert set(map(chr, _font(cut).getBestCmap())) == set(map(chr, _font(full).getBestCmap())) >= wanted - {" "}
+    assert fonts.page_font(page) == (cut, kind)  # the same bytes every time
+    assert len(cut) < 2 * len(full)
+
+
+def test_the_outlines_stay_within_a_thousandth_of_an_em(reports, tmp_path, monkeypatch):
+    from fontTools.pens.boundsPen import BoundsPen
+
+    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
+    monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
+    truetype = _font(fonts.page_font("法治政府")[0])
+    monkeypatch.delenv(fonts.RUN_FONT_ENV)
+    full = _font(fonts.page_font("法治政府")[0])
+    for ch in "法治政府":
+        bounds = []
+        for font in (full, truetype):
+            pen = BoundsPen(font.getGlyphSet())
+            font.getGlyphSet()[font.getBestCmap()[ord(ch)]].draw(pen)
+            bounds.append(pen.bounds)
+        assert all(abs(a - b) <= 2 for a, b in zip(*bounds)), ch
 
 
 def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp_path, monkeypatch):
-    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.otf")
+    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
     assert "龘" not in (tmp_path / "run.chars").read_text(encoding="utf-8")
-    assert "龘" in _cmap(fonts.page_font("龘法治"))
+    data, kind = fonts.page_font("龘法治")
+    assert kind == "opentype" and ord("龘") in _font(data).getBestCmap()
