@@ -22,6 +22,7 @@ CACHE_DIR = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache" / "analysi
 PACKAGE_DIR = Path(__file__).resolve().parent  # the package's own code (its hash keys the cache)
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the HTML template of the briefings
 TOKENIZER_CACHE_DIR = CACHE_DIR / "tokenizer"  # jieba's words worked out once (segmenter)
+FONT_CACHE_DIR = CACHE_DIR / "fonts"  # the CJK font cut down for a run of briefings (fonts.write_run_font)
 
 # Report files the loader reads; anything else is reported as unsupported.
 SUPPORTED_SUFFIXES = (".txt", ".docx")

@@ -116,7 +116,7 @@ def _run_font(path: str) -> tuple[bytes, frozenset[str]] | None:
 def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
     """The CJK font cut down to every character of *texts* (and printable ASCII), as TrueType; its path.
 
-    Kept under ``config.CACHE_DIR / "fonts"`` by a hash of the characters and
+    Kept under ``config.FONT_CACHE_DIR`` by a hash of the characters and
     the font (or written to *path*), with the characters beside it (``.chars``).
     """
     import hashlib
@@ -130,7 +130,7 @@ def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
     if path is None:
         stat = source.stat()
         key = hashlib.sha256(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{chars}".encode()).hexdigest()[:24]
-        path = config.CACHE_DIR / "fonts" / f"run-{key}.ttf"
+        path = config.FONT_CACHE_DIR / f"run-{key}.ttf"
     path = Path(path)
     if path.is_file() and path.with_suffix(".chars").is_file():
         return path
