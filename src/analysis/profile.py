@@ -188,3 +188,46 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
         if table is not None:
             return table
     return summary(results["indicators"], results.reports)
+
+
+# ---------------------------------------------------------------- what every town briefing of a run shares
+#
+# The briefings runner writes the towns one after another in one kernel: the
+# pipeline's results and the corpus's terms are read once in that kernel and
+# kept while nothing they come from changed, not read again for every town.
+
+_RUNS: dict[str, tuple[tuple, Results]] = {}
+_TERMS: dict[int, tuple[Results, pd.DataFrame]] = {}
+
+
+def _inputs(data_dir: Path) -> tuple:
+    """What ``pipeline.run`` reads: every file under *data_dir* (name, size, time), the lexicon, the code."""
+    from .lexicon import files_hash
+
+    paths = [data_dir] if data_dir.is_file() else sorted(p for p in data_dir.rglob("*") if p.is_file())
+    files = tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()])
+    return files, files_hash(), tuple(sorted(current_keys().items()))
+
+
+def results_for(data_dir: str | Path) -> Results:
+    """``pipeline.run(data_dir)`` in this process (reading the cache), kept while its files, lexicon and code are unchanged."""
+    from .pipeline import run
+
+    data_dir = Path(data_dir)
+    key = _inputs(data_dir)
+    kept = _RUNS.get(str(data_dir))
+    if kept is None or kept[0] != key:
+        _RUNS.clear()
+        _TERMS.clear()
+        _RUNS[str(data_dir)] = (key, run(data_dir, workers=1, progress=False, warn=False))
+    return _RUNS[str(data_dir)][1]
+
+
+def corpus_terms(results: Results) -> pd.DataFrame:
+    """``frequency.terms(results.reports, tokens=results["tokens"])``, kept for these results."""
+    from .frequency import terms
+
+    kept = _TERMS.get(id(results))
+    if kept is None or kept[0] is not results:
+        kept = _TERMS[id(results)] = (results, terms(results.reports, tokens=results["tokens"]))
+    return kept[1]
