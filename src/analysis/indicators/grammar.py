@@ -95,8 +95,8 @@ def _preferred(ranked: list[tuple[float, int, int]], rules: IndicatorRules) -> i
 
 
 def _attended(text: str, item_start: int, start: int, key: str, rules: IndicatorRules) -> str:
-    """The key of sitting in the event rather than holding it, when an `attendance` verb leads the item
-    (司法所长列席政府领导会议2次 → ''; 参加专题法治讲座36期 → law_study_sessions)."""
+    """The key of sitting in the event rather than holding it, when an `attendance` verb stands in the item
+    (司法所长列席政府领导会议2次 → ''); *key* itself when the table has no entry for it."""
     if key in rules.attendance and any(verb in text[item_start:start] for verb in rules.attendance_verbs):
         return rules.attendance[key]
     return key
