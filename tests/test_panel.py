@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -248,3 +249,18 @@ def test_followthrough_cues_are_checked(tmp_path):
 )
 def test_concrete_sentences(sentence, expected):
     assert panel.concrete(sentence) is expected
+
+
+def test_vectors_are_scikit_learns_char_bigram_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    background = ["深化法治宣传教育，继续加大普法形式宣传。", "组织执法业务培训5次。", "普法宣传工作有序推进", "無關的繁體句子"]
+    queries = ["普法宣传", "执法培训2次", "全新的词"]
+    mine = panel.Vectors(background)
+    reference = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, lowercase=False)
+    reference.fit([panel._letters(t) for t in background])
+    ours = (mine.transform(queries) @ mine.transform(background).T).toarray()
+    theirs = (
+        reference.transform([panel._letters(t) for t in queries]) @ reference.transform([panel._letters(t) for t in background]).T
+    ).toarray()
+    assert np.allclose(ours, theirs)

@@ -281,23 +281,63 @@ def _letters(text: str) -> str:
     return NOT_WORD_RE.sub(" ", to_simplified(str(text)))
 
 
+def _bigrams(text: str) -> list[str]:
+    """Every two consecutive characters, a space (punctuation, digits) included: ``" 普"`` marks a run's start."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
 class Vectors:
     """TF-IDF vectors of character bigrams (sublinear tf, smoothed idf, unit length), IDF fitted on a background.
 
     Character bigrams, not words: a plan's 政务公开 and a report's 公开政务信息,
     or 普法宣传 and 普法, share bigrams whatever the segmenter makes of them
     (words were measured too and did worse on the labelled pairs, docs/readme/years.md).
+    The weights are scikit-learn's ``TfidfVectorizer(analyzer="char", ngram_range=(2, 2),
+    sublinear_tf=True)`` (tested equal), written out with scipy so that
+    this stage does not load scikit-learn.
     """
 
     def __init__(self, background: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        vocab: dict[str, int] = {}
+        df: list[int] = []
+        n_docs = 0
+        for text in background:
+            grams = set(_bigrams(_letters(text)))
+            if not grams:
+                continue
+            n_docs += 1
+            for gram in grams:
+                index = vocab.setdefault(gram, len(vocab))
+                if index == len(df):
+                    df.append(0)
+                df[index] += 1
+        self._vocab = vocab
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._idf = np.log((1 + n_docs) / (1 + np.asarray(df, dtype="float64"))) + 1 if df else np.zeros(0)
 
-        docs = [_letters(t) for t in background]
-        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, lowercase=False)
-        self._vectorizer.fit([d for d in docs if len(d.strip()) > 1] or ["空白"])
+    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        found = self._rows.get(text)
+        if found is None:
+            counts: dict[int, int] = {}
+            for gram in _bigrams(_letters(text)):
+                index = self._vocab.get(gram)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            keys = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            weights = (1 + np.log(np.fromiter(counts.values(), dtype="float64", count=len(counts)))) * self._idf[keys]
+            if len(weights):
+                weights /= np.sqrt((weights * weights).sum())
+            found = self._rows[text] = (keys, weights)
+        return found
 
     def transform(self, texts: Sequence[str]):
-        return self._vectorizer.transform([_letters(t) for t in texts])
+        from scipy import sparse
+
+        rows = [self._row(str(text)) for text in texts]
+        indptr = np.cumsum([0, *[len(k) for k, _ in rows]])
+        indices = np.concatenate([k for k, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+        data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(texts), len(self._vocab)))
 
 
 def similarity(left: Sequence[str], right: Sequence[str], *, background: Sequence[str] | None = None) -> np.ndarray:
