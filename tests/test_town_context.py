@@ -20,3 +20,35 @@ def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
     assert again is not first
     assert again.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     assert not first.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
+
+
+def test_group_keyness_is_keyness_for_every_town_and_option(reports):
+    import pandas as pd
+
+    from analysis import pipeline
+
+    results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
+    terms = profile.corpus_terms(results)
+    by_town = frequency.GroupKeyness(terms, by="town")
+    for town in reports["town"].unique():
+        for options in ({}, {"top": 10}, {"measure": "g2"}, {"correction": "none", "top": 5}):
+            pd.testing.assert_frame_equal(by_town(town, **options), frequency.keyness(terms, town, by="town", **options))
+    two = list(reports["town"].unique()[:2])
+    pd.testing.assert_frame_equal(by_town(two), frequency.keyness(terms, two, by="town"))
+    doc = reports["doc_id"].iloc[2]
+    by_doc = frequency.GroupKeyness(terms, by="doc_id", reports=reports)
+    pd.testing.assert_frame_equal(by_doc(doc), frequency.keyness(terms, doc, by="doc_id", reports=reports))
+    assert profile.town_keyness(results) is profile.town_keyness(results)
+    top = by_town("神树镇", top=10)
+    assert "神树镇" not in set(top["token"])  # its own name is left out, as keyness does
+    assert (top["direction"] == "target").sum() == 10
+
+
+def test_group_keyness_of_an_unknown_town_warns_like_keyness(reports):
+    import pytest
+
+    from analysis.errors import FrequencyWarning
+
+    terms = frequency.terms(reports.head(2))
+    with pytest.warns(FrequencyWarning, match="no key terms"):
+        assert frequency.GroupKeyness(terms, by="town")("没有这个镇").empty

@@ -463,7 +463,14 @@ def keyness(
     ).fillna(0)
     frame.index.name = "token"
     frame = frame.reset_index().astype({"n_target": "int64", "n_reference": "int64"})
-    stats = keyness_stats(frame["n_target"], frame["n_reference"], int(in_target.sum()), int((~in_target).sum()), correction=correction)
+    return _keyness_table(frame, int(in_target.sum()), int((~in_target).sum()), measure=measure, correction=correction, top=top)
+
+
+def _keyness_table(
+    frame: pd.DataFrame, target_total: int, reference_total: int, *, measure: str, correction: str, top: int | None
+) -> pd.DataFrame:
+    """token, n_target, n_reference → the keyness table, sorted and ranked (``keyness``)."""
+    stats = keyness_stats(frame["n_target"], frame["n_reference"], target_total, reference_total, correction=correction)
     out = pd.concat([frame, stats], axis=1)
     out = out.sort_values([measure, "token"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
@@ -472,6 +479,45 @@ def keyness(
         down = out[out["direction"] == "reference"].tail(top)
         out = pd.concat([up, down])
     return out[KEYNESS_COLUMNS].reset_index(drop=True)
+
+
+class GroupKeyness:
+    """``keyness(terms, target, by=by)`` for many targets of one terms table, the counting done once.
+
+    A town briefing per town asks for the key terms of each town against all
+    the others: ``keyness`` would count and fold the whole table again for
+    every town.  This counts every (group, token) once; each call then takes
+    the target's counts, leaves out the tokens naming its places (as
+    ``keyness`` does) and gives the same table.
+    """
+
+    def __init__(self, terms: pd.DataFrame, *, by: str = "town", reports: pd.DataFrame | None = None) -> None:
+        self.terms, self.by, self.reports = terms, by, reports
+        table = _with_columns(terms, [by], reports) if not terms.empty else terms
+        self.places = own_places(table, by=by, reports=reports) if not terms.empty else _empty([by, "place"])
+        token_codes, self.tokens = pd.factorize(table["token"]) if not terms.empty else (np.zeros(0, int), pd.Index([]))
+        group_codes, self.groups = pd.factorize(table[by]) if not terms.empty else (np.zeros(0, int), pd.Index([]))
+        n = len(self.tokens)
+        self.total = np.bincount(token_codes, minlength=n).astype("int64")
+        self.folded = np.array([fold(str(t)) for t in self.tokens], dtype=object)
+        pairs, counts = np.unique(group_codes.astype("int64") * max(n, 1) + token_codes, return_counts=True)
+        cuts = np.searchsorted(pairs // max(n, 1), np.arange(len(self.groups) + 1))
+        self._rows = {g: (pairs[cuts[i] : cuts[i + 1]] % max(n, 1), counts[cuts[i] : cuts[i + 1]]) for i, g in enumerate(self.groups)}
+
+    def __call__(self, target: object, *, measure: str = "chi2", correction: str = "default", top: int | None = None) -> pd.DataFrame:
+        targets = _as_list(target)
+        found = [self._rows[t] for t in targets if t in self._rows]
+        mine = np.zeros(len(self.tokens), dtype="int64")
+        for codes, counts in found:
+            np.add.at(mine, codes, counts)
+        names = place_tokens(self.places.loc[self.places[self.by].isin(targets), "place"]) if len(self.places) else frozenset()
+        kept = ~np.isin(self.folded, list(names)) if names else np.ones(len(self.tokens), dtype=bool)
+        theirs = self.total - mine
+        target_total, reference_total = int(mine[kept].sum()), int(theirs[kept].sum())
+        if measure not in MEASURES or correction not in ("default", "none") or not target_total or not reference_total:
+            return keyness(self.terms, target, by=self.by, measure=measure, correction=correction, top=top, reports=self.reports)
+        frame = pd.DataFrame({"token": self.tokens.to_numpy()[kept], "n_target": mine[kept], "n_reference": theirs[kept]})
+        return _keyness_table(frame, target_total, reference_total, measure=measure, correction=correction, top=top)
 
 
 def _without_places(

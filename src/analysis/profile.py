@@ -198,6 +198,7 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
 
 _RUNS: dict[str, tuple[tuple, Results]] = {}
 _TERMS: dict[int, tuple[Results, pd.DataFrame]] = {}
+_KEYNESS: dict[int, tuple[Results, object]] = {}
 
 
 def _inputs(data_dir: Path) -> tuple:
@@ -219,6 +220,7 @@ def results_for(data_dir: str | Path) -> Results:
     if kept is None or kept[0] != key:
         _RUNS.clear()
         _TERMS.clear()
+        _KEYNESS.clear()
         _RUNS[str(data_dir)] = (key, run(data_dir, workers=1, progress=False, warn=False))
     return _RUNS[str(data_dir)][1]
 
@@ -230,4 +232,14 @@ def corpus_terms(results: Results) -> pd.DataFrame:
     kept = _TERMS.get(id(results))
     if kept is None or kept[0] is not results:
         kept = _TERMS[id(results)] = (results, terms(results.reports, tokens=results["tokens"]))
+    return kept[1]
+
+
+def town_keyness(results: Results):
+    """``frequency.GroupKeyness`` of the corpus's terms by town, kept for these results: ``town_keyness(results)(town, top=20)``."""
+    from .frequency import GroupKeyness
+
+    kept = _KEYNESS.get(id(results))
+    if kept is None or kept[0] is not results:
+        kept = _KEYNESS[id(results)] = (results, GroupKeyness(corpus_terms(results), by="town"))
     return kept[1]
