@@ -169,3 +169,29 @@ def test_figures_draw_and_say_when_empty(reports):
     empty = plots.network_chart(nodes.iloc[0:0], edges.iloc[0:0])
     assert "没有" in empty.axes[0].texts[0].get_text()
     matplotlib.pyplot.close("all")
+
+
+def test_network_figure_is_the_same_whatever_the_hash_seed():
+    """Sets of words iterate in an order that changes with PYTHONHASHSEED; the layout must not depend on it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, io, matplotlib; matplotlib.use('Agg');"
+        "import analysis; from analysis import config, cooccurrence, plots;"
+        "r = analysis.load_corpus(config.DATA_RAW, warn=False).reports;"
+        "fig = plots.network_chart(*cooccurrence.network(r, min_freq=3, top=40));"
+        "b = io.BytesIO(); fig.savefig(b, format='png', metadata={'Software': None});"
+        "print(hashlib.sha256(b.getvalue()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1

@@ -50,7 +50,9 @@ def _layout(graph, *, seed: int) -> dict:
         if x > 0 and x + side > limit:
             x, y, row_height = 0.0, y - row_height, 0.0
         centre = np.array([x + side / 2, y - side / 2])
-        sub = graph.subgraph(part)
+        sub = nx.Graph()  # not graph.subgraph(): a view iterates its nodes in set order, which changes run to run
+        sub.add_nodes_from(part)
+        sub.add_edges_from(sorted((a, b) for a, b in graph.edges(part) if a in sub and b in sub))
         if len(part) == 1:
             local = {part[0]: np.zeros(2)}
         else:
