@@ -173,6 +173,7 @@ def test_figures_draw_and_say_when_empty(reports):
 
 def test_network_figure_is_the_same_whatever_the_hash_seed():
     """Sets of words iterate in an order that changes with PYTHONHASHSEED; the layout must not depend on it."""
+    import os
     import subprocess
     import sys
 
@@ -187,7 +188,7 @@ def test_network_figure_is_the_same_whatever_the_hash_seed():
     digests = {
         subprocess.run(
             [sys.executable, "-c", script],
-            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
             check=True,
