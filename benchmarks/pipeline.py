@@ -2,6 +2,7 @@
 
     python benchmarks/pipeline.py --reports 1000
     python benchmarks/pipeline.py --reports 10000 --workers 2
+    python benchmarks/pipeline.py --reports 10000 --engine dask      # the same on a LocalCluster (extra [dask])
 
 Builds (or reuses) the corpus of ``benchmarks/make_corpus.py``, then in one run:
 
@@ -140,6 +141,8 @@ def main() -> None:
     parser.add_argument("--corpus", help="use this folder of reports instead of a synthetic corpus")
     parser.add_argument("--cache-dir", help="cache folder (default benchmarks/out/cache-N; emptied first)")
     parser.add_argument("--stage", action="append", help="run only these stages (default: the pipeline's default stages)")
+    parser.add_argument("--engine", default="processes", choices=("processes", "dask"), help="pipeline.run's engine (default processes)")
+    parser.add_argument("--scheduler", help="with --engine dask: a scheduler address (default: a LocalCluster started by the run)")
     args = parser.parse_args()
 
     folder = (
@@ -152,16 +155,18 @@ def main() -> None:
     workers = args.workers or pipeline.default_workers()
     print(f"corpus {folder}: {len(files)} reports, {mb:.1f} MB; workers {workers}; cpus {os.cpu_count()}", file=sys.stderr)
     load_before = os.getloadavg()
+    engine = {"engine": args.engine, "scheduler": args.scheduler}
+    print(f"engine {args.engine}" + (f" at {args.scheduler}" if args.scheduler else ""), file=sys.stderr)
 
     jieba_s, jieba_cpu = time_jieba(folder)
     print(f"bare jieba.lcut, one core: {jieba_s:.2f} s wall, {jieba_cpu:.2f} s CPU, {mb / jieba_s:.2f} MB/s", file=sys.stderr)
 
     with PeakMemory() as memory:
         started = time.perf_counter()
-        cold = pipeline.run(folder, stages=args.stage, workers=args.workers, cache_dir=cache_dir, warn=False)
+        cold = pipeline.run(folder, stages=args.stage, workers=args.workers, cache_dir=cache_dir, warn=False, **engine)
         pipeline_s = time.perf_counter() - started
         started = time.perf_counter()
-        warm = pipeline.run(folder, stages=args.stage, workers=args.workers, cache_dir=cache_dir, warn=False)
+        warm = pipeline.run(folder, stages=args.stage, workers=args.workers, cache_dir=cache_dir, warn=False, **engine)
         warm_s = time.perf_counter() - started
         runs_peak = max(memory.peak, memory._sample())
         started = time.perf_counter()

@@ -64,7 +64,7 @@ class DaskPool:
                 self._client = distributed.Client(self.scheduler)
             else:
                 self._cluster = distributed.LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
                 )
                 self._client = distributed.Client(self._cluster)
             self._client.run(_init_worker)  # every worker now; one that joins later sets up on its first task

@@ -61,6 +61,8 @@ def pipeline(args: argparse.Namespace) -> None:
         cache=not args.no_cache,
         cache_dir=args.cache_dir,
         progress=False if args.quiet else None,
+        engine=args.engine,
+        scheduler=args.scheduler,
     )
     args.unreadable = bool((results.problems["action"] == "skipped").any())
     if args.out:
@@ -113,6 +115,13 @@ def _pipeline_options(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--stage", action="append", help=f"run only this stage (repeatable): {', '.join(STAGES)}")
     parser.add_argument("--workers", type=int, help="processes (default: one per core)")
+    parser.add_argument(
+        "--engine",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where the work runs: this machine's processes, or Dask (extra [dask])",
+    )
+    parser.add_argument("--scheduler", help="with --engine dask: the scheduler's address, tcp://HOST:8786 (default: a LocalCluster)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor keep the on-disk cache")
     parser.add_argument("--cache-dir", help=f"the cache folder (default {config.CACHE_DIR})")
     parser.add_argument("--out", help="write every table as parquet into this folder")

@@ -88,6 +88,8 @@ def run(
     progress: bool | None = None,
     chunk_size: int | None = None,
     warn: bool = True,
+    engine: str = "processes",
+    scheduler: str | None = None,
 ) -> Results:
     """Load the reports of *paths* and run *stages* (default ``DEFAULT_STAGES``) over them.
 
@@ -97,6 +99,10 @@ def run(
     progress    progress bars on stderr (default: only when stderr is a terminal)
     chunk_size  reports a worker takes at once (default: about 1/16 of the run, at most 200)
     warn        print the loader's problems on stderr, as ``load_corpus`` does
+    engine      "processes" (a pool on this machine) or "dask" (a dask.distributed
+                cluster: the optional extra ``[dask]``; docs/readme/dask.md)
+    scheduler   with engine="dask": the scheduler's address (tcp://host:8786);
+                None starts a LocalCluster of *workers* processes for the run
 
     Returns ``Results``; the tables are the same whatever *workers*,
     *chunk_size* and *cache* are.
@@ -113,7 +119,7 @@ def run(
     else:
         tmp = tempfile.TemporaryDirectory(prefix="analysis-pipeline-")
         root = Path(tmp.name)
-    pool = Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_worker, preload=["analysis.pipeline"])
+    pool = _pool(engine, scheduler, workers, auto)
     try:
         reports, problems = _load(paths, root=root, pool=pool, timer=timer, show=show, warn=warn, chunk_size=chunk_size)
         keys = current_keys(names)
@@ -157,6 +163,22 @@ def run(
             tmp.cleanup()
     timer.add("total", reports=len(reports), wall_s=time.perf_counter() - started)
     return Results(reports, problems, tables, counts, timer.table(), root if cache else None, entries)
+
+
+ENGINES = ("processes", "dask")
+
+
+def _pool(engine: str, scheduler: str | None, workers: int, auto: bool):
+    """The pool the chunks go to: processes of this machine, or a Dask cluster (imported only then)."""
+    if engine == "dask":
+        from ..dask_pool import DaskPool
+
+        return DaskPool(workers, scheduler=scheduler)
+    if engine != "processes":
+        raise OptionError(f"engine={engine!r}: use one of {', '.join(ENGINES)}")
+    if scheduler:
+        raise OptionError("scheduler= is the address of a Dask scheduler: give it with engine='dask'")
+    return Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_worker, preload=["analysis.pipeline"])
 
 
 def _drop_written(store: cache_mod.TableStore, entries: list[str]) -> None:
