@@ -42,7 +42,7 @@ def gold() -> pd.DataFrame:
 
 def _scores(gold: pd.DataFrame, reports: pd.DataFrame, which: str) -> tuple[pd.DataFrame, float, float, float]:
     rows = gold[gold["set"] == which]
-    found = panel.follow_through(reports, pairs_=sorted(set(zip(rows["plan_doc"], rows["evidence_doc"]))))
+    found = panel.follow_through(reports, pairs=sorted(set(zip(rows["plan_doc"], rows["evidence_doc"]))))
     merged = rows.merge(
         found, left_on=["plan_doc", "evidence_doc", "plan_item_no"], right_on=["plan_doc_id", "doc_id", "plan_no"], suffixes=("_gold", "")
     )
@@ -125,7 +125,7 @@ def test_follow_through_on_real_text_of_other_towns(gold, reports):
 )
 def test_done_items_quote_the_sentence_that_reports_the_measure(reports, plan_doc, item, evidence_doc, phrases):
     """*phrases*: the measures of the plan the next report carries out (any of them is right evidence)."""
-    table = panel.follow_through(reports, pairs_=[(plan_doc, evidence_doc)])
+    table = panel.follow_through(reports, pairs=[(plan_doc, evidence_doc)])
     row = table[table["plan_no"] == item].iloc[0]
     assert row["status"] == "done"
     assert any(phrase in row["evidence"] for phrase in phrases), row["evidence"]
@@ -134,7 +134,7 @@ def test_done_items_quote_the_sentence_that_reports_the_measure(reports, plan_do
 
 def test_sentences_of_problems_and_plans_are_no_evidence(reports):
     # 神树镇 2026 restates the special-groups problem in its problems section only: no evidence for plan 4
-    table = panel.follow_through(reports, pairs_=[("000_bf1fc012e4985da0", "shenshu_2026")])
+    table = panel.follow_through(reports, pairs=[("000_bf1fc012e4985da0", "shenshu_2026")])
     row = table[table["plan_no"] == 4].iloc[0]
     assert "特殊人群" not in row["evidence"]
     assert row["status"] != "done"

@@ -437,14 +437,14 @@ def judge(
 def follow_through(
     reports: pd.DataFrame,
     *,
-    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    pairs: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
     done_threshold: float = DONE_THRESHOLD,
     mention_threshold: float = MENTION_THRESHOLD,
     rules: FollowRules | None = None,
 ) -> pd.DataFrame:
     """Each plan item of year N matched to the achievements reported in year N+1.
 
-    *pairs_* overrides the panel's pairs: (plan doc_id, evidence doc_id)
+    *pairs* overrides the panel's pairs: (plan doc_id, evidence doc_id)
     tuples or a table with ``prev_doc_id`` and ``doc_id``.  The similarity of
     a plan item to a sentence is the highest TF-IDF cosine between the
     sentence and one of the item's clauses (see ``measures``); IDF comes from
@@ -454,7 +454,7 @@ def follow_through(
     from .structure import plan_items
 
     rules = rules or load_rules()
-    todo = _pair_list(reports, pairs_)
+    todo = _pair_list(reports, pairs)
     if not todo:
         return pd.DataFrame(columns=FOLLOW_COLUMNS)
     wanted = {d for pair in todo for d in pair}
@@ -518,13 +518,13 @@ def fulfilment(follow: pd.DataFrame) -> pd.DataFrame:
 def recurring(
     reports: pd.DataFrame,
     *,
-    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    pairs: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
     threshold: float = RECURRING_THRESHOLD,
 ) -> pd.DataFrame:
     """Each problem item of year N+1 with the most similar problem of year N; ``recurring`` when it restates it."""
     from .structure import problem_items
 
-    todo = _pair_list(reports, pairs_)
+    todo = _pair_list(reports, pairs)
     if not todo:
         return pd.DataFrame(columns=RECURRING_COLUMNS)
     subset = reports[reports["doc_id"].isin({d for pair in todo for d in pair})]
@@ -571,7 +571,7 @@ def recurring(
 def carried_over(
     reports: pd.DataFrame,
     *,
-    pairs_: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
+    pairs: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
     n: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of year N+1's text taken from year N, and the passages (the boilerplate machinery between two years).
@@ -583,7 +583,7 @@ def carried_over(
     from . import boilerplate
 
     n = n or boilerplate.NGRAM
-    todo = _pair_list(reports, pairs_)
+    todo = _pair_list(reports, pairs)
     meta = _meta(reports)
     share_rows, passage_rows = [], []
     by_id = reports.set_index("doc_id", drop=False)
