@@ -156,7 +156,7 @@ def test_the_walk_sees_the_package():
     edges = graph()
     assert "analysis.cli" in MODULES and "analysis.pipeline" in MODULES
     assert ("analysis.cache", "analysis.pipeline") not in {(s, t) for s, ts in edges.items() for t, _ in ts}
-    assert any(t == "analysis.corpus" for t, _ in edges["analysis.structure"])  # `from .corpus import …`
+    assert any(t == "analysis.metadata" for t, _ in edges["analysis.structure"])  # `from .metadata import …`
     assert any(t == "analysis.config" for t, _ in edges["analysis.cache"])  # `from . import config`
 
 

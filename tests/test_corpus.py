@@ -1,4 +1,4 @@
-"""Corpus loading: metadata of the real reports, encodings, docx, bad input."""
+"""Corpus loading: metadata of the real reports, encodings, docx, bad input (other formats: test_loaders, test_inputs)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.corpus import REPORT_COLUMNS, clean, load_clutter, load_corpus, metadata, parse_place
-from analysis.errors import LexiconError
+from analysis.corpus import REPORT_COLUMNS, clean, load_corpus
+from analysis.metadata import describe
 from tests.conftest import IDS, RAW_FILES
 
 SHARED_CORPUS = config.ROOT.parent / "shared" / "corpus"
@@ -89,7 +89,7 @@ def test_big5_traditional_report(tmp_path):
     row = load_corpus(path, warn=False).reports.iloc[0]
     assert row["encoding"] == "big5"
     assert row["title"] == "大順鎮2025年法治政府建設年度報告"  # the original form is kept
-    assert (row["town"], row["level"], row["year"]) == ("大顺镇", "镇", 2025)  # matched as simplified
+    assert (row["town"], row["level"], row["year"]) == ("大順鎮", "镇", 2025)  # matched on the simplified view, quoted as written
 
 
 def test_docx_gives_the_same_metadata_and_text(tmp_path, reports):
@@ -134,32 +134,10 @@ def test_metadata_sees_past_page_furniture_and_ascii_punctuation():
         "县委依法治县办:\n"
         "2025年,大顺镇在区委、区政府的坚强领导下,深入践行习近平法治思想。\n"
     )
-    meta = metadata(text)
+    meta = describe(text)
     assert (meta["town"], meta["level"], meta["county"], meta["year"]) == ("大顺镇", "镇", "涪陵区", 2025)
+    assert (meta["page"]["publisher"], str(meta["page"]["published"])) == ("涪陵区大顺镇人民政府", "2026-01-16")
     assert meta["title"] == "大顺镇2025年法治政府建设年度报告"
-
-
-@pytest.mark.parametrize(
-    ("head", "town", "level", "county"),
-    [
-        ("杭锦后旗双庙镇2025年法治政府建设", "双庙镇", "镇", "杭锦后旗"),
-        ("2025年度乌马河镇法治政府建设工作", "乌马河镇", "镇", None),
-        ("中共树人镇委员会 树人镇人民政府关于2025年度法治政府建设情况的报告", "树人镇", "镇", None),
-        ("关于2024年度城关街道法治政府建设情况的报告", "城关街道", "街道", None),
-        ("静海区2023年法治政府建设年度报告", "静海区", "区", None),
-        ("乡宁县昌宁镇2025年法治政府建设年度报告", "昌宁镇", "镇", "乡宁县"),
-        ("2025年,上社镇在县委、县政府的坚强领导下", "上社镇", "镇", None),
-        ("某某市城区区东关街道办事处2025年法治政府建设年度报告", "东关街道", "街道", "城区区"),
-        ("宝鸡市陈仓区虢镇2025年法治政府建设年度报告", None, None, None),  # a one-character town name is not guessed
-        ("遂宁市船山区永兴镇人民政府关于2025年法治政府建设情况的报告", "永兴镇", "镇", "船山区"),
-    ],
-)
-def test_place_names(head, town, level, county):
-    expected = {"town": town, "level": level, "county": county} if town else None
-    if town is None:
-        assert parse_place(head) is None or parse_place(head)["town"] != "虢镇"
-    else:
-        assert parse_place(head) == expected
 
 
 @pytest.mark.parametrize(
@@ -171,7 +149,7 @@ def test_place_names(head, town, level, county):
     ],
 )
 def test_town_from_the_opening_sentence(text, town, year):
-    meta = metadata(clean(text))
+    meta = describe(clean(text))
     assert meta["town"] == town
     if year:
         assert meta["year"] == year
@@ -185,13 +163,15 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         "empty": tmp_path / "empty.txt",
         "binary": tmp_path / "binary.txt",
         "undecodable": tmp_path / "undecodable.txt",
-        "unsupported": tmp_path / "report.pdf",
+        "unsupported": tmp_path / "report.rtf",
+        "bad_pdf": tmp_path / "report.pdf",
         "no_town": tmp_path / "no_town.txt",
     }
     files["empty"].write_bytes(b"  \n")
     files["binary"].write_bytes(bytes(range(256)) * 4)
     files["undecodable"].write_bytes(b"\xff\xfe\xfd" * 0 + bytes([0xFF, 0x80, 0xC1]) * 50)
-    files["unsupported"].write_bytes(b"%PDF-1.4 ...")
+    files["unsupported"].write_bytes(b"{\\rtf1 ...}")
+    files["bad_pdf"].write_bytes(b"%PDF-1.4 ...")
     files["no_town"].write_text("今年以来，我们坚持依法行政，推进法治建设。\n", encoding="utf-8")
     return files
 
@@ -207,13 +187,18 @@ def test_bad_input_is_named_and_the_rest_loads(tmp_path):
     by_file = {Path(f).name: (p, a) for f, p, a in problems.itertuples(index=False)}
     no_town = problems[problems["file"].str.endswith("no_town.txt")]
     assert no_town[["problem", "action"]].values.tolist() == [
-        ["town not found in the title or opening sentence", "loaded; town set to no_town"],
+        [
+            "town not found in the text: the reporting unit is not named in the title or the opening (town and level left empty)",
+            "loaded; town left empty",
+        ],
         ["year reported on not found", "loaded; year left empty"],
     ]
     assert by_file["empty.txt"] == ("is empty", "skipped")
     assert "binary" in by_file["binary.txt"][0] and by_file["binary.txt"][1] == "skipped"
     assert "cannot be decoded" in by_file["undecodable.txt"][0]
-    assert "unsupported format (.pdf)" in by_file["report.pdf"][0]
+    assert "unsupported format (.rtf)" in by_file["report.rtf"][0]
+    assert "damaged or truncated PDF" in by_file["report.pdf"][0]
+    assert reports.set_index("doc_id").loc["no_town", "town"] is None  # empty, not the file name
     assert by_file["zz_copy.txt"][0] == f"duplicate: same text as {good}"
     assert list(problems.columns) == ["file", "problem", "action"]
 
@@ -223,7 +208,7 @@ def test_problems_go_to_stderr(tmp_path, capsys):
     load_corpus(tmp_path)
     err = capsys.readouterr().err
     assert "empty.txt: is empty (skipped)" in err
-    assert "report.pdf: unsupported format (.pdf)" in err
+    assert "report.rtf: unsupported format (.rtf)" in err
 
 
 def test_missing_path_and_empty_folder(tmp_path):
@@ -261,37 +246,3 @@ def test_loading_never_writes_under_data_raw(tmp_path):
     load_corpus(config.DATA_RAW, warn=False)
     after = {p.name: p.stat().st_mtime_ns for p in config.DATA_RAW.iterdir()}
     assert before == after
-
-
-def _clutter(tmp_path, text: str):
-    path = tmp_path / "clutter.yml"
-    path.write_text(text, encoding="utf-8")
-    return load_clutter(str(path))
-
-
-def test_the_clutter_words_come_from_their_file(tmp_path):
-    clutter = load_clutter()
-    assert clutter.line_start_re.match("索引号：11610921/2025-00012")
-    assert clutter.publisher_re.match("发布机构：汉阴县人民政府").group(1) == "汉阴县人民政府"
-    assert clutter.navigation_re.search("首页 > 政务公开 > 法治政府建设")
-    # a word added to the file is clutter from then on
-    extended = config.CLUTTER_FILE.read_text(encoding="utf-8").replace("line_starts:\n", "line_starts:\n  - 阅读次数\n")
-    assert _clutter(tmp_path, extended).line_start_re.match("阅读次数：1024")
-    assert not clutter.line_start_re.match("阅读次数：1024")
-
-
-@pytest.mark.parametrize(
-    "text, entry",
-    [
-        ("line_starts: [索引号]\npublisher_labels: [来源]\n", "navigation_marks"),
-        ("line_starts: [索引号]\npublisher_labels: [来源]\nnavigation_marks: []\n", "navigation_marks"),
-        ("line_starts: [索引号, 索引号]\npublisher_labels: [来源]\nnavigation_marks: ['>']\n", "line_starts"),
-        ("line_starts: [發佈機構]\npublisher_labels: [来源]\nnavigation_marks: ['>']\n", "line_starts"),
-        ("line_starts: [索引号]\npublisher_labels: [3]\nnavigation_marks: ['>']\n", "publisher_labels"),
-        ("line_starts: [索引号]\npublisher_labels: [来源]\nnavigation_marks: ['>']\nmenus: [导航]\n", "menus"),
-    ],
-)
-def test_a_bad_clutter_file_names_the_list(tmp_path, text, entry):
-    with pytest.raises(LexiconError) as error:
-        _clutter(tmp_path, text)
-    assert error.value.entry == entry and "clutter.yml" in str(error.value)

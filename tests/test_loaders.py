@@ -336,3 +336,7 @@ def test_empty_file(tmp_path):
 
 def test_soffice_found_when_installed():
     assert loaders.soffice() == (shutil.which("soffice") or shutil.which("libreoffice"))
+
+
+def test_config_names_the_suffixes_the_registry_reads():
+    assert tuple(sorted(config.SUPPORTED_SUFFIXES)) == loaders.suffixes()

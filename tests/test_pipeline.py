@@ -396,5 +396,5 @@ def test_every_stage_reads_the_lexicon_files_config_lists_for_it():
     # the indicators are recomputed when indicators.yml changes, the tokens are not
     assert "indicators.yml" in pipeline.STAGES["indicators"].lexicon
     assert "indicators.yml" not in pipeline.STAGES["tokens"].lexicon
-    # the town and title of a read file are found past the web-page clutter
-    assert [p.name for p in config.STAGE_LEXICON[pipeline.READ_STAGE]] == ["clutter.yml"]
+    # the page columns, town and title of a read file come from the page furniture and the place words
+    assert [p.name for p in config.STAGE_LEXICON[pipeline.READ_STAGE]] == ["page_furniture.yml", "places.yml"]

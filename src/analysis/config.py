@@ -25,7 +25,7 @@ TOKENIZER_CACHE_DIR = CACHE_DIR / "tokenizer"  # jieba's words worked out once (
 FONT_CACHE_DIR = CACHE_DIR / "fonts"  # the CJK font cut down for a run of briefings (fonts.write_run_font)
 
 # Report files the loader reads; anything else is reported as unsupported.
-SUPPORTED_SUFFIXES = (".txt", ".docx")
+SUPPORTED_SUFFIXES = (".doc", ".docx", ".htm", ".html", ".mht", ".mhtml", ".pdf", ".shtml", ".txt", ".wps", ".xhtml")
 
 # Deterministic outputs: every random choice (word-cloud layout, sampling) uses it.
 RANDOM_SEED = 42
@@ -47,8 +47,7 @@ def resolve_path(path: str | os.PathLike[str]) -> Path:
 # Knowledge as data: what each file is for, its format and how to edit it is
 # in data/lexicon/README.md.  Every module reads its files through these names.
 
-# Reading the reports: web-page clutter, page furniture, place names.
-CLUTTER_FILE = LEXICON_DIR / "clutter.yml"
+# Reading the reports: page furniture, place names.
 PAGE_FURNITURE_FILE = LEXICON_DIR / "page_furniture.yml"
 PLACES_FILE = LEXICON_DIR / "places.yml"
 
@@ -76,10 +75,10 @@ CITATIONS_FILE = LEXICON_DIR / "citations.yml"  # laws, documents and plans repo
 
 # The lexicon files each pipeline stage reads: a stage's cached rows are keyed
 # by them, so editing one of these files recomputes exactly the stages listed.
-_SECTIONS = (SECTIONS_FILE, CLUTTER_FILE)  # the outline is found after the title, found past the clutter
+_SECTIONS = (SECTIONS_FILE, PAGE_FURNITURE_FILE, PLACES_FILE)  # the outline starts past the furniture and the title
 _QUANTITIES = (UNITS_FILE, TERMS_FILE, QUALIFIERS_FILE, NOT_QUANTITIES_FILE)
 STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
-    "reports": (CLUTTER_FILE,),  # the read files: town, year and title are found past the clutter
+    "reports": (PAGE_FURNITURE_FILE, PLACES_FILE),  # the read files: page columns, town, year and title
     "sections": _SECTIONS,
     "items": _SECTIONS,
     "tokens": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),

@@ -12,7 +12,7 @@ to do.  Adding a format is one function::
 
 Formats:
 
-- ``.txt``: UTF-8, GB18030/GBK, Big5, UTF-16 (``corpus.decode``); pasted page
+- ``.txt``: UTF-8, GB18030/GBK, Big5, UTF-16 (``decode``); pasted page
   text keeps its furniture, which the metadata stage reads and skips.
 - ``.docx``: paragraphs and tables in document order (python-docx).
 - ``.html`` / ``.htm`` / ``.shtml``: a saved web page in any encoding a Chinese
@@ -92,19 +92,87 @@ def read(path: str | Path, data: bytes | None = None) -> Loaded:
 
 # ------------------------------------------------------------------ txt, docx
 
+CJK_COMMON = set(
+    "的法治建设政府工作年镇乡村在和是为了推进依法行政开展群众宣传提升加强落实"
+    "的法治建設政府工作年鎮鄉村在和是為了推進依法行政開展群眾宣傳提升加強落實"
+)
+
+
+def _score(text: str) -> float:
+    """Share of common report characters: tells a right decoding from mojibake."""
+    if not text:
+        return 0.0
+    return sum(ch in CJK_COMMON for ch in text) / len(text)
+
+
+def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
+    """Decode report bytes: UTF-8 (with or without BOM), UTF-16, GB18030, Big5, or detected."""
+    if not data.strip():
+        raise InputError(path, "is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "looks like a binary file (it contains NUL bytes), not a text report")
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for encoding in ("gb18030", "big5"):
+        try:
+            candidates.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        candidates.append((str(best), best.encoding))
+    if candidates:
+        text, encoding = max(candidates, key=lambda c: _score(c[0]))
+        if _score(text) > 0:
+            return text, encoding
+    tried = ", ".join(["UTF-8", "GB18030", "Big5"] + ([best.encoding] if best is not None else []))
+    raise InputError(path, f"cannot be decoded as Chinese text (tried {tried}); save it as UTF-8")
+
+
+def docx_text(path: str | Path, data: bytes | None = None) -> str:
+    """Paragraphs and tables of a .docx in document order, one paragraph a line (*data*: its bytes, if read)."""
+    import io
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data) if data is not None else str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(path, f"is not a readable .docx file ({exc.__class__.__name__})") from exc
+    lines = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = []
+                for cell in row.cells:
+                    value = cell.text.strip()
+                    if not cells or cells[-1] != value:  # merged cells repeat
+                        cells.append(value)
+                lines.append("\t".join(cells))
+    return "\n".join(lines)
+
 
 @reader(".txt")
 def read_txt(path: Path, data: bytes) -> Loaded:
-    from .corpus import decode
-
     text, encoding = decode(data, path)
     return Loaded(text, encoding)
 
 
 @reader(".docx")
 def read_docx(path: Path, data: bytes) -> Loaded:
-    from .corpus import read_docx as docx_text
-
     return Loaded(docx_text(path, data), "docx")
 
 
@@ -131,8 +199,6 @@ ATTACHMENT_RE = re.compile(r"\.(?:pdf|docx?|wps)(?:$|[?#\s])", re.IGNORECASE)
 
 def decode_html(data: bytes, path: Path) -> tuple[str, str]:
     """Decode a saved page: BOM, then the charset its <meta> declares, then the .txt decoder's guess."""
-    from .corpus import decode
-
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8"
     match = CHARSET_RE.search(data[:16384])

@@ -39,8 +39,6 @@ _DECORATION = r"[\s\-•·*|\[【(（]*"
 DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # A document number standing alone: 雷东府〔2025〕26号, 将镛委〔2025〕5号.
 DOC_NO_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*第?\s*\d{1,5}\s*号$")
-# Breadcrumbs: 首页 > 政务公开 > …, 首页 >> …
-BREADCRUMB_RE = re.compile(r"(?:>|»|›|＞|＞＞|->)")
 SENTENCE_END_RE = re.compile(r"[。；;！!？?]")
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # A value cut by a mirror's injected text keeps its last part: 垃圾【某某】@木渎镇 → 木渎镇.
@@ -59,6 +57,7 @@ class Rules:
     label_re: re.Pattern[str]
     field_of: dict[str, str | None]  # label (spaces removed) → field, None for furniture-only labels
     order: dict[str, dict[str, int]]  # field → label (spaces removed) → its rank of preference
+    navigation_re: re.Pattern[str]  # a breadcrumb mark (首页 > 政务公开)
 
 
 def _strings(path: Path, value: object, where: str) -> tuple[str, ...]:
@@ -81,7 +80,7 @@ def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise LexiconError(path, "must be a mapping with fields, furniture, publisher_suffixes, empty_values, html_meta")
-    for key in ("fields", "furniture", "publisher_suffixes", "empty_values", "html_meta"):
+    for key in ("fields", "furniture", "publisher_suffixes", "empty_values", "navigation_marks", "html_meta"):
         if key not in data:
             raise LexiconError(path, f"has no '{key}' section")
     fields = data["fields"]
@@ -121,6 +120,9 @@ def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
         html_meta={field: tuple(n.lower() for n in _strings(path, names, f"html_meta.{field}")) for field, names in html_meta.items()},
         label_re=label_re,
         field_of=field_of,
+        navigation_re=re.compile(
+            "|".join(re.escape(m) for m in sorted(_strings(path, data["navigation_marks"], "navigation_marks"), key=len, reverse=True))
+        ),
         order={field: {re.sub(r"\s", "", label): i for i, label in enumerate(words)} for field, words in labels.items()},
     )
 
@@ -197,7 +199,7 @@ def is_furniture_line(line: str, *, rules: Rules | None = None, simple: str | No
         return True
     if not HAN_RE.search(stripped):
         return True
-    if BREADCRUMB_RE.search(stripped) and len(stripped) < 100 and not SENTENCE_END_RE.search(stripped):
+    if rules.navigation_re.search(stripped) and len(stripped) < 100 and not SENTENCE_END_RE.search(stripped):
         return True
     return bool(DOC_NO_RE.match(stripped))
 

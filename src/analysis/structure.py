@@ -25,9 +25,9 @@ import pandas as pd
 
 from . import config
 from .chinese import OUTLINE_NUMERALS, outline_number, to_simplified
-from .corpus import split_head
 from .errors import LexiconError, OptionError
 from .lexicon import load_yaml
+from .metadata import head_spans
 
 SECTION_COLUMNS = ["doc_id", "section_no", "level", "marker", "number", "heading", "role", "path", "start", "end"]
 PARAGRAPH_COLUMNS = ["doc_id", "para_no", "start", "end", "text", "is_heading", "section", "role"]
@@ -153,8 +153,7 @@ def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Headin
     of the heading the paragraph opens or None).
     """
     rules = rules or load_section_rules()
-    head = split_head(text)
-    body_start = head["title_span"][1] if head["title"] else 0
+    _, body_start = head_spans(text)  # past furniture, the title, an addressee line
     headings: list[_Heading] = []
     paragraphs: list[tuple[int, int, int | None]] = []
     last_top = 0
@@ -268,9 +267,9 @@ def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
     rows = []
     for doc_id, text in zip(reports["doc_id"], reports["text"]):
         headings, paras = _parsed(text, rules)
-        head = split_head(text)
-        if head["title"]:
-            t0, t1 = head["title_span"]
+        title, _ = head_spans(text)
+        if title is not None:
+            t0, t1 = title
             rows.append(
                 {"doc_id": doc_id, "start": t0, "end": t1, "text": text[t0:t1], "is_heading": False, "section": "", "role": "title"}
             )

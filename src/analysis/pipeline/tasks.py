@@ -21,7 +21,23 @@ from ..errors import InputError, PipelineError
 from ..lexicon import files_hash
 from .stages import READ_STAGE, Context, _module
 
-REPORT_FIELDS = ("sha256", "text", "encoding", "town", "level", "county", "year", "title")
+REPORT_FIELDS = (
+    "sha256",
+    "text",
+    "encoding",
+    "town",
+    "level",
+    "county",
+    "year",
+    "title",
+    "publisher",
+    "published",
+    "index_no",
+    "doc_no",
+    "source_url",
+    "fingerprint",
+    "problems",
+)
 REPORT_SCHEMA = pa.schema(
     [
         ("sha256", pa.string()),
@@ -32,6 +48,13 @@ REPORT_SCHEMA = pa.schema(
         ("county", pa.string()),
         ("year", pa.int64()),
         ("title", pa.string()),
+        ("publisher", pa.string()),
+        ("published", pa.date32()),
+        ("index_no", pa.string()),
+        ("doc_no", pa.string()),
+        ("source_url", pa.string()),
+        ("fingerprint", pa.string()),
+        ("problems", pa.list_(pa.string())),
     ]
 )
 
