@@ -45,6 +45,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "cooccurrence",
             "correspondence",
             "topics",
+            "flags",
+            "scorecard",
         ),
     ),
     ("the cache of the pipeline", ("cache",)),

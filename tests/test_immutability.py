@@ -239,6 +239,15 @@ def _tmp(w: World, name: str) -> Path:
 
 
 # component.function → w → (args, kwargs)
+def scorecard_of(w: World):
+    """The scorecard of the five reports, computed once per world (scorecard and flags cases)."""
+    if not hasattr(w, "_scorecard"):
+        from analysis import scorecard
+
+        w._scorecard = scorecard.assess(w.reports, rows=w.rows, checklist=w.checklist, coverage=w.coverage)
+    return w._scorecard
+
+
 def correspondence_table(w: World) -> pd.DataFrame:
     from analysis import correspondence
 
@@ -336,6 +345,34 @@ CASES = {
     "topics.documents": lambda w: ((w.reports,), {"terms": w.terms}),
     "topics.fit": lambda w: ((w.reports,), {"terms": w.terms, "n_topics": 3}),
     "topics.readable": lambda w: ((w.terms.head(3),), {}),
+    # flags and the scorecard
+    "flags.partners": lambda w: ((w.reports,), {}),
+    "flags.impossible_figures": lambda w: ((w.rows,), {}),
+    "flags.flags": lambda w: ((w.reports,), {"rows": w.rows}),
+    "flags.readable": lambda w: (
+        (
+            pd.DataFrame(
+                {"doc_id": ["a"], "town": ["某镇"], "year": [2025], "flag": ["rate_over_100"], "detail": ["120%"], "evidence": ["率达120%"]}
+            ),
+        ),
+        {},
+    ),
+    "scorecard.assess": lambda w: ((w.reports,), {"rows": w.rows, "checklist": w.checklist, "coverage": w.coverage}),
+    "scorecard.score": lambda w: ((w.reports.head(1),), {}),
+    "scorecard.apply_overrides": lambda w: (
+        (
+            scorecard_of(w).scores,
+            pd.DataFrame({"doc_id": [w.reports["doc_id"].iloc[0]], "criterion": ["elements"], "score": [20.0], "reason": ["复核"]}),
+        ),
+        {},
+    ),
+    "scorecard.totals": lambda w: ((scorecard_of(w).scores,), {}),
+    "scorecard.readable": lambda w: ((scorecard_of(w).totals,), {}),
+    "scorecard.wide": lambda w: ((scorecard_of(w).scores, scorecard_of(w).totals), {}),
+    "scorecard.export": lambda w: (
+        (scorecard_of(w).scores, scorecard_of(w).totals, _tmp(w, "scorecard")),
+        {"issues": scorecard_of(w).issues},
+    ),
     # the pipeline and its cache
     "cache.entry_keys": lambda w: ((w.reports,), {}),
     "cache.corpus_key": lambda w: ((w.reports, "0" * 64), {}),

@@ -72,6 +72,10 @@ OUTLINE_FILE = LEXICON_DIR / "outline.yml"
 SPECIFICS_FILE = LEXICON_DIR / "specifics.yml"
 FOLLOWTHROUGH_FILE = LEXICON_DIR / "followthrough.yml"
 CITATIONS_FILE = LEXICON_DIR / "citations.yml"  # laws, documents and plans reports cite (citations)
+SCORECARD_FILE = LEXICON_DIR / "scorecard.yml"  # criteria and weights of the scorecard (scorecard)
+FLAGS_FILE = LEXICON_DIR / "flags.yml"  # what makes a report flagged: copies, another town, impossible figures (flags)
+# A reviewer's corrections of scorecard scores (doc_id, criterion, score, reason), re-applied on every run when present.
+SCORECARD_OVERRIDES_FILE = ROOT / "data" / "reviews" / "scorecard_overrides.csv"
 
 # The lexicon files each pipeline stage reads: a stage's cached rows are keyed
 # by them, so editing one of these files recomputes exactly the stages listed.

@@ -3,7 +3,8 @@
 The top of the package: it imports the stages, nothing imports it.  Each
 command is a thin wrapper over the Python API, defined in the module of its
 family (``reports``: what the reader finds in the reports; ``measures``: the
-measuring stages; ``years``: across years and across words; ``runs``: the pipeline, its cache and the briefings).
+measuring stages; ``years``: across years and across words; ``runs``: the pipeline, its cache and the briefings;
+``reviews``: the scorecard and the flags).
 Stdout carries data only (CSV or JSON); messages go to stderr.  The exit
 status is 1 when any input file could not be read (after the rest were
 processed) or a briefing failed, 2 on a usage or lexicon error.
@@ -21,9 +22,9 @@ from .common import Command, add_format, add_paths
 
 def commands() -> list[Command]:
     """Every command, in the order ``--help`` lists them."""
-    from . import measures, reports, runs, years
+    from . import measures, reports, reviews, runs, years
 
-    return [*reports.COMMANDS, *measures.COMMANDS, *years.COMMANDS, *runs.COMMANDS]
+    return [*reports.COMMANDS, *measures.COMMANDS, *years.COMMANDS, *runs.COMMANDS, *reviews.COMMANDS]
 
 
 def build_parser() -> argparse.ArgumentParser:
