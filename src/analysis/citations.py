@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .chinese import outline_number, to_simplified
+from .chinese import fold, outline_number, to_simplified
 from .errors import LexiconError
 from .lexicon import load_yaml
 
@@ -386,7 +386,7 @@ def find(text: str, *, year: int | None = None, table: CitationTable | None = No
             kind = "party" if PARTY_NUMBER_RE.search(number) else ("state" if number.startswith("国") else "local")
             resolved = Resolved(number, kind, None, False, "")
         add(text[start : match.end()], start, match.end(), resolved, number=number)
-    simple = to_simplified(text)
+    simple = fold(text)  # same length as text: offsets stay valid
     for phrase, target in table.bare.items():
         for match in re.finditer(re.escape(phrase), simple):
             if any(a <= match.start() < b for a, b in taken):
