@@ -215,3 +215,12 @@ def test_the_project_table_loads():
     table = citations.load_table()
     assert "中华人民共和国行政处罚法" in table.documents
     assert table.numbers["中发〔2021〕33号"] == "法治政府建设实施纲要（2021—2025年）"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["备注/文号: 将镛委〔2025〕5号", "[ 发文字号 ] 鸡鸣委文〔2026〕3号", "文号：雷东府〔2025〕26号", "雷东府〔2025〕26号"],
+)
+def test_the_pages_own_document_number_is_no_citation(line):
+    # furniture lines of corpus-dev pages (d010, d024), the same label with a full-width colon, a number alone on its line (d043)
+    assert citations.extract(_reports(line + "\n正文。", 2025)).empty

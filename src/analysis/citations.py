@@ -69,6 +69,8 @@ NUMBER_RE = re.compile(
 )
 # words that stand before a document number but are not part of its issuer's abbreviation
 NUMBER_LEAD_RE = re.compile(r"^.*(?:根据|按照|依据|依照|贯彻|落实|印发|转发|文号|字号|备注|以|的|和|及|与|是|为|按)")
+# a label before a document number that makes it the page's own number
+OWN_NUMBER_RE = re.compile(r"(?:文号|字号|索引号)\s*[\]］】:：]?\s*$")
 # a document number of a Party body: 中发, 中办发, 厅字, 党 anywhere, or a committee (委, 委发, 委文, 委办)
 PARTY_NUMBER_RE = re.compile(r"^(?:中|厅字)|党|委(?:发|文|办|办发)?〔")
 DASHES = "-‐‑‒–—―－~～〜至"
@@ -378,6 +380,11 @@ def find(text: str, *, year: int | None = None, table: CitationTable | None = No
         start = match.end(1) - len(issuer)
         if any(a <= start < b for a, b in taken):
             continue
+        if OWN_NUMBER_RE.search(text[max(0, start - 12) : start]):
+            continue  # the report's own number in the page's furniture (文号：…, [ 发文字号 ] …), not a citation
+        line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", match.end())
+        if not text[line_start:start].strip() and not text[match.end() : len(text) if line_end < 0 else line_end].strip():
+            continue  # a number alone on its line: the report's own number at its head
         number = f"{to_simplified(issuer)}〔{match.group(2)}〕{int(match.group(3))}号"
         known = table.numbers.get(number)
         if known:
