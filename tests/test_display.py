@@ -83,11 +83,60 @@ def test_shown_lists_the_table_or_its_summaries(reports):
     assert display.shown(table, {"各年度": overview.counts(reports, "year")}, at_scale=False) == [("table", table)]
     parts = display.shown(table, {"各年度": overview.counts(reports, "year")}, at_scale=True, file="corpus_reports.csv")
     assert [kind for kind, _ in parts] == ["note", "title", "table"]
-    assert "共 5 行" in parts[0][1] and "`corpus_reports.csv`" in parts[0][1]
+    assert "共 5 行" in parts[0][1] and '<a href="corpus_reports.csv">报告一览（CSV）</a>' in parts[0][1]
     assert parts[1][1] == "各年度"
 
 
 def test_files_note_names_files_relative_to_the_folder(tmp_path):
     (tmp_path / "sub").mkdir()
     note = display.files_note([tmp_path / "corpus_reports.csv", tmp_path / "sub" / "a.png"], tmp_path).data
-    assert "- `corpus_reports.csv`" in note and "- `sub/a.png`" in note and str(tmp_path) not in note
+    assert '<a href="corpus_reports.csv">报告一览（CSV）</a>' in note and '<a href="sub/a.png">' in note and str(tmp_path) not in note
+
+
+def test_readable_shows_what_a_reader_reads():
+    import numpy as np
+    import pandas as pd
+
+    reports = pd.DataFrame({"doc_id": ["d1", "d2"], "town": ["神树镇", None], "year": [2023, np.nan]})
+    table = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2"],
+            "qualifier": ["more_than", "exact"],
+            "indicator": ["disputes_resolved", ""],
+            "share": [0.25, np.nan],
+            "value": [12000.0, 3.0],
+            "meaningful": [False, True],
+            "role": ["plans", None],
+        },
+        index=pd.Index([7, 9]),
+    )
+    shown = display.readable(table, reports=reports)
+    assert list(shown.columns) == ["报告", "限定", "指标", "比例", "数值", "检验是否有意义", "报告部分"]
+    assert shown.iloc[0].tolist() == ["神树镇 2023年", "余、多", "矛盾纠纷化解", "25%", "12,000", "否", "下一步计划"]
+    assert shown.iloc[1].tolist() == ["（未识别乡镇）", "确数", "", "", "3", "是", ""]
+    assert list(table.columns)[0] == "doc_id"  # the input keeps its English columns
+    pivot = pd.DataFrame({"funding": [1.5]}, index=pd.Index(["神树镇"], name="town"))
+    assert display.readable(pivot).columns.tolist() == ["乡镇", "经费投入"]
+
+
+def test_table_html_cuts_long_tables_and_links_the_export():
+    import pandas as pd
+
+    page = display.table_html(pd.DataFrame({"town": list("abcde")}), limit=2, file="indicators_rows.csv")
+    assert "共 5 行，下表列出前 2 行" in page and '<a href="indicators_rows.csv">全部数量表述（CSV）</a>' in page
+    assert page.count("<td>") == 2 and "<th></th>" not in page
+    assert display.table_html(pd.DataFrame({"town": []}), empty="没有。") == '<p class="analysis-note">没有。</p>'
+
+
+def test_labels_file_is_validated(tmp_path):
+    import pytest
+
+    from analysis.errors import LexiconError
+
+    bad = tmp_path / "labels.yml"
+    bad.write_text("columns:\n  town: ''\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="columns.town"):
+        display.labels(bad)
+    bad.write_text("colums:\n  town: 乡镇\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="unknown section 'colums'"):
+        display.labels(bad)

@@ -28,38 +28,103 @@ The summaries come from ``analysis.overview`` (and the stages' own
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config
 from .fonts import use_cjk_font
 
-# Report columns (and a few others) as the reader calls them, with their measure word.
-LABELS = {
-    "town": ("乡镇", "个"),
-    "county": ("县区", "个"),
-    "year": ("年度", "个"),
-    "level": ("层级", "个"),
-    "doc_id": ("报告", "份"),
-    "role": ("报告部分", "个"),
-    "theme": ("主题", "个"),
-    "title": ("标题", "个"),
-}
 NOTE = "note"  # the key of DataFrame.attrs that holds what a limited table left out
 LINE_BREAK_RE = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
+LABELS_FILE = config.LEXICON_DIR / "labels.yml"
+_SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "files", "measure_words")
+
+
+@lru_cache(maxsize=4)
+def _labels(path: str) -> dict:
+    from .errors import LexiconError
+    from .lexicon import load_yaml
+
+    data = load_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise LexiconError(path, f"expected a mapping with the sections {', '.join(_SECTIONS)}")
+    for section, body in data.items():
+        if section not in _SECTIONS:
+            raise LexiconError(path, f"unknown section {section!r} (known: {', '.join(_SECTIONS)})")
+        if section == "percent":
+            if not isinstance(body, list) or not all(isinstance(v, str) and v for v in body):
+                raise LexiconError(path, "'percent' must be a list of column names")
+            continue
+        if section == "values":
+            if not isinstance(body, dict) or not all(isinstance(v, dict) for v in body.values()):
+                raise LexiconError(path, "'values' must map a column to {value: text}")
+            pairs = [(f"values.{c}.{k}", v) for c, m in body.items() for k, v in m.items()]
+        else:
+            if not isinstance(body, dict):
+                raise LexiconError(path, f"section {section!r} must be a mapping of name → text")
+            pairs = [(f"{section}.{k}", v) for k, v in body.items()]
+        for where, text in pairs:
+            if not isinstance(text, str) or not text.strip():
+                raise LexiconError(path, f"{where} has no text")
+    indicator_names = {}
+    if config.INDICATOR_LABELS_FILE.exists():  # the indicator keys are named there (read, not repeated)
+        indicator_names = {str(k): str(v) for k, v in (load_yaml(config.INDICATOR_LABELS_FILE) or {}).items()}
+    return {
+        "columns": {str(k): v for k, v in (data.get("columns") or {}).items()},
+        "values": {str(c): {str(k): v for k, v in m.items()} for c, m in (data.get("values") or {}).items()},
+        "booleans": {str(k).lower(): v for k, v in (data.get("booleans") or {}).items()},
+        "parameters": dict(data.get("parameters") or {}),
+        "percent": frozenset(data.get("percent") or ()),
+        "files": dict(data.get("files") or {}),
+        "measure_words": dict(data.get("measure_words") or {}),
+        "indicators": indicator_names,
+    }
+
+
+def labels(path: str | Path = LABELS_FILE) -> dict:
+    """The reader's names (``data/lexicon/labels.yml`` and the indicator names of ``indicator_labels.yml``), validated."""
+    return _labels(str(path))
 
 
 def label(column: str) -> str:
-    """The Chinese name of a report column: ``town`` → ``乡镇``, ``county`` → ``县区``; other names unchanged."""
-    return LABELS.get(column, (str(column), "个"))[0]
+    """The Chinese name of a column: ``town`` → ``乡镇``, ``county`` → ``县区``; an indicator key → its name; others unchanged."""
+    names = labels()
+    return names["columns"].get(str(column)) or names["indicators"].get(str(column)) or str(column)
 
 
 def unit(column: str) -> str:
     """The measure word for the groups of *column*: ``份`` for reports, else ``个``."""
-    return LABELS.get(column, (str(column), "个"))[1]
+    return labels()["measure_words"].get(str(column), "个")
+
+
+def parameter_label(name: str) -> str:
+    """What a notebook parameter sets, in Chinese (``top_n`` → ``显示的条数``); the name itself when not listed."""
+    return labels()["parameters"].get(str(name), str(name))
+
+
+def value_label(column: str, value: object) -> object:
+    """A cell as the reader reads it: a role, qualifier, status … in Chinese, an indicator key by its name,
+    True/False as 是/否, a missing value as empty text; anything else unchanged."""
+    names = labels()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return names["booleans"]["true" if value else "false"]
+    if isinstance(value, str):
+        mapped = names["values"].get(str(column), {}).get(value)
+        if mapped is not None:
+            return mapped
+        if column in {"indicator", "measure", "key"} or value in names["indicators"]:
+            return names["indicators"].get(value, value)
+    return value
 
 
 def one_line(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -129,6 +194,127 @@ def largest(
     return with_note(out, shown_note(len(chosen), len(ranked), what=name, unit=unit(column), how=how))
 
 
+# ------------------------------------------------------------ tables for the reader
+
+
+def _number(column: str, value: object, percent: frozenset) -> object:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return value
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value != value:
+        return ""
+    if column in percent:
+        return f"{value:.1%}" if abs(value) < 0.1 and value != 0 else f"{value:.0%}"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    if column in {"p_value", "chi2_p", "g2_p"}:
+        return "<0.001" if value < 0.001 else f"{value:.3f}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def readable(
+    table: pd.DataFrame,
+    *,
+    reports: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A copy of *table* as a reader reads it: Chinese headers, values in words, no row index, no identifiers.
+
+    * a named index (the towns of a pivot) becomes the first column; a plain row number is dropped;
+    * ``doc_id`` is dropped when the table has a town, else replaced by the report's town and year
+      (from *reports*);
+    * headers and values come from ``labels.yml`` (indicator keys from ``indicator_labels.yml``);
+      *columns* overrides a header, *names* names other identifiers (theme ids, say) wherever they
+      stand, as header or as value;
+    * missing values are blank, True/False 是/否, shares percentages, numbers with thousands separators;
+    * text cells are put on one line.
+
+    The input is not changed; the API and the CSV files keep the English columns.
+    """
+    names = dict(names or {})
+    info = labels()
+    out = table.copy()
+    if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
+        index_names = [n if n is not None else "" for n in out.index.names]
+        if any(index_names):
+            out = out.reset_index()
+        else:
+            out = out.reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    out = out.loc[:, ~pd.Index(out.columns).duplicated()]
+    if "doc_id" in out.columns:
+        if "town" in out.columns:
+            out = out.drop(columns=[c for c in ("doc_id", "doc_ids") if c in out.columns])
+        elif reports is not None and {"doc_id", "town"} <= set(reports.columns):
+            who = {
+                r.doc_id: " ".join(str(x) for x in (r.town, "" if pd.isna(r.year) else f"{int(r.year)}年") if isinstance(x, str) and x)
+                for r in reports[["doc_id", "town", "year"]].itertuples(index=False)
+            }
+            out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
+    for column in out.columns:
+        values = out[column].map(lambda v, c=column: names.get(v, v) if isinstance(v, str) else v)
+        values = values.map(lambda v, c=column: value_label(c, v))
+        out[column] = values.map(lambda v, c=column: _number(c, v, info["percent"])).astype(object)
+    out = one_line(out)
+    header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
+    out.columns = [header.get(c, c) for c in out.columns]
+    return out.reset_index(drop=True)
+
+
+def _link(file: str, folder_label: str | None = None) -> str:
+    stem = Path(file).stem
+    kind = {".csv": "CSV", ".xlsx": "Excel", ".png": "图片"}.get(Path(file).suffix.lower(), Path(file).suffix.lstrip("."))
+    name = folder_label or labels()["files"].get(stem) or stem
+    return f'<a href="{html.escape(file)}">{html.escape(name)}（{kind}）</a>'
+
+
+def table_html(
+    table: pd.DataFrame,
+    *,
+    limit: int | None = None,
+    file: str | None = None,
+    note: str = "",
+    reports: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    empty: str = "没有可列出的内容。",
+    what: str = "行",
+) -> str:
+    """*table* as the HTML a briefing shows: ``readable`` cells, no index, at most *limit* rows.
+
+    When rows are left out a sentence says how many and links the exported *file* that holds them;
+    an empty table becomes the sentence *empty*."""
+    if table.empty:
+        return f'<p class="analysis-note">{html.escape(empty)}</p>'
+    shown_rows = table if limit is None or len(table) <= limit else table.head(limit)
+    sentences = [note] if note else []
+    if len(shown_rows) < len(table):
+        rest = f"完整的表见导出文件 {_link(file)}。" if file else ""
+        sentences.append(f"共 {len(table):,} {what}，下表列出前 {len(shown_rows):,} {what}。{rest}")
+    elif file:
+        sentences.append(f"也可下载：{_link(file)}。")
+    body = readable(shown_rows, reports=reports, columns=columns, names=names).to_html(
+        index=False, escape=True, border=0, classes="analysis-table", na_rep="", justify="left"
+    )
+    head = "".join(f'<p class="analysis-note">{s if "<a " in s else html.escape(s)}</p>' for s in sentences)
+    return head + body
+
+
+def table(table: pd.DataFrame, **options):
+    """Display *table* in a notebook as ``table_html`` writes it (options as there)."""
+    from IPython.display import HTML
+
+    return HTML(table_html(table, **options))
+
+
+def sentence(text: str):
+    """A plain sentence for the reader (HTML, escaped)."""
+    from IPython.display import HTML
+
+    return HTML(f'<p class="analysis-note">{html.escape(text)}</p>')
+
+
 # ------------------------------------------------------------ in a notebook
 
 
@@ -158,7 +344,7 @@ def shown(
     """
     if not at_scale or not summaries:
         return [("table", table)]
-    where = f"完整的表见导出文件 `{file}`" if file else "完整的表未显示"
+    where = f"完整的表见导出文件 {_link(file)}" if file else "完整的表未显示"
     parts: list[tuple[str, object]] = [("note", f"共 {len(table):,} 行，逐行列出不便阅读；{where}，下面是汇总。")]
     for title, summary in summaries.items():
         if title:
@@ -167,19 +353,34 @@ def shown(
     return parts
 
 
-def show(table: pd.DataFrame, summaries: Mapping[str, pd.DataFrame] | None = None, *, at_scale: bool, file: str | None = None) -> None:
-    """Display *table*, or at scale its *summaries* (title → table) after a note naming the *file* with every row."""
-    from IPython.display import display
+def show(
+    table: pd.DataFrame,
+    summaries: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    at_scale: bool,
+    file: str | None = None,
+    reports: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+    limit: int | None = None,
+) -> None:
+    """Display *table* (``readable``, at most *limit* rows), or at scale its *summaries* (title → table)
+    after a note linking the exported *file* with every row."""
+    from IPython.display import HTML, display
 
     for kind, content in shown(table, summaries, at_scale=at_scale, file=file):
         if kind == "table":
-            display(content)
+            display(HTML(table_html(content, reports=reports, names=names, limit=limit, file=file if not at_scale else None)))
+        elif kind == "title":
+            display(HTML(f"<p><strong>{html.escape(str(content))}</strong></p>"))
         else:
-            display(say(f"**{content}**" if kind == "title" else str(content)))
+            display(HTML(f'<p class="analysis-note">{content}</p>'))
 
 
 def files_note(written: Sequence[str | Path], folder: str | Path):
-    """The exported files as a Markdown list, named relative to *folder* (so the briefing does not depend on where it was built)."""
+    """The exported files as links, named in Chinese (``labels.yml`` ``files``) and relative to *folder*
+    (so the briefing does not depend on where it was built)."""
+    from IPython.display import HTML
+
     base = config.resolve_path(folder).resolve()
     names = []
     for path in written:
@@ -187,11 +388,12 @@ def files_note(written: Sequence[str | Path], folder: str | Path):
         names.append(path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name)
     if not names:
         return say("没有导出文件。")
-    return say("已导出到输出文件夹（与本简报同一文件夹）：\n\n" + "\n".join(f"- `{name}`" for name in names))
+    items = "".join(f"<li>{_link(name)}</li>" for name in names)
+    return HTML(f'<p class="analysis-note">已导出到本简报所在的文件夹，点击即可打开：</p><ul class="analysis-files">{items}</ul>')
 
 
 def problems_note(problems: pd.DataFrame):
     """The problems table, or a sentence saying there were none."""
     if problems.empty:
         return say("所有文件均已正常读取，没有问题文件。")
-    return problems.reset_index(drop=True)[["file", "problem", "action"]]
+    return table(problems.reset_index(drop=True)[["file", "problem", "action"]])

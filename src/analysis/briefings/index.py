@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from .. import display
+from .contents import add_contents
 from .pages import FONT_MARKER, embed_font
 from .plan import Briefing
 
@@ -24,9 +26,25 @@ body { font-family: "AnalysisCJK", "Noto Sans CJK SC", "Source Han Sans SC", "Pi
        max-width: 1100px; margin: 0 auto; padding: 1.5rem 2rem 3rem; color: #222; line-height: 1.6; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: 14px; } th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }
-th { background: #f3f3f3; } td.num { text-align: right; } .failed { color: #b00020; } .muted { color: #666; }
-dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dt { color: #555; } dd { margin: 0; font-family: monospace, "AnalysisCJK"; }
+th { background: #f3f3f3; white-space: nowrap; } td.num { text-align: right; } .failed { color: #b00020; } .muted { color: #666; }
+dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dt { color: #555; } dd { margin: 0; } .code { font-family: "AnalysisCJK", ui-monospace, monospace; word-break: break-all; }
+.analysis-toc { border: 1px solid #ddd; background: #fafafa; padding: .5rem 1rem; margin: 1rem 0; font-size: 14px; }
+.analysis-toc-title { font-weight: bold; margin: 0 0 .2rem; } .analysis-toc ol { margin: 0; padding-left: 1.6rem; }
+@page { size: A4; margin: 14mm 12mm 16mm; }
+@media print { body { max-width: none; padding: 0; font-size: 11px; } h2 { break-after: avoid; }
+  table { width: 100%; font-size: 9pt; } td { overflow-wrap: anywhere; } tr { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 """
+
+
+def _value(value: object) -> str:
+    """A parameter's value as a reader writes it: lists joined with 、, True/False as 是/否, nothing as 无."""
+    if value is None:
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_value(v) for v in value) or "无"
+    return str(value)
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
@@ -115,10 +133,10 @@ def index_html(
         "<dl>",
         f"<dt>生成时间</dt><dd>{esc(str(meta['run_date']))}</dd>",
         f"<dt>输入数据</dt><dd>{esc(str(meta['data_dir']))}</dd>",
-        f"<dt>输入数据 sha256</dt><dd>{esc(str(meta['data_hash']))}</dd>",
-        f"<dt>词表 sha256</dt><dd>{esc(str(meta['lexicon_hash']))}</dd>",
-        f"<dt>analysis 版本</dt><dd>{esc(str(meta['version']))}</dd>",
-        f"<dt>参数</dt><dd>{esc(', '.join(f'{k}={v!r}' for k, v in sorted(params.items())) or '（默认）')}</dd>",
+        f'<dt>输入数据校验值（SHA-256）</dt><dd class="code">{esc(str(meta["data_hash"]))}</dd>',
+        f'<dt>词表校验值（SHA-256）</dt><dd class="code">{esc(str(meta["lexicon_hash"]))}</dd>',
+        f"<dt>程序版本</dt><dd>{esc(str(meta['version']))}</dd>",
+        f"<dt>参数</dt><dd>{esc('；'.join(f'{display.parameter_label(k)}：{_value(v)}' for k, v in sorted(params.items())) or '均为默认值')}</dd>",
         f"<dt>用时</dt><dd>{meta['seconds']} 秒</dd>",
         "</dl>",
     ]
@@ -130,4 +148,4 @@ def index_html(
         + "\n".join(parts)
         + "\n</body>\n</html>\n"
     )
-    return embed_font(page)
+    return embed_font(add_contents(page))

@@ -16,6 +16,7 @@ import re
 from .. import config
 from .._version import __version__
 from ..fonts import font_path
+from .contents import add_contents
 
 TEMPLATE_DIR = config.TEMPLATES_DIR
 TEMPLATE_NAME = "briefing"
@@ -36,7 +37,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "a" and name == "href":
-        return value.startswith("#") or bool(re.fullmatch(r"[\w.\-]+\.html(?:#[\w\-]*)?", value))
+        return value.startswith("#") or bool(re.fullmatch(r"[\w.\-]+\.html(?:#[\w\-]*)?|(?:[\w.\-]+/)*[\w.\-]+\.(?:csv|xlsx|png)", value))
     return name in SAFE_ATTRIBUTES
 
 
@@ -90,7 +91,7 @@ def to_html(nb, *, title: str, footer: str = "") -> str:
     nb.metadata.pop("papermill", None)
     nb, _ = _sanitizer().preprocess(nb, {})
     body, _ = _exporter().from_notebook_node(nb, resources={"analysis_version": __version__, "analysis_footer": footer})
-    return embed_font(body)
+    return embed_font(add_contents(body))
 
 
 FONT_FAMILY = "AnalysisCJK"
