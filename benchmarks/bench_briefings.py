@@ -13,9 +13,10 @@ One run measures, in this order:
 2. the briefings: ``python -m analysis briefings --data CORPUS --out TMP
    --quiet`` in a child process, exactly as ``make briefings`` runs it, with
    an empty pipeline cache (``ANALYSIS_CACHE_DIR`` pointed at a new folder;
-   jieba's dictionary cache and the tokenizer's resolved terms, both made
-   once per install, are copied in), or with ``--warm`` after one untimed
-   run filled it.
+   jieba's dictionary cache, the tokenizer's resolved terms — made once per
+   install — and the run font of the corpus's characters — made once per
+   corpus — are copied in when they exist; ``--bare`` copies nothing), or
+   with ``--warm`` after one untimed run filled it.
 
 Prints the load average before and after, the briefings' own seconds (the
 runner's summary), and as its last line exactly::
@@ -73,11 +74,13 @@ def floor_once(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def seeded_cache(folder: Path) -> Path:
-    """An empty pipeline cache, with the tokenizer's resolved terms (made once per install) copied in."""
-    made = config.CACHE_DIR / "tokenizer"
-    if made.is_dir():
-        shutil.copytree(made, folder / "tokenizer")
+def seeded_cache(folder: Path, *, seed: bool = True) -> Path:
+    """An empty pipeline cache, with the tokenizer's resolved terms and the run fonts made before copied in (unless not *seed*)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer", "fonts") if seed else ():
+        made = config.CACHE_DIR / name
+        if made.is_dir():
+            shutil.copytree(made, folder / name)
     return folder
 
 
@@ -105,6 +108,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=5, help="5: data/raw; more: the synthetic corpus of that size (default 5)")
     parser.add_argument("--seed", type=int, default=config.RANDOM_SEED, help="synthetic corpus seed")
     parser.add_argument("--warm", action="store_true", help="time a second run, on the cache the first one filled")
+    parser.add_argument("--bare", action="store_true", help="an empty cache without the tokenizer's terms and the run font made before")
     parser.add_argument("--jobs", type=int, help="passed to the briefings command (default: one per CPU)")
     parser.add_argument("--floor-runs", type=int, default=3, help="times the floor is measured (the median counts)")
     parser.add_argument("--keep", help="keep the briefings in this folder (default: a temporary one, removed)")
@@ -123,7 +127,7 @@ def main() -> None:
             floors.append(floor_once(tmp / f"floor{i}"))
         floor = statistics.median(floors)
         print(f"floor (papermill + nbconvert, trivial notebook): {', '.join(f'{f:.2f}' for f in floors)} s; median {floor:.2f} s")
-        cache = seeded_cache(tmp / "cache")
+        cache = seeded_cache(tmp / "cache", seed=not args.bare)
         out = Path(args.keep) if args.keep else tmp / "out"
         if args.warm:
             run_briefings(corpus, out, cache, args.jobs)
@@ -132,7 +136,8 @@ def main() -> None:
     ok = table[table["status"] != "failed"]
     n_reports = sum(1 for p in corpus.iterdir() if p.suffix in config.SUPPORTED_SUFFIXES)
     slowest = table.sort_values("seconds", ascending=False).head(8)
-    print(f"briefings ({'warm' if args.warm else 'empty'} cache): {wall:.2f} s wall for {len(table)} briefings; slowest:")
+    state = "warm" if args.warm else "empty (nothing copied)" if args.bare else "empty"
+    print(f"briefings ({state} cache): {wall:.2f} s wall for {len(table)} briefings; slowest:")
     print(", ".join(f"{b}={s:.1f}s" for b, s in zip(slowest["briefing"], slowest["seconds"])))
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores (1 min)")
     for row in table[table["status"] == "failed"].itertuples():

@@ -67,6 +67,11 @@ def use_cjk_font() -> str:
 # cut from the full font, as without a run font.
 
 RUN_FONT_ENV = "ANALYSIS_RUN_FONT"
+# Besides the run's own text, the run font has the characters a page's frame can
+# show (nbconvert's ¶ anchors, pandas' and the templates' symbols): ASCII,
+# Latin-1, general punctuation, arrows, mathematical operators, CJK symbols and
+# full-width forms (the characters of these the font lacks are skipped).
+EXTRA_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x3000, 0x303F), (0xFF00, 0xFFEF))
 
 
 def _cut(source, chars: str) -> bytes:
@@ -114,7 +119,7 @@ def _run_font(path: str) -> tuple[bytes, frozenset[str]] | None:
 
 
 def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
-    """The CJK font cut down to every character of *texts* (and printable ASCII), as TrueType; its path.
+    """The CJK font cut down to every character of *texts* and of ``EXTRA_RANGES``, as TrueType; its path.
 
     Kept under ``config.FONT_CACHE_DIR`` by a hash of the characters and
     the font (or written to *path*), with the characters beside it (``.chars``).
@@ -124,7 +129,7 @@ def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
     from . import config
     from .output import write_atomic
 
-    chars = set().union(*map(set, texts)) | {chr(c) for c in range(0x20, 0x7F)}
+    chars = set().union(*map(set, texts)) | {chr(c) for start, end in EXTRA_RANGES for c in range(start, end + 1)}
     chars = "".join(sorted(chars - {"\n", "\r", "\t"}))
     source = font_path()
     if path is None:

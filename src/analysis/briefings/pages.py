@@ -12,10 +12,11 @@ from __future__ import annotations
 import copy
 import html
 import re
+from functools import lru_cache
 
 from .. import config
 from .._version import __version__
-from ..fonts import font_path
+from ..fonts import page_font
 from .contents import add_contents
 
 TEMPLATE_DIR = config.TEMPLATES_DIR
@@ -41,6 +42,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     return name in SAFE_ATTRIBUTES
 
 
+@lru_cache(maxsize=1)
 def _sanitizer():
     from nbconvert.preprocessors.sanitize import SanitizeHTML
 
@@ -55,7 +57,9 @@ def _sanitizer():
     return OutputSanitizer(tags=sorted(SAFE_TAGS), attributes=_attribute_allowed, safe_output_keys=set(SAFE_OUTPUT_KEYS), strip=False)
 
 
+@lru_cache(maxsize=1)
 def _exporter():
+    """One exporter per process: its template is compiled once, not once a page."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
@@ -109,28 +113,15 @@ def font_face(text: str) -> str:
     """A CSS ``@font-face`` embedding the CJK font cut down to the characters of *text*.
 
     The page then shows Chinese in the figures' font on any machine, with no
-    font installed and nothing fetched.
+    font installed and nothing fetched.  During a run of briefings the font is
+    cut from the run's font (``fonts.page_font``).
     """
     import base64
-    import io
-    import logging
 
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    chars = "".join(sorted(set(text) - {"\n", "\r", "\t"}))
-    options = subset.Options()
-    options.layout_features = []  # horizontal text only: no substitution tables (4× faster, half the size)
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
-    font = TTFont(str(font_path()), lazy=True, recalcTimestamp=False, recalcBBoxes=False)  # same bytes for the same text
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=chars)
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/otf;base64,{data}) format("opentype"); }}'
+    data, kind = page_font(text)
+    mime = "ttf" if kind == "truetype" else "otf"
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/{mime};base64,{encoded}) format("{kind}"); }}'
 
 
 def embed_font(page: str) -> str:

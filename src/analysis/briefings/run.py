@@ -75,16 +75,23 @@ def _log_tail(log: Path) -> str:
     return f" (kernel: {lines[-1].strip()})" if lines else ""
 
 
-# A town notebook runs once per town: each worker keeps one kernel per such
-# notebook and runs the towns in it one after another, clearing the namespace
-# and the figures first (RESET_SOURCE), so the imports and caches are paid once.
-# Corpus notebooks always get a kernel of their own.
-RESET_SOURCE = '%reset -f\n__import__("matplotlib.pyplot").pyplot.close("all")'
+# Each worker keeps one kernel and runs its briefings in it one after another
+# (every town of the town notebook, and the corpus notebooks), clearing first
+# the namespace, the figures and pandas' display options (RESET_SOURCE), so a
+# kernel start and the imports are paid once a worker, not once a briefing.
+# A briefing that fails drops the kernel: the next one starts a fresh kernel.
+RESET_SOURCE = """%reset -f
+import warnings as _warnings, pandas as _pd, matplotlib.pyplot as _plt
+_plt.close("all")
+with _warnings.catch_warnings():
+    _warnings.simplefilter("ignore")
+    _pd.reset_option("all")
+del _warnings, _pd, _plt"""
 _KERNELS: dict[str, tuple[object, Path]] = {}
 
 
 def _warm_kernel(notebook: Notebook, kernel_name: str):
-    key = f"{notebook.path}\0{kernel_name}"
+    key = f"{notebook.path.parent}\0{kernel_name}"  # one kernel a worker for the notebooks of a folder (its cwd)
     if key not in _KERNELS:
         import atexit
         from multiprocessing import util
@@ -98,7 +105,7 @@ def _warm_kernel(notebook: Notebook, kernel_name: str):
 
 
 def _drop_kernel(notebook: Notebook, kernel_name: str) -> None:
-    entry = _KERNELS.pop(f"{notebook.path}\0{kernel_name}", None)
+    entry = _KERNELS.pop(f"{notebook.path.parent}\0{kernel_name}", None)
     if entry is not None:
         _shutdown(*entry)
 
@@ -150,14 +157,10 @@ def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KER
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=out))
     executed = work / briefing.notebook.name
     source = nbformat.read(str(briefing.notebook.path), as_version=4)
-    if briefing.notebook.per_town:
-        km, folder = _warm_kernel(briefing.notebook, kernel_name)
-        kernel_log = folder / "kernel.log"
-        kernel = {"km": km}
-        source.cells.insert(0, new_code_cell(RESET_SOURCE, metadata={"tags": ["analysis-reset"]}))
-    else:
-        kernel_log = work / "kernel.log"
-        kernel = {"kernel_manager_class": _quiet_kernel_manager(kernel_log)}
+    km, folder = _warm_kernel(briefing.notebook, kernel_name)
+    kernel_log = folder / "kernel.log"
+    kernel = {"km": km}
+    source.cells.insert(0, new_code_cell(RESET_SOURCE, metadata={"tags": ["analysis-reset"]}))
     try:
         try:
             papermill.execute_notebook(
@@ -184,7 +187,7 @@ def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KER
             row["message"] = f"{briefing.label}: {type(exc).__name__}: {detail}".rstrip(": ") + _log_tail(kernel_log)
         if "km" in kernel:
             kernel["km"].stop_clients()
-            if row["status"] == "failed":  # the next town starts from a fresh kernel
+            if row["status"] == "failed":  # the next briefing starts from a fresh kernel
                 _drop_kernel(briefing.notebook, kernel_name)
         if row["status"] == "failed" and executed.exists():
             failed.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ import pandas as pd
 from .. import config, pipeline
 from .._version import __version__
 from ..errors import OptionError
+from ..fonts import RUN_FONT_ENV, write_run_font
 from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import prepare
@@ -90,17 +91,32 @@ def build(
     data_sha = input_hash(reports)
     footer = f"analysis {__version__} · 输入数据 sha256 {data_sha[:12]}"
     work = None
+    font_before = os.environ.get(RUN_FONT_ENV)
+    os.environ[RUN_FONT_ENV] = str(write_run_font(_shown_texts(reports, every)))  # each page's font is cut from it
     try:
         if any(WORK_PARAMETER in b.notebook.parameters for b in todo):
             work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out))
             prepare(results, work)
             todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters, work=work)
         rows = _run_all(todo, footer=footer, jobs=jobs, progress=progress, kernel_name=kernel_name, timeout=timeout)
+        write_atomic(
+            out / INDEX_NAME,
+            index_html(
+                reports, problems, full, pd.DataFrame(rows, columns=SUMMARY_COLUMNS), meta=_meta(started, data_dir, data_sha, parameters)
+            ),
+        )
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
-    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    meta = {
+        if font_before is None:
+            os.environ.pop(RUN_FONT_ENV, None)
+        else:
+            os.environ[RUN_FONT_ENV] = font_before
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _meta(started: float, data_dir: Path, data_sha: str, parameters: Mapping[str, object] | None) -> dict:
+    return {
         "run_date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "data_dir": str(data_dir),
         "data_hash": data_sha,
@@ -109,8 +125,18 @@ def build(
         "parameters": dict(parameters or {}),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    write_atomic(out / INDEX_NAME, index_html(reports, problems, full, summary, meta=meta))
-    return summary
+
+
+def _shown_texts(reports: pd.DataFrame, notebooks: Sequence[Notebook]) -> list[str]:
+    """Everything a page of this run can show: the reports, the notebooks, the lexicons, the package's own labels."""
+    files = [nb.path for nb in notebooks]
+    files += [p for p in config.LEXICON_DIR.rglob("*") if p.is_file()]
+    files += [p for p in config.PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".j2", ".css", ".html")]
+    return [
+        *reports["text"].tolist(),
+        *reports["title"].astype(str).tolist(),
+        *(p.read_text(encoding="utf-8", errors="ignore") for p in files),
+    ]
 
 
 def _known(parameters: Mapping[str, object] | None, notebooks: Sequence[Notebook]) -> dict:
@@ -134,9 +160,11 @@ TOWNS_PER_KERNEL = 8  # a town notebook is split over several workers only past 
 _PROGRESS = None  # in a worker: the queue each finished briefing's row is put on
 
 
-def _worker_init(progress) -> None:
+def _worker_init(progress, run_font: str | None = None) -> None:
     global _PROGRESS
     _PROGRESS = progress
+    if run_font:  # forkserver workers do not see the environment the caller set after the server started
+        os.environ[RUN_FONT_ENV] = run_font
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
@@ -193,7 +221,7 @@ def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: b
                     done(row)
         else:
             finished = mp_context().Queue()
-            with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished,)) as pool:
+            with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished, os.environ.get(RUN_FONT_ENV))) as pool:
                 futures = [pool.submit(run_batch, batch, **kwargs) for batch in work]
                 while len(rows) < len(todo):
                     try:
