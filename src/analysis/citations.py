@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config
@@ -112,6 +113,7 @@ class CitationTable:
     guess: tuple[tuple[re.Pattern[str], str], ...] = field(default=())
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """One spelling of a cited name: simplified, no spaces, brackets （）, a period as ``（2021—2025年）``."""
     text = to_simplified(SPACES_RE.sub("", name))
@@ -409,18 +411,16 @@ def extract(reports: pd.DataFrame, *, table: CitationTable | str | Path | None =
 
     book = table if isinstance(table, CitationTable) else load_table(table or CITATIONS_FILE)
     sents = sentences(reports)
-    by_doc = {d: g for d, g in sents.groupby("doc_id")}
+    by_doc = {d: (g["start"].to_numpy(), g["end"].to_numpy(), g["text"].tolist()) for d, g in sents.groupby("doc_id")}
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
     for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
         y = int(year) if pd.notna(year) else None
-        doc_sents = by_doc.get(doc_id)
+        starts, ends, texts = by_doc.get(doc_id, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []))
         for row in find(str(text), year=y, table=book):
-            sentence = ""
-            if doc_sents is not None:
-                hit = doc_sents[(doc_sents["start"] <= row["start"]) & (doc_sents["end"] >= row["start"])]
-                sentence = hit["text"].iat[0] if len(hit) else ""
+            at = int(np.searchsorted(starts, row["start"], side="right")) - 1  # the last sentence starting at or before it
+            sentence = texts[at] if at >= 0 and ends[at] >= row["start"] else ""
             rows.append({"doc_id": doc_id, "town": town, "year": y, **row, "kind_label": book.kinds[row["kind"]], "sentence": sentence})
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["year"] = pd.array(out["year"].tolist(), dtype="Int64")
