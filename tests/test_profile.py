@@ -61,9 +61,11 @@ def test_versus_median_compares_like_with_like():
     got = table.set_index("indicator")
     # in the order of the keys: trainings, publicity_events, materials_distributed, funding
     assert table["indicator"].tolist() == ["trainings", "publicity_events", "materials_distributed", "funding"]
-    assert got.loc["trainings", ["label", "figure", "median", "reports", "ratio"]].tolist() == ["法治培训", "5次", "3次", 3, 1.67]
-    assert got.loc["funding", ["median", "reports", "ratio"]].tolist() == ["25728.5元", 2, 0.83]
-    assert got.loc["publicity_events", ["median", "reports", "ratio"]].tolist() == ["17次", 1, 1.0]  # 乙镇 counts in 场
+    # the median of the OTHER towns of the same year: 乙镇 2次 and 丙镇 3次
+    assert got.loc["trainings", ["label", "figure", "median", "reports", "ratio"]].tolist() == ["法治培训", "5次", "2.5次", 2, 2.0]
+    assert got.loc["funding", ["median", "reports", "ratio"]].tolist() == ["30000元", 1, 0.72]  # 21457 / 30000
+    pub = got.loc["publicity_events"]  # 乙镇 counts in 场: nothing to compare with
+    assert pub["median"] == "" and pub["reports"] == 0 and math.isnan(pub["ratio"])
     undecided = got.loc["materials_distributed"]
     assert (
         undecided["figure"] == "? (500+张; 150+份)"
@@ -72,6 +74,16 @@ def test_versus_median_compares_like_with_like():
         and math.isnan(undecided["ratio"])
     )
     assert profile.versus_median(SUMMARY, "无此镇").empty
+
+
+def test_versus_median_compares_with_the_same_year_only():
+    other_year = summary_rows([("d", "丁镇", "trainings", 100.0, "次", "100次")]).assign(year=2024)
+    table = profile.versus_median(pd.concat([SUMMARY, other_year], ignore_index=True), "甲镇").set_index("indicator")
+    assert table.loc["trainings", ["median", "reports"]].tolist() == ["2.5次", 2]  # 丁镇's 2024 figure left out
+    alone = profile.versus_median(summary_rows([("a", "甲镇", "trainings", 5.0, "次", "5次")]), "甲镇")
+    assert alone["reports"].tolist() == [0] and alone["ratio"].isna().all()
+    said = profile.ratio_or_say(alone)
+    assert "没有可比较的同类数字" in said.data and "不画对比图" in said.data  # one sentence, no empty chart
 
 
 def test_versus_median_leaves_its_input_alone():
@@ -83,8 +95,8 @@ def test_versus_median_leaves_its_input_alone():
 def test_ratio_chart_draws_one_bar_per_comparable_figure():
     fig = plots.ratio_chart(profile.versus_median(SUMMARY, "甲镇"))
     bars = fig.axes[0].patches
-    assert len(bars) == 2  # trainings (3 reports) and funding (2); publicity_events stands alone
-    assert sorted(round(b.get_x() + b.get_width(), 2) for b in bars) == [0.83, 1.67]  # from the median (1) to the ratio
+    assert len(bars) == 2  # trainings (2 other reports) and funding (1); publicity_events has none
+    assert sorted(round(b.get_x() + b.get_width(), 2) for b in bars) == [0.72, 2.0]  # from the median (1) to the ratio
     empty = plots.ratio_chart(profile.versus_median(SUMMARY, "丙镇").iloc[0:0])
     assert "没有可与其他报告比较的数字" in [t.get_text() for t in empty.axes[0].texts]
 

@@ -4,8 +4,13 @@ The tables of ``notebooks/04_town_profile.ipynb`` (one briefing per town):
 
 town_reports  the reports of one town (an error names the corpus's towns when it has none)
 versus_median year, indicator, label, figure, value, unit, median, reports, ratio
-              each figure the town states, next to the median of the reports
-              that state the same indicator in the same unit (``reports`` of them)
+              each figure the town states, next to the median of the OTHER
+              towns' reports of the same year that state the same indicator in
+              the same unit (``reports`` of them)
+verdict       the opening of a town briefing: town and year, total score and rank
+              among the towns of the same year (``analysis.scorecard``)
+improvements  the 需改进 list of a town: each point with its evidence, and its flags
+problems_beside_plans  each problem with the text of the plan items that answer it
 problem_plans doc_id, year, item_no, problem, themes, plans
               each problem item with its themes and the plan items that answer it
 plan_list     doc_id, year, item_no, plan — the plan items, one line each
@@ -73,20 +78,22 @@ def _number(value: float, unit: str) -> str:
 
 
 def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The town's figures (``indicators.summary`` rows) next to the corpus median of the same indicator and unit.
+    """The town's figures (``indicators.summary`` rows) next to the median of the other towns of the same year.
 
-    ``median`` is over every report with a figure for that indicator in that
-    unit (the town's own included), ``reports`` how many there are, and
-    ``ratio`` the town's value over the median.  A figure the summary could
-    not decide (``?``) has no value and no median.
+    ``median`` is over the reports of OTHER towns of the same year with a
+    figure for that indicator in that unit (the town itself is left out, so a
+    figure only it reports has nothing to compare with), ``reports`` how many
+    there are, and ``ratio`` the town's value over the median.  A figure the
+    summary could not decide (``?``) has no value and no median.
     """
     labels = indicator_labels() if labels is None else labels
     order = {key: i for i, key in enumerate(labels)}
     mine = summary[summary["town"] == town]
-    comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "")]
+    comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "") & (summary["town"] != town)]
     rows = []
     for r in mine.itertuples(index=False):
-        same = comparable[(comparable["indicator"] == r.indicator) & (comparable["unit"] == r.unit)]
+        same_year = comparable["year"].isna() if pd.isna(r.year) else comparable["year"] == r.year
+        same = comparable[same_year & (comparable["indicator"] == r.indicator) & (comparable["unit"] == r.unit)]
         has_value = pd.notna(r.value) and bool(r.unit)
         median = float(same["value"].median()) if has_value and len(same) else float("nan")
         rows.append(
@@ -107,6 +114,19 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
         return table
     table["_order"] = table["indicator"].map(order).fillna(len(order))
     return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
+
+
+def ratio_or_say(figures: pd.DataFrame):
+    """The ratio chart of *figures* (``versus_median``), or one sentence when no figure has anything to compare with."""
+    import matplotlib.pyplot as plt
+
+    from .plots import ratio_chart
+
+    if not (figures["ratio"].notna() & (figures["reports"] >= 1)).any():
+        return say("本镇报告的数字在同一年度的其他乡镇报告中都没有可比较的同类数字，因此不画对比图。")
+    fig = ratio_chart(figures)
+    plt.close(fig)  # shown once, as the cell's value (not again by the notebook's figure hook)
+    return fig
 
 
 def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +150,95 @@ def plan_list(plans: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     table = plans.merge(reports[["doc_id", "year"]], on="doc_id", how="left").rename(columns={"text": "plan"})
     table = one_line(table.fillna({"plan": ""}), ["plan"])
     return table[PLAN_COLUMNS].sort_values(["year", "doc_id", "item_no"]).reset_index(drop=True)
+
+
+def problems_beside_plans(problems: pd.DataFrame, plans: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Each problem item beside the text of the plan items that answer it (``themes.align``): year, item_no, problem, plans.
+
+    ``plans`` joins the answering plan items' texts (each with its number:
+    ``（2）深化法治宣传教育…``); a problem no plan answers says so.
+    """
+    texts = {(d, int(n)): str(t) for d, n, t in zip(plans["doc_id"], plans["item_no"], plans["text"])}
+    answered: dict[tuple[str, int], list[str]] = {}
+    for d, p, q in zip(links["doc_id"], links["problem_no"], links["plan_no"]):
+        answered.setdefault((d, int(p)), []).append(f"（{int(q)}）{texts.get((d, int(q)), '')}")
+    years = dict(zip(reports["doc_id"], reports["year"]))
+    rows = [
+        {
+            "year": years.get(d),
+            "item_no": int(n),
+            "problem": str(t),
+            "plans": "；".join(answered.get((d, int(n)), [])) or "（没有对应的下一步措施）",
+        }
+        for d, n, t in zip(problems["doc_id"], problems["item_no"], problems["text"])
+    ]
+    table = one_line(pd.DataFrame(rows, columns=["year", "item_no", "problem", "plans"]), ["problem", "plans"])
+    return table.sort_values(["year", "item_no"], kind="stable").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ the verdict (scorecard and flags)
+
+
+def verdict(scores: pd.DataFrame, totals: pd.DataFrame, town: str, *, flag_table: pd.DataFrame | None = None):
+    """The opening of a town briefing (Markdown): per report, town and year as a heading, total, rank in its year, flags.
+
+    *scores* and *totals* are ``scorecard.assess``'s; the rank is among the
+    reports of the same year.  Text from the reports is escaped.
+    """
+    mine = totals[totals["town"] == town]
+    if mine.empty:
+        return say(f"## {html.escape(town)}\n\n没有评分结果。")
+    parts = []
+    for r in mine.sort_values("year").itertuples(index=False):
+        year = "年度不详" if pd.isna(r.year) else f"{int(r.year)}年度"
+        line = f"## {html.escape(town)} · {year}法治政府建设年度报告评议\n\n"
+        line += f"**总分 {r.total:g} 分**（满分 {r.max:g} 分，得分率 {r.percent:.1f}%）"
+        if r.reports > 1:
+            line += f"，在{year}的 {r.reports} 份乡镇报告中排第 **{r.rank}** 名。"
+        else:
+            line += f"；{year}只有这一份报告，没有可排名的对象。"
+        if r.overrides:
+            line += f" 其中 {r.overrides} 项得分经复核改动。"
+        if flag_table is not None:
+            flagged = flag_table[flag_table["doc_id"] == r.doc_id]
+            if len(flagged):
+                line += "\n\n**请先注意：** " + "；".join(html.escape(str(d)) for d in flagged["detail"]) + "。"
+        parts.append(line)
+    return say("\n\n".join(parts))
+
+
+def improvements(issues: pd.DataFrame, town: str, *, flag_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The 需改进 list of *town*: 年度, 需改进, 依据 — the scorecard's points (``assess(...).issues``) and the town's flags."""
+    mine = issues[issues["town"] == town]
+    rows = [{"year": y, "point": p, "evidence": e} for y, p, e in zip(mine["year"], mine["point"], mine["evidence"])]
+    if flag_table is not None:
+        flagged = flag_table[flag_table["town"] == town]
+        rows += [{"year": y, "point": d, "evidence": e} for y, d, e in zip(flagged["year"], flagged["detail"], flagged["evidence"])]
+    table = pd.DataFrame(rows, columns=["year", "point", "evidence"])
+    table["year"] = table["year"].map(lambda y: "" if pd.isna(y) else f"{int(y)}")
+    table = one_line(table, ["point", "evidence"])
+    return table.rename(columns={"year": "年度", "point": "需改进", "evidence": "依据"}).reset_index(drop=True)
+
+
+_CARDS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
+
+
+def scorecard_for(results: Results):
+    """``(scorecard.assess(...), flags.flags(...))`` of every report of *results*, kept for these results.
+
+    Uses the pipeline's indicator rows and items; the reviewer's overrides
+    (``config.SCORECARD_OVERRIDES_FILE``) are applied when that file exists.
+    """
+    from . import config
+    from .flags import flags
+    from .scorecard import assess
+
+    kept = _CARDS.get(id(results))
+    if kept is None or kept[0] is not results:
+        overrides = config.SCORECARD_OVERRIDES_FILE if config.SCORECARD_OVERRIDES_FILE.is_file() else None
+        card = assess(results.reports, rows=results["indicators"], items=results["items"], overrides=overrides)
+        kept = _CARDS[id(results)] = (results, card, flags(results.reports, rows=results["indicators"]))
+    return kept[1], kept[2]
 
 
 def or_say(table: pd.DataFrame, sentence: str):
@@ -221,6 +330,7 @@ def results_for(data_dir: str | Path) -> Results:
         _RUNS.clear()
         _TERMS.clear()
         _KEYNESS.clear()
+        _CARDS.clear()
         _RUNS[str(data_dir)] = (key, run(data_dir, workers=1, progress=False, warn=False))
     return _RUNS[str(data_dir)][1]
 

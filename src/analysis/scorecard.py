@@ -71,6 +71,7 @@ class Criterion:
     label: str
     weight: float
     settings: Mapping[str, object] = field(default_factory=dict)
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ class Criteria:
     @property
     def ids(self) -> list[str]:
         return [c.id for c in self.items]
+
+    def table(self) -> pd.DataFrame:
+        """The criteria for the reader: 评分项, 满分, 怎样评分."""
+        return pd.DataFrame({"评分项": [c.label for c in self], "满分": [_fmt(c.weight) for c in self], "怎样评分": [c.help for c in self]})
 
 
 def _number(path: str, value: object, entry: str, name: str, *, low: float = 0.0, high: float = math.inf) -> float:
@@ -153,12 +158,15 @@ def _load(path: str) -> Criteria:
         if not isinstance(label, str) or not label.strip():
             raise LexiconError(path, "needs a 'label' (the Chinese name the reader sees)", entry=cid)
         weight = _number(path, raw.get("weight"), cid, "weight", low=0.001)
-        settings = {k: v for k, v in raw.items() if k not in ("id", "label", "weight")}
+        help_text = raw.get("help")
+        if not isinstance(help_text, str) or not help_text.strip():
+            raise LexiconError(path, "needs a 'help' (how it is scored, in plain Chinese)", entry=cid)
+        settings = {k: v for k, v in raw.items() if k not in ("id", "label", "weight", "help")}
         extra = sorted(set(settings) - KNOWN[cid])
         if extra:
             allowed = ", ".join(sorted(KNOWN[cid])) or "none"
             raise LexiconError(path, f"unknown setting {extra[0]!r}; this criterion takes: {allowed}", entry=cid)
-        items.append(Criterion(cid, label.strip(), weight, _check_settings(path, cid, settings)))
+        items.append(Criterion(cid, label.strip(), weight, _check_settings(path, cid, settings), help_text.strip()))
     columns = data.get("columns") or {}
     if not isinstance(columns, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in columns.items()):
         raise LexiconError(path, "'columns' must map column names to Chinese names", entry="columns")
@@ -514,8 +522,14 @@ def readable(table: pd.DataFrame, *, criteria: Criteria | str | Path | None = No
     """*table* (scores, totals or issues) for the reader: Chinese column names, no code, numbers as shown."""
     book = _criteria(criteria)
     names = {**book.columns, "point": "需改进"}
+    if "indicator" in table and "figure" in table:  # versus_median: its label is the indicator's name
+        names = {**names, "label": book.columns.get("indicator_label", "label"), "reports": book.columns.get("compared_reports", "reports")}
     chosen = columns or [c for c in table.columns if c not in ("doc_id", "criterion", "computed")]
     out = table[chosen].copy()
+    if "status" in out:
+        out["status"] = out["status"].map(lambda v: STATUS_WORDS.get(v, v))
+    if "ratio" in out:
+        out["ratio"] = out["ratio"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     if "year" in out:
         out["year"] = out["year"].map(lambda y: "" if pd.isna(y) else f"{int(y)}")
     for column in ("score", "max", "total", "computed"):
@@ -594,3 +608,59 @@ def export(
         workbook.save(tmp)
     written.append(path)
     return written
+
+
+# ------------------------------------------------------------------ the county page
+
+
+def county_table(
+    totals_table: pd.DataFrame,
+    rows: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    min_share: float = 0.5,
+    max_indicators: int = 8,
+    criteria: Criteria | str | Path | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Towns × the indicators most towns report, with total and rank: the county page's table (Chinese labels).
+
+    An indicator is shown when at least *min_share* of the reports state it,
+    the *max_indicators* most widely reported ones (so the table fits an A4
+    page in landscape); the note of the result (``display.note``) names how
+    many were left out (they are in the export: ``indicators.pivot``).
+    Reports are ordered by year, then rank.
+    """
+    from .display import with_note
+    from .indicators import indicator_labels, sorted_keys, summary
+
+    if not 0 < min_share <= 1:
+        raise OptionError(f"min_share must be above 0 and at most 1, not {min_share!r}")
+    book = _criteria(criteria)
+    labels = dict(indicator_labels() if labels is None else labels)
+    figures = summary(rows, reports)
+    n_reports = max(len(reports), 1)
+    reach = figures.groupby("indicator")["doc_id"].nunique() if len(figures) else pd.Series(dtype="int64")
+    common = reach[reach / n_reports >= min_share]
+    order = {k: i for i, k in enumerate(sorted_keys(common.index))}
+    chosen = sorted(common.index, key=lambda k: (-int(common[k]), order[k]))[:max_indicators]
+    chosen = sorted(chosen, key=order.get)
+    cells = figures[figures["indicator"].isin(chosen)].pivot_table(index="doc_id", columns="indicator", values="display", aggfunc="first")
+    cells = cells.reindex(index=list(totals_table["doc_id"]), columns=chosen).fillna("—")
+    out = pd.DataFrame(
+        {
+            book.columns["town"]: totals_table["town"].fillna("").tolist(),
+            book.columns["year"]: [("" if pd.isna(y) else f"{int(y)}") for y in totals_table["year"]],
+        }
+    )
+    for key in chosen:
+        out[labels.get(key, key)] = cells[key].tolist()
+    out[book.columns["total"]] = [_fmt(v) for v in totals_table["total"]]
+    out[book.columns["rank"]] = [f"{r}/{n}" for r, n in zip(totals_table["rank"], totals_table["reports"])]
+    left = int((reach > 0).sum()) - len(chosen)
+    note = (
+        f"表中是至少 {min_share:.0%} 的报告写到的 {len(chosen)} 项指标；另有 {left} 项指标写到的报告较少，见导出文件。"
+        if left > 0
+        else f"表中是至少 {min_share:.0%} 的报告写到的 {len(chosen)} 项指标。"
+    )
+    return with_note(out, note)

@@ -16,10 +16,10 @@ from matplotlib.ticker import FuncFormatter
 from .style import BAR_COLOR, LINE_COLOR, LOW_COLOR, no_data, use_cjk_font
 
 
-def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与语料中位数之比") -> Figure:
+def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与同年度其他乡镇中位数之比") -> Figure:
     """Bars of ``versus_median``'s ratio (1 = the median), on a log scale, one per comparable figure."""
     use_cjk_font()
-    shown = table[table["ratio"].notna() & (table["reports"] > 1)]
+    shown = table[table["ratio"].notna() & (table["reports"] >= 1)]  # reports: the other reports compared with
     fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(shown), 3) + 1.4))
     if shown.empty:
         return no_data("没有可与其他报告比较的数字", ax=ax)
@@ -36,5 +36,7 @@ def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与语料中�
     ax.set_xlabel("与中位数之比（对数刻度，1 = 中位数）")
     ax.set_title(title)
     ax.margins(x=0.35)
+    low, high = min(float(ratios.min()), 0.5), max(float(ratios.max()), 2.0)
+    ax.set_xlim(low / 1.5, high * 2.5)  # every ratio 1 would otherwise leave no width (room right for the labels)
     fig.tight_layout()
     return fig
