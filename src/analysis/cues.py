@@ -285,6 +285,28 @@ class _Parser:
         return Near(left, right, distance, ordered=name == "seq")
 
 
+def _words_in_chinese(term: Term, shown: int = 4) -> str:
+    words = [f"“{w}”" for w in term.words[:shown]]
+    return "、".join(words) + ("等词" if len(term.words) > shown else "") if len(term.words) > 1 else words[0]
+
+
+def describe(node: object) -> str:
+    """A parsed cue (``Cue.node``) in plain Chinese, for readers: ``near(@dispute, 难度大, 15)`` →
+    ``“矛盾”、“纠纷”、“信访”、“积案”等词与“难度大”相距不超过 15 字``."""
+    if isinstance(node, Term):
+        return "出现" + _words_in_chinese(node) if len(node.words) == 1 else "出现" + _words_in_chinese(node) + "之一"
+    if isinstance(node, Near):
+        order = "，且前者在前" if node.ordered else ""
+        return f"{_words_in_chinese(node.left)}与{_words_in_chinese(node.right)}相距不超过 {node.distance} 字{order}"
+    if isinstance(node, Not):
+        return f"不{describe(node.inner)}"
+    if isinstance(node, And):
+        return "，并且".join(describe(p) for p in node.parts)
+    if isinstance(node, Or):
+        return "；或者".join(describe(p) for p in node.parts)
+    return str(node)
+
+
 @dataclass(frozen=True)
 class Cue:
     """A parsed cue: ``Cue.parse("near(普法, @lack, 15)", groups)``."""
@@ -297,6 +319,10 @@ class Cue:
         if not isinstance(source, str):
             raise CueSyntaxError(f"a cue must be a string, not {type(source).__name__}")
         return cls(source, _Parser(source, groups or {}).parse())
+
+    def describe(self) -> str:
+        """The cue in plain Chinese (``describe``)."""
+        return describe(self.node)
 
     def spans(self, text: str, *, simplified: bool = False) -> list[Span] | None:
         """Spans of the characters that make the cue true, or None when it is false."""

@@ -197,12 +197,35 @@ def largest(
 # ------------------------------------------------------------ tables for the reader
 
 
+def most_reported(
+    table: pd.DataFrame, *, max_columns: int = 8, min_share: float = 0.5, what: str = "指标", who: str = "行"
+) -> pd.DataFrame:
+    """The columns of a wide table (towns × indicators) that most rows fill, and the rows that fill any of them.
+
+    A column is kept when at least *min_share* of the rows (and at least two) have a value in it, the
+    most filled first, at most *max_columns*, in their original order; rows left empty by the cut are
+    dropped.  The note (``note(result)``) says how many columns and which rows were left out."""
+    filled = table.notna() & table.astype(str).ne("")
+    counts = filled.sum()
+    need = max(2, int(np.ceil(min_share * len(table))))
+    ranked = [c for c in sorted(table.columns, key=lambda c: (-int(counts[c]), list(table.columns).index(c))) if counts[c] >= need]
+    kept = [c for c in table.columns if c in set(ranked[:max_columns])]
+    rows = filled[kept].any(axis=1) if kept else pd.Series(False, index=table.index)
+    out = table.loc[rows, kept].copy()
+    dropped = [v if isinstance(v, str) and v else "（未识别乡镇）" for v in table.index[~rows.to_numpy()]]
+    text = f"共 {table.shape[1]} 个{what}，下表列出至少 {need} {who}（一半以上）都有数字的 {len(kept)} 个"
+    text += f"；没有这些{what}数字的：{'、'.join(dropped)}。" if dropped else "。"
+    return with_note(out, text)
+
+
 def _number(column: str, value: object, percent: frozenset) -> object:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         return value
     value = value.item() if hasattr(value, "item") else value
     if isinstance(value, float) and value != value:
         return ""
+    if column in {"year", "item_no", "problem_no", "plan_no", "section_no", "rank"}:
+        return str(int(value)) if float(value).is_integer() else str(value)
     if column in percent:
         return f"{value:.1%}" if abs(value) < 0.1 and value != 0 else f"{value:.0%}"
     if isinstance(value, int) or float(value).is_integer():
@@ -218,6 +241,7 @@ def readable(
     reports: pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
+    percent: bool = False,
 ) -> pd.DataFrame:
     """A copy of *table* as a reader reads it: Chinese headers, values in words, no row index, no identifiers.
 
@@ -255,7 +279,8 @@ def readable(
     for column in out.columns:
         values = out[column].map(lambda v, c=column: names.get(v, v) if isinstance(v, str) else v)
         values = values.map(lambda v, c=column: value_label(c, v))
-        out[column] = values.map(lambda v, c=column: _number(c, v, info["percent"])).astype(object)
+        shares = info["percent"] | ({column} if percent and column not in {"town", "year"} else set())
+        out[column] = values.map(lambda v, c=column, p=shares: _number(c, v, p)).astype(object)
     out = one_line(out)
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
     out.columns = [header.get(c, c) for c in out.columns]
@@ -280,6 +305,7 @@ def table_html(
     names: Mapping[str, str] | None = None,
     empty: str = "没有可列出的内容。",
     what: str = "行",
+    percent: bool = False,
 ) -> str:
     """*table* as the HTML a briefing shows: ``readable`` cells, no index, at most *limit* rows.
 
@@ -294,7 +320,7 @@ def table_html(
         sentences.append(f"共 {len(table):,} {what}，下表列出前 {len(shown_rows):,} {what}。{rest}")
     elif file:
         sentences.append(f"也可下载：{_link(file)}。")
-    body = readable(shown_rows, reports=reports, columns=columns, names=names).to_html(
+    body = readable(shown_rows, reports=reports, columns=columns, names=names, percent=percent).to_html(
         index=False, escape=True, border=0, classes="analysis-table", na_rep="", justify="left"
     )
     head = "".join(f'<p class="analysis-note">{s if "<a " in s else html.escape(s)}</p>' for s in sentences)
@@ -306,6 +332,19 @@ def table(table: pd.DataFrame, **options):
     from IPython.display import HTML
 
     return HTML(table_html(table, **options))
+
+
+def now(*shown_objects) -> None:
+    """Display each of *shown_objects* (a ``sentence``, a ``table`` …) where it stands in a cell, not only at its end."""
+    from IPython.display import display
+
+    for item in shown_objects:
+        display(item)
+
+
+def line(text: str) -> None:
+    """Show a sentence for the reader where it stands in a cell (instead of ``print``, which shows code-style text)."""
+    now(sentence(text))
 
 
 def sentence(text: str):

@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import config
+from ..display import label
 from ..indicators import display as figure_text
 from ..indicators import key_position, shared_keys
 from .style import BAR_COLOR, LINE_COLOR, SECOND_COLOR, no_data, panels, town_labels, use_cjk_font
@@ -74,13 +75,13 @@ def shared_keys_chart(
                 ax.text(value, y, " " + text, va="center", fontsize=7)
             ax.margins(x=0.3)
             note = f"，前 {len(best)} / {len(part)} 份" if len(part) > len(best) else ""
-            ax.set_title(f"{key}（{unit}）{note}", fontsize=9)
+            ax.set_title(f"{label(key)}（{unit}）{note}", fontsize=9)
         else:
             ax.bar(range(len(part)), part["value"], color=BAR_COLOR)
             ax.set_xticks(range(len(part)), [labels[i] for i in part.index], fontsize=9)
             for x, (value, text) in enumerate(zip(part["value"], part["display"])):
                 ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
-            ax.set_title(f"{key}（{unit}）", fontsize=10)
+            ax.set_title(f"{label(key)}（{unit}）", fontsize=10)
             ax.margins(y=0.2)
     if len(shown) < len(keyed):
         fig.suptitle(f"显示 {len(shown)} / {len(keyed)} 个指标（报告乡镇最多者）；各指标的全部数字见分布图", fontsize=11)
@@ -119,7 +120,7 @@ def key_distribution_chart(
     for y, v in enumerate(values, start=1):
         few = len(v) <= 50  # a few dots drawn larger and darker, many small and light
         ax.scatter(v, y + rng.uniform(-0.22, 0.22, len(v)), s=16 if few else 6, alpha=0.8 if few else 0.35, color=BAR_COLOR, linewidths=0)
-    ax.set_yticks(range(1, len(shown) + 1), [f"{k}（{u}）n={sizes[(k, u)]}" for k, u in shown], fontsize=8)
+    ax.set_yticks(range(1, len(shown) + 1), [f"{label(k)}（{u}）{sizes[(k, u)]} 份" for k, u in shown], fontsize=8)
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(0, 2 * max(float(v.max()) for v in values) + 1)
     for y, ((_, unit), v) in enumerate(zip(shown, values), start=1):

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from ..display import label
 from .style import BAR_COLOR, no_data, use_cjk_font
@@ -162,10 +163,10 @@ def shares_chart(shares: pd.DataFrame, *, max_bars: int = 40, title: str = "与�
     if len(shares) <= max_bars:
         order = shares.sort_values(["share", "town"])
         ax.barh(order["town"].astype(str), order["share"], color=SHARE_COLOR)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))  # as many decimals as the ticks need: no 0%, 0%, 1%, 1%
     else:
         ax.hist(shares["share"], bins=30, color=SHARE_COLOR)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))  # as many decimals as the ticks need: no 0%, 0%, 1%, 1%
         ax.set_ylabel("报告数")
     ax.set_xlabel("雷同措辞占比")
     ax.set_title(title)
