@@ -118,3 +118,13 @@ def test_doc_in_a_batch(tmp_path):
     reports, problems = load_corpus(tmp_path / "in", warn=False)
     assert problems.empty
     assert (reports.iloc[0]["town"], reports.iloc[0]["year"], reports.iloc[0]["encoding"]) == ("神树镇", 2025, "doc (LibreOffice)")
+
+
+def test_an_unnamed_town_is_shown_by_its_doc_id_in_town_tables(batch):
+    from analysis import indicators
+    from analysis.corpus import UNNAMED, town_labels
+
+    _, (reports, _) = batch
+    assert town_labels(reports).tolist() == ["神树镇", "青石镇", "h_unnamed" + UNNAMED]
+    table = indicators.pivot(indicators.extract(reports), reports)
+    assert "h_unnamed" + UNNAMED in table.index  # not dropped, no error on the empty town

@@ -234,6 +234,20 @@ def load_corpus(
     return Corpus(reports, problems_df)
 
 
+UNNAMED = "（未写明名称）"  # after the doc_id of a report whose text never names its town
+
+
+def town_labels(reports: pd.DataFrame) -> pd.Series:
+    """The town to show for each report: its town, or its doc_id marked 未写明名称 where the text never names it.
+
+    The reports table leaves such a town empty; a table grouped by town
+    shows the report under this label instead of dropping it.
+    """
+    towns = reports["town"] if "town" in reports else pd.Series([None] * len(reports), index=reports.index)
+    named = towns.map(lambda t: isinstance(t, str) and bool(t.strip()))
+    return towns.where(named, reports["doc_id"].astype(str) + UNNAMED).rename("town")
+
+
 def read_reports(paths: str | Path | Iterable[str | Path] = config.DATA_RAW, *, warn: bool = True) -> pd.DataFrame:
     """The reports table alone (problems go to stderr)."""
     return load_corpus(paths, warn=warn).reports

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..corpus import town_labels
 from ..export import export as write_tables
 from ..structure import sentences
 from .grammar import NESTED_RE
@@ -225,6 +226,7 @@ def pivot(
     several years.  Keys follow the order of indicators.yml; *keys* and
     *towns* restrict the table.
     """
+    reports = reports.assign(town=town_labels(reports))  # a report that never names its town is shown by its doc_id
     table = summary(rows, reports)
     shown = reports if towns is None else reports[reports["town"].isin(list(towns))]
     table = table[table["doc_id"].isin(shown["doc_id"])]
