@@ -113,3 +113,23 @@ def test_flags_command(copied):
     with contextlib.redirect_stdout(out):
         status = main(["flags", str(config.DATA_RAW)])
     assert status == 0 and pd.read_csv(io.StringIO(out.getvalue())).columns.tolist() == flags.FLAG_COLUMNS
+
+
+def test_the_index_page_lists_the_flags_up_front(copied):
+    from analysis import briefings
+
+    meta = {
+        "run_date": "2026-01-01",
+        "data_dir": "d",
+        "data_hash": "0",
+        "lexicon_hash": "0",
+        "version": "0",
+        "seconds": 1,
+        "parameters": {},
+    }
+    done = pd.DataFrame(columns=["briefing", "town", "html", "seconds", "status", "message"])
+    problems = pd.DataFrame(columns=["file", "problem", "action"])
+    page = briefings.index_html(copied, problems, [], done, meta=meta, flags=flags.flags(copied))
+    assert "需要先看的报告</h2>" in page and "正文写的是其他乡镇" in page and "标题写2025年，正文报告的是2024年" in page
+    quiet = briefings.index_html(copied, problems, [], done, meta=meta, flags=flags.flags(copied).iloc[0:0])
+    assert "没有发现需要先看的报告" in quiet

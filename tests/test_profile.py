@@ -101,6 +101,14 @@ def test_ratio_chart_draws_one_bar_per_comparable_figure():
     assert "没有可与其他报告比较的数字" in [t.get_text() for t in empty.axes[0].texts]
 
 
+def test_ratio_chart_keeps_its_width_when_every_ratio_is_one():
+    table = profile.versus_median(
+        summary_rows([("a", "甲镇", "trainings", 3.0, "次", "3次"), ("b", "乙镇", "trainings", 3.0, "次", "3次")]), "甲镇"
+    )
+    low, high = plots.ratio_chart(table).axes[0].get_xlim()
+    assert table["ratio"].tolist() == [1.0] and low < 1 < high and high / low > 2
+
+
 def test_town_reports_names_the_towns_when_the_town_is_missing(reports):
     assert profile.town_reports(reports, "都督乡")["doc_id"].tolist() == [IDS["都督乡"]]
     with pytest.raises(

@@ -57,10 +57,17 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def index_html(
-    reports: pd.DataFrame, problems: pd.DataFrame, briefings: Sequence[Briefing], summary: pd.DataFrame, *, meta: Mapping[str, object]
+    reports: pd.DataFrame,
+    problems: pd.DataFrame,
+    briefings: Sequence[Briefing],
+    summary: pd.DataFrame,
+    *,
+    meta: Mapping[str, object],
+    flags: pd.DataFrame | None = None,
 ) -> str:
     """The index page: what the corpus holds, every briefing with its state, and how the run was made.
 
+    *flags* (``flags.flags``) are listed up front, under 需要先看的报告.
     Every piece of text from the reports is escaped.
     """
     esc = html.escape
@@ -113,6 +120,16 @@ def index_html(
         if town_rows
         else '<p class="muted">没有乡镇简报（语料中没有识别出乡镇，或 notebooks/ 中没有带 town 参数的笔记本）。</p>',
     ]
+    if flags is not None:
+        from ..flags import readable
+
+        shown = readable(flags)
+        parts.append("<h2>需要先看的报告</h2>")
+        parts.append(
+            _table(list(shown.columns), ([esc(str(v)) for v in r] for r in shown.itertuples(index=False)))
+            if len(shown)
+            else '<p class="muted">没有发现需要先看的报告（抄用其他报告、正文写的是其他乡镇、标题年度不符、不可能的数字）。</p>'
+        )
     if no_town:
         parts.append(f'<p class="muted">未识别出乡镇、因此没有乡镇简报的报告：{"、".join(no_town)}</p>')
     parts += [

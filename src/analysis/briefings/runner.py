@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import config, pipeline
+from .. import config, flags, pipeline
 from .._version import __version__
 from ..errors import OptionError
 from ..fonts import RUN_FONT_ENV, write_run_font
@@ -102,7 +102,12 @@ def build(
         write_atomic(
             out / INDEX_NAME,
             index_html(
-                reports, problems, full, pd.DataFrame(rows, columns=SUMMARY_COLUMNS), meta=_meta(started, data_dir, data_sha, parameters)
+                reports,
+                problems,
+                full,
+                pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
+                meta=_meta(started, data_dir, data_sha, parameters),
+                flags=flags.flags(results.reports, rows=results["indicators"]),
             ),
         )
     finally:
