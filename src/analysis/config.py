@@ -62,6 +62,7 @@ QUALIFIERS_FILE = LEXICON_DIR / "qualifiers.yml"
 NOT_QUANTITIES_FILE = LEXICON_DIR / "not_quantities.yml"
 INDICATORS_FILE = LEXICON_DIR / "indicators.yml"
 INDICATOR_LABELS_FILE = LEXICON_DIR / "indicator_labels.yml"
+LABELS_FILE = LEXICON_DIR / "labels.yml"  # what a briefing shows instead of column names, values and parameters (display.labels)
 
 # Codebooks of the themes stage (problem themes, report elements, Outline areas),
 # the cues of concrete detail used by the boilerplate stage, and the cues of

@@ -42,7 +42,7 @@ from .fonts import use_cjk_font
 
 NOTE = "note"  # the key of DataFrame.attrs that holds what a limited table left out
 LINE_BREAK_RE = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
-LABELS_FILE = config.LEXICON_DIR / "labels.yml"
+LABELS_FILE = config.LABELS_FILE
 _SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "files", "measure_words")
 
 

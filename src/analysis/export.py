@@ -2,7 +2,7 @@
 
 ``export(tables, folder, stem="corpus")`` writes ``corpus_<name>.csv`` per
 table (UTF-8 with BOM, so Excel reads the Chinese), every table as a sheet of
-``corpus.xlsx``, and ``corpus_<name>.png`` per figure; each file is written
+``corpus.xlsx`` (a Chinese header row above the columns' own), and ``corpus_<name>.png`` per figure; each file is written
 whole or not at all (``output.atomic_path``).  ``display.files_note`` names
 the written files for the reader of a briefing.
 """
@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import config
+from .display import label
 from .output import atomic_path
 
 __all__ = ["export"]
@@ -62,14 +63,16 @@ def _cell(value: object) -> object:
 
 
 def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
-    """Every table as a sheet (the index as leading columns unless it is a plain row number), streamed:
+    """Every table as a sheet (the index as leading columns unless it is a plain row number) under two header
+    rows, the Chinese names of the columns then the columns themselves, streamed:
     openpyxl's write-only mode takes a third of the time ``DataFrame.to_excel`` takes on 50,000 rows."""
     book = Workbook(write_only=True)
     for name, table in tables.items():
         sheet = book.create_sheet(name[:31])
         with_index = not isinstance(table.index, pd.RangeIndex)
         frame = table.reset_index(allow_duplicates=True) if with_index else table
-        sheet.append([_cell(str(c)) for c in frame.columns])
+        sheet.append([_cell(label(str(c))) for c in frame.columns])  # the reader's header (labels.yml)
+        sheet.append([_cell(str(c)) for c in frame.columns])  # the contract's columns, as in the CSV
         for record in frame.itertuples(index=False, name=None):
             sheet.append([_cell(v) for v in record])
     book.save(path)
