@@ -50,6 +50,8 @@ def extract(reports: pd.DataFrame, *, rules: IndicatorRules | None = None) -> pd
         return table[COLUMNS]
     sents = sentences(reports[reports["doc_id"].isin(table["doc_id"].unique())])
     sents = sents[["doc_id", "start", "text", "section"]].rename(columns={"start": "_s_start", "text": "sentence"})
+    # the same key types on both sides: a report whose text is all title gives no sentence (untyped columns)
+    sents = sents.astype({"_s_start": "int64", "doc_id": table["doc_id"].dtype})
     table = pd.merge_asof(
         table.sort_values("start"), sents.sort_values("_s_start"), left_on="start", right_on="_s_start", by="doc_id", direction="backward"
     )
