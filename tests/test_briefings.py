@@ -345,7 +345,7 @@ def test_a_town_notebook_run_by_hand_gives_the_same_briefing(built_briefings, re
     """Run alone (no work folder: it computes the corpus figures itself), notebook 04 shows what the runner built."""
     out, _ = built_briefings
     executed = run_notebook("04_town_profile.ipynb", town="神树镇")
-    footer = f"analysis {__version__} · 输入数据 sha256 {briefings.input_hash(reports)[:12]}"
+    footer = f"程序版本 {__version__} · 输入数据校验值 {briefings.input_hash(reports)[:12]}"
     page = briefings.to_html(executed, title=f"神树镇 · {TOWN_HEADING}", footer=footer)
     assert page == (out / "04_town_profile-神树镇.html").read_text(encoding="utf-8")
 

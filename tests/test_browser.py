@@ -33,6 +33,8 @@ needs_chromium = pytest.mark.skipif(
     reason="Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it): the briefings were not looked at in a browser",
 )
 WIDTH, HEIGHT = 1200, 900
+A4_TEXT_WIDTH = 703  # CSS pixels: A4 (210 mm) less the page's 12 mm margins on both sides, at 96 px per inch
+SHOTS_DIR = Path(__file__).resolve().parents[1] / "reports" / "_browser"  # screenshots for a reviewer, kept after the test
 
 
 class Browser:
@@ -142,8 +144,12 @@ class Browser:
 
     # -- a page
 
-    def visit(self, path: Path, *, screenshot: Path | None = None, full_page: bool = False) -> dict:
-        """Open *path*; return what was seen: title, text length, images, console errors, blocked requests, dialogs."""
+    def visit(self, path: Path, *, screenshot: Path | None = None, full_page: bool = False, print_preview: Path | None = None) -> dict:
+        """Open *path*; return what was seen: title, visible text, images, console errors, blocked requests, dialogs.
+
+        With *print_preview*, also the page as printed on A4: a screenshot of the print media at the
+        width of an A4 page's text (saved there), how far any table reaches past that width, and the
+        number of pages Chromium's print to PDF gives."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.events = []
@@ -169,6 +175,7 @@ class Browser:
                         title: document.title,
                         h1: (document.querySelector('h1') || {}).textContent || '',
                         text: document.body.innerText.length,
+                        visible: document.body.innerText,
                         height: document.documentElement.scrollHeight,
                         images: images.map(i => ({src: i.src.slice(0, 30), complete: i.complete, width: i.naturalWidth, height: i.naturalHeight})),
                         fonts: Array.from(document.fonts).map(f => f.family + ':' + f.status),
@@ -195,6 +202,41 @@ class Browser:
         seen["dialogs"] = [e["params"].get("message") for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
         self.send("Target.closeTarget", {"targetId": target})
         return seen
+
+    def _print_preview(self, session: str, png_path: Path) -> dict:
+        self.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": A4_TEXT_WIDTH, "height": 1100, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        measured = self.send(
+            "Runtime.evaluate",
+            {
+                "expression": """JSON.stringify({
+                    width: document.documentElement.clientWidth,
+                    height: document.documentElement.scrollHeight,
+                    widest: Math.max(0, ...Array.from(document.querySelectorAll('table, img')).map(t => Math.ceil(t.getBoundingClientRect().right))),
+                })""",
+                "returnByValue": True,
+            },
+            session=session,
+        )
+        sizes = json.loads(measured["result"]["value"])
+        shot = self.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": A4_TEXT_WIDTH, "height": min(sizes["height"], 16000), "scale": 1},
+            },
+            session=session,
+        )
+        png_path.write_bytes(base64.b64decode(shot["data"]))
+        pdf = base64.b64decode(self.send("Page.printToPDF", {"preferCSSPageSize": True}, session=session, timeout=120)["data"])
+        self.send("Emulation.clearDeviceMetricsOverride", session=session)
+        self.send("Emulation.setEmulatedMedia", {"media": ""}, session=session)
+        return {"print_width": sizes["width"], "print_widest": sizes["widest"], "pages": pdf_pages(pdf)}
 
     def close(self) -> None:
         try:
@@ -230,6 +272,41 @@ def _describe(event: dict) -> str:
     return " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def code_words() -> set[str]:
+    """What a reader must never see: the column names of the package's tables, the indicator keys,
+    and the words pandas and Python print for nothing (NaN, None, True, False, "rows ×")."""
+    import yaml
+
+    from analysis import config, pipeline
+
+    results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
+    words = set(results.reports.columns) | set(results.problems.columns)
+    for name in results.tables if hasattr(results, "tables") else ():
+        words |= {str(c) for c in results[name].columns}
+    words |= set(yaml.safe_load(config.INDICATORS_FILE.read_text(encoding="utf-8"))["keys"])
+    words |= set(yaml.safe_load(config.LABELS_FILE.read_text(encoding="utf-8"))["columns"])
+    return {w for w in words if len(w) >= 3} | {"NaN", "None", "True", "False", "rows ×"}
+
+
+def code_in(text: str, words: set[str]) -> list[str]:
+    """Each of *words* that *text* shows as a word of its own, with what surrounds it."""
+    import re
+
+    found = []
+    for word in sorted(words):
+        match = re.search(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])", text)
+        if match:
+            found.append(f"{word!r} in …{text[max(0, match.start() - 25) : match.end() + 25]}…".replace("\n", " "))
+    return found
+
+
 def ink(png: bytes) -> tuple[float, int]:
     """Share of the picture that is not background, and the number of colours in it."""
     import numpy as np
@@ -257,12 +334,19 @@ def browser():
 
 
 @needs_chromium
-def test_every_briefing_renders_offline(browser, built_briefings, tmp_path):
+def test_every_briefing_renders_offline(browser, built_briefings):
     out, summary = built_briefings
     pages = [(Path(row.html), row.title) for row in summary.itertuples()] + [(out / "index.html", "法治政府建设年度报告简报 · 目录")]
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    words = code_words()
     for path, title in pages:
-        seen = browser.visit(path, screenshot=tmp_path / f"{path.stem}.png")
+        seen = browser.visit(path, screenshot=SHOTS_DIR / f"{path.stem}.png", print_preview=SHOTS_DIR / f"{path.stem}.print.png")
         where = path.name
+        assert code_in(seen["visible"], words) == [], f"{where}: code shown to the reader"
+        assert seen["print_widest"] <= seen["print_width"] + 2, (
+            f"{where}: printed on A4, a table or figure is cut ({seen['print_widest']} > {seen['print_width']} px)"
+        )
+        assert seen["pages"] >= 1
         assert seen["title"] == title, where
         assert seen["h1"].strip(), f"{where}: no heading shown"
         assert seen["text"] > 200, f"{where}: almost no text shown"
@@ -278,7 +362,22 @@ def test_every_briefing_renders_offline(browser, built_briefings, tmp_path):
         share, colours = ink(seen["png"])
         assert share > 0.02 and colours > 20, f"{where}: the screenshot is (nearly) blank ({share:.3f} inked, {colours} colours)"
         if path.name.startswith("04_town_profile-"):
-            assert len(seen["images"]) == 4, f"{where}: ratio chart, top terms, word cloud and key terms expected"
+            assert len(seen["images"]) >= 3, f"{where}: top terms, word cloud and key terms expected"
+        if path.name != "index.html" and seen["text"] > 3000:
+            assert "目录" in seen["visible"][:2000], f"{where}: no table of contents under the title"
+    print(f"screenshots (screen and print preview) in {SHOTS_DIR}")
+
+
+def test_the_code_check_sees_code():
+    words = {"doc_id", "n_chars", "enforcement_inspections", "NaN", "None", "False", "rows ×"}
+    assert code_in("乡镇 doc_id 字数", words) == ["'doc_id' in …乡镇 doc_id 字数…"]
+    assert [f.split()[0] for f in code_in("5 rows × 26 columns；数值 NaN；执法检查 enforcement_inspections", words)] == [
+        "'NaN'",
+        "'enforcement_inspections'",
+        "'rows",
+    ]
+    assert code_in("上一年度 False", words) and code_in("None", words)
+    assert code_in("文件 001_da8b8fa9e6decef4.txt，n_chars_total 与 Nonetheless", words) == []  # parts of other words are not code words
 
 
 @needs_chromium

@@ -16,8 +16,18 @@ def test_export_writes_csv_and_a_workbook_with_index_and_clean_text(tmp_path):
     written = export.export({"towns": towns, "text": text}, tmp_path, stem="corpus")
     assert [p.name for p in written] == ["corpus_towns.csv", "corpus_text.csv", "corpus.xlsx"]
     book = openpyxl.load_workbook(tmp_path / "corpus.xlsx")
-    assert list(book["towns"].values) == [("乡镇", "年度", "数值"), ("town", "year", "value"), ("神树镇", 2024, 1.5), ("神树镇", 2025, None)]
-    assert list(book["text"].values) == [("原句", "次数"), ("sentence", "count"), ("开展普法活动", 3), ("x", None)]  # the control character dropped
+    assert list(book["towns"].values) == [
+        ("乡镇", "年度", "数值"),
+        ("town", "year", "value"),
+        ("神树镇", 2024, 1.5),
+        ("神树镇", 2025, None),
+    ]
+    assert list(book["text"].values) == [
+        ("原句", "次数"),
+        ("sentence", "count"),
+        ("开展普法活动", 3),
+        ("x", None),
+    ]  # the control character dropped
     back = pd.read_csv(tmp_path / "corpus_towns.csv", encoding="utf-8-sig")
     assert back.columns.tolist() == ["town", "year", "value"]
 

@@ -606,7 +606,7 @@ def test_notebook_runs_and_exports(run_notebook, tmp_path):
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"]
     assert errors == []
     text = _text_outputs(nb)
-    assert "`indicators_rows.csv`" in text and str(out) not in text  # files named relative to the output folder
+    assert 'href="indicators_rows.csv"' in text and str(out) not in text  # files linked relative to the output folder
     assert "各指标汇总" not in text and "65+次" in text  # five reports: the town × key table itself
 
 
@@ -621,7 +621,7 @@ def test_notebook_at_scale_shows_summaries_and_bounded_figures(run_notebook, tmp
     text = _text_outputs(nb)
     for title in ["各指标汇总", "各种计算方式的格数", "最具体的 10 份报告", "各指标的逐年变化", "各指标的提及次数和例句"]:
         assert title in text
-    assert "`indicators_pivot.csv`" in text and str(out) not in text
+    assert 'href="indicators_pivot.csv"' in text and str(out) not in text
     pivot = pd.read_csv(out / "indicators_pivot.csv", encoding="utf-8-sig")
     assert len(pivot) == 60  # every town and year in the export, though the briefing shows a summary
     sizes = png_sizes(nb)

@@ -235,6 +235,19 @@ def _number(column: str, value: object, percent: frozenset) -> object:
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
 
 
+_LIST_RE = re.compile(r"\s*[;；]\s*")
+
+
+def _named(value: str, names: Mapping[str, str]) -> str:
+    """*value* by its name in *names*; a list of identifiers (``P1_…; P3_…``) name by name, joined with 、."""
+    if value in names:
+        return names[value]
+    parts = _LIST_RE.split(value)
+    if len(parts) > 1 and all(p in names for p in parts if p):
+        return "、".join(names[p] for p in parts if p)
+    return value
+
+
 def readable(
     table: pd.DataFrame,
     *,
@@ -277,7 +290,7 @@ def readable(
             }
             out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
     for column in out.columns:
-        values = out[column].map(lambda v, c=column: names.get(v, v) if isinstance(v, str) else v)
+        values = out[column].map(lambda v: _named(v, names) if isinstance(v, str) and names else v)
         values = values.map(lambda v, c=column: value_label(c, v))
         shares = info["percent"] | ({column} if percent and column not in {"town", "year"} else set())
         out[column] = values.map(lambda v, c=column, p=shares: _number(c, v, p)).astype(object)

@@ -89,7 +89,7 @@ def build(
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
     results = pipeline.run(data_dir, progress=progress, warn=False)  # warm the cache on every core: the notebooks read from it
     data_sha = input_hash(reports)
-    footer = f"analysis {__version__} · 输入数据 sha256 {data_sha[:12]}"
+    footer = f"程序版本 {__version__} · 输入数据校验值 {data_sha[:12]}"
     work = None
     font_before = os.environ.get(RUN_FONT_ENV)
     os.environ[RUN_FONT_ENV] = str(write_run_font(_shown_texts(reports, every)))  # each page's font is cut from it
