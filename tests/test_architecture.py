@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation: version, errors, paths", ("_version", "errors", "config")),
     (
         "shared helpers: lexicon files, Chinese text, TF-IDF, writing files, fonts, process pool, codebooks, notebook display",
-        ("lexicon", "chinese", "tfidf", "output", "export", "fonts", "workers", "cues", "display"),
+        ("lexicon", "chinese", "tfidf", "output", "runlock", "export", "fonts", "workers", "cues", "display"),
     ),
     ("reading the reports", ("corpus", "pagemeta", "metadata", "loaders")),
     ("structure and words", ("structure", "quantities", "tokenize", "segmenter")),

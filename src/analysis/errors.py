@@ -8,6 +8,7 @@
     ├── OptionError          an argument has a value the function cannot use; also a ValueError
     │   └── CueSyntaxError   a cue of the cue language cannot be parsed
     ├── CacheError           the cache folder cannot be used
+    ├── OutputError          an output folder cannot be used (a file, not writable, another run writing into it)
     └── PipelineError        a stage failed on some reports
 
     AnalysisWarning          something was skipped or rebuilt; the result is still right
@@ -60,6 +61,10 @@ class CueSyntaxError(OptionError):
 
 class CacheError(AnalysisError):
     """The cache folder cannot be used (not writable, not a folder)."""
+
+
+class OutputError(AnalysisError):
+    """An output folder cannot be used: it is a file, not writable, or another run is writing into it."""
 
 
 class PipelineError(AnalysisError):

@@ -11,13 +11,71 @@ code under ``if __name__ == "__main__":`` (``spawn`` re-imports it).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-__all__ = ["BrokenProcessPool", "Pool", "mp_context", "process_pool"]
+__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "mp_context", "process_pool", "stop_now"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Make this process end when its parent ends (Linux ``prctl(PR_SET_PDEATHSIG, SIGTERM)``).
+
+    Under ``forkserver`` the parent is the fork server, which ends when the
+    process that started the pool ends, so the chain holds.  A worker whose parent was killed (``kill -9``, a closed terminal) then
+    stops at once instead of writing on alone; the notebook kernels it
+    started notice their parent is gone and stop too.  When *parent* (the
+    pid of the parent that started it) is already gone, the process exits
+    now.  On a system without ``prctl`` nothing changes.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent is not None:  # the process that started the pool, which may not be the direct parent (a fork server)
+        if not _alive(parent):
+            os._exit(1)
+        threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return True
+
+
+def _watch(pid: int) -> None:
+    while _alive(pid):
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _start_worker(parent: int, initializer: Callable[..., object] | None, initargs: tuple) -> None:
+    """Every worker's first step: die with the parent; leave Ctrl-C to the parent (it stops the pool)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def mp_context(*, preload: Sequence[str] = ()) -> BaseContext:
@@ -34,7 +92,12 @@ def process_pool(
     workers: int, *, initializer: Callable[..., object] | None = None, initargs: tuple = (), preload: Sequence[str] = ()
 ) -> ProcessPoolExecutor:
     """A pool of *workers* processes started as ``mp_context`` says; *initializer(*initargs)* runs in each."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(preload=preload), initializer=initializer, initargs=initargs)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp_context(preload=preload),
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
 
 
 class Pool:
@@ -75,9 +138,12 @@ class Pool:
         except BrokenProcessPool:
             self._executor = None
             raise
-        except BaseException:
+        except BaseException as exc:
             for future in futures:
                 future.cancel()
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: stop the workers now, not after their tasks
+                stop_now(self._executor)
+                self._executor = None
             raise
         return results
 
@@ -85,3 +151,13 @@ class Pool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def stop_now(executor: ProcessPoolExecutor | None) -> None:
+    """End a pool's workers at once (Ctrl-C): terminate them, then let the pool wind down without waiting."""
+    if executor is None:
+        return
+    for process in list(getattr(executor, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)

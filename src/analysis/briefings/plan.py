@@ -9,6 +9,7 @@ and checked against the notebooks' parameters.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,25 @@ class Briefing:
         return f"{self.notebook.name} (town={self.town})" if self.town else self.notebook.name
 
 
+MAX_NAME_BYTES = 180  # a page's file name, UTF-8 bytes: well under the 255 of common file systems, room for temporary names
+
+
 def _file_name(notebook: Notebook, town: str | None) -> str:
-    stem = notebook.path.stem if town is None else f"{notebook.path.stem}-{UNSAFE_NAME_RE.sub('_', town)}"
+    """The page's file name: the notebook's, then the town's with unsafe characters replaced.
+
+    When a character had to be replaced, or the name would be too long, a
+    short hash of the town is added, so two towns never share a page
+    (``x:y`` and ``x?y`` are ``…-x_y-<hash>.html`` with two hashes).
+    """
+    if town is None:
+        return f"{notebook.path.stem}.html"
+    safe = UNSAFE_NAME_RE.sub("_", town).strip(" .") or "_"
+    stem = f"{notebook.path.stem}-{safe}"
+    if safe != town or len(stem.encode("utf-8")) > MAX_NAME_BYTES:
+        tag = hashlib.sha256(town.encode("utf-8")).hexdigest()[:10]
+        room = MAX_NAME_BYTES - len(tag) - 1
+        stem = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+        stem = f"{stem}-{tag}"
     return f"{stem}.html"
 
 

@@ -63,4 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("interrupted: stopped; the outputs written before stay as they were", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a full disk, a read-only folder, --out naming a file: one line naming the path
+        where = exc.filename if exc.filename is not None else ""
+        print(f"error: {where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
+        return 2
     return 1 if args.unreadable else 0

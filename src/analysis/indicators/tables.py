@@ -16,6 +16,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -137,20 +138,48 @@ def _conflict(top: pd.DataFrame, text: str) -> str | None:
     return _conflict_in(list(zip(mentions["start"], mentions["end"], mentions["value"], mentions["unit"])), text)
 
 
+_SENTENCE_END_RE = re.compile(r"[。；;！？!?\n]")
+_COMMA_RE = re.compile(r"[，,]")
+
+
+@lru_cache(maxsize=4)
+def _marks(text: str) -> tuple[list[int], list[int]]:
+    """Offsets of the sentence ends and of the commas of *text* (one pass, shared by every key of a report)."""
+    return [m.start() for m in _SENTENCE_END_RE.finditer(text)], [m.start() for m in _COMMA_RE.finditer(text)]
+
+
 def _conflict_in(mentions: list[tuple[int, int, float, str]], text: str) -> str | None:
-    """``_conflict`` of mentions given as (start, end, value, unit), sorted by start."""
+    """``_conflict`` of mentions given as (start, end, value, unit), sorted by start.
+
+    Looks at each mention with the earlier ones it may conflict with, found
+    by bisection over the sentence ends and commas (and a dictionary of
+    figures for restatements): the cost grows as n log n with the number of
+    mentions, never with the number of pairs.
+    """
+    ends, commas = _marks(text)
+    starts = [m[0] for m in mentions]
+    seen: dict[tuple, list[int]] = {}  # (value, unit, six characters before) → earlier mentions, in order
+
+    def sentence(pos: int) -> int:
+        return bisect_left(ends, pos)
+
     for i, (b_start, _, b_value, b_unit) in enumerate(mentions):
-        for a_start, a_end, a_value, a_unit in mentions[:i]:
-            between = text[a_end:b_start]
-            same_sentence = not any(c in between for c in "。；;！？!?\n")
-            if (
-                not same_sentence
-                and (a_value, a_unit) == (b_value, b_unit)
-                and text[max(0, a_start - 6) : a_start] == text[max(0, b_start - 6) : b_start]
-            ):
-                return "same figure stated twice (a restatement?)"
-            if same_sentence and any(c in between for c in "，,"):
-                return "several figures in one sentence (stages of the same cases?)"
+        found: list[tuple[int, str]] = []
+        key = (b_value, b_unit, text[max(0, b_start - 6) : b_start])
+        for j in seen.get(key, ())[:2]:  # the earliest one or two: a restatement sits in an earlier sentence
+            a_end = mentions[j][1]
+            if a_end <= b_start and sentence(a_end) != sentence(b_start):
+                found.append((j, "same figure stated twice (a restatement?)"))
+                break
+        last_end = ends[sentence(b_start) - 1] if sentence(b_start) else -1  # the sentence end before b
+        j = bisect_left(starts, last_end + 1, 0, i)  # the first earlier mention in b's sentence
+        if j < i:
+            a_end = mentions[j][1]
+            if a_end <= b_start and sentence(a_end) == sentence(b_start) and bisect_left(commas, a_end) < bisect_left(commas, b_start):
+                found.append((j, "several figures in one sentence (stages of the same cases?)"))
+        if found:
+            return min(found)[1]
+        seen.setdefault(key, []).append(i)
     return None
 
 

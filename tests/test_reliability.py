@@ -1,0 +1,225 @@
+"""Bad input and bad luck (issue 17): names that collide, long reports, locks, interrupts, dead parents.
+
+Each test builds its hostile case in tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import briefings
+from analysis.briefings.notebooks import Notebook
+from analysis.cli import main
+from analysis.errors import OutputError
+from analysis.indicators.tables import _conflict_in
+from analysis.runlock import LOCK_NAME, clear_leftovers, output_folder, run_lock
+
+# ------------------------------------------------------------ indicators: conflicts without comparing every pair
+
+
+def _pairwise_conflict(mentions, text):
+    """The definition of ``_conflict``, one pair at a time (quadratic: the reference)."""
+    for i, (b_start, _, b_value, b_unit) in enumerate(mentions):
+        for a_start, a_end, a_value, a_unit in mentions[:i]:
+            between = text[a_end:b_start]
+            same_sentence = not any(c in between for c in "。；;！？!?\n")
+            if (
+                not same_sentence
+                and (a_value, a_unit) == (b_value, b_unit)
+                and text[max(0, a_start - 6) : a_start] == text[max(0, b_start - 6) : b_start]
+            ):
+                return "same figure stated twice (a restatement?)"
+            if same_sentence and any(c in between for c in "，,"):
+                return "several figures in one sentence (stages of the same cases?)"
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开展普法活动6次。全年开展普法活动6次。", "same figure stated twice (a restatement?)"),
+        ("排查矛盾10件，已化解10件。", "several figures in one sentence (stages of the same cases?)"),
+        ("举办讲座3次、培训5次。", None),
+        ("举办讲座3次。举办培训3次。", None),
+    ],
+)
+def test_conflicts_are_found_as_the_pairwise_definition_says(text, expected):
+    mentions = [(m.start(), m.end(), float(m.group(1)), m.group(2)) for m in re.finditer(r"(\d+)([次件])", text)]
+    assert _conflict_in(mentions, text) == _pairwise_conflict(mentions, text) == expected
+
+
+def test_conflicts_agree_with_the_pairwise_definition_on_random_text():
+    rng = random.Random(17)
+    for _ in range(3000):
+        parts, mentions, pos = [], [], 0
+        for _ in range(rng.randint(1, 6)):
+            before = rng.choice(["开展活动", "召开会议", "，", "。", "、", "培训", ""]) + rng.choice(["", "，", "。", "开展活动"])
+            figure = f"{rng.choice([1, 2, 6])}{rng.choice('次件')}"
+            parts += [before, figure]
+            pos += len(before)
+            mentions.append((pos, pos + len(figure), float(figure[:-1]), figure[-1]))
+            pos += len(figure)
+        text = "".join(parts)
+        assert _conflict_in(mentions, text) == _pairwise_conflict(mentions, text), text
+
+
+def test_conflicts_of_many_mentions_do_not_compare_every_pair():
+    # 200,000 mentions of one key in one sentence-free run: ~2e10 pairs pairwise, one pass here
+    text = "开展活动1次" * 200_000
+    mentions = [(i * 6 + 4, i * 6 + 6, 1.0, "次") for i in range(200_000)]
+    assert _conflict_in(mentions, text) is None
+
+
+# ------------------------------------------------------------ briefings: page names
+
+
+def _town_notebook(tmp_path: Path) -> Notebook:
+    return Notebook(path=tmp_path / "04_town.ipynb", heading="乡镇", parameters={"town": "", "data_dir": "data/raw"})
+
+
+def _reports(*towns: str) -> pd.DataFrame:
+    return pd.DataFrame({"town": list(towns)})
+
+
+def test_towns_whose_names_differ_only_by_unsafe_characters_get_their_own_pages(tmp_path):
+    towns = ["x:y镇", "x?y镇", "x_y镇", "a/b镇", "a\\b镇"]
+    todo = briefings.plan(_reports(*towns), [_town_notebook(tmp_path)], data_dir=tmp_path, out=tmp_path)
+    names = [b.html.name for b in todo]
+    assert len(set(names)) == len(towns)
+    assert names[2] == "04_town-x_y镇.html"  # a safe name stays as it was
+    assert all(not re.search(r'[\\/:*?"<>|]', n) for n in names)
+
+
+def test_a_very_long_town_name_gives_a_short_safe_page_name(tmp_path):
+    long_a, long_b = "长" * 80 + "甲镇", "长" * 80 + "乙镇"  # 246 bytes each, differing only at the end
+    todo = briefings.plan(_reports(long_a, long_b), [_town_notebook(tmp_path)], data_dir=tmp_path, out=tmp_path)
+    names = [b.html.name for b in todo]
+    assert len(set(names)) == 2
+    assert all(len(n.encode("utf-8")) <= 200 for n in names)
+    for b in todo:  # the file system takes the name
+        b.html.write_text("x", encoding="utf-8")
+        assert b.html.read_text(encoding="utf-8") == "x"
+
+
+# ------------------------------------------------------------ output folders: lock, leftovers, a file as --out
+
+
+def test_a_second_run_into_the_same_folder_stops_with_a_message_naming_the_lock(tmp_path):
+    with run_lock(tmp_path) as lock:
+        assert lock == tmp_path / LOCK_NAME
+        code = "import sys; from analysis.runlock import run_lock\nwith run_lock(sys.argv[1]): pass"
+        other = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+        assert other.returncode != 0
+        assert str(tmp_path / LOCK_NAME) in other.stderr and f"process {os.getpid()}" in other.stderr
+    with run_lock(tmp_path):  # released when the block ends
+        pass
+
+
+def test_the_lock_can_be_waited_for(tmp_path):
+    code = "import sys, time; from analysis.runlock import run_lock\nwith run_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(2)\nprint('released', flush=True)"
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OutputError, match="--wait"):
+            with run_lock(tmp_path):
+                pass
+        with run_lock(tmp_path, wait=True):
+            assert holder.stdout.readline().strip() == "released"  # it got the lock only once the holder let it go
+    finally:
+        holder.wait(timeout=60)
+
+
+def test_the_leftovers_of_an_interrupted_run_are_removed_at_the_next(tmp_path):
+    (tmp_path / ".work-abc").mkdir()
+    (tmp_path / ".work-abc" / "x.parquet").write_text("x")
+    (tmp_path / ".building-1").mkdir()
+    (tmp_path / ".index.html.k2j3.tmp").write_text("half")
+    (tmp_path / "index.html").write_text("kept")
+    (tmp_path / "notes.tmp").write_text("kept: not hidden, not ours")
+    with run_lock(tmp_path):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME, "index.html", "notes.tmp"]
+    assert clear_leftovers(tmp_path) == []
+
+
+def test_an_output_folder_that_is_a_file_is_refused_by_name(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("previous")
+    with pytest.raises(OutputError, match=re.escape(f"{target}: is a file, not a folder")):
+        output_folder(target)
+    assert target.read_text() == "previous"
+
+
+# ------------------------------------------------------------ the command line: one line, no traceback
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    from analysis.cli import runs
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("analysis.cli.commands", lambda: [runs.Command("pipeline", interrupted, "h", "e", reads=True)])
+    assert main(["pipeline", "x"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
+
+
+def test_an_os_error_is_one_line_naming_the_path(monkeypatch, capsys, tmp_path):
+    from analysis.cli import runs
+
+    def full(args):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "index.html"))
+
+    monkeypatch.setattr("analysis.cli.commands", lambda: [runs.Command("pipeline", full, "h", "e", reads=True)])
+    assert main(["pipeline", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path / 'out' / 'index.html'}: No space left on device\n"
+
+
+# ------------------------------------------------------------ workers die with their parent
+
+_ORPHAN = """
+import os, sys, time
+from analysis.workers import process_pool
+
+def pid():
+    return os.getpid()
+
+if __name__ == "__main__":
+    pool = process_pool(1)
+    print(pool.submit(pid).result(), flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_pool_workers_die_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    for _ in range(100):
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{worker}/stat") as stat:
+            if stat.read().split(")")[-1].split()[0] == "Z":  # a zombie waiting to be reaped is dead
+                break
+        time.sleep(0.1)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the worker outlived its parent")
