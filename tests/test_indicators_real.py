@@ -253,7 +253,7 @@ def test_briefing_shows_the_unkeyed_quantities_in_chinese(run_notebook, tmp_path
     out = tmp_path / "exports"
     nb = run_notebook("02_indicator_tables.ipynb", output_dir=str(out))
     text = notebook_text(nb)
-    assert "未归入任何指标" in text and "说法（〔数〕为数字）" in text and "占未归入数量的比例" in text
+    assert "未归入任何指标" in text and "说法（〔数〕为数字）" in text and "事项清单〔数〕项" in text
     coverage = pd.read_csv(out / "indicators_coverage.csv", encoding="utf-8-sig")
     unkeyed = pd.read_csv(out / "indicators_unkeyed.csv", encoding="utf-8-sig")
     assert coverage["quantities"].sum() == coverage["keyed"].sum() + coverage["unkeyed"].sum() > 0
