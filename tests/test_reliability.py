@@ -223,3 +223,71 @@ def test_pool_workers_die_when_their_parent_is_killed(tmp_path):
     else:
         os.kill(worker, signal.SIGKILL)
         pytest.fail("the worker outlived its parent")
+
+
+# ------------------------------------------------------------ briefings never replace good output with output of nothing
+
+
+@pytest.fixture
+def previous(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("good index", encoding="utf-8")
+    (out / "00_corpus_overview.html").write_text("good page", encoding="utf-8")
+    return out
+
+
+def _unchanged(out: Path) -> bool:
+    return (out / "index.html").read_text(encoding="utf-8") == "good index" and (out / "00_corpus_overview.html").read_text(
+        encoding="utf-8"
+    ) == "good page"
+
+
+def test_briefings_of_a_missing_data_folder_is_an_error_naming_it(previous, tmp_path, capsys):
+    missing = tmp_path / "no-such-folder"
+    assert main(["briefings", "--data", str(missing), "--out", str(previous), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {missing}: does not exist") and err.count("\n") == 1
+    assert _unchanged(previous)
+
+
+def test_briefings_of_an_empty_data_folder_is_an_error_naming_it(previous, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.xyz").write_text("not a report", encoding="utf-8")
+    assert main(["briefings", "--data", str(empty), "--out", str(previous), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {empty}: holds no report that could be read" in err and "Traceback" not in err
+    assert _unchanged(previous)
+
+
+def test_briefings_into_a_file_is_one_line_naming_it(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    target = tmp_path / "out.html"
+    target.write_text("previous", encoding="utf-8")
+    assert main(["briefings", "--data", str(data), "--out", str(target), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"error: {target}: is a file, not a folder: give --out a folder\n"
+    assert target.read_text(encoding="utf-8") == "previous"
+
+
+def test_briefings_into_a_folder_another_run_holds_stops_naming_the_lock(previous, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("神树镇2025年法治政府建设工作报告\n今年开展普法活动6次。\n", encoding="utf-8")
+    with run_lock(previous):
+        assert main(["briefings", "--data", str(data), "--out", str(previous), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(previous / LOCK_NAME) in err and "--wait" in err
+    assert _unchanged(previous)
+
+
+def test_pipeline_of_nothing_does_not_replace_the_tables(tmp_path, capsys):
+    out = tmp_path / "tables"
+    out.mkdir()
+    (out / "reports.parquet").write_bytes(b"good")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["pipeline", str(empty), "--out", str(out), "--quiet", "--no-cache"]) == 2
+    assert "no report could be read" in capsys.readouterr().err
+    assert (out / "reports.parquet").read_bytes() == b"good"

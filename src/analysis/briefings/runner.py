@@ -25,12 +25,13 @@ import pandas as pd
 
 from .. import config, flags, pipeline
 from .._version import __version__
-from ..errors import OptionError
+from ..errors import InputError, OptionError
 from ..fonts import RUN_FONT_ENV, write_run_font
 from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import prepare
-from ..workers import mp_context, process_pool
+from ..runlock import output_folder, run_lock
+from ..workers import mp_context, process_pool, stop_now
 from .index import INDEX_NAME, index_html
 from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
 from .plan import Briefing, plan
@@ -60,6 +61,7 @@ def build(
     progress: bool = True,
     kernel_name: str = KERNEL_NAME,
     timeout: int | None = 600,
+    wait: bool = False,
 ) -> pd.DataFrame:
     """Build every briefing of the reports in *data_dir* into *out*, then ``index.html``.
 
@@ -76,15 +78,53 @@ def build(
     the on-disk cache the notebooks then read from; the corpus-level tables
     the town briefings share (``profile.prepare``) are computed once, into a
     hidden work folder in *out* that is removed at the end.
+
+    Nothing in *out* changes unless there are reports to build from: a
+    *data_dir* that does not exist, or holds no readable report, raises
+    ``InputError`` naming it.  The run holds *out*'s lock (``runlock``): a
+    second run into the same folder raises ``OutputError`` naming the lock, or
+    waits for it with *wait*; what interrupted runs left there is removed.
     """
     data_dir = config.resolve_path(data_dir) if data_dir is not None else config.DATA_RAW
-    out = Path(out) if out is not None else config.REPORTS_DIR
-    out.mkdir(parents=True, exist_ok=True)
+    if not data_dir.exists():
+        raise InputError(data_dir, "does not exist: nothing was built, the previous briefings are unchanged")
+    out = output_folder(out if out is not None else config.REPORTS_DIR)
+    with run_lock(out, wait=wait):
+        return _build(
+            data_dir,
+            out=out,
+            towns=towns,
+            parameters=parameters,
+            notebooks=notebooks,
+            notebooks_dir=notebooks_dir,
+            jobs=jobs,
+            progress=progress,
+            kernel_name=kernel_name,
+            timeout=timeout,
+        )
+
+
+def _build(
+    data_dir: Path,
+    *,
+    out: Path,
+    towns: Iterable[str] | None,
+    parameters: Mapping[str, object] | None,
+    notebooks: Iterable[str] | None,
+    notebooks_dir: str | Path | None,
+    jobs: int | None,
+    progress: bool,
+    kernel_name: str,
+    timeout: int | None,
+) -> pd.DataFrame:
     started = time.perf_counter()
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
     corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
     reports, problems = corpus.reports, corpus.problems
+    if reports.empty:  # never replace good briefings with briefings of nothing
+        skipped = f" ({len(problems)} files skipped: {problems['file'].iloc[0]}: {problems['problem'].iloc[0]}, …)" if len(problems) else ""
+        raise InputError(data_dir, f"holds no report that could be read{skipped}: nothing was built, the previous briefings are unchanged")
     full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
     results = pipeline.run(data_dir, progress=progress, warn=False)  # warm the cache on every core: the notebooks read from it
@@ -228,12 +268,16 @@ def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: b
             finished = mp_context().Queue()
             with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished, os.environ.get(RUN_FONT_ENV))) as pool:
                 futures = [pool.submit(run_batch, batch, **kwargs) for batch in work]
-                while len(rows) < len(todo):
-                    try:
-                        done(finished.get(timeout=0.2))
-                    except queue.Empty:
-                        if all(f.done() for f in futures) and finished.empty():
-                            break
+                try:
+                    while len(rows) < len(todo):
+                        try:
+                            done(finished.get(timeout=0.2))
+                        except queue.Empty:
+                            if all(f.done() for f in futures) and finished.empty():
+                                break
+                except KeyboardInterrupt:  # Ctrl-C: the workers (and through them their kernels) stop now
+                    stop_now(pool)
+                    raise
                 for future, batch in zip(futures, work, strict=True):
                     if future.exception() is not None:  # a worker process died: its unfinished briefings failed
                         for briefing in batch:

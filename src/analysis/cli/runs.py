@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..errors import InputError
 from ..output import atomic_path
+from ..runlock import output_folder
 from .common import Command, add_format, write
 
 
@@ -35,6 +37,7 @@ def briefings(args: argparse.Namespace) -> None:
         notebooks_dir=args.notebooks_dir,
         jobs=args.jobs,
         progress=not args.quiet,
+        wait=args.wait,
     )
     wall = time.perf_counter() - started
     write(summary.assign(html=[_shown(p) for p in summary["html"]]), args)
@@ -65,8 +68,12 @@ def pipeline(args: argparse.Namespace) -> None:
         scheduler=args.scheduler,
     )
     args.unreadable = bool((results.problems["action"] == "skipped").any())
+    if args.out and results.reports.empty:  # never replace good tables with tables of nothing
+        raise InputError(
+            ", ".join(map(str, args.paths)), f"no report could be read: nothing written, the tables in {args.out} are unchanged"
+        )
     if args.out:
-        out = Path(args.out)
+        out = output_folder(args.out)
         for name in [*results.tables, *(["counts"] if results.counts is not None else []), "reports"]:
             table = results.reports if name == "reports" else results[name]
             with atomic_path(out / f"{name}.parquet", suffix=".parquet") as tmp:
@@ -107,6 +114,7 @@ def _briefings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks-dir", help="folder of the report notebooks (default: notebooks/)")
     parser.add_argument("-j", "--jobs", type=int, help="notebooks executed at once (default: one per CPU)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing line (errors are still printed)")
+    parser.add_argument("--wait", action="store_true", help="when another run is writing into --out, wait for it (default: stop)")
     add_format(parser)
 
 
