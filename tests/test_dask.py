@@ -24,7 +24,9 @@ def runs(cluster, tmp_path_factory):
     """The five reports through the process pool and through the cluster, each on its own empty cache."""
     pool_cache, dask_cache = tmp_path_factory.mktemp("pool"), tmp_path_factory.mktemp("dask")
     by_pool = pipeline.run(config.DATA_RAW, workers=2, chunk_size=2, cache_dir=pool_cache, warn=False)
-    by_dask = pipeline.run(config.DATA_RAW, engine="dask", scheduler=cluster.scheduler_address, chunk_size=2, cache_dir=dask_cache, warn=False)
+    by_dask = pipeline.run(
+        config.DATA_RAW, engine="dask", scheduler=cluster.scheduler_address, chunk_size=2, cache_dir=dask_cache, warn=False
+    )
     return by_pool, by_dask, pool_cache, dask_cache
 
 
@@ -49,7 +51,9 @@ def test_the_workers_did_the_work(cluster, runs):
     """Both worker processes ran tasks, each with the tokenizer set up once (not in this process)."""
     client = distributed.Client(cluster)
     try:
-        tokenizers = client.run(lambda: "analysis.tokenize" in sys.modules and sys.modules["analysis.tokenize"].tokenizer.cache_info().currsize)
+        tokenizers = client.run(
+            lambda: "analysis.tokenize" in sys.modules and sys.modules["analysis.tokenize"].tokenizer.cache_info().currsize
+        )
     finally:
         client.close()
     assert len(tokenizers) == 2
@@ -72,3 +76,28 @@ def test_a_local_cluster_is_started_when_no_address_is_given(tmp_path):
 def test_an_unknown_engine_is_named():
     with pytest.raises(Exception, match="engine"):
         pipeline.run(config.DATA_RAW, engine="spark", warn=False)
+
+
+def test_the_command_line_runs_on_the_cluster(cluster, tmp_path):
+    import subprocess
+
+    out = tmp_path / "tables"
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "pipeline",
+        str(config.DATA_RAW),
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.scheduler_address,
+    ]
+    command += ["--stage", "sections", "--cache-dir", str(tmp_path / "cache"), "--out", str(out), "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=config.ROOT)
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    assert pd.read_parquet(out / "sections.parquet").equals(
+        pipeline.run(config.DATA_RAW, workers=1, stages=["sections"], cache=False, warn=False)["sections"]
+    )
