@@ -280,6 +280,8 @@ def _own_wording(c: Criterion, share: float, partner: Mapping | None, example: s
             issues.append((f"措辞与{name}大量相同（{partner['share']:.0%}）", _quote(example) if example else evidence))
     if example:
         evidence += f"；例：{_quote(example)}"
+    elif share == 0:
+        evidence += "；没有与其他报告相同的措辞"
     return score, evidence, issues
 
 
@@ -366,6 +368,10 @@ def assess(
         if len(sent):
             sent = sent.assign(_len=sent["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
             shared_examples = sent.drop_duplicates("doc_id").set_index("doc_id")["text"].to_dict()
+        # no sentence mostly shared: the longest passage the report shares names the wording instead
+        for p in boilerplate.passages(idx).sort_values("n_chars", ascending=False, kind="stable").itertuples(index=False):
+            for doc_id in str(p.doc_ids).split(";"):
+                shared_examples.setdefault(doc_id, str(p.passage))
     bad = flags.impossible_figures(rows) if need("figures") else None
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
