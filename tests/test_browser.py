@@ -301,7 +301,8 @@ def code_in(text: str, words: set[str]) -> list[str]:
 
     found = []
     for word in sorted(words):
-        match = re.search(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])", text)
+        # a word of its own: not part of a longer identifier, nor of a file path or name (data/raw, docs/readme/x.md)
+        match = re.search(r"(?<![A-Za-z0-9_/.\\])" + re.escape(word) + r"(?![A-Za-z0-9_/\\]|\.[A-Za-z])", text)
         if match:
             found.append(f"{word!r} in …{text[max(0, match.start() - 25) : match.end() + 25]}…".replace("\n", " "))
     return found
@@ -378,6 +379,8 @@ def test_the_code_check_sees_code():
     ]
     assert code_in("上一年度 False", words) and code_in("None", words)
     assert code_in("文件 001_da8b8fa9e6decef4.txt，n_chars_total 与 Nonetheless", words) == []  # parts of other words are not code words
+    assert code_in("输入数据 data/raw/doc_id.txt", words) == []  # nor is a path
+    assert code_in("NaN。", words)
 
 
 @needs_chromium
