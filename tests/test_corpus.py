@@ -224,11 +224,12 @@ def test_links_to_nothing_and_loops_of_links_are_named_not_dropped(tmp_path):
     (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
     (tmp_path / "loop1.txt").symlink_to(tmp_path / "loop2.txt")
     (tmp_path / "loop2.txt").symlink_to(tmp_path / "loop1.txt")
-    (tmp_path / "sub").mkdir()  # a subfolder is not a report and not a problem
+    (tmp_path / "sub").mkdir()  # a subfolder is named: its reports are not read (issue 17)
     reports, problems = load_corpus(tmp_path, warn=False)
     assert reports["doc_id"].tolist() == ["real"]
     named = dict(zip(problems["file"].map(lambda f: Path(f).name), problems["problem"]))
-    assert set(named) == {"gone.txt", "loop1.txt", "loop2.txt"}
+    assert set(named) == {"gone.txt", "loop1.txt", "loop2.txt", "sub"}
+    assert named["sub"].startswith("is a folder")
     assert named["gone.txt"] == "is a link to nothing"
     assert named["loop1.txt"].startswith("cannot be read") or named["loop1.txt"] == "is a link to nothing"
 

@@ -291,3 +291,109 @@ def test_pipeline_of_nothing_does_not_replace_the_tables(tmp_path, capsys):
     assert main(["pipeline", str(empty), "--out", str(out), "--quiet", "--no-cache"]) == 2
     assert "no report could be read" in capsys.readouterr().err
     assert (out / "reports.parquet").read_bytes() == b"good"
+
+
+# ------------------------------------------------------------ reading: damaged, huge, odd files are problem rows, never a stop
+
+REPORT = "神树镇2025年法治政府建设工作情况报告\n一、主要工作\n今年我镇开展普法活动6次，化解矛盾纠纷12件。\n"
+
+
+def _docx(path: Path, text: str = REPORT, *, xml: bytes | None = None) -> Path:
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    document.save(str(path))
+    if xml is not None:
+        with zipfile.ZipFile(path) as source:
+            parts = {info.filename: source.read(info) for info in source.infolist()}
+        parts["word/document.xml"] = xml
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+            for name, data in parts.items():
+                target.writestr(name, data)
+    return path
+
+
+def _problems(folder: Path) -> dict[str, tuple[str, str]]:
+    from analysis.corpus import load_corpus
+
+    corpus = load_corpus(folder, warn=False)
+    return {Path(r.file).name: (r.problem, r.action) for r in corpus.problems.itertuples(index=False)}, corpus.reports
+
+
+def test_a_docx_with_damaged_xml_is_a_problem_row_and_the_batch_goes_on(tmp_path):
+    import pickle
+
+    from analysis import loaders
+    from analysis.errors import InputError
+
+    bad = _docx(tmp_path / "bad.docx", xml=b"<w:document><w:body><w:p>unclosed")
+    (tmp_path / "good.txt").write_text(REPORT, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        loaders.read(bad)
+    assert "damaged" in str(caught.value)
+    assert pickle.loads(pickle.dumps(caught.value)).problem == caught.value.problem  # may cross a process pool
+    problems, reports = _problems(tmp_path)
+    assert problems["bad.docx"][1] == "skipped" and "XML" in problems["bad.docx"][0]
+    assert list(reports["doc_id"]) == ["good"]
+
+
+def test_a_docx_that_expands_past_the_limit_is_skipped_and_the_limit_can_be_raised(tmp_path, monkeypatch):
+    from analysis.loaders import MAX_DOCX_ENV
+
+    _docx(tmp_path / "big.docx", REPORT * 200)
+    monkeypatch.setenv(MAX_DOCX_ENV, "20000")
+    problems, reports = _problems(tmp_path)
+    assert "more than the limit of 20,000" in problems["big.docx"][0] and "--max-docx-bytes" in problems["big.docx"][0]
+    assert reports.empty
+    monkeypatch.setenv(MAX_DOCX_ENV, "100000000")
+    problems, reports = _problems(tmp_path)
+    assert list(reports["doc_id"]) == ["big"]
+
+
+def test_a_report_past_the_character_limit_is_skipped_and_the_option_raises_it(tmp_path, monkeypatch, capsys):
+    from analysis.loaders import MAX_CHARS_ENV
+
+    (tmp_path / "long.txt").write_text(REPORT * 100, encoding="utf-8")
+    monkeypatch.setenv(MAX_CHARS_ENV, "1000")
+    problems, reports = _problems(tmp_path)
+    assert "more than the limit of 1,000" in problems["long.txt"][0] and reports.empty
+    monkeypatch.delenv(MAX_CHARS_ENV)
+    assert main(["--max-report-chars", "100000", "corpus", str(tmp_path)]) == 0
+    assert "long" in capsys.readouterr().out
+
+
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "le.txt").write_bytes(REPORT.encode("utf-16-le"))
+    other = "都督乡2024年法治政府建设工作报告\n全年举办法治讲座3场，参加人数200人。\n"
+    (tmp_path / "be.txt").write_bytes(other.encode("utf-16-be"))
+    problems, reports = _problems(tmp_path)
+    assert sorted(reports["doc_id"]) == ["be", "le"] and not any(a == "skipped" for _, a in problems.values())
+    assert reports.set_index("doc_id").loc["le", "text"].startswith("神树镇2025年")
+
+
+def test_utf8_with_a_few_bad_bytes_is_loaded_with_a_row_saying_how_many_and_where(tmp_path):
+    lines = (REPORT * 20).splitlines(keepends=True)
+    damaged = b"".join(line.encode("utf-8") + (b"\xff" if i in {3, 9, 15, 21, 33, 45} else b"") for i, line in enumerate(lines))
+    first = len("".join(lines[:4]).encode("utf-8"))  # the stray byte after the fourth line
+    (tmp_path / "damaged.txt").write_bytes(damaged)
+    problems, reports = _problems(tmp_path)
+    assert list(reports["doc_id"]) == ["damaged"]
+    problem, action = problems["damaged.txt"]
+    assert "6 bad bytes replaced" in problem and f"the first at byte {first}" in problem and action.startswith("loaded")
+
+
+def test_hidden_files_folders_and_links_out_of_the_folder_are_named(tmp_path):
+    (tmp_path / "good.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text(REPORT, encoding="utf-8")
+    (tmp_path / "2023").mkdir()
+    (tmp_path / "x.txt").mkdir()
+    (tmp_path / "passwd.txt").symlink_to("/etc/passwd")
+    problems, reports = _problems(tmp_path)
+    assert list(reports["doc_id"]) == ["good"]
+    assert problems[".hidden.txt"][1] == "ignored"
+    assert "is a folder" in problems["2023"][0] and "is a folder" in problems["x.txt"][0]
+    assert "outside the folder: not followed" in problems["passwd.txt"][0] and problems["passwd.txt"][1] == "skipped"

@@ -27,6 +27,11 @@ FONT_CACHE_DIR = CACHE_DIR / "fonts"  # the CJK font cut down for a run of brief
 # Report files the loader reads; anything else is reported as unsupported.
 SUPPORTED_SUFFIXES = (".doc", ".docx", ".htm", ".html", ".mht", ".mhtml", ".pdf", ".shtml", ".txt", ".wps", ".xhtml")
 
+# What one report may be (a year of a county's reports in one file fits well under both; raise them with
+# --max-report-chars / --max-docx-bytes or ANALYSIS_MAX_REPORT_CHARS / ANALYSIS_MAX_DOCX_BYTES).
+MAX_REPORT_CHARS = 5_000_000  # characters once decoded
+MAX_DOCX_BYTES = 100_000_000  # bytes of XML a .docx expands to
+
 # Deterministic outputs: every random choice (word-cloud layout, sampling) uses it.
 RANDOM_SEED = 42
 

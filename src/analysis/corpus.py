@@ -102,19 +102,30 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[
     for item in paths:
         item = config.resolve_path(item)
         if item.is_dir():
-            names, unreadable = [], []
+            names, unreadable, ignored = [], [], []
+            inside = item.resolve()
             with os.scandir(item) as entries:  # no stat per file where the folder listing tells
                 for entry in entries:
                     if entry.name.startswith("."):
+                        ignored.append((entry.path, "hidden (its name starts with a dot)"))
                         continue
                     try:
-                        if entry.is_file():
+                        if entry.is_symlink() and not Path(os.path.realpath(entry.path)).is_relative_to(inside):
+                            unreadable.append(
+                                (entry.path, f"is a link to {os.path.realpath(entry.path)}, outside the folder: not followed")
+                            )
+                        elif entry.is_file():
                             names.append(entry.name)
-                        elif entry.is_symlink() and not entry.is_dir():
+                        elif entry.is_dir():
+                            unreadable.append((entry.path, "is a folder: the reports in it are not read; give it as a path of its own"))
+                        elif entry.is_symlink():
                             unreadable.append((entry.path, "is a link to nothing"))
+                        else:
+                            unreadable.append((entry.path, "is not a regular file"))
                     except OSError as exc:  # a loop of links, say
                         unreadable.append((entry.path, f"cannot be read ({exc.strerror})"))
             problems.extend({"file": path, "problem": problem, "action": "skipped"} for path, problem in sorted(unreadable))
+            problems.extend({"file": path, "problem": problem, "action": "ignored"} for path, problem in sorted(ignored))
             files.extend(item / name for name in sorted(names))
         elif item.is_file():
             files.append(item)
@@ -208,6 +219,8 @@ def load_corpus(
                     "action": "loaded; town left empty",
                 }
             )
+        if loaders.BAD_BYTES_NOTE in encoding:  # nothing dropped silently: say how many bytes were replaced, and where
+            problems.append({"file": str(path), "problem": f"not valid text: read as {encoding}", "action": "loaded; bad bytes shown as �"})
         if report["year"] is None:
             problems.append({"file": str(path), "problem": "year reported on not found", "action": "loaded; year left empty"})
         rows.append(

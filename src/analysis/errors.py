@@ -34,6 +34,9 @@ class InputError(AnalysisError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self):  # crosses a process pool whole (path and problem)
+        return (type(self), (self.path, self.problem))
+
 
 class LexiconError(AnalysisError):
     """A lexicon or codebook file has a bad entry."""

@@ -31,6 +31,7 @@ Formats:
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pagemeta
+from . import config, pagemeta
 from .errors import InputError
 
 
@@ -87,7 +88,29 @@ def read(path: str | Path, data: bytes | None = None) -> Loaded:
             raise InputError(path, f"cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise InputError(path, "is empty")
-    return function(path, data)
+    loaded = function(path, data)
+    limit = max_report_chars()
+    if len(loaded.text) > limit:
+        raise InputError(
+            path,
+            f"is {len(loaded.text):,} characters long once read, more than the limit of {limit:,} for one report; "
+            f"split it, or raise the limit (--max-report-chars, or {MAX_CHARS_ENV})",
+        )
+    return loaded
+
+
+MAX_CHARS_ENV = "ANALYSIS_MAX_REPORT_CHARS"
+MAX_DOCX_ENV = "ANALYSIS_MAX_DOCX_BYTES"
+
+
+def max_report_chars() -> int:
+    """The most characters one report may have once decoded (``config.MAX_REPORT_CHARS``, or the environment's)."""
+    return int(os.environ.get(MAX_CHARS_ENV) or config.MAX_REPORT_CHARS)
+
+
+def max_docx_bytes() -> int:
+    """The most bytes the XML of one .docx may expand to (``config.MAX_DOCX_BYTES``, or the environment's)."""
+    return int(os.environ.get(MAX_DOCX_ENV) or config.MAX_DOCX_BYTES)
 
 
 # ------------------------------------------------------------------ txt, docx
@@ -112,11 +135,17 @@ def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:8192]:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise InputError(path, "looks like a binary file (it contains NUL bytes), not a text report")
     try:
         return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    mended = _mostly_utf8(data, first_bad)
+    if mended is not None:
+        return mended
     candidates = []
     for encoding in ("gb18030", "big5"):
         try:
@@ -136,6 +165,47 @@ def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     raise InputError(path, f"cannot be decoded as Chinese text (tried {tried}); save it as UTF-8")
 
 
+BAD_BYTES_NOTE = "bad bytes replaced"  # the encoding of a report read with a few undecodable bytes replaced names it
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text saved as UTF-16 with no byte-order mark: little or big endian, whichever decodes to report text."""
+    best = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text and _score(text) > 0 and (best is None or _score(text) > _score(best[0])):
+            best = (text, encoding)
+    return best
+
+
+def _mostly_utf8(data: bytes, first_bad: int) -> tuple[str, str] | None:
+    """UTF-8 with a few bytes that are not (a damaged download): read with them replaced by U+FFFD.
+
+    Only when the bad bytes are few (at most 1 in 200, never more than 64,
+    always up to 8) and the rest reads as report text; the encoding says how
+    many and where the first is, and ``load_corpus`` turns that into a problem row.
+    """
+    allowed = min(64, max(8, len(data) // 200))
+    parts, bad, pos = [], 0, 0
+    while True:
+        try:
+            parts.append(data[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[pos : pos + exc.start].decode("utf-8") + "\ufffd")
+            bad += exc.end - exc.start
+            pos += exc.end
+            if bad > allowed:
+                return None
+    text = "".join(parts)
+    if _score(text) == 0:
+        return None
+    return text, f"utf-8 ({bad} {BAD_BYTES_NOTE}, the first at byte {first_bad})"
+
+
 def docx_text(path: str | Path, data: bytes | None = None) -> str:
     """Paragraphs and tables of a .docx in document order, one paragraph a line (*data*: its bytes, if read)."""
     import io
@@ -146,10 +216,27 @@ def docx_text(path: str | Path, data: bytes | None = None) -> str:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    source = io.BytesIO(data) if data is not None else str(path)
     try:
-        document = docx.Document(io.BytesIO(data) if data is not None else str(path))
+        with zipfile.ZipFile(source) as archive:
+            expanded = sum(info.file_size for info in archive.infolist() if info.filename.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(path, f"is not a readable .docx file ({exc.__class__.__name__}: {exc})") from None
+    limit = max_docx_bytes()
+    if expanded > limit:
+        raise InputError(
+            path,
+            f"expands to {expanded:,} bytes of XML, more than the limit of {limit:,} for one .docx; "
+            f"check the file, or raise the limit (--max-docx-bytes, or {MAX_DOCX_ENV})",
+        )
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    try:
+        document = docx.Document(source)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(path, f"is not a readable .docx file ({exc.__class__.__name__})") from exc
+        raise InputError(path, f"is not a readable .docx file ({exc.__class__.__name__})") from None
+    except Exception as exc:  # lxml's XMLSyntaxError and kin: a plain message, nothing unpicklable crosses a process pool
+        raise InputError(path, f"is not a readable .docx file: its XML is damaged ({exc.__class__.__name__}: {exc})") from None
     lines = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):

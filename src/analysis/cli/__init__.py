@@ -13,6 +13,7 @@ processed) or a briefing failed, 2 on a usage or lexicon error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .._version import __version__
@@ -30,6 +31,12 @@ def commands() -> list[Command]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Analyse 法治政府建设年度报告.")
     parser.add_argument("--version", action="version", version=f"analysis {__version__}")
+    parser.add_argument(
+        "--max-report-chars", type=int, metavar="N", help="a report longer than N characters once read is skipped (default 5,000,000)"
+    )
+    parser.add_argument(
+        "--max-docx-bytes", type=int, metavar="N", help="a .docx whose XML expands past N bytes is skipped (default 100,000,000)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for command in commands():
         child = sub.add_parser(
@@ -52,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.unreadable = False
+    from ..loaders import MAX_CHARS_ENV, MAX_DOCX_ENV
+
+    for value, name in ((args.max_report_chars, MAX_CHARS_ENV), (args.max_docx_bytes, MAX_DOCX_ENV)):
+        if value is not None:  # the environment: worker processes and notebook kernels read it too
+            os.environ[name] = str(value)
     try:
         if args.reads and not args.paths:
             from .. import config
