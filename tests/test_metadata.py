@@ -287,3 +287,12 @@ def test_head_spans_past_furniture_title_and_addressee():
     no_title = "区委、区政府：\n2024年，我镇扎实推进依法行政。"
     title, body = metadata.head_spans(no_title)
     assert title is None and no_title[body:].startswith("2024年")
+
+
+def test_head_spans_keep_untitled_lines_in_the_body():
+    for text in ("开展专项执法检查１５次", "今年以来\n开展专项执法检查15次"):
+        title, body = metadata.head_spans(text)
+        assert title is None and body == 0
+    text = "海滨街 2020 年法治政府建设情况报告 2020 年,在区委、区政府的正确领导下,海滨街严格依法行政。"
+    title, body = metadata.head_spans(text)
+    assert text[title[0] : title[1]] == "海滨街 2020 年法治政府建设情况报告" and body == title[1]

@@ -599,26 +599,37 @@ def _read_head(text: str, places: Places):
             spans.append((start, start + len(head.title)))  # a title run into the body line
         else:
             spans.append((start, offsets[n] + len(line_view.rstrip())))
-    return view, vlines, furniture, head, offsets, spans
+    return view, vlines, furniture, head, offsets, spans, skip
 
 
 def head_spans(text: str, *, places: Places | None = None) -> tuple[tuple[int, int] | None, int]:
     """Where the title stands in *text* ((start, end), or None when it has no title line) and where the body starts.
 
-    Furniture, the title, an addressee line and a date line under the title
-    all stand before the body start.
+    Furniture, the title (and what stands before it), an addressee line and a
+    date line under the title stand before the body start; any other line is
+    the body's, its preamble.
     """
     places = places or load_places()
     head_text = text
     if len(text) > HEAD_CHARS:
         cut = text.rfind("\n", 0, HEAD_CHARS)
         head_text = text[: cut if cut > 0 else HEAD_CHARS]
-    _, vlines, _, head, offsets, spans = _read_head(head_text, places)
+    _, vlines, _, head, offsets, spans, skip = _read_head(head_text, places)
     title = (spans[0][0], spans[-1][1]) if spans else None
-    body = offsets[head.body_start] if head.body_start < len(vlines) else len(text)
-    if title is not None:
-        body = max(body, title[1])
-    return title, body
+    if head.title_lines:
+        last = head.title_lines[-1]
+        if spans[-1][1] < offsets[last] + len(vlines[last].rstrip()):
+            return title, spans[-1][1]  # a title run into the first line of the body
+        n = last + 1
+    else:
+        n = 0
+    # past the furniture, an addressee line and a date line; any other line is the body's (its preamble)
+    while n < len(vlines):
+        stripped = vlines[n].strip()
+        if stripped and n not in skip and not (stripped.endswith((":", "：")) and len(stripped) <= 40):
+            break
+        n += 1
+    return title, (offsets[n] if n < len(vlines) else len(text))
 
 
 def describe(text: str, *, page: dict | None = None, places: Places | None = None) -> dict[str, object]:
@@ -630,7 +641,7 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
     if len(text) > HEAD_CHARS:  # who wrote it and when is said in the opening
         cut = text.rfind("\n", 0, HEAD_CHARS)
         text = text[: cut if cut > 0 else HEAD_CHARS]
-    view, vlines, furniture, head, offsets, spans = _read_head(text, places)
+    view, vlines, furniture, head, offsets, spans, _ = _read_head(text, places)
     page = {**furniture, **{k: v for k, v in (page or {}).items() if v is not None}}
     title_view = head.title
     if head.title_lines:
