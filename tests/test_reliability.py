@@ -397,3 +397,35 @@ def test_hidden_files_folders_and_links_out_of_the_folder_are_named(tmp_path):
     assert problems[".hidden.txt"][1] == "ignored"
     assert "is a folder" in problems["2023"][0] and "is a folder" in problems["x.txt"][0]
     assert "outside the folder: not followed" in problems["passwd.txt"][0] and problems["passwd.txt"][1] == "skipped"
+
+
+# ------------------------------------------------------------ report text reaches the reader as text
+
+
+def test_markdown_in_a_title_is_shown_as_written_not_as_a_link_or_image():
+    import mistune  # the Markdown renderer of nbconvert, which builds the briefings
+
+    from analysis.display import markdown_text
+
+    title = "[点我](javascript:alert(1)) ![t](http://example.invalid/x.png) <img src=x onerror=alert(1)> $x^2$ {{ 7*7 }} **粗**"
+    rendered = mistune.html(markdown_text(title))
+    assert "<a " not in rendered and "<img" not in rendered and "<strong>" not in rendered
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered
+    assert "[点我](javascript:alert(1))" in rendered and "$x^2$" in rendered
+
+
+def test_a_dollar_in_a_figure_label_is_not_a_formula(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.fonts import use_cjk_font
+    from analysis.plots.style import plain
+
+    use_cjk_font()
+    fig, ax = plt.subplots()
+    ax.set_title("报告$\\frac{1}{0$x_{")  # unbalanced mathtext: an error when parsed as a formula
+    fig.savefig(tmp_path / "a.png")
+    plt.close(fig)
+    assert plain("a$b$") == "a\\$b\\$"

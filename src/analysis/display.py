@@ -378,6 +378,19 @@ def setup_notebook(*, max_rows: int = 200) -> None:
     pd.set_option("display.width", 200)
 
 
+MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$^=])")
+
+
+def markdown_text(text: object) -> str:
+    """Report text to put into Markdown for the reader: shown as written, never live.
+
+    HTML is escaped (``<script>`` shows as text) and every Markdown and LaTeX
+    character is backslash-escaped, so ``[点我](javascript:…)`` is no link,
+    ``![t](http://…)`` loads no image and ``$x$`` is no formula.
+    """
+    return MARKDOWN_SPECIAL_RE.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
 def say(text: str):
     """A sentence for the reader, rendered as Markdown in a notebook."""
     from IPython.display import Markdown  # imported on use: the table stages import this module too

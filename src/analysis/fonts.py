@@ -50,6 +50,7 @@ def use_cjk_font() -> str:
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
+    plt.rcParams["text.parse_math"] = False  # labels come from reports and file names: '$…$' in them is text, not a formula
     plt.rcParams["svg.hashsalt"] = "analysis"
     return name
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cache import corpus_key, read_work_table, write_work_table
-from .display import one_line, say
+from .display import markdown_text, one_line, say
 from .errors import OptionError
 from .indicators import indicator_labels, summary
 from .pipeline import Results, current_keys
@@ -64,9 +64,9 @@ def heading(mine: pd.DataFrame):
     parts = []
     for r in mine.itertuples(index=False):
         year = "" if pd.isna(r.year) else f"{int(r.year)}年度，"
-        title = f"《{html.escape(str(r.title))}》，" if isinstance(r.title, str) and r.title else ""
+        title = f"《{markdown_text(str(r.title))}》，" if isinstance(r.title, str) and r.title else ""
         parts.append(f"{year}{title}{int(r.n_chars):,} 字")
-    town = html.escape(str(mine["town"].iloc[0]))
+    town = markdown_text(str(mine["town"].iloc[0]))
     return say(f"**{town}**：{'；'.join(parts)}。")
 
 
@@ -187,11 +187,11 @@ def verdict(scores: pd.DataFrame, totals: pd.DataFrame, town: str, *, flag_table
     """
     mine = totals[totals["town"] == town]
     if mine.empty:
-        return say(f"## {html.escape(town)}\n\n没有评分结果。")
+        return say(f"## {markdown_text(town)}\n\n没有评分结果。")
     parts = []
     for r in mine.sort_values("year").itertuples(index=False):
         year = "年度不详" if pd.isna(r.year) else f"{int(r.year)}年度"
-        line = f"## {html.escape(town)} · {year}法治政府建设年度报告评议\n\n"
+        line = f"## {markdown_text(town)} · {year}法治政府建设年度报告评议\n\n"
         line += f"**总分 {r.total:g} 分**（满分 {r.max:g} 分，得分率 {r.percent:.1f}%）"
         if r.reports > 1:
             line += f"，在{year}的 {r.reports} 份乡镇报告中排第 **{r.rank}** 名。"
@@ -202,7 +202,7 @@ def verdict(scores: pd.DataFrame, totals: pd.DataFrame, town: str, *, flag_table
         if flag_table is not None:
             flagged = flag_table[flag_table["doc_id"] == r.doc_id]
             if len(flagged):
-                line += "\n\n**请先注意：** " + "；".join(html.escape(str(d)) for d in flagged["detail"]) + "。"
+                line += "\n\n**请先注意：** " + "；".join(markdown_text(str(d)) for d in flagged["detail"]) + "。"
         parts.append(line)
     return say("\n\n".join(parts))
 

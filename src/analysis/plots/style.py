@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from ..fonts import font_path, use_cjk_font
 
-__all__ = ["font_path", "use_cjk_font", "no_data", "pick_groups", "panels", "town_labels"]
+__all__ = ["font_path", "use_cjk_font", "no_data", "plain", "pick_groups", "panels", "town_labels"]
 
 BAR_COLOR = "#4C72B0"  # the one colour of a plain bar chart
 SECOND_COLOR = "#55A868"  # the second measure of a pair of charts
@@ -24,6 +24,15 @@ REFERENCE_COLOR = "#A0A0A0"  # the rest of the corpus in a comparison
 LINE_COLOR = "#333333"  # zero lines, medians
 NO_DATA_COLOR = "#666666"
 NO_DATA = "没有可显示的数据"
+
+
+def plain(text: object) -> str:
+    """*text* for a figure label, shown as written even where mathtext is on (``$`` escaped).
+
+    ``use_cjk_font`` already turns mathtext off for every figure of the
+    package; this is for a figure drawn with other settings.
+    """
+    return str(text).replace("$", r"\$")
 
 
 def no_data(message: str = NO_DATA, *, ax: Axes | None = None, figsize: tuple[float, float] = (6, 2)) -> Figure:
