@@ -429,3 +429,34 @@ def test_a_dollar_in_a_figure_label_is_not_a_formula(tmp_path):
     fig.savefig(tmp_path / "a.png")
     plt.close(fig)
     assert plain("a$b$") == "a\\$b\\$"
+
+
+# ------------------------------------------------------------ the cache: a shard replaced by a folder
+
+
+def test_a_cache_shard_replaced_by_a_folder_is_rebuilt_with_a_warning(tmp_path):
+    import warnings
+
+    from analysis import pipeline
+    from analysis.errors import CacheWarning
+
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    data.mkdir()
+    (data / "a.txt").write_text(REPORT, encoding="utf-8")
+    first = pipeline.run(data, stages=[], cache_dir=cache, progress=False, warn=False, workers=1)
+    shards = sorted(cache.rglob("*.parquet"))
+    assert shards
+    for shard in shards:
+        shard.unlink()
+        shard.mkdir()
+        (shard / "junk").write_text("x")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = pipeline.run(data, stages=[], cache_dir=cache, progress=False, warn=False, workers=1)
+    assert any(issubclass(w.category, CacheWarning) and "deleted" in str(w.message) for w in caught)
+    assert again.reports["text"].tolist() == first.reports["text"].tolist()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipeline.run(data, stages=[], cache_dir=cache, progress=False, warn=False, workers=1)
+    assert not [w for w in caught if issubclass(w.category, CacheWarning)]  # recovered
+    assert all(s.is_file() for s in cache.rglob("*.parquet"))

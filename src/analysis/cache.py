@@ -224,7 +224,10 @@ class TableStore:
     def _discard(self, path: Path, problem: str) -> None:
         _warn(f"cache file {path} {problem}; it is deleted and its reports are processed again")
         try:
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():  # a folder where a shard should be: removed, or it never recovers
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
         except OSError:
             pass
 

@@ -41,6 +41,12 @@ def briefings(args: argparse.Namespace) -> None:
     )
     wall = time.perf_counter() - started
     write(summary.assign(html=[_shown(p) for p in summary["html"]]), args)
+    from ..pipeline import run
+
+    problems = run(args.data or config.DATA_RAW, stages=[], progress=False, warn=False).problems  # read from the cache: no cost
+    for row in problems.itertuples(index=False):  # as the other commands do: named on stderr, exit 1 when a file was skipped
+        print(f"warning: {row.file}: {row.problem} ({row.action})", file=sys.stderr)
+    args.unreadable = bool((problems["action"] == "skipped").any())
     failed = summary[summary["status"] == "failed"]
     for message in failed["message"]:
         print(f"error: {message}", file=sys.stderr)
