@@ -215,7 +215,8 @@ def test_describe(case):
         ("乡宁县昌宁镇2025年法治政府建设年度报告", "昌宁镇", "镇", "乡宁县"),
         ("镇安镇2021年法治政府建设年度报告", "镇安镇", "镇", None),
         ("遂宁市船山区永兴镇人民政府关于2025年法治政府建设情况的报告", "永兴镇", "镇", "船山区"),
-        ("宝鸡市陈仓区虢镇2025年法治政府建设年度报告", None, None, None),  # a one-character town name is not guessed
+        ("宝鸡市陈仓区虢镇2025年法治政府建设年度报告", None, None, None),  # a one-character name at the end of a chain is not guessed
+        ("虢镇2025年法治政府建设年度报告", "虢镇", "镇", None),  # alone at the head of a title it is the name
         ("彭水苗族土家族自治县保家镇2024年法治政府建设情况报告", "保家镇", "镇", "彭水苗族土家族自治县"),
     ],
 )

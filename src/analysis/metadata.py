@@ -239,7 +239,9 @@ def parse_chain(chain: str, places: Places, *, min_stem: int = 1) -> Place | Non
     if kind == "town" and len(body) >= 4 and body[-2] in unit_chars and _last_county(body[:-1], places):
         return None  # 宝鸡市陈仓区虢镇: a one-character town name is not guessed (nor 陈仓区虢镇)
     prefix, stem = (body[: cuts[-1]], body[cuts[-1] :]) if cuts else ("", body)
-    if not _valid_stem(stem, places, min_len=1 if kind == "county" else 2):
+    # a one-character name only alone at a title's head (甲镇2025年…), never at the end of a chain (陈仓区虢镇)
+    shortest = 1 if kind == "county" or (min_stem == 1 and not prefix) else 2
+    if not _valid_stem(stem, places, min_len=shortest):
         return None
     if kind == "county" and len(stem) < min_stem:
         return None
