@@ -115,7 +115,15 @@ def fold(text: str) -> str:
     if not table:
         simple = to_simplified(text)
         return simple if len(simple) == len(text) else text
+    if _t2s_changing().isdisjoint(text):
+        return text  # most lines of a simplified report: no lookup per character
     return text.translate(table)
+
+
+@lru_cache(maxsize=1)
+def _t2s_changing() -> frozenset[str]:
+    """The characters ``fold`` changes (the table also maps some characters to themselves, such as 覆)."""
+    return frozenset(chr(code) for code, target in _t2s_table().items() if chr(code) != target)
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +155,12 @@ def fold_width(text: str) -> str:
 
     Chinese punctuation that has no ASCII twin (。、「」《》) is kept.
     """
-    return text.translate(_WIDTH)
+    if _WIDTH_RE.search(text) is None:
+        return text
+    return _WIDTH_RE.sub(lambda match: chr(_WIDTH[ord(match.group())]), text)
+
+
+_WIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")  # the keys of _WIDTH: a scan in C instead of a lookup per character
 
 
 # ------------------------------------------------------------ normalised view

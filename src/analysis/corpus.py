@@ -155,14 +155,15 @@ def read_report(path: str | Path) -> dict[str, object]:
     text = clean(loaded.text)
     if not text.strip():
         raise InputError(path, "has no text after cleaning")
-    meta = metadata_stage.describe(text, page=loaded.page)
+    view = metadata_stage.matching_view(text)  # simplified, width-folded, same length: read once
+    meta = metadata_stage.describe(text, page=loaded.page, view=view)
     return {
         "sha256": hashlib.sha256(data).hexdigest(),
         "text": text,
         "encoding": loaded.encoding,
         **{key: meta[key] for key in ("town", "level", "county", "year", "title")},
         **{key: meta["page"].get(key) for key in PAGE_COLUMNS},
-        "fingerprint": metadata_stage.fingerprint(text),
+        "fingerprint": metadata_stage.fingerprint(text, view=view),
         "problems": list(meta["problems"]),
     }
 

@@ -573,11 +573,13 @@ def _name_of_level(body: str, level: str, places: Places, *, subject: Place | No
 # ------------------------------------------------------------------ describe
 
 
-def _read_head(text: str, places: Places):
+def _read_head(text: str, places: Places, view: str | None = None):
     """The view, its lines, the page furniture, the head found, line offsets and the title's spans in *text*."""
-    view = matching_view(text)
+    if view is None or len(view) < len(text):
+        view = matching_view(text)
+    view = view[: len(text)]
     vlines = view.split("\n")
-    furniture = pagemeta.parse_text(text)
+    furniture = pagemeta.parse_text(text, simple=view)
     skip = set(furniture["lines"])
     for number, line in enumerate(vlines[:60]):
         stripped = line.strip()
@@ -634,16 +636,17 @@ def head_spans(text: str, *, places: Places | None = None) -> tuple[tuple[int, i
     return title, (offsets[n] if n < len(vlines) else len(text))
 
 
-def describe(text: str, *, page: dict | None = None, places: Places | None = None) -> dict[str, object]:
+def describe(text: str, *, page: dict | None = None, places: Places | None = None, view: str | None = None) -> dict[str, object]:
     """Town, level, county, year, title and problems of a cleaned report text (see the module's docstring).
 
     *page*: page metadata already read (``pagemeta.parse_text`` / ``parse_html``); read from *text* when None.
+    *view*: ``matching_view(text)`` when the caller has it (read once per report).
     """
     places = places or load_places()
     if len(text) > HEAD_CHARS:  # who wrote it and when is said in the opening
         cut = text.rfind("\n", 0, HEAD_CHARS)
         text = text[: cut if cut > 0 else HEAD_CHARS]
-    view, vlines, furniture, head, offsets, spans, _ = _read_head(text, places)
+    view, vlines, furniture, head, offsets, spans, _ = _read_head(text, places, view)
     page = {**furniture, **{k: v for k, v in (page or {}).items() if v is not None}}
     title_view = head.title
     if head.title_lines:
@@ -732,7 +735,7 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
 # ------------------------------------------------------------------ same report twice
 
 
-def fingerprint(text: str, *, places: Places | None = None) -> str:
+def fingerprint(text: str, *, places: Places | None = None, view: str | None = None) -> str:
     """A key equal for two copies of one report however they were saved (page, pasted text, PDF, .doc).
 
     It covers the body's sentences and outline headings only — past the title
@@ -743,7 +746,8 @@ def fingerprint(text: str, *, places: Places | None = None) -> str:
     import hashlib
 
     places = places or load_places()
-    view = matching_view(text)
+    if view is None or len(view) != len(text):
+        view = matching_view(text)
     vlines = view.split("\n")
     skip = {n for n, line in enumerate(vlines) if line.strip() and pagemeta.is_furniture_line(line.strip(), simple=line.strip())}
     head = _find_head(vlines, skip, places)

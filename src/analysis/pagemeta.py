@@ -204,18 +204,22 @@ def is_furniture_line(line: str, *, rules: Rules | None = None, simple: str | No
     return bool(DOC_NO_RE.match(stripped))
 
 
-def parse_text(text: str, *, rules: Rules | None = None, max_lines: int = 60) -> dict[str, object]:
+def parse_text(text: str, *, rules: Rules | None = None, max_lines: int = 60, simple: str | None = None) -> dict[str, object]:
     """Page metadata from the furniture lines at the head of *text* (until the first paragraph of body text).
 
     Returns publisher, published, index_no, doc_no, source_url, title (None
     when absent) and ``lines``: the numbers (0-based) of the furniture lines.
+    *simple*: the matching form of *text* (simplified, width-folded, same length) when the caller has it.
     """
     rules = rules or load_rules()
     found: dict[str, list[tuple[int, str]]] = {field: [] for field in _FIELDS}
     unlabelled_publisher = None
     lines: list[int] = []
     lines_ = text.split("\n")[:max_lines]
-    simple_lines = _simplified("\n".join(lines_)).split("\n")
+    if simple is not None and len(simple) == len(text):
+        simple_lines = simple.split("\n")[:max_lines]
+    else:
+        simple_lines = _simplified("\n".join(lines_)).split("\n")
     for number, line in enumerate(lines_):
         stripped = line.strip()
         if not stripped:
