@@ -460,3 +460,42 @@ def test_a_cache_shard_replaced_by_a_folder_is_rebuilt_with_a_warning(tmp_path):
         pipeline.run(data, stages=[], cache_dir=cache, progress=False, warn=False, workers=1)
     assert not [w for w in caught if issubclass(w.category, CacheWarning)]  # recovered
     assert all(s.is_file() for s in cache.rglob("*.parquet"))
+
+
+# ------------------------------------------------------------ Ctrl-C: the pool stops at once, no worker prints a traceback
+
+_CTRL_C = """
+import os, sys, time
+from analysis.workers import Pool
+
+def slow(x):
+    print(os.getpid(), flush=True)
+    time.sleep(300)
+
+if __name__ == "__main__":
+    pool = Pool(2)
+    try:
+        pool.map(slow, [(1,), (2,)])
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+        sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and prctl are Linux's here")
+def test_ctrl_c_stops_the_pool_at_once_without_tracebacks(tmp_path):
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(_CTRL_C)
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    workers = [int(run.stdout.readline()), int(run.stdout.readline())]
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and "stopped" in out
+    assert "Traceback" not in err, err
+    time.sleep(1)
+    for pid in workers:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                assert stat.read().rsplit(")", 1)[-1].split()[0] == "Z", f"worker {pid} still runs"
+        except FileNotFoundError:
+            pass
