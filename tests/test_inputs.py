@@ -128,3 +128,19 @@ def test_an_unnamed_town_is_shown_by_its_doc_id_in_town_tables(batch):
     assert town_labels(reports).tolist() == ["神树镇", "青石镇", "h_unnamed" + UNNAMED]
     table = indicators.pivot(indicators.extract(reports), reports)
     assert "h_unnamed" + UNNAMED in table.index  # not dropped, no error on the empty town
+
+
+def test_cli_corpus_shows_the_page_columns(batch):
+    import json
+    import subprocess
+    import sys
+
+    folder, _ = batch
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "corpus", str(folder / "a_page.html"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    row = json.loads(result.stdout)[0]
+    assert (row["publisher"], row["published"], row["doc_no"]) == ("神树镇人民政府", "2026-01-20", "神政发〔2026〕3号")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -51,9 +52,15 @@ def load(args: argparse.Namespace) -> Corpus:
     return corpus
 
 
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
 def write(table: pd.DataFrame, args: argparse.Namespace) -> None:
     """*table* on stdout as CSV, or JSON records with ``--format json``."""
     if getattr(args, "format", "csv") == "json":
+        # dates as 2026-01-20 (the reports table's published), not milliseconds since 1970
+        table = table.apply(lambda column: column.map(_iso) if column.dtype == object else column)
         sys.stdout.write(table.to_json(orient="records", force_ascii=False, indent=1))
         sys.stdout.write("\n")
     else:
