@@ -200,6 +200,8 @@ class Browser:
         seen["errors"] = [_describe(e) for e in self.events if _is_error(e)]
         seen["blocked"] = [e["params"]["url"] for e in self.events if e.get("method") == "blocked"]
         seen["dialogs"] = [e["params"].get("message") for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
+        if print_preview is not None:
+            seen |= self._print_preview(session, print_preview)
         self.send("Target.closeTarget", {"targetId": target})
         return seen
 
@@ -341,7 +343,9 @@ def test_every_briefing_renders_offline(browser, built_briefings):
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     words = code_words()
     for path, title in pages:
-        seen = browser.visit(path, screenshot=SHOTS_DIR / f"{path.stem}.png", print_preview=SHOTS_DIR / f"{path.stem}.print.png")
+        seen = browser.visit(
+            path, screenshot=SHOTS_DIR / f"{path.stem}.png", full_page=True, print_preview=SHOTS_DIR / f"{path.stem}.print.png"
+        )
         where = path.name
         assert code_in(seen["visible"], words) == [], f"{where}: code shown to the reader"
         assert seen["print_widest"] <= seen["print_width"] + 2, (
