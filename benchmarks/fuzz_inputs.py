@@ -14,7 +14,7 @@ command of ``python -m analysis`` on it (a subprocess each, with a timeout),
 ``briefings`` into a folder of earlier briefings, and ``briefings`` /
 ``pipeline --out`` on a missing and an empty folder.  Counts:
 
-crashes    a command that printed a traceback or exited other than 0/1 (2 only for usage errors we asked for)
+crashes    a command that printed a traceback, or exited other than 0, 1 or 2 (2: a clean usage error, one line)
 data_lost  an earlier output that a run of nothing replaced or removed
 unsafe     a briefing with live markup from the reports (a link, image, script or handler from the hostile text),
            a file written outside --out
@@ -29,6 +29,7 @@ import argparse
 import io
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -136,6 +137,24 @@ class Live(HTMLParser):
         self._script = False
 
 
+def _options(example: str) -> list[str]:
+    """The options of a command's own example (``python -m analysis NAME PATH --opt VALUE``), without its paths."""
+    tokens = shlex.split(example.splitlines()[0])[4:]
+    kept, i = [], 0
+    while i < len(tokens):
+        token = tokens[i]
+        value = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].startswith("-") else None
+        if token.startswith("-"):
+            if value is not None and ("/" in value or value.endswith((".csv", ".yml"))):
+                i += 2  # an option naming a file of the example: left out
+                continue
+            kept += [token] + ([value] if value is not None else [])
+            i += 1 + (value is not None)
+        else:
+            i += 1  # a path
+    return kept
+
+
 def run(args: list[str], *, timeout: int, env: dict) -> tuple[int | None, str, float]:
     started = time.perf_counter()
     try:
@@ -178,9 +197,11 @@ def main() -> int:
     for command in commands():
         if not command.reads:
             continue
-        extra = ["--out", str(base / "tables"), "--workers", "2"] if command.name == "pipeline" else []
+        extra = _options(command.example)
+        if command.name == "pipeline":
+            extra = ["--out", str(base / "tables"), "--workers", "2"]
         code, err, seconds = run([command.name, str(data), *extra], timeout=options.timeout, env=env)
-        check(command.name, code, err, seconds)
+        check(command.name, code, err, seconds, allowed=(0, 1, 2))  # 2: a clean usage error (no such town in this folder)
     code, err, seconds = run(["cache", "info", "--cache-dir", str(cache)], timeout=options.timeout, env=env)
     check("cache info", code, err, seconds, allowed=(0,))
 
