@@ -499,3 +499,56 @@ def test_ctrl_c_stops_the_pool_at_once_without_tracebacks(tmp_path):
                 assert stat.read().rsplit(")", 1)[-1].split()[0] == "Z", f"worker {pid} still runs"
         except FileNotFoundError:
             pass
+
+
+# ------------------------------------------------------------ hostile report text in briefings, opened in Chromium without the CSP
+
+HOSTILE = (
+    "[点我](javascript:alert(1)) ![t](http://fuzz.invalid/x.png) <script>alert(2)</script>"
+    "<img src=http://fuzz.invalid/y.png onerror=alert(3)> $\\frac{1}{2}$ {{ 7*7 }} {% raw %}"
+)
+
+
+@pytest.mark.slow
+def test_hostile_report_text_neither_runs_nor_loads_anything_in_the_briefings(tmp_path):
+    from tests.test_browser import CHROMIUM, Browser
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed")
+    from analysis import config
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+    for path in sorted(config.DATA_RAW.glob("*.txt"))[:2]:
+        (data / path.name).write_bytes(path.read_bytes())
+    town = "<b>辛</b>[镇](javascript:alert(4))镇"
+    text = (
+        f"{HOSTILE}\n{town}2025年法治政府建设工作情况报告\n一、主要工作\n今年{town}开展普法活动6次，化解矛盾纠纷12件。\n"
+        f"二、存在问题\n一是{HOSTILE}的问题仍然存在。\n三、下一步计划\n加强法治宣传。\n"
+    )
+    (data / "$x$_[a](javascript:alert(5))_{{ 1 }}.txt").write_text(text, encoding="utf-8")
+    summary = briefings.build(data, out=out, notebooks=["00", "04"], progress=False, jobs=1)
+    assert (summary["status"] == "written").all(), summary["message"].tolist()
+    browser = Browser()
+    try:
+        for page in sorted(out.glob("*.html")):
+            html = re.sub(r"<meta[^>]*Content-Security-Policy[^>]*>", "", page.read_text(encoding="utf-8"), flags=re.I)
+            bare = page.with_name(f"nocsp-{page.name}")
+            bare.write_text(html, encoding="utf-8")
+            seen = browser.visit(bare)
+            assert seen["blocked"] == [], f"{page.name}: tried to fetch {seen['blocked']}"
+            assert seen["dialogs"] == [], f"{page.name}: a script ran {seen['dialogs']}"
+            assert "javascript:" not in " ".join(re.findall(r'href="([^"]*)"', html)), page.name
+    finally:
+        browser.close()
+
+
+def test_the_length_figure_takes_a_report_whose_year_is_not_found():
+    from analysis.plots import report_lengths
+
+    reports = pd.DataFrame(
+        {"town": ["甲镇", "乙镇"], "year": pd.array([2025, pd.NA], dtype="Int64"), "n_chars": [1000, 2000], "doc_id": ["a", "b"]}
+    )
+    fig = report_lengths(reports)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "甲镇（2025）" in labels and "乙镇" in labels

@@ -18,7 +18,8 @@ def report_lengths(reports: pd.DataFrame, *, max_bars: int = 40) -> Figure:
     if len(reports) <= max_bars:
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(reports) + 1.5))
         labels = [
-            f"{town}（{year}）" if year == year and year is not None else str(town) for town, year in zip(reports["town"], reports["year"])
+            f"{town}（{year}）" if pd.notna(year) else str(town)  # a report whose year is not found: NA, never a truth value
+            for town, year in zip(reports["town"], reports["year"])
         ]
         order = reports.assign(label=labels).sort_values(["n_chars", "label"])
         ax.barh(order["label"], order["n_chars"], color=BAR_COLOR)
