@@ -267,8 +267,10 @@ def test_index_links_every_briefing_and_says_how_it_was_made(built_briefings, re
     out, summary = built_briefings
     index = out / "index.html"
     page = Page(index.read_text(encoding="utf-8"))
-    links = {unquote(a["href"]) for tag, a in page.tags if tag == "a"}
+    links = {unquote(a["href"]) for tag, a in page.tags if tag == "a" and not a["href"].startswith("#")}
     assert links == {Path(p).name for p in summary["html"]}
+    contents = [unquote(a["href"]) for tag, a in page.tags if tag == "a" and a["href"].startswith("#")]
+    assert len(contents) >= 3 and all(f'id="{c[1:]}"' in index.read_text(encoding="utf-8") for c in contents)  # the table of contents
     digest = hashlib.sha256()
     for path in RAW_FILES:
         digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
