@@ -327,16 +327,16 @@ def table_html(
     if table.empty:
         return f'<p class="analysis-note">{html.escape(empty)}</p>'
     shown_rows = table if limit is None or len(table) <= limit else table.head(limit)
-    sentences = [note] if note else []
+    sentences = [html.escape(note)] if note else []  # HTML from here on: text escaped, links built here
     if len(shown_rows) < len(table):
         rest = f"完整的表见导出文件 {_link(file)}。" if file else ""
-        sentences.append(f"共 {len(table):,} {what}，下表列出前 {len(shown_rows):,} {what}。{rest}")
+        sentences.append(f"共 {len(table):,} {html.escape(what)}，下表列出前 {len(shown_rows):,} {html.escape(what)}。{rest}")
     elif file:
         sentences.append(f"也可下载：{_link(file)}。")
     body = readable(shown_rows, reports=reports, columns=columns, names=names, percent=percent).to_html(
         index=False, escape=True, border=0, classes="analysis-table", na_rep="", justify="left"
     )
-    head = "".join(f'<p class="analysis-note">{s if "<a " in s else html.escape(s)}</p>' for s in sentences)
+    head = "".join(f'<p class="analysis-note">{text}</p>' for text in sentences)
     return head + body
 
 
