@@ -80,6 +80,53 @@ def test_conflicts_of_many_mentions_do_not_compare_every_pair():
     assert _conflict_in(mentions, text) is None
 
 
+def _pairwise_nested(mentions, text):
+    """The definition of ``nested``, one pair at a time (quadratic: the reference)."""
+    from analysis.indicators.grammar import NESTED_RE
+
+    parts = []
+    for i, (position, b_start, _) in enumerate(mentions):
+        for _, _, a_end in mentions[:i]:
+            between = text[a_end:b_start]
+            if a_end > b_start or any(c in between for c in "。；;！？!?\n"):
+                continue
+            if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
+                parts.append(position)
+                break
+    return parts
+
+
+def test_parts_are_found_as_the_pairwise_definition_says_on_random_text():
+    from analysis.indicators.tables import _nested_in
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        parts, mentions, pos = [], [], 0
+        for k in range(rng.randint(1, 7)):
+            before = rng.choice(["开展活动", "（", "，其中", "其中", "）", "。", "、", "(", "", " "]) + rng.choice(
+                ["", "，", "。", "（", "）"]
+            )
+            parts += [before, "6次"]
+            pos += len(before)
+            mentions.append((k, pos, pos + 2))
+            pos += 2
+        text = "".join(parts)
+        assert _nested_in(mentions, text) == _pairwise_nested(mentions, text), text
+    text = "网格员308人（专职291人，兼职17人）。"
+    assert _nested_in([(0, 3, 7), (1, 10, 14), (2, 17, 20)], text) == [1, 2]
+
+
+def test_parts_of_many_mentions_do_not_compare_every_pair():
+    from analysis.indicators.tables import _nested_in
+
+    sentence = "网格员308人（专职291人）"  # no sentence end at all: one sentence of 200,000 mentions
+    text = sentence * 100_000
+    mentions = [
+        (2 * i + k, i * len(sentence) + s, i * len(sentence) + e) for i in range(100_000) for k, (s, e) in enumerate([(3, 7), (10, 14)])
+    ]
+    assert len(_nested_in(mentions, text)) >= 100_000
+
+
 # ------------------------------------------------------------ briefings: page names
 
 

@@ -89,15 +89,45 @@ def _groups(rows: pd.DataFrame, by: Sequence[str]) -> dict[tuple, list[tuple[int
     return groups
 
 
+MAX_MENTION_CHARS = 64  # no quantity mention is longer: the bisection looks this far back for mentions ending past a mark
+_OPEN_RE = re.compile(r"[（(]")
+_CLOSE_RE = re.compile(r"[）)]")
+
+
+@lru_cache(maxsize=4)
+def _parens(text: str) -> tuple[list[int], list[int]]:
+    """Offsets of the opening and of the closing parentheses of *text*."""
+    return [m.start() for m in _OPEN_RE.finditer(text)], [m.start() for m in _CLOSE_RE.finditer(text)]
+
+
 def _nested_in(mentions: list[tuple[int, int, int]], text: str) -> list[int]:
-    """Positions of the mentions (position, start, end; sorted by start) that are parts of an earlier one."""
+    """Positions of the mentions (position, start, end; sorted by start) that are parts of an earlier one.
+
+    A mention is a part of the first earlier one in its sentence that a
+    parenthesis or 其中 follows (``NESTED_RE``), unless a parenthesis opens and
+    closes between them.  Only the earlier mentions of the same sentence that
+    such a marker follows are looked at, found by bisection: the cost grows
+    with the mentions, not with every pair of them.
+    """
+    ends, _ = _marks(text)
+    opens, closes = _parens(text)
+    starts = [m[1] for m in mentions]
+    marked = [NESTED_RE.match(text[a_end : a_end + 256]) is not None for _, _, a_end in mentions]  # a part marker right after it
+    marked_at = [j for j, flag in enumerate(marked) if flag]
     parts = []
     for i, (position, b_start, _) in enumerate(mentions):
-        for _, _, a_end in mentions[:i]:
-            between = text[a_end:b_start]
-            if a_end > b_start or any(c in between for c in "。；;！？!?\n"):
+        sentence = bisect_left(ends, b_start)
+        last_end = ends[sentence - 1] if sentence else -1
+        last_open = opens[bisect_left(opens, b_start) - 1] if bisect_left(opens, b_start) else -1
+        last_close = closes[bisect_left(closes, b_start) - 1] if bisect_left(closes, b_start) else -1
+        # a qualifies when it ends past the sentence's start and past the last opening or the last closing parenthesis before b
+        after = max(last_end, min(last_open, last_close))
+        first = bisect_left(starts, after + 1 - MAX_MENTION_CHARS, 0, i)
+        for j in marked_at[bisect_left(marked_at, first) : bisect_left(marked_at, i)]:
+            a_end = mentions[j][2]
+            if a_end <= after or a_end > b_start:
                 continue
-            if NESTED_RE.match(between) and not (("（" in between or "(" in between) and re.search(r"[）)]", between)):
+            if NESTED_RE.match(text[a_end : min(b_start, a_end + 256)]):
                 parts.append(position)
                 break
     return parts
