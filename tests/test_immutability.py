@@ -255,6 +255,8 @@ def correspondence_table(w: World) -> pd.DataFrame:
 
 
 CASES = {
+    # reading
+    "corpus.town_labels": lambda w: ((w.reports,), {}),
     # structure
     "structure.sections": lambda w: ((w.reports,), {}),
     "structure.paragraphs": lambda w: ((w.reports,), {}),
@@ -297,6 +299,8 @@ CASES = {
     "indicators.key_overview": lambda w: ((w.summary,), {}),
     "indicators.status_counts": lambda w: ((w.summary,), {}),
     "indicators.year_over_year_overview": lambda w: ((w.year_over_year,), {}),
+    "indicators.key_coverage": lambda w: ((w.rows,), {}),
+    "indicators.unkeyed_phrasings": lambda w: ((w.rows, w.reports), {}),
     "indicators.provenance_summary": lambda w: ((w.provenance,), {}),
     # themes, compliance, boilerplate
     "themes.code_items": lambda w: ((w.problems,), {}),
