@@ -196,7 +196,8 @@ def load_corpus(
         if text_hash in seen_text:
             problems.append({"file": str(path), "problem": f"duplicate: same text as {seen_text[text_hash]}", "action": "skipped"})
             continue
-        fingerprint = report.get("fingerprint") or text_hash
+        # The same body under another town or year is a copy to flag (analysis.flags), not a duplicate to drop.
+        fingerprint = (report.get("fingerprint") or text_hash, report.get("town"), report.get("year"))
         if fingerprint in seen_report:
             # the saved page and the text pasted from it, or two downloads of one report
             problems.append(
