@@ -508,8 +508,8 @@ def test_shared_keys_figure_for_five_reports_has_a_bar_per_town(rows, reports):
 
     fig = plots.shared_keys_chart(rows, reports)
     panels = {ax.get_title(): ax for ax in fig.axes if ax.axison}
-    assert len(panels) == 12 and "publicity_events（次）" in panels  # 12 keys at least two towns report
-    assert _bars(panels["publicity_events（次）"]) == 4 and not fig._suptitle
+    assert len(panels) == 12 and "普法宣传活动（次）" in panels  # 12 keys at least two towns report
+    assert _bars(panels["普法宣传活动（次）"]) == 4 and not fig._suptitle
     plt.close(fig)
 
 
@@ -531,7 +531,7 @@ def test_key_distribution_has_a_row_per_shared_key(rows, reports, many):
 
     fig = plots.key_distribution_chart(rows, reports)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert len(labels) == 12 and "publicity_events（次）n=4" in labels
+    assert len(labels) == 12 and "普法宣传活动（次）4 份" in labels
     plt.close(fig)
     reports, rows = many
     fig = plots.key_distribution_chart(rows, reports, max_keys=10)
