@@ -173,7 +173,7 @@ def code_items(
             )
     table = pd.DataFrame(rows, columns=[*CODE_COLUMNS, "_order"])
     table = table.sort_values(["doc_id", "item_no", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool", "method": "object", "similarity": "float64"})
+    return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool", "similarity": "float64"})
 
 
 def _grams(text: str) -> list[str]:
