@@ -121,7 +121,8 @@ def test_heading_escapes_what_the_report_says(reports):
     mine = profile.town_reports(reports, "神树镇")
     assert profile.heading(mine).data == "**神树镇**：2025年度，《神树镇2025年法治政府建设年度报告》，2,533 字。"
     evil = mine.assign(title="报告<script>alert(1)</script>")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in profile.heading(evil).data
+    shown = profile.heading(evil).data  # Markdown escapes ( and ) too; the browser shows them as written
+    assert "&lt;script&gt;alert" in shown and "&lt;/script&gt;" in shown and "<script>" not in shown
 
 
 def test_problem_plans_lists_the_answering_plan_items():
