@@ -24,7 +24,7 @@ Each miss (false positive, false negative, wrong key, wrong qualifier) goes to
 
 Works on the pristine checkout too (blind figure)::
 
-    cd /work/wt/base && PYTHONPATH=src /work/main/.venv/bin/python /work/main/benchmarks/dev_indicators.py --misses FILE
+    git worktree add ../base d25da19 && cd ../base && PYTHONPATH=src ../main/.venv/bin/python ../main/benchmarks/dev_indicators.py --misses FILE
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Used to check that a refactor changes no table::
 
-    cd /work/wt/base && PYTHONPATH=src python benchmarks/snapshot_tables.py --out /tmp/before
+    git worktree add ../base d25da19 && cd ../base && PYTHONPATH=src python benchmarks/snapshot_tables.py --out /tmp/before
     python benchmarks/snapshot_tables.py --out /tmp/after
     python benchmarks/snapshot_tables.py --compare /tmp/before /tmp/after
 

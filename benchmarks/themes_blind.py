@@ -22,7 +22,7 @@ The last line is ``strict=… lenient=… uncoded=… align_precision=… align_
 
 Works on the pristine checkout too (blind figure)::
 
-    cd /work/wt/base && PYTHONPATH=src /work/main/.venv/bin/python /work/main/benchmarks/themes_blind.py
+    git worktree add ../base d25da19 && cd ../base && PYTHONPATH=src ../main/.venv/bin/python ../main/benchmarks/themes_blind.py
 """
 
 from __future__ import annotations
