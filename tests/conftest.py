@@ -87,3 +87,14 @@ def notebook_text(nb) -> str:
             data = output.get("data", {})
             parts.append(data.get("text/html", "") + data.get("text/plain", "") + data.get("text/markdown", "") + output.get("text", ""))
     return "\n".join(parts)
+
+
+def word97(source: Path, outdir: Path, *, profile: Path) -> Path:
+    """Convert *source* to a Word 97 .doc in *outdir* with LibreOffice headless (its user profile in *profile*)."""
+    import subprocess
+
+    from analysis import loaders
+
+    command = [loaders.soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "doc:MS Word 97"]
+    subprocess.run([*command, "--outdir", str(outdir), str(source)], capture_output=True, timeout=180, check=True)
+    return outdir / f"{source.stem}.doc"

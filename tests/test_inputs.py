@@ -12,6 +12,7 @@ import datetime as dt
 
 import lxml.html
 import pytest
+from conftest import word97
 
 from analysis import loaders
 from analysis.corpus import REPORT_COLUMNS, load_corpus
@@ -94,27 +95,10 @@ def test_an_unnamed_town_is_empty_and_said(batch):
 @pytest.mark.skipif(loaders.soffice() is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it")
 @pytest.mark.slow
 def test_doc_in_a_batch(tmp_path):
-    import subprocess
-
     source = tmp_path / "src" / "report.txt"
     source.parent.mkdir()
     source.write_text("\n".join([TITLE, *BODY]), encoding="utf-8")
-    profile = (tmp_path / "profile").as_uri()
-    subprocess.run(
-        [
-            loaders.soffice(),
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "doc:MS Word 97",
-            "--outdir",
-            str(tmp_path / "in"),
-            str(source),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
+    word97(source, tmp_path / "in", profile=tmp_path / "profile")
     reports, problems = load_corpus(tmp_path / "in", warn=False)
     assert problems.empty
     assert (reports.iloc[0]["town"], reports.iloc[0]["year"], reports.iloc[0]["encoding"]) == ("神树镇", 2025, "doc (LibreOffice)")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import word97
 
 from analysis import config, loaders
 from analysis.errors import InputError
@@ -255,23 +255,7 @@ def doc_bytes(tmp_path_factory) -> bytes:
     folder = tmp_path_factory.mktemp("doc")
     source = folder / "report.txt"
     source.write_text("\n".join([TITLE, *BODY]), encoding="utf-8")
-    profile = (folder / "profile").as_uri()
-    subprocess.run(
-        [
-            loaders.soffice(),
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "doc:MS Word 97",
-            "--outdir",
-            str(folder),
-            str(source),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
-    return (folder / "report.doc").read_bytes()
+    return word97(source, folder, profile=folder / "profile").read_bytes()
 
 
 @needs_soffice
