@@ -117,6 +117,8 @@ def test_readable_shows_what_a_reader_reads():
     assert list(table.columns)[0] == "doc_id"  # the input keeps its English columns
     pivot = pd.DataFrame({"funding": [1.5]}, index=pd.Index(["神树镇"], name="town"))
     assert display.readable(pivot).columns.tolist() == ["乡镇", "经费投入"]
+    stored = pd.DataFrame({"town": ["神树镇"], "encoding": ["gb18030"], "sha256": ["ab12"], "n_chars": [3000]})
+    assert display.readable(stored).columns.tolist() == ["乡镇", "字数"]  # how the file was stored is not shown
 
 
 def test_table_html_cuts_long_tables_and_links_the_export():

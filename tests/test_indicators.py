@@ -532,6 +532,9 @@ def test_key_distribution_has_a_row_per_shared_key(rows, reports, many):
     fig = plots.key_distribution_chart(rows, reports)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 12 and "普法宣传活动（次）4 份" in labels
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert "10" in ticks and not any("$" in t or "mathdefault" in t for t in ticks)  # mathtext is off: plain numbers
     plt.close(fig)
     reports, rows = many
     fig = plots.key_distribution_chart(rows, reports, max_keys=10)
@@ -560,7 +563,7 @@ def test_export_writes_csv_and_excel(tmp_path, rows, reports):
     assert [p.name for p in written] == ["indicators_rows.csv", "indicators_pivot.csv", "indicators.xlsx"]
     back = pd.read_csv(tmp_path / "indicators_rows.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(back.columns) == COLUMNS and len(back) == len(rows)
-    assert openpyxl.load_workbook(tmp_path / "indicators.xlsx").sheetnames == ["rows", "pivot"]
+    assert openpyxl.load_workbook(tmp_path / "indicators.xlsx").sheetnames == ["全部数量表述", "乡镇 × 指标对照表"]  # named for the reader (labels.yml files)
 
 
 # ------------------------------------------------------------ CLI

@@ -157,9 +157,9 @@ CASES = [
         "竹溪街道2025年法治政府建设年度报告",
     ),
     (
-        "traditional characters keep their form",
+        "a traditional town is named in simplified form (one town whatever the script)",
         "2022年，在區委、區政府的正確領導下，三溪鎮堅持以習近平新時代中國特色社會主義思想為指導，全面推進依法行政。現將有關情況報告如下：",
-        "三溪鎮",
+        "三溪镇",
         "镇",
         None,
         2022,

@@ -73,10 +73,6 @@ def _own_names(town: str, county: str) -> set[str]:
     return {name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1)}
 
 
-@pytest.mark.xfail(
-    reason="issue 12 regression, open: the new metadata reader finds 54 of the synthetic corpus's 60 towns; to fix next session",
-    strict=False,
-)
 def test_the_corpus_has_sixty_towns_in_six_counties(scale_reports):
     assert len(scale_reports) == 60 and scale_reports["town"].nunique() == 60
     assert sorted(scale_reports["county"].unique()) == sorted(COUNTIES)
@@ -101,10 +97,6 @@ def test_own_names_top_the_keyness_unless_left_out(scale_reports):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 12 regression, open: the new metadata reader finds 54 of the synthetic corpus's 60 towns; to fix next session",
-    strict=False,
-)
 def test_word_frequency_notebook_at_scale(run_notebook, scale_dir, scale_reports):
     nb = run_notebook("01_word_frequency.ipynb", data_dir=str(scale_dir), max_rows=30, max_panels=12)
     cells = _outputs(nb)
@@ -129,10 +121,6 @@ def test_word_frequency_notebook_at_scale(run_notebook, scale_dir, scale_reports
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 12 regression, open: the new metadata reader finds 54 of the synthetic corpus's 60 towns; to fix next session",
-    strict=False,
-)
 def test_problem_themes_notebook_at_scale(run_notebook, scale_dir):
     nb = run_notebook("03_problem_themes.ipynb", data_dir=str(scale_dir))
     cells = _outputs(nb)

@@ -372,7 +372,10 @@ def _problems(folder: Path) -> dict[str, tuple[str, str]]:
 
 
 def test_a_docx_with_damaged_xml_is_a_problem_row_and_the_batch_goes_on(tmp_path):
+    import copyreg
+    import io
     import pickle
+    import types
 
     from analysis import loaders
     from analysis.errors import InputError
@@ -383,6 +386,15 @@ def test_a_docx_with_damaged_xml_is_a_problem_row_and_the_batch_goes_on(tmp_path
         loaders.read(bad)
     assert "damaged" in str(caught.value)
     assert pickle.loads(pickle.dumps(caught.value)).problem == caught.value.problem  # may cross a process pool
+    # …and a Dask cluster, whose tblib pickles an exception with its context and traceback: no lxml object rides along
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
+    tblib = pytest.importorskip("tblib.pickling_support")
+    table = {**copyreg.dispatch_table, InputError: tblib.pickle_exception, types.TracebackType: tblib.pickle_traceback}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer)
+    pickler.dispatch_table = table
+    pickler.dump(caught.value)
+    assert pickle.loads(buffer.getvalue()).problem == caught.value.problem
     problems, reports = _problems(tmp_path)
     assert problems["bad.docx"][1] == "skipped" and "XML" in problems["bad.docx"][0]
     assert list(reports["doc_id"]) == ["good"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import re
 
 import openpyxl
 import pandas as pd
@@ -257,6 +258,10 @@ def test_export_has_a_chinese_header_row_and_the_evidence(card, tmp_path):
     first, second, third = list(sheet.iter_rows(min_row=1, max_row=3, values_only=True))
     assert first[:4] == ("报告编号", "乡镇", "年度", "评分项") and list(second) == scorecard.SCORE_COLUMNS
     assert third[7] == card.scores["evidence"].iloc[0]
+    assert book.sheetnames == ["评分明细", "总分和名次", "需改进的地方"]  # labels.yml files, not the tables' code names
+    for name in book.sheetnames:
+        header = next(book[name].iter_rows(min_row=1, max_row=1, values_only=True))
+        assert not [h for h in header if re.search("[A-Za-z]", str(h))], (name, header)  # every column named in Chinese
 
 
 def run_cli(*args: str) -> tuple[int, str]:

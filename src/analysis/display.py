@@ -43,7 +43,7 @@ from .fonts import use_cjk_font
 NOTE = "note"  # the key of DataFrame.attrs that holds what a limited table left out
 LINE_BREAK_RE = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 LABELS_FILE = config.LABELS_FILE
-_SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "files", "measure_words")
+_SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "hidden", "files", "measure_words")
 
 
 @lru_cache(maxsize=4)
@@ -57,9 +57,9 @@ def _labels(path: str) -> dict:
     for section, body in data.items():
         if section not in _SECTIONS:
             raise LexiconError(path, f"unknown section {section!r} (known: {', '.join(_SECTIONS)})")
-        if section == "percent":
+        if section in {"percent", "hidden"}:
             if not isinstance(body, list) or not all(isinstance(v, str) and v for v in body):
-                raise LexiconError(path, "'percent' must be a list of column names")
+                raise LexiconError(path, f"{section!r} must be a list of column names")
             continue
         if section == "values":
             if not isinstance(body, dict) or not all(isinstance(v, dict) for v in body.values()):
@@ -81,6 +81,7 @@ def _labels(path: str) -> dict:
         "booleans": {str(k).lower(): v for k, v in (data.get("booleans") or {}).items()},
         "parameters": dict(data.get("parameters") or {}),
         "percent": frozenset(data.get("percent") or ()),
+        "hidden": frozenset(data.get("hidden") or ()),
         "files": dict(data.get("files") or {}),
         "measure_words": dict(data.get("measure_words") or {}),
         "indicators": indicator_names,
@@ -280,6 +281,7 @@ def readable(
             out = out.reset_index(drop=True)
     out.columns = [str(c) for c in out.columns]
     out = out.loc[:, ~pd.Index(out.columns).duplicated()]
+    out = out.drop(columns=[c for c in out.columns if c in info["hidden"] and c not in names])
     if "doc_id" in out.columns:
         if "town" in out.columns:
             out = out.drop(columns=[c for c in ("doc_id", "doc_ids") if c in out.columns])

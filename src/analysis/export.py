@@ -10,6 +10,7 @@ the written files for the reader of a briefing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,15 +19,27 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import config
-from .display import label
+from .display import label, labels
 from .output import atomic_path
 
 __all__ = ["export"]
 
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
-def export(tables: Mapping[str, pd.DataFrame], folder: str | Path, *, stem: str, figures: Mapping | None = None) -> list[Path]:
+
+def export(
+    tables: Mapping[str, pd.DataFrame],
+    folder: str | Path,
+    *,
+    stem: str,
+    figures: Mapping | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> list[Path]:
     """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
-    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths."""
+    sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths.
+
+    A sheet is named in Chinese where ``labels.yml`` ``files`` names ``{stem}_{name}``;
+    its Chinese header row names a column from *headers* when it is there, else from ``labels.yml``."""
     folder = config.resolve_path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -42,7 +55,7 @@ def export(tables: Mapping[str, pd.DataFrame], folder: str | Path, *, stem: str,
         written.append(path)
     workbook = folder / f"{stem}.xlsx"
     with atomic_path(workbook, suffix=".xlsx") as tmp:
-        _write_workbook(tables, tmp)
+        _write_workbook(tables, tmp, stem=stem, headers=headers)
     written.append(workbook)
     return written
 
@@ -62,16 +75,33 @@ def _cell(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
-def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
+def _sheet_names(names: list[str], stem: str) -> list[str]:
+    """A sheet name per table: its Chinese name (``labels.yml`` ``files``, ``{stem}_{name}``) or the table's own,
+    cut to Excel's 31 characters without the characters Excel refuses, each name once."""
+    files = labels()["files"]
+    chosen: list[str] = []
+    for name in names:
+        title = _NOT_IN_SHEET_NAMES.sub("", files.get(f"{stem}_{name}") or str(name))[:31] or "表"
+        base, n = title, 2
+        while title in chosen:
+            suffix = f"（{n}）"
+            title, n = base[: 31 - len(suffix)] + suffix, n + 1
+        chosen.append(title)
+    return chosen
+
+
+def _write_workbook(
+    tables: Mapping[str, pd.DataFrame], path: Path, *, stem: str = "", headers: Mapping[str, str] | None = None
+) -> None:
     """Every table as a sheet (the index as leading columns unless it is a plain row number) under two header
     rows, the Chinese names of the columns then the columns themselves, streamed:
     openpyxl's write-only mode takes a third of the time ``DataFrame.to_excel`` takes on 50,000 rows."""
     book = Workbook(write_only=True)
-    for name, table in tables.items():
-        sheet = book.create_sheet(name[:31])
+    for title, table in zip(_sheet_names(list(tables), stem), tables.values(), strict=True):
+        sheet = book.create_sheet(title)
         with_index = not isinstance(table.index, pd.RangeIndex)
         frame = table.reset_index(allow_duplicates=True) if with_index else table
-        sheet.append([_cell(label(str(c))) for c in frame.columns])  # the reader's header (labels.yml)
+        sheet.append([_cell((headers or {}).get(str(c)) or label(str(c))) for c in frame.columns])  # the reader's header
         sheet.append([_cell(str(c)) for c in frame.columns])  # the contract's columns, as in the CSV
         for record in frame.itertuples(index=False, name=None):
             sheet.append([_cell(v) for v in record])

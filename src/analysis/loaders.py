@@ -88,7 +88,15 @@ def read(path: str | Path, data: bytes | None = None) -> Loaded:
             raise InputError(path, f"cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise InputError(path, "is empty")
-    loaded = function(path, data)
+    failed = None
+    try:
+        loaded = function(path, data)
+    except InputError as exc:
+        failed = exc
+    if failed is not None:
+        # raised again outside the handler: no parser exception rides along as its context (lxml's
+        # error log cannot be pickled, and Dask's tblib pickles an exception's context with it)
+        raise InputError(failed.path, failed.problem)
     limit = max_report_chars()
     if len(loaded.text) > limit:
         raise InputError(

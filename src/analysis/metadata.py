@@ -3,9 +3,10 @@
 ``describe(text)`` reads a cleaned report text — page furniture, addressee
 lines and document numbers included — and returns::
 
-    town      the reporting unit's name as written (鲍沟镇, 東城區; a county-level report gives its own name)
+    town      the reporting unit's name, simplified (鲍沟镇; 東城區 → 东城区: one town is one group whatever
+              the script; a county-level report gives its own name)
     level     镇 / 乡 / 街道 / 苏木 / 县 / 区 / 旗 / 市
-    county    the county-level unit the reporter belongs to (its own name for a county-level report)
+    county    the county-level unit the reporter belongs to (its own name for a county-level report), simplified
     year      the year reported on (not the year published)
     title     the title as written (a title over two lines is joined without a space), '' when the text has none
     problems  what could not be found, in plain words, for the problems table
@@ -13,7 +14,8 @@ lines and document numbers included — and returns::
               furniture in the text, completed by *page* (a saved page's own tags first)
 
 Matching reads a simplified, width-folded view of the text of the same
-length, so names are quoted from the original characters.  Where the text
+length; town and county are given as that view writes them, the title as the
+text writes it.  Where the text
 does not say (a report that calls itself only 我镇), the field is None and a
 problem says so: never a fragment of a clause.  The words are knowledge, in
 ``data/lexicon/places.yml``; the furniture labels in ``page_furniture.yml``.
@@ -467,6 +469,8 @@ def _clause_subject(body: str, places: Places) -> Place | None:
             match = re.match(rf"[{HAN}]{{2,20}}?(?=(?:{organs})|[、]|(?<=[镇乡道区县旗市木]))", stripped2)
             chain = match.group(0) if match else ""
             place = parse_chain(chain, places, min_stem=2) if chain else None
+            if place is not None and place.level in places.county_suffixes.values():
+                place = _town_after(stripped2, place, places) or place  # 明吉区安宝镇在…: the town, in that county
             if place is None:
                 ends = [m.end() for m in places.suffix_re.finditer(stripped2[:20])]
                 for length in sorted(ends, reverse=True):
@@ -476,8 +480,24 @@ def _clause_subject(body: str, places: Places) -> Place | None:
                     if place is not None:
                         break
             if place is not None:
+                start += max(0, stripped2.find(place.name))  # the name's own span, after any county written before it
                 return Place(place.name, place.level, start, start + len(place.name), place.county)
             break  # only the clause's opening words can be its subject
+    return None
+
+
+def _town_after(clause: str, county: Place, places: Places) -> Place | None:
+    """The town written right after the county that opens *clause* (某某区某某镇在区委…), in that county; else None."""
+    town_levels = set(places.town_suffixes.values())
+    for match in sorted(places.suffix_re.finditer(clause[:24]), key=lambda m: -m.end()):
+        if match.end() <= len(county.name) + 2:
+            break
+        longer = parse_chain(clause[: match.end()], places, min_stem=2)
+        if longer is None or longer.level not in town_levels or longer.county is None:
+            continue
+        between = clause[len(county.name) : match.end() - len(longer.name)]  # 天心区 in 长沙市天心区坡子街街道
+        if longer.county == county.name or (between.endswith(longer.county) and len(between) <= len(longer.county) + 6):
+            return longer
     return None
 
 
@@ -666,7 +686,6 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
     town_name: str | None = None
     level: str | None = None
     county: str | None = None
-    found_at: tuple[int, int] | None = None
     if place is not None:
         level = place.level
         town_name = place.name
@@ -682,9 +701,8 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
             named = _name_of_level(body, level, places, subject=subject)
             if named is not None:
                 town_name = named.name
-                found_at = (body_offset + named.start, body_offset + named.end)
     if town_name is None and level is None and page.get("publisher"):
-        other = parse_chain(str(page["publisher"]).replace("人民政府", ""), places, min_stem=2)
+        other = parse_chain(matching_view(str(page["publisher"])).replace("人民政府", ""), places, min_stem=2)
         if other is not None:
             town_name, level, county = other.name, other.level, other.county
     if level in ("县", "区", "旗", "市") and town_name:
@@ -695,18 +713,8 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
         town = Place(town_name, level, 0, 0) if town_name else None
         county = county or _county_candidates(view, body, town, head.addressee, page.get("publisher"), places)
 
-    # names as the text writes them (traditional stays traditional)
-    if found_at is not None:
-        town_name = text[found_at[0] : found_at[1]]
-    elif town_name:
-        at = view.find(town_name)
-        if at >= 0:
-            town_name = text[at : at + len(town_name)]
-    if county:
-        at = view.find(county)
-        if at >= 0:
-            county = text[at : at + len(county)]
-
+    # names are given in the simplified view (大順鎮 → 大顺镇): one town is one group whatever script a
+    # year's report was written in; the title is quoted as written
     # ---- year
     year = year_of(title_view) if title_view else None
     if year is None:

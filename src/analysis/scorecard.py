@@ -185,6 +185,11 @@ def _criteria(criteria: Criteria | str | Path | None) -> Criteria:
     return criteria if isinstance(criteria, Criteria) else load_criteria(criteria or config.SCORECARD_FILE)
 
 
+def column_names(criteria: Criteria | str | Path | None = None) -> dict[str, str]:
+    """The Chinese names of the scorecard's columns (``scorecard.yml`` ``columns``): the header row of its exports."""
+    return {**_criteria(criteria).columns, "point": "需改进"}
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -583,37 +588,13 @@ def export(
     The workbook has one sheet per table, each with a Chinese header row above
     the English one, and the evidence of every score.
     """
-    from openpyxl import Workbook
-
-    from .export import _cell
-    from .output import atomic_path
+    from .export import export as write_tables
 
     book = _criteria(criteria)
-    names = {**book.columns, "point": "需改进"}
-    folder = config.resolve_path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     tables = {"scores": scores, "totals": totals_table}
     if issues is not None:
         tables["issues"] = issues
-    written = []
-    for name, table in tables.items():
-        path = folder / f"{stem}_{name}.csv"
-        with atomic_path(path, suffix=".csv") as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        written.append(path)
-    workbook = Workbook(write_only=True)
-    sheet_names = {"scores": "评分明细", "totals": "总分与排名", "issues": "需改进"}
-    for name, table in tables.items():
-        sheet = workbook.create_sheet(sheet_names[name])
-        sheet.append([names.get(c, c) for c in table.columns])
-        sheet.append(list(table.columns))
-        for record in table.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in record])
-    path = folder / f"{stem}.xlsx"
-    with atomic_path(path, suffix=".xlsx") as tmp:
-        workbook.save(tmp)
-    written.append(path)
-    return written
+    return write_tables(tables, folder, stem=stem, headers=column_names(book))
 
 
 # ------------------------------------------------------------------ the county page

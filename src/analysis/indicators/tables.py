@@ -403,11 +403,18 @@ def provenance(rows: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: 
     return table[PROVENANCE_COLUMNS].sort_values(["town", "doc_id", "start", "indicator"]).reset_index(drop=True)
 
 
-def export(tables: dict[str, pd.DataFrame], folder: str | Path, *, stem: str = "indicators", figures: dict | None = None) -> list[Path]:
+def export(
+    tables: dict[str, pd.DataFrame],
+    folder: str | Path,
+    *,
+    stem: str = "indicators",
+    figures: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> list[Path]:
     """Write each table as ``{stem}_{name}.csv`` (UTF-8 with BOM, for Excel), all of them as
     sheets of ``{stem}.xlsx``, and each figure as ``{stem}_{name}.png``; returns the paths
-    (``export.export``; ``display.files_note`` names them for the reader)."""
-    return write_tables(tables, folder, stem=stem, figures=figures)
+    (``export.export``, *headers* naming columns of the Chinese header row; ``display.files_note`` names them for the reader)."""
+    return write_tables(tables, folder, stem=stem, figures=figures, headers=headers)
 
 
 def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .. import config
 from ..display import label
@@ -122,6 +123,8 @@ def key_distribution_chart(
         ax.scatter(v, y + rng.uniform(-0.22, 0.22, len(v)), s=16 if few else 6, alpha=0.8 if few else 0.35, color=BAR_COLOR, linewidths=0)
     ax.set_yticks(range(1, len(shown) + 1), [f"{label(k)}（{u}）{sizes[(k, u)]} 份" for k, u in shown], fontsize=8)
     ax.set_xscale("symlog", linthresh=1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))  # 1, 10, 100 as numbers: mathtext is off
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(0, 2 * max(float(v.max()) for v in values) + 1)
     for y, ((_, unit), v) in enumerate(zip(shown, values), start=1):
         median = figure_text(float(np.median(v)), None, unit, "exact")
