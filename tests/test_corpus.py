@@ -89,7 +89,11 @@ def test_big5_traditional_report(tmp_path):
     row = load_corpus(path, warn=False).reports.iloc[0]
     assert row["encoding"] == "big5"
     assert row["title"] == "大順鎮2025年法治政府建設年度報告"  # the original form is kept
-    assert (row["town"], row["level"], row["year"]) == ("大顺镇", "镇", 2025)  # one town whatever the script: grouped with its simplified reports
+    assert (row["town"], row["level"], row["year"]) == (
+        "大顺镇",
+        "镇",
+        2025,
+    )  # one town whatever the script: grouped with its simplified reports
 
 
 def test_docx_gives_the_same_metadata_and_text(tmp_path, reports):

@@ -563,7 +563,10 @@ def test_export_writes_csv_and_excel(tmp_path, rows, reports):
     assert [p.name for p in written] == ["indicators_rows.csv", "indicators_pivot.csv", "indicators.xlsx"]
     back = pd.read_csv(tmp_path / "indicators_rows.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(back.columns) == COLUMNS and len(back) == len(rows)
-    assert openpyxl.load_workbook(tmp_path / "indicators.xlsx").sheetnames == ["全部数量表述", "乡镇 × 指标对照表"]  # named for the reader (labels.yml files)
+    assert openpyxl.load_workbook(tmp_path / "indicators.xlsx").sheetnames == [
+        "全部数量表述",
+        "乡镇 × 指标对照表",
+    ]  # named for the reader (labels.yml files)
 
 
 # ------------------------------------------------------------ CLI

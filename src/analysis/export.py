@@ -90,9 +90,7 @@ def _sheet_names(names: list[str], stem: str) -> list[str]:
     return chosen
 
 
-def _write_workbook(
-    tables: Mapping[str, pd.DataFrame], path: Path, *, stem: str = "", headers: Mapping[str, str] | None = None
-) -> None:
+def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, *, stem: str = "", headers: Mapping[str, str] | None = None) -> None:
     """Every table as a sheet (the index as leading columns unless it is a plain row number) under two header
     rows, the Chinese names of the columns then the columns themselves, streamed:
     openpyxl's write-only mode takes a third of the time ``DataFrame.to_excel`` takes on 50,000 rows."""
