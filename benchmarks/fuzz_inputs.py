@@ -14,7 +14,8 @@ command of ``python -m analysis`` on it (a subprocess each, with a timeout),
 ``briefings`` into a folder of earlier briefings, and ``briefings`` /
 ``pipeline --out`` on a missing and an empty folder.  Counts:
 
-crashes    a command that printed a traceback, or exited other than 0, 1 or 2 (2: a clean usage error, one line)
+crashes    a command that printed a traceback, or exited other than 0, 1 or 2 (2: a clean usage error, one line);
+           a briefing that failed (the briefings command names it on stderr)
 data_lost  an earlier output that a run of nothing replaced or removed
 unsafe     a briefing with live markup from the reports (a link, image, script or handler from the hostile text),
            a file written outside --out
@@ -230,6 +231,10 @@ def main() -> int:
             ["briefings", "--data", str(data), "--out", str(out), "--quiet", "-j", "2"], timeout=options.timeout, env=env
         )
         check("briefings", code, err, seconds)
+        for line in err.splitlines():  # exit 1 is also what unreadable files give: a briefing that failed is named on stderr
+            if line.startswith("error: "):
+                crashes += 1
+                print(f"crash: a briefing failed: {line[len('error: ') :][:300]}")
         pages = sorted(out.glob("*.html"))
         if len(pages) < 2:
             data_lost += 1

@@ -436,6 +436,7 @@ CASES = {
     "profile.town_rows": lambda w: ((w.rows, w.mine), {}),
     "profile.town_items": lambda w: ((w.results, w.mine), {"role": "problems"}),
     "profile.coded_problems": lambda w: ((w.results, w.mine), {}),
+    "profile.problem_codes": lambda w: ((w.results, w.mine), {}),
     "profile.prepare": lambda w: ((w.results, _tmp(w, "profile")), {}),
     "profile.indicator_summary": lambda w: ((w.results,), {}),
     "profile.ratio_or_say": lambda w: ((w.versus_median,), {}),

@@ -181,6 +181,23 @@ def test_the_cached_tables_give_what_the_stages_give(results, town):
     pd.testing.assert_frame_equal(profile.coded_problems(results, mine), themes.code_problems(mine))
 
 
+def test_problem_codes_come_from_the_cache_unless_another_codebook_is_asked_for(results, tmp_path):
+    """Notebooks 03 and 07 read the cached theme codes; a codebook of the user's own is coded anew."""
+    mine = results.reports
+    problems = structure.problem_items(mine)
+    pd.testing.assert_frame_equal(profile.problem_codes(results, mine), themes.code_items(problems))
+    pd.testing.assert_frame_equal(profile.problem_codes(results, mine, themes_file=config.THEMES_FILE), themes.code_items(problems))
+    own = tmp_path / "themes.yml"  # the package's codebook less its first theme
+    book = themes.load_themes()
+    text = config.THEMES_FILE.read_text(encoding="utf-8")
+    first, second = (f"id: {e.id}" for e in book.entries[:2])
+    start, end = text.index(first), text.index(second)
+    own.write_text(text[: text.rfind("\n", 0, start) + 1] + text[text.rfind("\n", 0, end) + 1 :], encoding="utf-8")
+    recoded = profile.problem_codes(results, mine, themes_file=own)
+    assert book.entries[0].id in set(results["theme_codes"]["theme"]) and book.entries[0].id not in set(recoded["theme"])
+    pd.testing.assert_frame_equal(recoded, themes.code_items(problems, codebook=themes.load_themes(own)))
+
+
 def test_terms_from_the_cached_tokens_are_the_terms_of_every_report(results):
     pd.testing.assert_frame_equal(frequency.terms(results.reports, tokens=results["tokens"]), frequency.terms(results.reports))
 

@@ -633,11 +633,21 @@ def head_spans(text: str, *, places: Places | None = None) -> tuple[tuple[int, i
     date line under the title stand before the body start; any other line is
     the body's, its preamble.
     """
-    places = places or load_places()
     head_text = text
     if len(text) > HEAD_CHARS:
         cut = text.rfind("\n", 0, HEAD_CHARS)
         head_text = text[: cut if cut > 0 else HEAD_CHARS]
+    if places is None:  # the stages ask for the same report's head several times: read it once
+        return _default_head_spans(head_text, len(text))
+    return _head_spans(head_text, len(text), places)
+
+
+@lru_cache(maxsize=1024)
+def _default_head_spans(head_text: str, length: int) -> tuple[tuple[int, int] | None, int]:
+    return _head_spans(head_text, length, load_places())
+
+
+def _head_spans(head_text: str, length: int, places: Places) -> tuple[tuple[int, int] | None, int]:
     _, vlines, _, head, offsets, spans, skip = _read_head(head_text, places)
     title = (spans[0][0], spans[-1][1]) if spans else None
     if head.title_lines:
@@ -653,7 +663,7 @@ def head_spans(text: str, *, places: Places | None = None) -> tuple[tuple[int, i
         if stripped and n not in skip and not (stripped.endswith((":", "：")) and len(stripped) <= 40):
             break
         n += 1
-    return title, (offsets[n] if n < len(vlines) else len(text))
+    return title, (offsets[n] if n < len(vlines) else length)
 
 
 def describe(text: str, *, page: dict | None = None, places: Places | None = None, view: str | None = None) -> dict[str, object]:

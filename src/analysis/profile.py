@@ -36,13 +36,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import config
 from .cache import corpus_key, read_work_table, write_work_table
 from .display import markdown_text, one_line, say
 from .errors import OptionError
 from .indicators import indicator_labels, summary
 from .pipeline import Results, current_keys
 from .structure import ROLES
-from .themes import summarize
+from .themes import code_items, load_themes, summarize
 
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
@@ -268,6 +269,14 @@ def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFra
 def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
     """``themes.code_problems(mine)``, from the pipeline's cached ``items`` and ``theme_codes`` tables."""
     return summarize(town_items(results, mine, role="problems"), town_rows(results["theme_codes"], mine))
+
+
+def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Path | None = None) -> pd.DataFrame:
+    """``themes.code_items`` of *mine*'s problem items: the cached ``theme_codes`` for the package's codebook,
+    coded anew with *themes_file* when it names another."""
+    if themes_file is None or config.resolve_path(themes_file) == config.resolve_path(config.THEMES_FILE):
+        return town_rows(results["theme_codes"], mine)
+    return code_items(town_items(results, mine, role="problems"), codebook=load_themes(themes_file))
 
 
 def _summary_key(results: Results) -> str:

@@ -207,12 +207,26 @@ def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None
     traditional characters (texts are folded to simplified first).
     """
     book = _codebook(codebook)
-    sentences = descriptions(codebook=book)
-    idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"]])
-    profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
+    idf, unseen, profiles = _profiles(book)
     vectors = [tfidf.vector(_grams(t), idf, unseen) for t in texts]
     values = np.array([[tfidf.cosine(v, p) for p in profiles] for v in vectors]).reshape(len(vectors), len(profiles))
     return pd.DataFrame(values, columns=book.ids)
+
+
+_PROFILES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its IDF and theme vectors)
+
+
+def _profiles(book: Codebook) -> tuple[dict[str, float], float, list[dict[str, float]]]:
+    """The IDF over the codebook's description sentences and each theme's vector, made once per codebook."""
+    kept = _PROFILES.get(id(book))
+    if kept is None or kept[0] is not book:
+        sentences = descriptions(codebook=book)
+        idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"]])
+        profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
+        if len(_PROFILES) >= 8:
+            _PROFILES.clear()
+        kept = _PROFILES[id(book)] = (book, (idf, unseen, profiles))
+    return kept[1]
 
 
 def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from .tokenize import lexicon_terms
 # Distinct, print-safe colours for the groups of a comparison cloud (tab10).
 GROUP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 EMPTY_MESSAGE = "没有可绘制的词语"
+DRAW_SCALE = 2  # words are placed on a canvas this many times smaller, then drawn at full size (wordcloud's scale)
 
 
 def _warn(message: str) -> None:
@@ -118,10 +119,13 @@ def cloud(
     freqs = frequencies(table, value=value, top=max_words, extra_stopwords=extra_stopwords)
     if not freqs:
         raise AnalysisError("no words to draw: the counts are empty after stopwords")
+    # The words are placed on a canvas DRAW_SCALE times smaller and drawn at full size (wordcloud's
+    # ``scale``): the same image size for a quarter of the search; sizes below are in full-size pixels.
     options = dict(
         font_path=str(font_path()),
-        width=width,
-        height=height,
+        width=max(1, width // DRAW_SCALE),
+        height=max(1, height // DRAW_SCALE),
+        scale=DRAW_SCALE,
         max_words=max_words,
         background_color="white",
         colormap=colormap,
@@ -130,14 +134,14 @@ def cloud(
         stopwords=set(),
         regexp=None,
         prefer_horizontal=1.0,  # CJK words turned on their side are hard to read
-        margin=4,
-        mask=mask,
-        min_font_size=6,
+        margin=max(1, 4 // DRAW_SCALE),
+        mask=None if mask is None else mask[::DRAW_SCALE, ::DRAW_SCALE],
+        min_font_size=max(1, 6 // DRAW_SCALE),
     )
     if color is not None:
         options["color_func"] = lambda *args, **kwargs: color
     wc = WordCloud(**options)
-    wc.generate_from_frequencies(freqs, max_font_size=max_font_size)
+    wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
     bad = missing_glyphs(drawn_words(wc))
     if bad:
         _warn(f"the font {font_path().name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
@@ -306,7 +310,7 @@ def comparison_cloud(
                 wc = None  # nothing fits in a narrow sector
             if wc is not None:
                 inside = mask == 0
-                canvas[inside] = wc.to_array()[inside]
+                canvas[inside] = wc.to_array()[:size, :size][inside]  # drawn at DRAW_SCALE: an odd size is one pixel over
         middle = start + step / 2
         ax.text(
             size / 2 + np.cos(middle) * size * 0.56,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..quantities import Quantity, find_quantities
 from .rules import IndicatorRules, load_rules
@@ -31,10 +32,14 @@ VERB_TAIL = " \u3000了共计累达约近超过"  # what may stand between a rep
 
 def _last_break(text: str, chars: str, lo: int, hi: int) -> int:
     """Index just after the last of *chars* in text[lo:hi], else lo."""
-    best = lo - 1
-    for ch in chars:
-        best = max(best, text.rfind(ch, lo, hi))
-    return best + 1
+    match = _up_to_last(chars).match(text, lo, max(lo, hi))
+    return match.end() if match else lo
+
+
+@lru_cache(maxsize=16)
+def _up_to_last(chars: str) -> re.Pattern[str]:
+    """Everything up to and including the last of *chars* (one scan in C instead of an rfind per character)."""
+    return re.compile(f"(?s).*[{re.escape(chars)}]")
 
 
 def _next_break(text: str, chars: str, lo: int, hi: int) -> int:
