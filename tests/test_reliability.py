@@ -611,3 +611,37 @@ def test_the_length_figure_takes_a_report_whose_year_is_not_found():
     fig = report_lengths(reports)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "甲镇（2025）" in labels and "乙镇" in labels
+
+
+# ------------------------------------------------------------ a report that names no town and no year
+
+
+UNNAMED_REPORT = "法治政府建设工作情况报告\n一、主要工作\n今年开展普法活动3次，化解矛盾纠纷4件。\n"  # no town, no year, no problems
+
+
+def test_reports_without_problems_are_named_even_when_they_name_no_town(tmp_path):
+    from analysis import config, themes
+    from analysis.corpus import UNNAMED, load_corpus
+
+    (tmp_path / "anon.txt").write_text(UNNAMED_REPORT, encoding="utf-8")
+    (tmp_path / "good.txt").write_bytes(sorted(config.DATA_RAW.glob("*.txt"))[0].read_bytes())
+    reports = load_corpus(tmp_path, warn=False).reports
+    assert reports.set_index("doc_id").loc["anon", "town"] is None and pd.isna(reports.set_index("doc_id").loc["anon", "year"])
+    missing = themes.missing_problems(reports, pd.DataFrame({"doc_id": []}))  # no problem item anywhere
+    assert missing["town"].notna().all()
+    # what the 03 briefing writes (pandas 3: astype(str) keeps a missing value missing)
+    assert "、".join(missing["town"].astype(str)) == f"anon{UNNAMED}、神树镇"
+
+
+@pytest.mark.slow
+def test_the_problem_briefing_takes_a_report_without_town_or_year(tmp_path):
+    from analysis import config
+    from analysis.corpus import UNNAMED
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "anon.txt").write_text(UNNAMED_REPORT, encoding="utf-8")
+    (data / "good.txt").write_bytes(sorted(config.DATA_RAW.glob("*.txt"))[0].read_bytes())
+    summary = briefings.build(data, out=tmp_path / "out", notebooks=["03"], progress=False, jobs=1)
+    assert (summary["status"] == "written").all(), summary["message"].tolist()
+    assert f"anon{UNNAMED}" in (tmp_path / "out" / "03_problem_themes.html").read_text(encoding="utf-8")

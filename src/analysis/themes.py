@@ -707,11 +707,14 @@ def missing_problems(reports: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
 
     ``has_section`` is False when no 存在的问题 section was found at all, True
     when the section is there but holds no item (e.g. an empty heading).
+    ``town`` is never missing: a report that names no town is shown by its
+    doc_id (``corpus.town_labels``), so the towns can be joined into a sentence.
     """
+    from .corpus import town_labels
     from .structure import sections
 
     has = set(items["doc_id"])
-    table = reports.loc[~reports["doc_id"].isin(has), ["doc_id", "town"]].reset_index(drop=True)
+    table = reports.loc[~reports["doc_id"].isin(has), ["doc_id"]].assign(town=town_labels(reports)).reset_index(drop=True)
     heads = sections(reports[reports["doc_id"].isin(table["doc_id"])])
     with_section = set(heads.loc[heads["role"] == "problems", "doc_id"])
     return table.assign(has_section=table["doc_id"].isin(with_section))
