@@ -51,6 +51,7 @@ def test_years_briefing_on_two_years(run_notebook, years_dir):
     assert "杭锦后旗双庙镇" in text
     assert "中华人民共和国民法典" in text
     assert _images(nb) >= 4  # fulfilment, carried-over, trend, citations
+    _no_code_leftovers(nb, text)
 
 
 def test_years_briefing_without_pairs_says_so(run_notebook):
@@ -69,3 +70,11 @@ def test_structure_of_talk_briefing(run_notebook):
         assert words in text
     assert "主题1：" in text
     assert _images(nb) >= 6  # network, facets, two biplots, topic terms, topic shares
+    _no_code_leftovers(nb, text)
+
+
+def _no_code_leftovers(nb, text: str) -> None:
+    """Tables and sentences as the reader reads them: no pandas row index or table, no NaN, no printed (code-style) lines."""
+    assert "<th></th>" not in text and "NaN" not in text
+    assert 'class="dataframe"' not in text  # pandas' own table: every table goes through display.table
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]

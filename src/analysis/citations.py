@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, display
 from .chinese import fold, outline_number, to_simplified
 from .errors import LexiconError
 from .lexicon import load_yaml
@@ -450,32 +450,9 @@ def by_kind_and_year(citations: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-READER_COLUMNS = {
-    "doc_id": "报告",
-    "town": "乡镇",
-    "year": "年度",
-    "raw": "原文写法",
-    "name": "规范名称",
-    "kind": "类别键",
-    "kind_label": "类别",
-    "article": "条款",
-    "article_no": "条号",
-    "number": "文号",
-    "period": "规划期",
-    "outdated": "是否过时",
-    "reason": "过时原因",
-    "sentence": "所在句子",
-    "n": "引用次数",
-    "reports": "引用报告数",
-}
-
-
 def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a citations table for the reader: Chinese column names, 是/否 for ``outdated``."""
-    out = table.copy()
-    if "outdated" in out:
-        out["outdated"] = out["outdated"].map({True: "是", False: "否"})
-    return out.rename(columns=READER_COLUMNS)
+    """A copy of a citations table for the reader: Chinese headers, 是/否 for ``outdated`` (``labels.yml`` tables: citations)."""
+    return display.readable(table, kind="citations")
 
 
 def outdated(citations: pd.DataFrame) -> pd.DataFrame:

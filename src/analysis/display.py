@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .errors import OptionError
 from .fonts import use_cjk_font
 
 NOTE = "note"  # the key of DataFrame.attrs that holds what a limited table left out
 LINE_BREAK_RE = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 LABELS_FILE = config.LABELS_FILE
-_SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "hidden", "files", "measure_words")
+_SECTIONS = ("columns", "values", "booleans", "parameters", "percent", "hidden", "files", "tables", "measure_words")
 
 
 @lru_cache(maxsize=4)
@@ -61,7 +62,16 @@ def _labels(path: str) -> dict:
             if not isinstance(body, list) or not all(isinstance(v, str) and v for v in body):
                 raise LexiconError(path, f"{section!r} must be a list of column names")
             continue
-        if section == "values":
+        if section == "tables":
+            if not isinstance(body, dict) or not all(
+                isinstance(v, dict) and set(v) <= {"columns", "values", "percent"} for v in body.values()
+            ):
+                raise LexiconError(path, "'tables' must map a kind of table to columns, values and percent")
+            pairs = [(f"tables.{k}.columns.{c}", t) for k, v in body.items() for c, t in (v.get("columns") or {}).items()]
+            pairs += [
+                (f"tables.{k}.values.{c}.{x}", t) for k, v in body.items() for c, m in (v.get("values") or {}).items() for x, t in m.items()
+            ]
+        elif section == "values":
             if not isinstance(body, dict) or not all(isinstance(v, dict) for v in body.values()):
                 raise LexiconError(path, "'values' must map a column to {value: text}")
             pairs = [(f"values.{c}.{k}", v) for c, m in body.items() for k, v in m.items()]
@@ -83,6 +93,14 @@ def _labels(path: str) -> dict:
         "percent": frozenset(data.get("percent") or ()),
         "hidden": frozenset(data.get("hidden") or ()),
         "files": dict(data.get("files") or {}),
+        "tables": {
+            str(kind): {
+                "columns": {str(c): t for c, t in (body.get("columns") or {}).items()},
+                "values": {str(c): {str(k): t for k, t in m.items()} for c, m in (body.get("values") or {}).items()},
+                "percent": frozenset(body.get("percent") or ()),
+            }
+            for kind, body in (data.get("tables") or {}).items()
+        },
         "measure_words": dict(data.get("measure_words") or {}),
         "indicators": indicator_names,
     }
@@ -256,12 +274,15 @@ def readable(
     columns: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
     percent: bool = False,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """A copy of *table* as a reader reads it: Chinese headers, values in words, no row index, no identifiers.
 
     * a named index (the towns of a pivot) becomes the first column; a plain row number is dropped;
     * ``doc_id`` is dropped when the table has a town, else replaced by the report's town and year
       (from *reports*);
+    * *kind* names a kind of table of ``labels.yml`` ``tables`` (``panel``, ``citations``, ``talk``) whose
+      headers, values and share columns come first;
     * headers and values come from ``labels.yml`` (indicator keys from ``indicator_labels.yml``);
       *columns* overrides a header, *names* names other identifiers (theme ids, say) wherever they
       stand, as header or as value;
@@ -272,6 +293,10 @@ def readable(
     """
     names = dict(names or {})
     info = labels()
+    if kind is not None and kind not in info["tables"]:
+        raise OptionError(f"no kind of table {kind!r} in {LABELS_FILE.name} (the kinds: {', '.join(sorted(info['tables']))})")
+    own = info["tables"].get(kind, {"columns": {}, "values": {}, "percent": frozenset()})
+    columns = {**own["columns"], **dict(columns or {})}
     out = table.copy()
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         index_names = [n if n is not None else "" for n in out.index.names]
@@ -293,8 +318,9 @@ def readable(
             out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
     for column in out.columns:
         values = out[column].map(lambda v: _named(v, names) if isinstance(v, str) and names else v)
-        values = values.map(lambda v, c=column: value_label(c, v))
-        shares = info["percent"] | ({column} if percent and column not in {"town", "year"} else set())
+        words = own["values"].get(column, {})
+        values = values.map(lambda v, c=column, w=words: w[v] if isinstance(v, str) and v in w else value_label(c, v))
+        shares = info["percent"] | own["percent"] | ({column} if percent and column not in {"town", "year"} else set())
         out[column] = values.map(lambda v, c=column, p=shares: _number(c, v, p)).astype(object)
     out = one_line(out)
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
@@ -321,6 +347,7 @@ def table_html(
     empty: str = "没有可列出的内容。",
     what: str = "行",
     percent: bool = False,
+    kind: str | None = None,
 ) -> str:
     """*table* as the HTML a briefing shows: ``readable`` cells, no index, at most *limit* rows.
 
@@ -335,7 +362,7 @@ def table_html(
         sentences.append(f"共 {len(table):,} {html.escape(what)}，下表列出前 {len(shown_rows):,} {html.escape(what)}。{rest}")
     elif file:
         sentences.append(f"也可下载：{_link(file)}。")
-    body = readable(shown_rows, reports=reports, columns=columns, names=names, percent=percent).to_html(
+    body = readable(shown_rows, reports=reports, columns=columns, names=names, percent=percent, kind=kind).to_html(
         index=False, escape=True, border=0, classes="analysis-table", na_rep="", justify="left"
     )
     head = "".join(f'<p class="analysis-note">{text}</p>' for text in sentences)

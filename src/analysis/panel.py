@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, display
 from .errors import LexiconError
 from .lexicon import load_yaml
 
@@ -92,7 +92,6 @@ TREND_COLUMNS = [
 ]
 
 STATUSES = ("done", "mentioned", "no evidence")
-STATUS_LABELS = {"done": "已落实", "mentioned": "有提及", "no evidence": "未见成效"}
 NO_COUNTY = ""  # the county of a panel whose reports name none
 EVIDENCE_ROLES_EXCLUDED = ("problems", "plans", "title")  # sentences of these roles are never evidence
 FOLLOWTHROUGH_FILE = config.FOLLOWTHROUGH_FILE
@@ -102,57 +101,10 @@ DONE_THRESHOLD = 0.13  # a concrete sentence at least this similar to the plan: 
 MENTION_THRESHOLD = 0.10  # any sentence at least this similar: mentioned
 RECURRING_THRESHOLD = 0.15  # a problem of year N+1 at least this similar to one of year N restates it
 
-# Column names as the reader of a briefing calls them.
-READER_COLUMNS = {
-    "panel": "乡镇（含县区）",
-    "town": "乡镇",
-    "county": "县区",
-    "year": "年度",
-    "evidence_year": "次年",
-    "prev_year": "上年",
-    "gap": "间隔年数",
-    "doc_id": "报告",
-    "prev_doc_id": "上年报告",
-    "plan_doc_id": "计划所在报告",
-    "plan_no": "计划序号",
-    "plan_item": "上年计划",
-    "status": "落实情况",
-    "evidence": "次年报告中的依据",
-    "similarity": "相似度",
-    "plans": "计划条数",
-    "done": "已落实",
-    "mentioned": "有提及",
-    "no_evidence": "未见成效",
-    "rate": "落实率",
-    "problem_no": "问题序号",
-    "problem": "本年问题",
-    "prev_problem_no": "上年问题序号",
-    "prev_problem": "上年最相近的问题",
-    "recurring": "是否重复",
-    "n_chars": "字数",
-    "carried_chars": "沿用字数",
-    "share": "沿用比例",
-    "passage": "沿用的原文",
-    "indicator": "指标键",
-    "label": "指标",
-    "value": "数值",
-    "unit": "单位",
-    "display": "原文写法",
-    "prev_value": "上年数值",
-    "change": "变化",
-    "change_pct": "变化（%）",
-    "note": "说明",
-}
-
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a table of this module for the reader: Chinese column names, statuses in Chinese."""
-    out = table.copy()
-    if "status" in out:
-        out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(s, s))
-    if "recurring" in out:
-        out["recurring"] = out["recurring"].map({True: "是", False: "否"})
-    return out.rename(columns=READER_COLUMNS)
+    """A copy of a table of this module for the reader: Chinese headers and statuses (``labels.yml`` tables: panel)."""
+    return display.readable(table, kind="panel")
 
 
 CLAUSE_RE = re.compile(r"[^。；;！!？?\n，,]+")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, display
 from .errors import OptionError
 
 METHODS = ("nmf", "lda")
@@ -59,40 +59,9 @@ class Topics:
         return table.reset_index()
 
 
-READER_COLUMNS = {
-    "topic": "主题",
-    "label": "主题名称",
-    "top_terms": "主要词语",
-    "share": "占比",
-    "rank": "名次",
-    "term": "词语",
-    "weight": "权重",
-    "doc_id": "报告",
-    "town": "乡镇",
-    "county": "县区",
-    "year": "年度",
-    "para_no": "段落",
-    # co-occurrence networks and correspondence analysis (shown in the same briefing)
-    "group": "分组",
-    "frequency": "出现次数",
-    "degree": "连线数",
-    "community": "词群",
-    "source": "词语一",
-    "target": "词语二",
-    "jaccard": "Jaccard系数",
-    "cooccurrences": "共现次数",
-    "dim1": "第一维",
-    "dim2": "第二维",
-    "mass": "质量",
-    "quality": "表示质量",
-    "dimension": "维度",
-    "eigenvalue": "特征值（惯量）",
-}
-
-
 def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a topics, network or correspondence table with Chinese column names."""
-    return table.rename(columns=READER_COLUMNS)
+    """A copy of a topics, network or correspondence table for the reader (``labels.yml`` tables: talk)."""
+    return display.readable(table, kind="talk")
 
 
 def documents(

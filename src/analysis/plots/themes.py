@@ -18,12 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from ..display import label
+from ..display import label, value_label
 from .style import BAR_COLOR, no_data, use_cjk_font
 
 STATUS_COLORS = {"section": "#2E7D32", "subsection": "#81C784", "mentioned": "#FFD54F", "absent": "#E57373"}
 SHARE_COLOR = BAR_COLOR
-STATUS_LABELS = {"section": "独立部分", "subsection": "下级标题/条目", "mentioned": "仅正文提及", "absent": "缺失"}
 NO_REPORTS = "没有可显示的报告"
 
 
@@ -127,7 +126,7 @@ def checklist_chart(checklist: pd.DataFrame, *, max_rows: int = 40, title: str =
     use_cjk_font()
     order = list(STATUS_COLORS)
     elements = sorted(checklist["element"].unique(), key=lambda e: int("".join(ch for ch in e if ch.isdigit()) or 0))
-    handles = [Patch(color=STATUS_COLORS[s], label=STATUS_LABELS[s]) for s in order]
+    handles = [Patch(color=STATUS_COLORS[s], label=value_label("status", s)) for s in order]
     reports = checklist[["doc_id", "town"]].drop_duplicates()
     if checklist.empty:
         return no_data(NO_REPORTS, figsize=(6, 2))
