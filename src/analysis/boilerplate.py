@@ -304,18 +304,39 @@ def passages(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports
     return table.sort_values(["n_reports", "n_chars", "passage"], ascending=[False, False, True]).reset_index(drop=True)
 
 
-def _span_share(idx: SharedIndex, doc: int, start: int, end: int) -> tuple[float, set[int]]:
-    offsets = idx.offsets[doc]
-    inside = (offsets >= start) & (offsets < end)
-    total = int(inside.sum())
-    if total == 0:
+class _Spans:
+    """Per report of *idx*, the normalised positions in text order with a running count of shared ones.
+
+    A span's share is then two binary searches and a difference (``_span_share``),
+    not a pass over the whole report for every sentence or item: a report of S
+    sentences and N characters costs N + S log N, not S × N.
+    """
+
+    def __init__(self, idx: SharedIndex) -> None:
+        self.idx = idx
+        self._docs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, doc: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if doc not in self._docs:
+            offsets = self.idx.offsets[doc]
+            kept = np.flatnonzero(offsets >= 0)  # line ends (-1) left out
+            shared = np.concatenate([[0], np.cumsum(self.idx.masks[doc][kept], dtype=np.int64)])
+            self._docs[doc] = kept, offsets[kept], shared  # offsets rise with the position: paragraphs in order
+        return self._docs[doc]
+
+
+def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, set[int]]:
+    """The share of shared wording in the report text *start*:*end* of report *doc*, and the other reports sharing it."""
+    kept, offsets, shared = (spans or _Spans(idx))(doc)
+    a, b = np.searchsorted(offsets, [start, end]).tolist()
+    total = b - a
+    if total <= 0:
         return 0.0, set()
-    shared = int((inside & idx.masks[doc]).sum())
-    lo, hi = np.flatnonzero(inside)[[0, -1]]
+    lo, hi = int(kept[a]), int(kept[b - 1])
     starts = idx.window_starts[doc]
     first, last = np.searchsorted(starts, [lo - idx.n + 1, hi + 1])
     others = {d for set_id in np.unique(idx.window_sets[doc][first:last]).tolist() for d in idx.sets[set_id] if d != doc}
-    return shared / total, others
+    return int(shared[b] - shared[a]) / total, others
 
 
 def shared_sentences(
@@ -331,12 +352,13 @@ def shared_sentences(
 
     idx = shared_index or index(reports, n=n, min_reports=min_reports)
     position = {d: i for i, d in enumerate(idx.doc_ids)}
+    spans = _Spans(idx)
     rows = []
     for sent in sentences(reports).itertuples(index=False):
         if sent.role == "title" or sent.doc_id not in position:
             continue
         doc = position[sent.doc_id]
-        share, others = _span_share(idx, doc, sent.start, sent.end)
+        share, others = _span_share(idx, doc, sent.start, sent.end, spans)
         if share >= min_share and others:
             rows.append(
                 {
@@ -367,11 +389,12 @@ def item_detail(
     spec = specifics or load_specifics()
     idx = shared_index or index(reports, n=n, min_reports=min_reports)
     position = {d: i for i, d in enumerate(idx.doc_ids)}
+    spans = _Spans(idx)
     rows = []
     for item in items.itertuples(index=False):
         text = str(item.text)
         doc = position.get(item.doc_id)
-        share = _span_share(idx, doc, int(item.start), int(item.end))[0] if doc is not None else 0.0
+        share = _span_share(idx, doc, int(item.start), int(item.end), spans)[0] if doc is not None else 0.0
         simple = fold(text)
         numbers = [text[a:b] for a, b in quantity_spans(text)]
         town = getattr(item, "town", None)
