@@ -645,3 +645,47 @@ def test_the_problem_briefing_takes_a_report_without_town_or_year(tmp_path):
     summary = briefings.build(data, out=tmp_path / "out", notebooks=["03"], progress=False, jobs=1)
     assert (summary["status"] == "written").all(), summary["message"].tolist()
     assert f"anon{UNNAMED}" in (tmp_path / "out" / "03_problem_themes.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------ one long report: no stage compares every pair
+
+
+def test_the_shared_share_of_many_spans_does_not_scan_the_report_for_each():
+    import numpy as np
+
+    from analysis.boilerplate import SharedIndex, _span_share, _Spans
+
+    rng = np.random.default_rng(17)
+    n = 2_000_000  # 200,000 spans × 2,000,000 positions: 4e11 steps when each span scans the report
+    offsets = np.arange(n, dtype=np.int64) * 2  # every other character kept
+    offsets[::50] = -1  # line ends
+    mask = rng.random(n) < 0.3
+    idx = SharedIndex(
+        ("a",), ("甲镇",), ("",), ("",), (offsets,), (mask,), (np.zeros(0, dtype=np.int64),), (np.zeros(0, dtype=np.int64),), (), 8, 2
+    )
+    spans = _Spans(idx)
+    starts = rng.integers(0, 2 * n, 200_000)
+    ends = starts + rng.integers(0, 400, 200_000)
+    shares = [_span_share(idx, 0, int(a), int(b), spans)[0] for a, b in zip(starts, ends)]
+    for k in rng.integers(0, 200_000, 200).tolist():  # the definition, on a sample
+        inside = (offsets >= starts[k]) & (offsets < ends[k])
+        assert shares[k] == (float((inside & mask).sum() / inside.sum()) if inside.any() else 0.0)
+
+
+def test_plans_answering_a_problem_are_not_found_by_comparing_every_pair(reports, monkeypatch):
+    from analysis import structure, tfidf, themes
+
+    one = reports.iloc[[0]]
+    problems, plans = structure.problem_items(one), structure.plan_items(one)
+    copies = 40  # a report repeating its outline 40 times: item numbers repeat too
+    many_problems = pd.concat([problems] * copies, ignore_index=True)
+    many_plans = pd.concat([plans] * copies, ignore_index=True)
+    calls = []
+    cosine = tfidf.cosine
+    monkeypatch.setattr(themes.tfidf, "cosine", lambda a, b: calls.append(1) or cosine(a, b))
+    links = themes.align(many_problems, many_plans)
+    pairs = len(many_problems) * len(many_plans)
+    coding = (len(many_problems) + len(many_plans)) * len(themes.load_themes())  # each item against each theme, once
+    assert len(calls) <= coding + len(many_problems) * themes.MAX_ANSWERS < coding + pairs / 10
+    assert links.groupby("problem_no").size().max() <= themes.MAX_ANSWERS * copies  # item numbers repeat: per number
+    assert set(links["problem_no"]) == set(themes.align(problems, plans)["problem_no"])  # the same problems answered
