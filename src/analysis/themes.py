@@ -659,7 +659,8 @@ def _candidates(
     A superset of the answering pairs of ``align``: those sharing a theme, and
     those whose cosine, computed for all pairs of a report at once as a sparse
     product, comes within rounding of *threshold*; at most *max_answers* per
-    problem (those sharing a theme, then the most similar, then the first).
+    problem (those sharing a theme, then the most similar, then the first;
+    copies of one plan, same number and text, count once).
     ``align`` then checks each candidate as before, so the links are the same
     wherever the cap is not reached; but a long report's P problems × Q plans
     are no longer P × Q cosines in Python, nor P × Q rows of links.
@@ -694,6 +695,7 @@ def _candidates(
         p_by_doc.setdefault(doc_id, []).append(i)
     for j, doc_id in enumerate(plans["doc_id"]):
         q_by_doc.setdefault(doc_id, []).append(j)
+    same_plan = pd.factorize(pd.Series(plans["item_no"].astype(str).to_numpy()) + "\0" + plans["text"].astype(str).to_numpy())[0]
     found: dict[int, list[int]] = {}
     for doc_id, ps in p_by_doc.items():
         qs = q_by_doc.get(doc_id, [])
@@ -710,8 +712,10 @@ def _candidates(
             score = (sims + 2.0 * themed).tocsr()  # a shared theme first, then the most similar
         for r in range(score.shape[0]):
             cols, values = score.indices[score.indptr[r] : score.indptr[r + 1]], score.data[score.indptr[r] : score.indptr[r + 1]]
-            if len(cols) > max_answers:
-                cols = cols[np.lexsort((cols, -values))[:max_answers]]
+            if len(cols) > max_answers:  # the best first; a plan repeated word for word counts once
+                cols = cols[np.lexsort((cols, -values))]
+                _, first = np.unique(same_plan[np.asarray(qs)[cols]], return_index=True)
+                cols = cols[np.sort(first)[:max_answers]]
             if len(cols):
                 found[ps[r]] = [qs[c] for c in sorted(cols.tolist())]
     return found
@@ -732,7 +736,8 @@ def align(
     Returns the links table (one row per problem × answering plan), at most
     *max_answers* plans per problem: those sharing a theme, then the most
     similar (a report that repeats itself would otherwise link every copy of
-    a problem to every copy of a plan).
+    a problem to every copy of a plan); a link repeated word for word (same
+    report, numbers and texts) is kept once.
     """
     book = _codebook(codebook)
     problem_codes = code_items(problems, codebook=book)
@@ -773,7 +778,8 @@ def align(
                     "via": "both" if by_theme and by_text else ("theme" if by_theme else "similarity"),
                 }
             )
-    table = pd.DataFrame(rows, columns=LINK_COLUMNS)
+    # a report that repeats itself word for word repeats its links: each is kept once
+    table = pd.DataFrame(rows, columns=LINK_COLUMNS).drop_duplicates(["doc_id", "problem_no", "plan_no", "problem", "plan"])
     return table.sort_values(["doc_id", "problem_no", "plan_no"]).reset_index(drop=True).astype({"problem_no": "int64", "plan_no": "int64"})
 
 
