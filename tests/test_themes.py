@@ -622,6 +622,14 @@ def test_report_without_problems_section(no_problems_corpus):
     assert themes.side_by_side(codes, problems).empty
 
 
+def test_missing_problems_lists_only_the_reports_without_items(reports, no_problems_corpus):
+    """The five reports all state problems: none is listed; beside one without, only that one."""
+    assert themes.missing_problems(reports, structure.problem_items(reports)).empty
+    both = pd.concat([reports, no_problems_corpus], ignore_index=True)
+    missing = themes.missing_problems(both, structure.problem_items(both))
+    assert missing["town"].tolist() == ["清河镇"] and missing["doc_id"].tolist() == no_problems_corpus["doc_id"].tolist()
+
+
 def test_empty_problems_section_is_told_apart(tmp_path):
     text = NO_PROBLEMS_REPORT.replace("二、下一步工作打算", "二、存在的问题\n三、下一步工作打算")
     (tmp_path / "清河镇.txt").write_text(text, encoding="utf-8")

@@ -802,8 +802,8 @@ def missing_problems(reports: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
     from .corpus import town_labels
     from .structure import sections
 
-    has = set(items["doc_id"])
-    table = reports.loc[~reports["doc_id"].isin(has), ["doc_id"]].assign(town=town_labels(reports)).reset_index(drop=True)
+    without = ~reports["doc_id"].isin(set(items["doc_id"])).to_numpy()
+    table = pd.DataFrame({"doc_id": reports["doc_id"].to_numpy()[without], "town": town_labels(reports).to_numpy()[without]})
     heads = sections(reports[reports["doc_id"].isin(table["doc_id"])])
     with_section = set(heads.loc[heads["role"] == "problems", "doc_id"])
     return table.assign(has_section=table["doc_id"].isin(with_section))
