@@ -181,6 +181,15 @@ def test_the_cached_tables_give_what_the_stages_give(results, town):
     pd.testing.assert_frame_equal(profile.coded_problems(results, mine), themes.code_problems(mine))
 
 
+def test_problems_beside_plans_names_each_plan_once_when_a_report_repeats_its_numbering():
+    """A report that repeats its outline repeats item numbers: every link of a number is one plan, shown once."""
+    problems = pd.DataFrame({"doc_id": ["d"] * 3, "item_no": [1, 1, 2], "text": ["宣传不够", "宣传不够", "队伍不强"]})
+    plans = pd.DataFrame({"doc_id": ["d"] * 3, "item_no": [1, 2, 1], "text": ["加强宣传", "建强队伍", "加强宣传"]})
+    links = pd.DataFrame({"doc_id": ["d"] * 4, "problem_no": [1, 1, 1, 2], "plan_no": [1, 1, 1, 2]})
+    table = profile.problems_beside_plans(problems, plans, links, pd.DataFrame({"doc_id": ["d"], "year": [2025]}))
+    assert table["plans"].tolist() == ["（1）加强宣传", "（1）加强宣传", "（2）建强队伍"]
+
+
 def test_problem_codes_come_from_the_cache_unless_another_codebook_is_asked_for(results, tmp_path):
     """Notebooks 03 and 07 read the cached theme codes; a codebook of the user's own is coded anew."""
     mine = results.reports

@@ -160,16 +160,18 @@ def problems_beside_plans(problems: pd.DataFrame, plans: pd.DataFrame, links: pd
     ``（2）深化法治宣传教育…``); a problem no plan answers says so.
     """
     texts = {(d, int(n)): str(t) for d, n, t in zip(plans["doc_id"], plans["item_no"], plans["text"])}
-    answered: dict[tuple[str, int], list[str]] = {}
+    numbers: dict[tuple[str, int], dict[int, None]] = {}  # each plan once per problem number, in link order
     for d, p, q in zip(links["doc_id"], links["problem_no"], links["plan_no"]):
-        answered.setdefault((d, int(p)), []).append(f"（{int(q)}）{texts.get((d, int(q)), '')}")
+        numbers.setdefault((d, int(p)), {})[int(q)] = None
+    # joined once per problem number: a report that repeats its numbering repeats keys, not the work
+    answered = {key: "；".join(f"（{q}）{texts.get((key[0], q), '')}" for q in plans_of) for key, plans_of in numbers.items()}
     years = dict(zip(reports["doc_id"], reports["year"]))
     rows = [
         {
             "year": years.get(d),
             "item_no": int(n),
             "problem": str(t),
-            "plans": "；".join(answered.get((d, int(n)), [])) or "（没有对应的下一步措施）",
+            "plans": answered.get((d, int(n))) or "（没有对应的下一步措施）",
         }
         for d, n, t in zip(problems["doc_id"], problems["item_no"], problems["text"])
     ]
