@@ -691,3 +691,19 @@ def test_plans_answering_a_problem_are_not_found_by_comparing_every_pair(reports
     once = themes.align(problems, plans)
     key = ["problem_no", "plan_no", "problem", "plan"]
     assert links[key].equals(once[key])  # copies of a link are kept once: the links of one copy
+
+
+def test_the_same_file_name_in_three_folders_gives_three_reports(tmp_path):
+    """Folders given side by side (one a year) may hold files of the same name: each is a report of its own."""
+    from analysis.corpus import load_corpus
+
+    folders = []
+    for year in (2023, 2024, 2025):
+        folder = tmp_path / str(year)
+        folder.mkdir()
+        (folder / "神树镇.txt").write_text(REPORT.replace("2025", str(year)), encoding="utf-8")
+        folders.append(folder)
+    corpus = load_corpus(folders, warn=False)
+    assert sorted(corpus.reports["year"]) == [2023, 2024, 2025]
+    assert corpus.reports["doc_id"].is_unique
+    assert sorted(corpus.problems["action"]) == ["loaded as 神树镇_txt", "loaded as 神树镇_txt_2"]

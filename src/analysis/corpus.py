@@ -208,7 +208,9 @@ def load_corpus(
         seen_report[fingerprint] = str(path)
         doc_id = path.stem
         if doc_id in seen_ids:
-            doc_id = f"{path.stem}{path.suffix.lower().replace('.', '_')}"
+            doc_id, n = f"{path.stem}{path.suffix.lower().replace('.', '_')}", 2
+            while doc_id in seen_ids:  # the same name in several folders given at once
+                doc_id, n = f"{path.stem}{path.suffix.lower().replace('.', '_')}_{n}", n + 1
             problems.append({"file": str(path), "problem": f"another file is named {path.stem}", "action": f"loaded as {doc_id}"})
         seen_ids.add(doc_id)
         said = list(report.get("problems") or ())
