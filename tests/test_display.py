@@ -142,3 +142,19 @@ def test_labels_file_is_validated(tmp_path):
     bad.write_text("colums:\n  town: 乡镇\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="unknown section 'colums'"):
         display.labels(bad)
+
+
+def test_a_kind_of_table_names_its_own_columns_and_values():
+    """labels.yml 'tables': the year-pair tables say 落实情况 and 已落实; an unknown kind is an error that lists the kinds."""
+    import pandas as pd
+    import pytest
+
+    from analysis.errors import OptionError
+
+    follow = pd.DataFrame({"town": ["神树镇"], "status": ["no evidence"], "rate": [0.5], "recurring": [True]})
+    shown = display.readable(follow, kind="panel")
+    assert shown.columns.tolist() == ["乡镇", "落实情况", "落实率", "是否重复"]
+    assert shown.iloc[0].tolist() == ["神树镇", "未见成效", "50%", "是"]
+    assert display.readable(follow).columns.tolist()[1] == "情况"  # without the kind: the shared name
+    with pytest.raises(OptionError, match="panel"):
+        display.readable(follow, kind="nope")
