@@ -78,3 +78,13 @@ def _no_code_leftovers(nb, text: str) -> None:
     assert "<th></th>" not in text and "NaN" not in text
     assert 'class="dataframe"' not in text  # pandas' own table: every table goes through display.table
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+
+
+def test_the_talk_briefing_names_no_parameter():
+    """The reader of 07 is told what a chart shows in words, not by the notebook's parameter names."""
+    import json
+
+    source = json.loads((config.ROOT / "notebooks" / "07_structure_of_talk.ipynb").read_text(encoding="utf-8"))
+    words = "".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
+    parameters = ("group_by", "max_panels", "ca_rows", "ca_terms", "n_topics", "top_n", "min_freq", "top_edges", "max_labels")
+    assert not [p for p in parameters if p in words]
