@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from analysis import boilerplate, compliance, structure, themes
+from analysis import alignment, boilerplate, compliance, structure, themes
 from analysis.corpus import load_corpus
 
 
@@ -37,7 +37,7 @@ def main() -> None:
     table = themes.theme_table(codes, problems)
     test = themes.chi_square(codes, problems, by="county", reports=reports)
     t = step("theme_table + chi_square", t, f"{table.shape}, meaningful by county: {test.meaningful}")
-    links = themes.align(problems, plans)
+    links = alignment.align(problems, plans)
     t = step("align", t, f"{len(links)} links")
     checks = compliance.checklist(reports)
     t = step("checklist", t, f"{len(checks)} rows")

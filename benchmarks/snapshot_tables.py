@@ -79,8 +79,8 @@ API: dict[str, tuple[str, ...]] = {
     "chi_square": ("themes.chi_square",),
     "side_by_side": ("themes.side_by_side",),
     "side_by_side_long": ("themes.side_by_side_long",),
-    "align": ("themes.align",),
-    "unanswered": ("themes.unanswered",),
+    "align": ("alignment.align",),
+    "unanswered": ("alignment.unanswered",),
     "missing_problems": ("themes.missing_problems",),
     # compliance
     "checklist": ("compliance.checklist",),

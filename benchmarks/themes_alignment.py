@@ -5,14 +5,14 @@
 For every problem × plan pair of the same report, the TF-IDF cosine of their
 tokens; then precision and recall of the problem → plan links (against the
 hand-made links) for a range of thresholds, by similarity alone, by shared
-theme alone, and by either (what ``themes.align`` does).
+theme alone, and by either (what ``alignment.align`` does).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis import config, structure, themes
+from analysis import alignment, config, structure
 from analysis.corpus import load_corpus
 
 GOLD = config.ROOT / "tests" / "data" / "plan_items_gold.csv"
@@ -32,7 +32,7 @@ def main() -> None:
     problems, plans = structure.problem_items(reports), structure.plan_items(reports)
     gold_table = pd.read_csv(GOLD, dtype=str, keep_default_na=False)
     gold = {(r.doc_id, int(p), int(r.item_no)) for r in gold_table.itertuples() for p in r.answers_problems.split(";") if p}
-    every = themes.align(problems, plans, threshold=0.0)  # all same-report pairs, with similarity and shared themes
+    every = alignment.align(problems, plans, threshold=0.0)  # all same-report pairs, with similarity and shared themes
     pairs = {
         (d, p, q): (s, bool(t))
         for d, p, q, s, t in zip(every["doc_id"], every["problem_no"], every["plan_no"], every["similarity"], every["shared_themes"])

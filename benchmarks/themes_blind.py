@@ -9,7 +9,7 @@ treated as a report of its own holding one problem item and one plan item.
 
 The problems are coded with the package's public theme coder
 (``themes.code_items`` then ``themes.summarize``), as a user would, and the
-pairs are aligned with ``themes.align``.  Prints
+pairs are aligned with ``alignment.align``.  Prints
 
 * strict main-theme hit rate: the coder's main theme is the reader's ``main_theme``;
 * lenient hit rate: the coder's main theme is the reader's main or one of ``other_themes``;
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import themes
+from analysis import alignment, themes
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent  # the repository this script belongs to (the blind set lives here)
@@ -59,7 +59,7 @@ def measure(blind: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
     problems, plans = as_items(blind, "problem"), as_items(blind, "plan")
     codes = themes.code_items(problems)
     coded = themes.summarize(problems, codes).set_index("doc_id")
-    links = themes.align(problems, plans)
+    links = alignment.align(problems, plans)
     linked = set(links["doc_id"])
     via = dict(zip(links["doc_id"], links["via"]))
     sims = dict(zip(links["doc_id"], links["similarity"]))

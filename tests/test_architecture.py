@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "indicators",
             "frequency",
             "themes",
+            "alignment",
             "compliance",
             "boilerplate",
             "panel",

@@ -177,9 +177,9 @@ class World:
 
     @cached_property
     def links(self):
-        from analysis import themes
+        from analysis import alignment
 
-        return themes.align(self.problems, self.plans)
+        return alignment.align(self.problems, self.plans)
 
     @cached_property
     def theme_table(self):
@@ -311,8 +311,8 @@ CASES = {
     "themes.chi_square": lambda w: ((w.codes, w.problems), {"reports": w.reports}),
     "themes.side_by_side": lambda w: ((w.codes, w.problems), {}),
     "themes.side_by_side_long": lambda w: ((w.codes, w.problems), {"theme": str(w.codes["theme"].iloc[0])}),
-    "themes.align": lambda w: ((w.problems, w.plans), {}),
-    "themes.unanswered": lambda w: ((w.problems, w.links), {}),
+    "alignment.align": lambda w: ((w.problems, w.plans), {}),
+    "alignment.unanswered": lambda w: ((w.problems, w.links), {}),
     "themes.missing_problems": lambda w: ((w.reports, w.items), {}),
     "compliance.checklist": lambda w: ((w.reports,), {}),
     "compliance.status_table": lambda w: ((w.checklist,), {}),

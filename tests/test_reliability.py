@@ -673,7 +673,7 @@ def test_the_shared_share_of_many_spans_does_not_scan_the_report_for_each():
 
 
 def test_plans_answering_a_problem_are_not_found_by_comparing_every_pair(reports, monkeypatch):
-    from analysis import structure, tfidf, themes
+    from analysis import alignment, structure, tfidf, themes
 
     one = reports.iloc[[0]]
     problems, plans = structure.problem_items(one), structure.plan_items(one)
@@ -683,12 +683,12 @@ def test_plans_answering_a_problem_are_not_found_by_comparing_every_pair(reports
     calls = []
     cosine = tfidf.cosine
     monkeypatch.setattr(themes.tfidf, "cosine", lambda a, b: calls.append(1) or cosine(a, b))
-    links = themes.align(many_problems, many_plans)
+    links = alignment.align(many_problems, many_plans)
     pairs = len(many_problems) * len(many_plans)
     coding = (len(many_problems) + len(many_plans)) * len(themes.load_themes())  # each item against each theme, once
-    assert len(calls) <= coding + len(many_problems) * themes.MAX_ANSWERS < coding + pairs / 10
-    assert links.groupby("problem_no").size().max() <= themes.MAX_ANSWERS * copies  # item numbers repeat: per number
-    once = themes.align(problems, plans)
+    assert len(calls) <= coding + len(many_problems) * alignment.MAX_ANSWERS < coding + pairs / 10
+    assert links.groupby("problem_no").size().max() <= alignment.MAX_ANSWERS * copies  # item numbers repeat: per number
+    once = alignment.align(problems, plans)
     key = ["problem_no", "plan_no", "problem", "plan"]
     assert links[key].equals(once[key])  # copies of a link are kept once: the links of one copy
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config, structure, themes
+from analysis import alignment, config, structure, themes
 from analysis.corpus import load_corpus
 from analysis.cues import Cue, CueSyntaxError
 from analysis.errors import LexiconError
@@ -562,7 +562,7 @@ def test_side_by_side(codes, problems):
 
 @pytest.fixture(scope="module")
 def links(problems, plans):
-    return themes.align(problems, plans)
+    return alignment.align(problems, plans)
 
 
 def test_pufa_problems_meet_pufa_plans(links, gold_problems, gold_links):
@@ -585,19 +585,19 @@ def test_alignment_against_the_gold(links, gold_links):
 
 def test_problems_without_a_plan(problems, links):
     """By reading: 上社镇 #3 (数字技术) and 乌马河镇 #1, #2 have no answering plan item."""
-    table = themes.unanswered(problems, links)
+    table = alignment.unanswered(problems, links)
     assert set(zip(table["town"], table["item_no"])) == {("上社镇", 3), ("乌马河镇", 1), ("乌马河镇", 2)}
 
 
 def test_similarity_threshold_is_used(problems, plans):
-    everything = themes.align(problems, plans, threshold=0.0)
+    everything = alignment.align(problems, plans, threshold=0.0)
     assert len(everything) == sum(len(plans[plans["doc_id"] == d]) for d in problems["doc_id"])
-    by_text = themes.align(problems, plans, threshold=0.3)
+    by_text = alignment.align(problems, plans, threshold=0.3)
     assert (by_text[by_text["via"] == "similarity"]["similarity"] >= 0.3).all()
 
 
 def test_similarity_matrix_of_identical_texts():
-    sims = themes.similarity_matrix(["普法宣传形式单一", "执法人员专业素养不足"], ["普法宣传形式单一", "矛盾纠纷化解"])
+    sims = alignment.similarity_matrix(["普法宣传形式单一", "执法人员专业素养不足"], ["普法宣传形式单一", "矛盾纠纷化解"])
     assert np.isclose(sims[0, 0], 1.0) and sims[1, 0] == 0
 
 
@@ -617,8 +617,8 @@ def test_report_without_problems_section(no_problems_corpus):
     assert missing["town"].tolist() == ["清河镇"] and not missing["has_section"].any()
     result = themes.chi_square(codes, problems)
     assert not result.meaningful and "没有问题条目" in result.explanation
-    links = themes.align(problems, structure.plan_items(reports))
-    assert links.empty and list(links.columns) == themes.LINK_COLUMNS
+    links = alignment.align(problems, structure.plan_items(reports))
+    assert links.empty and list(links.columns) == alignment.LINK_COLUMNS
     assert themes.side_by_side(codes, problems).empty
 
 

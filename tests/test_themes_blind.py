@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import themes
+from analysis import alignment, themes
 from tests.conftest import DATA
 
 # Targets of issue 13 (items 4 and 5)
@@ -55,7 +55,7 @@ def test_main_theme_on_the_blind_set(blind):
 
 
 def test_plan_alignment_on_the_blind_set(blind):
-    links = themes.align(_items(blind, "problem"), _items(blind, "plan"))
+    links = alignment.align(_items(blind, "problem"), _items(blind, "plan"))
     found = set(links["doc_id"])
     gold = set(blind.loc[blind["answers"] == "1", "item_id"])
     precision = len(found & gold) / len(found)

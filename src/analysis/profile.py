@@ -131,7 +131,7 @@ def ratio_or_say(figures: pd.DataFrame):
 
 
 def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Each problem item (``themes.code_problems``) with the plan items that answer it (``themes.align``)."""
+    """Each problem item (``themes.code_problems``) with the plan items that answer it (``alignment.align``)."""
     answered = (
         links.sort_values(["doc_id", "problem_no", "plan_no"])
         .groupby(["doc_id", "problem_no"])["plan_no"]
@@ -154,7 +154,7 @@ def plan_list(plans: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
 
 
 def problems_beside_plans(problems: pd.DataFrame, plans: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Each problem item beside the text of the plan items that answer it (``themes.align``): year, item_no, problem, plans.
+    """Each problem item beside the text of the plan items that answer it (``alignment.align``): year, item_no, problem, plans.
 
     ``plans`` joins the answering plan items' texts (each with its number:
     ``（2）深化法治宣传教育…``); a problem no plan answers says so.

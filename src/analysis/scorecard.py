@@ -6,7 +6,7 @@ error names the entry).  The criteria the code knows:
 elements      the five required elements (``compliance.checklist``): points per element by status
 outline       the Outline's task areas A1–A10 covered (``compliance.coverage``)
 concreteness  quantities per 1,000 characters and share of sentences with a figure (``indicators.specificity``)
-answered      the share of stated problems a plan item answers (``themes.align``)
+answered      the share of stated problems a plan item answers (``alignment.align``)
 own_wording   wording the report does not share with other reports (``boilerplate``; the report it shares most with is named)
 figures       figures that cannot be right (``flags.impossible_figures``): points off per figure
 timeliness    published by the deadline (default 31 March) of the year after the year reported on;
@@ -340,7 +340,7 @@ def assess(
     computed when not given.  *overrides* is a table or a CSV file of
     ``doc_id, criterion, score, reason``.
     """
-    from . import boilerplate, compliance, flags, indicators, structure, themes
+    from . import alignment, boilerplate, compliance, flags, indicators, structure
 
     book = _criteria(criteria)
     ids = set(book.ids)
@@ -362,7 +362,7 @@ def assess(
     if need("answered"):
         problems = items[items["role"] == "problems"].reset_index(drop=True)
         plans = items[items["role"] == "plans"].reset_index(drop=True)
-        links = themes.align(problems, plans)
+        links = alignment.align(problems, plans)
     answered = {d: set(g["problem_no"]) for d, g in links.groupby("doc_id")} if len(links) else {}
     shares, partner_rows, shared_examples = {}, {}, {}
     if need("own_wording") and len(reports) > 1:

@@ -1,4 +1,4 @@
-"""Problem themes: code each stated problem, compare towns, match problems to plans.
+"""Problem themes: code each stated problem, compare towns (plans answering problems: ``analysis.alignment``).
 
 The codebook is ``data/lexicon/themes.yml`` (cue language: ``analysis.cues``).
 
@@ -17,8 +17,6 @@ coded       — doc_id, town, item_no, text, themes, main_theme, n_themes, metho
               and *similarity* are the main theme's, empty and NaN for an uncoded item)
 theme_table — one row per group (town, or any report column), one column per theme:
               the number of problem items coded with the theme
-links       — doc_id, town, problem_no, plan_no, problem, plan, shared_themes,
-              similarity, via (``theme``, ``similarity`` or ``both``)
 """
 
 from __future__ import annotations
@@ -39,16 +37,8 @@ from .lexicon import read_text
 
 CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main", "method", "similarity"]
 CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes", "method", "similarity"]
-LINK_COLUMNS = ["doc_id", "town", "problem_no", "plan_no", "problem", "plan", "shared_themes", "similarity", "via"]
 TEST_COLUMNS = ["theme", "label", "items", "chi2", "dof", "p_value", "min_expected", "share_expected_below_5", "meaningful", "reason"]
 
-# TF-IDF cosine at or above which a plan item is taken to answer a problem item of
-# the same report even without a shared theme.  Calibrated on tests/data/plan_items_gold.csv
-# by benchmarks/themes_alignment.py: by similarity alone, every threshold from 0.12 to
-# 0.155 gives precision 1.00 and recall 0.69 (the best F1); 0.14 sits between the most
-# similar non-link (0.119) and the least similar link above it (0.155).
-SIMILARITY_THRESHOLD = 0.14
-MAX_ANSWERS = 10  # plans linked to one problem at most (a report of five real ones links at most 3)
 # An item no cue finds is coded with the theme whose description (label,
 # definition and phrasings in themes.yml) it reads most like: the cosine of
 # TF-IDF vectors over character unigrams and bigrams (IDF over the sentences of
@@ -610,185 +600,6 @@ def side_by_side_long(codes: pd.DataFrame, items: pd.DataFrame, *, theme: str) -
     picked = codes[codes["theme"] == theme][["doc_id", "item_no", "evidence"]]
     table = picked.merge(items[["doc_id", "item_no", "town", "text"]], on=["doc_id", "item_no"])
     return table[["town", "doc_id", "item_no", "text", "evidence"]].sort_values(["town", "doc_id", "item_no"]).reset_index(drop=True)
-
-
-# ------------------------------------------------------------------ plan alignment
-
-
-def _token_lists(texts: list[str]) -> list[list[str]]:
-    from .lexicon import stopwords
-    from .tokenize import cut, keep, lexicon_terms
-
-    stop = stopwords()
-    terms = lexicon_terms()
-    options = dict(stop=stop, terms=terms, drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=True)
-    return [[tok for tok, pos, _, _ in cut(text) if keep(tok, pos=pos, **options)] for text in texts]
-
-
-def similarity_matrix(left: list[str], right: list[str], *, corpus: list[str] | None = None) -> np.ndarray:
-    """TF-IDF cosine similarity of each *left* text to each *right* text.
-
-    Tokens come from ``analysis.tokenize`` (stopwords, punctuation, numbers and
-    single characters dropped); IDF is smoothed (``log((1+N)/(1+df)) + 1``) over
-    *corpus* (default: *left* + *right*) and term frequencies are sublinear.
-    """
-    if not left or not right:
-        return np.zeros((len(left), len(right)))
-    idf, unseen = tfidf.fit(_token_lists(list(corpus) if corpus is not None else [*left, *right]))
-    lv = [tfidf.vector(t, idf, unseen) for t in _token_lists(list(left))]
-    rv = [tfidf.vector(t, idf, unseen) for t in _token_lists(list(right))]
-    return np.array([[tfidf.cosine(a, b) for b in rv] for a in lv])
-
-
-_ROUNDING = 1e-9  # more than the rounding error of a cosine summed in another order
-
-
-def _candidates(
-    problems: pd.DataFrame,
-    plans: pd.DataFrame,
-    p_vec: list[dict[str, float]],
-    q_vec: list[dict[str, float]],
-    p_themes: dict,
-    q_themes: dict,
-    *,
-    threshold: float,
-    max_answers: int,
-) -> dict[int, list[int]]:
-    """For each problem (by position), the plans (by position, ascending) of its report that may answer it.
-
-    A superset of the answering pairs of ``align``: those sharing a theme, and
-    those whose cosine, computed for all pairs of a report at once as a sparse
-    product, comes within rounding of *threshold*; at most *max_answers* per
-    problem (those sharing a theme, then the most similar, then the first;
-    copies of one plan, same number and text, count once).
-    ``align`` then checks each candidate as before, so the links are the same
-    wherever the cap is not reached; but a long report's P problems × Q plans
-    are no longer P × Q cosines in Python, nor P × Q rows of links.
-    """
-    from scipy import sparse
-
-    def rows_of(vectors: list[dict[str, float]], names: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
-        indptr, indices, values = [0], [], []
-        for vec in vectors:
-            for tok, weight in vec.items():
-                indices.append(names.setdefault(tok, len(names)))
-                values.append(weight)
-            indptr.append(len(indices))
-        return indptr, indices, values
-
-    def matrix(parts: tuple[list[int], list[int], list[float]], width: int) -> sparse.csr_matrix:
-        indptr, indices, values = parts
-        return sparse.csr_matrix((values, indices, indptr), shape=(len(indptr) - 1, width))
-
-    vocab: dict[str, int] = {}
-    p_parts, q_parts = rows_of(p_vec, vocab), rows_of(q_vec, vocab)
-    p_words, q_words = matrix(p_parts, len(vocab)), matrix(q_parts, len(vocab))
-    theme_ids: dict[str, int] = {}
-    p_keys = [(d, int(n)) for d, n in zip(problems["doc_id"], problems["item_no"])]
-    q_keys = [(d, int(n)) for d, n in zip(plans["doc_id"], plans["item_no"])]
-    p_parts = rows_of([dict.fromkeys(p_themes.get(k, []), 1.0) for k in p_keys], theme_ids)
-    q_parts = rows_of([dict.fromkeys(q_themes.get(k, []), 1.0) for k in q_keys], theme_ids)
-    p_codes, q_codes = matrix(p_parts, len(theme_ids)), matrix(q_parts, len(theme_ids))
-    p_by_doc: dict[str, list[int]] = {}
-    q_by_doc: dict[str, list[int]] = {}
-    for i, doc_id in enumerate(problems["doc_id"]):
-        p_by_doc.setdefault(doc_id, []).append(i)
-    for j, doc_id in enumerate(plans["doc_id"]):
-        q_by_doc.setdefault(doc_id, []).append(j)
-    same_plan = pd.factorize(pd.Series(plans["item_no"].astype(str).to_numpy()) + "\0" + plans["text"].astype(str).to_numpy())[0]
-    found: dict[int, list[int]] = {}
-    for doc_id, ps in p_by_doc.items():
-        qs = q_by_doc.get(doc_id, [])
-        if not qs:
-            continue
-        sims = p_words[ps] @ q_words[qs].T
-        themed = (p_codes[ps] @ q_codes[qs].T) > 0
-        if threshold <= _ROUNDING:  # every pair answers
-            score = sparse.csr_matrix(sims.toarray() + 1.0 + 2.0 * themed.toarray())
-        else:
-            sims = sims.tocsr()
-            sims.data[sims.data < threshold - _ROUNDING] = 0.0
-            sims.eliminate_zeros()
-            score = (sims + 2.0 * themed).tocsr()  # a shared theme first, then the most similar
-        for r in range(score.shape[0]):
-            cols, values = score.indices[score.indptr[r] : score.indptr[r + 1]], score.data[score.indptr[r] : score.indptr[r + 1]]
-            if len(cols) > max_answers:  # the best first; a plan repeated word for word counts once
-                cols = cols[np.lexsort((cols, -values))]
-                _, first = np.unique(same_plan[np.asarray(qs)[cols]], return_index=True)
-                cols = cols[np.sort(first)[:max_answers]]
-            if len(cols):
-                found[ps[r]] = [qs[c] for c in sorted(cols.tolist())]
-    return found
-
-
-def align(
-    problems: pd.DataFrame,
-    plans: pd.DataFrame,
-    *,
-    codebook: Codebook | str | Path | None = None,
-    threshold: float = SIMILARITY_THRESHOLD,
-    max_answers: int = MAX_ANSWERS,
-) -> pd.DataFrame:
-    """The plan items of the same report that answer each problem item.
-
-    A plan answers a problem when the plan's ``plan_cues`` find a theme the
-    problem was coded with, or when their TF-IDF cosine is at least *threshold*.
-    Returns the links table (one row per problem × answering plan), at most
-    *max_answers* plans per problem: those sharing a theme, then the most
-    similar (a report that repeats itself would otherwise link every copy of
-    a problem to every copy of a plan); a link repeated word for word (same
-    report, numbers and texts) is kept once.
-    """
-    book = _codebook(codebook)
-    problem_codes = code_items(problems, codebook=book)
-    plan_codes = code_items(plans, codebook=book, field="plan_cues")
-    # a report that repeats its outline repeats item numbers: each theme once per key, looked up in a set
-    p_themes = (
-        problem_codes.groupby(["doc_id", "item_no"])["theme"].agg(lambda s: list(dict.fromkeys(s))).to_dict() if len(problem_codes) else {}
-    )
-    q_themes = plan_codes.groupby(["doc_id", "item_no"])["theme"].agg(set).to_dict() if len(plan_codes) else {}
-    # one IDF over every problem and plan item of the corpus; one vector per item
-    p_tokens = _token_lists(list(problems["text"].astype(str)))
-    q_tokens = _token_lists(list(plans["text"].astype(str)))
-    idf, unseen = tfidf.fit([*p_tokens, *q_tokens])
-    p_vec = [tfidf.vector(t, idf, unseen) for t in p_tokens]
-    q_vec = [tfidf.vector(t, idf, unseen) for t in q_tokens]
-    candidates = _candidates(problems, plans, p_vec, q_vec, p_themes, q_themes, threshold=threshold, max_answers=max_answers)
-    towns = problems["town"].tolist() if "town" in problems else [None] * len(problems)
-    rows = []
-    for i, (doc_id, town, p_no, p_text) in enumerate(zip(problems["doc_id"], towns, problems["item_no"], problems["text"])):
-        mine = p_themes.get((doc_id, int(p_no)), [])
-        for j in candidates.get(i, []):
-            q_no = int(plans["item_no"].iat[j])
-            shared = [t for t in mine if t in q_themes.get((doc_id, q_no), ())]
-            sim = tfidf.cosine(p_vec[i], q_vec[j])
-            by_theme, by_text = bool(shared), sim >= threshold
-            if not (by_theme or by_text):
-                continue
-            rows.append(
-                {
-                    "doc_id": doc_id,
-                    "town": town,
-                    "problem_no": int(p_no),
-                    "plan_no": q_no,
-                    "problem": p_text,
-                    "plan": plans["text"].iat[j],
-                    "shared_themes": ";".join(shared),
-                    "similarity": round(sim, 3),
-                    "via": "both" if by_theme and by_text else ("theme" if by_theme else "similarity"),
-                }
-            )
-    # a report that repeats itself word for word repeats its links: each is kept once
-    table = pd.DataFrame(rows, columns=LINK_COLUMNS).drop_duplicates(["doc_id", "problem_no", "plan_no", "problem", "plan"])
-    return table.sort_values(["doc_id", "problem_no", "plan_no"]).reset_index(drop=True).astype({"problem_no": "int64", "plan_no": "int64"})
-
-
-def unanswered(problems: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """The problem items no plan item answers: doc_id, town, item_no, text."""
-    answered = set(zip(links["doc_id"], links["problem_no"]))
-    keep_rows = [(d, int(n)) not in answered for d, n in zip(problems["doc_id"], problems["item_no"])]
-    columns = [c for c in ("doc_id", "town", "item_no", "text") if c in problems.columns]
-    return problems.loc[keep_rows, columns].sort_values(["doc_id", "item_no"]).reset_index(drop=True)
 
 
 def missing_problems(reports: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
