@@ -133,3 +133,67 @@ def test_the_index_page_lists_the_flags_up_front(copied):
     assert "需要先看的报告</h2>" in page and "正文写的是其他乡镇" in page and "标题写2025年，正文报告的是2024年" in page
     quiet = briefings.index_html(copied, problems, [], done, meta=meta, flags=flags.flags(copied).iloc[0:0])
     assert "没有发现需要先看的报告" in quiet
+
+
+def _partner_by_definition(idx, doc):
+    """The best partner as the share is defined: the characters under any window shared with that one report."""
+    import numpy as np
+
+    norm = idx.texts[doc]
+    chars = len(norm) - norm.count("\n")
+    best, best_share = None, 0.0
+    others = sorted({o for s in idx.window_sets[doc].tolist() for o in idx.sets[s] if o != doc})
+    for other in others:
+        covered = np.zeros(len(norm), dtype=bool)
+        for start, s in zip(idx.window_starts[doc].tolist(), idx.window_sets[doc].tolist(), strict=True):
+            if other in idx.sets[s]:
+                covered[start : start + idx.n] = True
+        share = covered.sum() / chars if chars else 0.0
+        if share > best_share:
+            best, best_share = other, share
+    return best, best_share
+
+
+def test_best_partner_equals_its_definition_on_random_windows():
+    # random shared windows: runs of one set, gaps, overlapping runs of other sets, windows cut by the text's end
+    import random
+
+    import numpy as np
+
+    from analysis.boilerplate import SharedIndex
+
+    rng = random.Random(7)
+    sets = ((0, 1), (0, 2), (0, 1, 2), (0, 3), (0, 1, 3))
+    for case in range(300):
+        length = rng.randint(1, 120)
+        norm = "".join(rng.choice("法治\n政府建设") for _ in range(length))
+        starts = np.array(sorted(rng.sample(range(length), rng.randint(0, min(length, 40)))), dtype=np.int64)
+        labels = np.array([rng.randrange(len(sets)) for _ in starts], dtype=np.int64)
+        n = rng.randint(2, 9)
+        idx = SharedIndex(
+            ("a", "b", "c", "d"),
+            ("", "", "", ""),
+            (norm, "", "", ""),
+            ("",) * 4,
+            (None,) * 4,
+            (None,) * 4,
+            (starts,) + (np.zeros(0, np.int64),) * 3,
+            (labels,) + (np.zeros(0, np.int64),) * 3,
+            sets,
+            n,
+            2,
+        )
+        want_partner, want_share = _partner_by_definition(idx, 0)
+        got_partner, got_share = flags._best_partner(idx, 0)
+        assert got_partner == want_partner and got_share == pytest.approx(want_share), case
+
+
+def test_evidence_gathered_once_gives_the_same_flags(copied):
+    """The briefings gather the shared wording once for the scorecard and the flags: the flags are the same."""
+    from analysis import indicators
+
+    rows = indicators.extract(copied)
+    evidence = flags.gather_evidence(copied, rows)
+    table = flags.flags(copied, rows=rows, evidence=evidence)
+    pd.testing.assert_frame_equal(table, flags.flags(copied))
+    assert set(table["flag"]) == {"near_duplicate", "other_town", "year_mismatch", "rate_over_100"}

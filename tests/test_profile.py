@@ -224,7 +224,7 @@ def test_town_items_names_the_roles(results):
 
 def test_indicator_summary_is_computed_once_and_read_back(results, tmp_path):
     expected = indicators.summary(indicators.extract(results.reports), results.reports)
-    assert profile.prepare(results, tmp_path) == [tmp_path / profile.SUMMARY_FILE]
+    assert profile.prepare(results, tmp_path) == [tmp_path / profile.SUMMARY_FILE, *(tmp_path / f for f in profile.CARD_FILES.values())]
     pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path), expected)
     pd.testing.assert_frame_equal(profile.indicator_summary(results), expected)  # no work folder: computed
     pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path / "none"), expected)
@@ -251,6 +251,49 @@ def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results
     pd.testing.assert_frame_equal(
         profile.indicator_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
     )  # made from five reports: not these three's
+
+
+def test_scorecard_and_flags_are_computed_once_and_read_back(results, tmp_path):
+    """The town, scorecard and county briefings read the build's scorecard; other criteria or overrides are scored anew."""
+    import pyarrow.parquet as pq
+
+    from analysis import flags, scorecard
+
+    expected = scorecard.assess(results.reports, rows=results["indicators"], items=results["items"])
+    profile._CARDS.clear()
+    card, flag_table = profile.scorecard_for(results)  # no work folder: computed
+    pd.testing.assert_frame_equal(card.scores, expected.scores)
+    pd.testing.assert_frame_equal(card.issues, expected.issues)
+    pd.testing.assert_frame_equal(flag_table, flags.flags(results.reports, rows=results["indicators"]))
+
+    profile.prepare(results, tmp_path)
+    profile._CARDS.clear()
+    read, read_flags = profile.scorecard_for(results, work_dir=tmp_path)
+    pd.testing.assert_frame_equal(read.scores, expected.scores)
+    pd.testing.assert_frame_equal(read.totals, expected.totals)
+    pd.testing.assert_frame_equal(read_flags, flag_table)
+
+    path = tmp_path / profile.CARD_FILES["scores"]
+    table = pq.read_table(path)
+    marked = table.set_column(table.schema.get_field_index("evidence"), "evidence", [["标记"] * table.num_rows])
+    pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
+    profile._CARDS.clear()
+    assert set(profile.scorecard_for(results, work_dir=tmp_path)[0].scores["evidence"]) == {"标记"}  # read, not computed
+
+    text = config.SCORECARD_FILE.read_text(encoding="utf-8")
+    start, end = text.index("  - id: outline"), text.index("  - id: timeliness")
+    smaller = tmp_path / "scorecard.yml"
+    smaller.write_text(text[:start] + text[end:], encoding="utf-8")
+    own = profile.scorecard_for(results, work_dir=tmp_path, criteria=smaller)[0]
+    assert own.scores["criterion"].unique().tolist() == ["elements", "timeliness"]  # other criteria: scored anew
+
+    doc_id = results.reports["doc_id"].iloc[0]
+    fixes = tmp_path / "overrides.csv"
+    fixes.write_text(f"doc_id,criterion,score,reason\n{doc_id},elements,1,复核\n", encoding="utf-8")
+    fixed = profile.scorecard_for(results, work_dir=tmp_path, overrides=fixes)[0].scores
+    row = fixed[(fixed["doc_id"] == doc_id) & (fixed["criterion"] == "elements")]
+    assert row["score"].tolist() == [1] and row["override"].tolist() == ["复核"]
+    assert "标记" not in set(fixed["evidence"])  # other overrides: scored anew
 
 
 # ------------------------------------------------------------ what each town briefing shows

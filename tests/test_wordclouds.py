@@ -90,6 +90,30 @@ def test_same_counts_same_picture(terms):
     assert one.random_state is not None and config.RANDOM_SEED == 42
 
 
+def test_fonts_opened_once_a_size_give_the_same_picture(terms, monkeypatch):
+    """wordcloud opens its font for every size it tries; the package opens each size once: same layout, same pixels."""
+    from contextlib import nullcontext
+
+    import wordcloud.wordcloud as module
+    from PIL import ImageFont
+
+    opened = []
+    monkeypatch.setattr(ImageFont, "truetype", lambda *a, _open=ImageFont.truetype, **k: opened.append(a[1]) or _open(*a, **k))
+    wordclouds._truetype.cache_clear()
+    counts = frequency.counts(terms[terms["town"] == "上社镇"])
+    kept = wordclouds.cloud(counts, max_words=120, width=1000, height=600)
+    with wordclouds._fonts_kept():
+        kept_pixels = kept.to_array()
+    assert module.ImageFont is ImageFont  # wordcloud is itself again outside the block
+    kept_opened, opened[:] = list(opened), []
+    monkeypatch.setattr(wordclouds, "_fonts_kept", nullcontext)
+    plain = wordclouds.cloud(counts, max_words=120, width=1000, height=600)
+    np.testing.assert_array_equal(plain.to_array(), kept_pixels)
+    assert plain.layout_ == kept.layout_
+    assert sorted(kept_opened) == sorted(set(opened))  # each size once
+    assert len(opened) > 1.5 * len(kept_opened)  # wordcloud's own way opens many sizes again and again
+
+
 def test_frequencies_apply_stopwords():
     table = pd.DataFrame({"token": ["的", "进一步", "法治", "群众", "12345", "法治"], "count": [50, 40, 5, 3, 2, 1]})
     assert wordclouds.frequencies(table) == {"法治": 6.0, "群众": 3.0, "12345": 2.0}

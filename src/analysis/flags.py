@@ -18,6 +18,11 @@ flags    — doc_id, town, year, flag, detail, evidence
            town of the corpus as itself), ``year_mismatch`` (the title's year is
            not the year the body reports on), and the impossible figures
 readable — the flags as the reader sees them: Chinese column names and flag names
+
+What the flags and the scorecard's own-wording and figures criteria both read
+(the shared-wording index, the partners, the shared sentences, the impossible
+figures) is ``gather_evidence(reports, rows)``; pass it to ``flags`` and to
+``scorecard.assess`` and it is computed once for both.
 """
 
 from __future__ import annotations
@@ -119,6 +124,31 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# ------------------------------------------------------------------ what the flags and the scorecard share
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The corpus-wide tables behind the flags and the scorecard's own-wording and figures criteria (see ``gather_evidence``)."""
+
+    shared_index: object  # boilerplate.SharedIndex of the reports
+    partners: pd.DataFrame  # partners(reports)
+    shared: pd.DataFrame  # boilerplate.shared_sentences(reports)
+    figures: pd.DataFrame  # impossible_figures(rows)
+
+
+def gather_evidence(reports: pd.DataFrame, rows: pd.DataFrame, *, rules: FlagRules | None = None) -> Evidence:
+    """The shared-wording index, partners, shared sentences and impossible figures of *reports*, each computed once.
+
+    *rows* are the indicator rows of the same reports (``indicators.extract``).
+    """
+    from .boilerplate import SENTENCE_COLUMNS, index, shared_sentences
+
+    idx = index(reports)
+    shared = shared_sentences(reports, shared_index=idx) if len(reports) > 1 else pd.DataFrame(columns=SENTENCE_COLUMNS)
+    return Evidence(idx, partners(reports, shared_index=idx), shared, impossible_figures(rows, rules=rules))
+
+
 # ------------------------------------------------------------------ shared wording with one report
 
 
@@ -129,24 +159,8 @@ def partners(reports: pd.DataFrame, *, shared_index=None) -> pd.DataFrame:
     idx = shared_index if shared_index is not None else index(reports)
     meta = _meta(reports)
     rows = []
-    for doc, (doc_id, norm, starts, sets) in enumerate(zip(idx.doc_ids, idx.texts, idx.window_starts, idx.window_sets)):
-        chars = len(norm) - norm.count("\n")
-        by_partner: dict[int, list[int]] = {}
-        for set_id in np.unique(sets).tolist():
-            chosen = starts[sets == set_id]
-            for other in idx.sets[set_id]:
-                if other != doc:
-                    by_partner.setdefault(other, []).append(chosen)
-        best, best_share = None, 0.0
-        for other in sorted(by_partner):
-            window_starts = np.concatenate(by_partner[other])
-            cover = np.zeros(len(norm) + 1, dtype=np.int64)
-            np.add.at(cover, window_starts, 1)
-            np.add.at(cover, np.minimum(window_starts + idx.n, len(norm)), -1)
-            shared = int((np.cumsum(cover)[: len(norm)] > 0).sum())
-            share = shared / chars if chars else 0.0
-            if share > best_share:
-                best, best_share = other, share
+    for doc, doc_id in enumerate(idx.doc_ids):
+        best, best_share = _best_partner(idx, doc)
         town, year = meta.get(doc_id, (None, pd.NA))
         partner = idx.doc_ids[best] if best is not None else ""
         p_town, p_year = meta.get(partner, ("", pd.NA)) if partner else ("", pd.NA)
@@ -163,6 +177,51 @@ def partners(reports: pd.DataFrame, *, shared_index=None) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows, columns=PARTNER_COLUMNS)
     return table.astype({"year": "Int64", "partner_year": "Int64", "share": "float64"}).sort_values("doc_id").reset_index(drop=True)
+
+
+def _best_partner(idx, doc: int) -> tuple[int | None, float]:
+    """(the other report sharing most of report *doc*'s wording, the share of its characters shared with that one report).
+
+    The wording report *doc* shares with report p is the union of its shared
+    windows ``[start, start + n)`` whose set of reports holds p.  Consecutive
+    windows of one set are taken as one run ``[first start, last start + n)``;
+    the union of a partner's runs, sorted by start (their ends then rise too),
+    is the sum of each run's length cut at the next run's start.  Equal shares:
+    the partner listed first wins.
+    """
+    norm, starts, sets = idx.texts[doc], idx.window_starts[doc], idx.window_sets[doc]
+    length = len(norm)
+    chars = length - norm.count("\n")
+    if not len(starts) or not chars:
+        return None, 0.0
+    starts = starts.astype(np.int64)
+    new_run = np.ones(len(starts), dtype=bool)
+    new_run[1:] = (starts[1:] != starts[:-1] + 1) | (sets[1:] != sets[:-1])
+    first = np.flatnonzero(new_run)
+    last = np.append(first[1:], len(starts)) - 1
+    run_start, run_end, run_set = starts[first], np.minimum(starts[last] + idx.n, length), sets[first]
+    set_ids, which = np.unique(run_set, return_inverse=True)
+    members = [np.array([o for o in idx.sets[s] if o != doc], dtype=np.int64) for s in set_ids.tolist()]
+    sizes = np.array([len(m) for m in members], dtype=np.int64)
+    per_run = sizes[which]
+    pairs = int(per_run.sum())
+    if not pairs:
+        return None, 0.0
+    # one (partner, run) pair for each other report of each run's set
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    within = np.arange(pairs) - np.repeat(np.cumsum(per_run) - per_run, per_run)
+    partner = np.concatenate(members)[np.repeat(offsets[which], per_run) + within]
+    start, end = np.repeat(run_start, per_run), np.repeat(run_end, per_run)
+    order = np.lexsort((start, partner))
+    partner, start, end = partner[order], start[order], end[order]
+    same_next = np.zeros(pairs, dtype=bool)
+    same_next[:-1] = partner[1:] == partner[:-1]
+    next_start = np.append(start[1:], 0)
+    covered = np.where(same_next, np.minimum(end, next_start), end) - start
+    group = np.flatnonzero(np.concatenate([[True], ~same_next[:-1]]))
+    shares = np.add.reduceat(covered, group) / chars
+    best = int(np.argmax(shares))
+    return (int(partner[group[best]]), float(shares[best])) if shares[best] > 0 else (None, 0.0)
 
 
 def report_name(town: object, year: object) -> str:
@@ -295,29 +354,27 @@ def flags(
     reports: pd.DataFrame,
     *,
     rows: pd.DataFrame | None = None,
-    shared_index=None,
     rules: FlagRules | None = None,
+    evidence: Evidence | None = None,
 ) -> pd.DataFrame:
-    """Every flag of every report (see the module doc); *rows* are ``indicators.extract(reports)`` when given."""
+    """Every flag of every report (see the module doc).
+
+    *rows* are ``indicators.extract(reports)``, computed when not given;
+    *evidence* is ``gather_evidence(reports, rows)``, computed when not given.
+    """
     from .indicators import extract
 
     rules = rules or load_rules()
-    rows = extract(reports) if rows is None else rows
+    if evidence is None:
+        evidence = gather_evidence(reports, extract(reports) if rows is None else rows, rules=rules)
     meta = _meta(reports)
     out = []
-    near = partners(reports, shared_index=shared_index)
-    if len(reports) > 1:
-        from .boilerplate import index, shared_sentences
-
-        idx = shared_index if shared_index is not None else index(reports)
-        examples = shared_sentences(reports, shared_index=idx)
-    else:
-        examples = pd.DataFrame(columns=["doc_id", "text", "shared", "towns"])
+    near, examples = evidence.partners, evidence.shared
     for r in near.itertuples(index=False):
         if r.partner and r.share >= rules.share:
             mine = examples[examples["doc_id"] == r.doc_id]
             mine = mine.assign(_len=mine["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
-            evidence = str(mine["text"].iloc[0]) if len(mine) else ""
+            example = str(mine["text"].iloc[0]) if len(mine) else ""
             out.append(
                 {
                     "doc_id": r.doc_id,
@@ -325,7 +382,7 @@ def flags(
                     "year": r.year,
                     "flag": "near_duplicate",
                     "detail": f"{r.share:.0%} 的措辞与{report_name(r.partner_town, r.partner_year)}（{r.partner}）相同",
-                    "evidence": evidence,
+                    "evidence": example,
                 }
             )
     sents = _body_sentences(reports)
@@ -362,8 +419,7 @@ def flags(
                     "evidence": str(title),
                 }
             )
-    figures = impossible_figures(rows, rules=rules)
-    out.extend(figures[FLAG_COLUMNS].to_dict("records"))
+    out.extend(evidence.figures[FLAG_COLUMNS].to_dict("records"))
     table = pd.DataFrame(out, columns=FLAG_COLUMNS).astype({"year": "Int64"})
     order = {f: i for i, f in enumerate(FLAGS)}
     table["_order"] = table["flag"].map(order)

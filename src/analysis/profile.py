@@ -223,25 +223,77 @@ def improvements(issues: pd.DataFrame, town: str, *, flag_table: pd.DataFrame | 
     return table.rename(columns={"year": "年度", "point": "需改进", "evidence": "依据"}).reset_index(drop=True)
 
 
-_CARDS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
+_CARDS: dict[tuple, tuple[Results, object, pd.DataFrame]] = {}
+OVERRIDES_DEFAULT = object()  # scorecard_for's overrides: the reviewer's file, config.SCORECARD_OVERRIDES_FILE
+CARD_FILES = {
+    "scores": "scorecard_scores.parquet",
+    "totals": "scorecard_totals.parquet",
+    "issues": "scorecard_issues.parquet",
+    "flags": "flags.parquet",
+}
 
 
-def scorecard_for(results: Results):
-    """``(scorecard.assess(...), flags.flags(...))`` of every report of *results*, kept for these results.
+def _default_overrides() -> Path | None:
+    return config.SCORECARD_OVERRIDES_FILE if config.SCORECARD_OVERRIDES_FILE.is_file() else None
 
-    Uses the pipeline's indicator rows and items; the reviewer's overrides
-    (``config.SCORECARD_OVERRIDES_FILE``) are applied when that file exists.
-    """
-    from . import config
-    from .flags import flags
+
+def _file_sha(path: Path | None) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else "-"
+
+
+def _card_key(results: Results, criteria: Path, overrides: Path | None) -> str:
+    """The key of the scorecard and flags of *results*: the reports, the code and lexicon of their stage tables, the criteria and the overrides."""
+    keys = current_keys(["indicators", "items"])
+    return corpus_key(results.reports, f"{keys['indicators']}|{keys['items']}|{_file_sha(criteria)}|{_file_sha(overrides)}")
+
+
+def _compute_card(results: Results, criteria: Path, overrides: Path | None):
+    from .flags import flags, gather_evidence
     from .scorecard import assess
 
-    kept = _CARDS.get(id(results))
-    if kept is None or kept[0] is not results:
-        overrides = config.SCORECARD_OVERRIDES_FILE if config.SCORECARD_OVERRIDES_FILE.is_file() else None
-        card = assess(results.reports, rows=results["indicators"], items=results["items"], overrides=overrides)
-        kept = _CARDS[id(results)] = (results, card, flags(results.reports, rows=results["indicators"]))
-    return kept[1], kept[2]
+    rows = results["indicators"]
+    evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
+    card = assess(results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence)
+    return card, flags(results.reports, rows=rows, evidence=evidence)
+
+
+def scorecard_for(
+    results: Results,
+    *,
+    work_dir: str | Path | None = None,
+    criteria: str | Path | None = None,
+    overrides: str | Path | None | object = OVERRIDES_DEFAULT,
+):
+    """``(scorecard.assess(...), flags.flags(...))`` of every report of *results*, kept for these results.
+
+    Uses the pipeline's indicator rows and items; *criteria* (default
+    ``config.SCORECARD_FILE``) and the reviewer's *overrides* (default
+    ``config.SCORECARD_OVERRIDES_FILE``; ``None`` or a file that does not
+    exist changes nothing).  Read from *work_dir* when ``prepare`` wrote them there for the
+    same reports, code, lexicon, criteria and overrides; computed otherwise.
+    """
+    from .scorecard import Scorecard
+
+    criteria = config.resolve_path(criteria) if criteria is not None else config.SCORECARD_FILE
+    overrides = _default_overrides() if overrides is OVERRIDES_DEFAULT else config.resolve_path(overrides) if overrides else None
+    overrides = overrides if overrides is not None and overrides.is_file() else None
+    memo = (id(results), str(criteria), _file_sha(criteria), _file_sha(overrides))
+    kept = _CARDS.get(memo)
+    if kept is not None and kept[0] is results:
+        return kept[1], kept[2]
+    tables = None
+    if work_dir:
+        key = _card_key(results, criteria, overrides)
+        tables = {name: read_work_table(Path(work_dir) / file, key=key) for name, file in CARD_FILES.items()}
+        tables = None if any(t is None for t in tables.values()) else tables
+    if tables is not None:
+        card, flag_table = Scorecard(tables["scores"], tables["totals"], tables["issues"]), tables["flags"]
+    else:
+        card, flag_table = _compute_card(results, criteria, overrides)
+    _CARDS[memo] = (results, card, flag_table)
+    return card, flag_table
 
 
 def or_say(table: pd.DataFrame, sentence: str):
@@ -287,13 +339,23 @@ def _summary_key(results: Results) -> str:
 
 
 def prepare(results: Results, work_dir: str | Path) -> list[Path]:
-    """Write the corpus-level tables every town briefing shares into *work_dir* (once per build).
+    """Write the corpus-level tables the briefings share into *work_dir* (once per build).
 
-    Now one file: ``indicators.summary`` of every report (``SUMMARY_FILE``),
-    which ``versus_median`` compares each town with.  Returns the files written.
+    ``indicators.summary`` of every report (``SUMMARY_FILE``), which
+    ``versus_median`` compares each town with, and the scorecard and flags of
+    every report under the package's criteria and the reviewer's overrides
+    (``CARD_FILES``), which the town, scorecard and county briefings show.
+    Returns the files written.
     """
+    work_dir = Path(work_dir)
     table = summary(results["indicators"], results.reports)
-    return [write_work_table(table, Path(work_dir) / SUMMARY_FILE, key=_summary_key(results))]
+    written = [write_work_table(table, work_dir / SUMMARY_FILE, key=_summary_key(results))]
+    overrides = _default_overrides()
+    card, flag_table = _compute_card(results, config.SCORECARD_FILE, overrides)
+    key = _card_key(results, config.SCORECARD_FILE, overrides)
+    tables = {"scores": card.scores, "totals": card.totals, "issues": card.issues, "flags": flag_table}
+    written += [write_work_table(tables[name], work_dir / file, key=key) for name, file in CARD_FILES.items()]
+    return written
 
 
 def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:

@@ -332,12 +332,14 @@ def assess(
     items: pd.DataFrame | None = None,
     checklist: pd.DataFrame | None = None,
     coverage: pd.DataFrame | None = None,
+    evidence=None,
 ) -> Scorecard:
     """Score every report of *reports* (see the module doc).
 
     The stage tables (*rows* of ``indicators.extract``, *items* of
-    ``structure.items``, the compliance *checklist* and *coverage*) are
-    computed when not given.  *overrides* is a table or a CSV file of
+    ``structure.items``, the compliance *checklist* and *coverage*, and the
+    shared wording and impossible figures of ``flags.gather_evidence``, which
+    ``flags.flags`` reads too) are computed when not given.  *overrides* is a table or a CSV file of
     ``doc_id, criterion, score, reason``.
     """
     from . import alignment, boilerplate, compliance, flags, indicators, structure
@@ -364,12 +366,14 @@ def assess(
         plans = items[items["role"] == "plans"].reset_index(drop=True)
         links = alignment.align(problems, plans)
     answered = {d: set(g["problem_no"]) for d, g in links.groupby("doc_id")} if len(links) else {}
+    if evidence is None and (need("own_wording") and len(reports) > 1 or need("figures")):
+        evidence = flags.gather_evidence(reports, rows if rows is not None else indicators.extract(reports))
     shares, partner_rows, shared_examples = {}, {}, {}
     if need("own_wording") and len(reports) > 1:
-        idx = boilerplate.index(reports)
+        idx = evidence.shared_index
         shares = dict(zip(*boilerplate.shares(idx)[["doc_id", "share"]].T.values))
-        partner_rows = {r["doc_id"]: r for r in flags.partners(reports, shared_index=idx).to_dict("records")}
-        sent = boilerplate.shared_sentences(reports, shared_index=idx)
+        partner_rows = {r["doc_id"]: r for r in evidence.partners.to_dict("records")}
+        sent = evidence.shared
         if len(sent):
             sent = sent.assign(_len=sent["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
             shared_examples = sent.drop_duplicates("doc_id").set_index("doc_id")["text"].to_dict()
@@ -377,7 +381,7 @@ def assess(
         for p in boilerplate.passages(idx).sort_values("n_chars", ascending=False, kind="stable").itertuples(index=False):
             for doc_id in str(p.doc_ids).split(";"):
                 shared_examples.setdefault(doc_id, str(p.passage))
-    bad = flags.impossible_figures(rows) if need("figures") else None
+    bad = evidence.figures if need("figures") else None
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
     published = reports["published"] if "published" in reports else [None] * len(reports)

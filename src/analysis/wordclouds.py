@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +94,46 @@ def missing_glyphs(words: Sequence[str] | str, *, font: str | Path | None = None
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
 
 
+@lru_cache(maxsize=256)
+def _truetype(path: str, size: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, size)
+
+
+class _KeptFonts:
+    """PIL's ImageFont as wordcloud sees it inside ``_fonts_kept``: ``truetype`` opens each (font, size) once."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    @staticmethod
+    def truetype(path, size):
+        return _truetype(str(path), int(size))
+
+
+@contextmanager
+def _fonts_kept() -> Iterator[None]:
+    """While laying out and drawing a cloud, each font size is opened once, not once per word and try.
+
+    wordcloud opens the font file anew (``ImageFont.truetype``) for every size
+    it tries for every word; with a CJK font of many megabytes that was a
+    third of a cloud's time.  The fonts are the same objects PIL gives, so the
+    picture is the same; outside this block wordcloud is untouched.
+    """
+    import wordcloud.wordcloud as module
+
+    original = module.ImageFont
+    module.ImageFont = _KeptFonts(original)
+    try:
+        yield
+    finally:
+        module.ImageFont = original
+
+
 def drawn_words(wc: WordCloud) -> list[str]:
     """The words a generated WordCloud actually placed, largest first."""
     return [word for (word, _), *_ in wc.layout_]
@@ -141,7 +182,8 @@ def cloud(
     if color is not None:
         options["color_func"] = lambda *args, **kwargs: color
     wc = WordCloud(**options)
-    wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
+    with _fonts_kept():
+        wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
     bad = missing_glyphs(drawn_words(wc))
     if bad:
         _warn(f"the font {font_path().name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
@@ -154,7 +196,9 @@ def _draw(ax, table, title: str | None, **options) -> None:
     except AnalysisError:
         no_data(EMPTY_MESSAGE, ax=ax)
     else:
-        ax.imshow(wc.to_array(), interpolation="bilinear")
+        with _fonts_kept():
+            image = wc.to_array()
+        ax.imshow(image, interpolation="bilinear")
         ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=12)
@@ -310,7 +354,9 @@ def comparison_cloud(
                 wc = None  # nothing fits in a narrow sector
             if wc is not None:
                 inside = mask == 0
-                canvas[inside] = wc.to_array()[:size, :size][inside]  # drawn at DRAW_SCALE: an odd size is one pixel over
+                with _fonts_kept():
+                    drawn = wc.to_array()
+                canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: an odd size is one pixel over
         middle = start + step / 2
         ax.text(
             size / 2 + np.cos(middle) * size * 0.56,

@@ -29,7 +29,7 @@ from ..errors import InputError, OptionError
 from ..fonts import RUN_FONT_ENV, write_run_font
 from ..lexicon import files_hash
 from ..output import write_atomic
-from ..profile import prepare
+from ..profile import prepare, scorecard_for
 from ..runlock import output_folder, run_lock
 from ..workers import mp_context, process_pool, stop_now
 from .index import INDEX_NAME, index_html
@@ -76,8 +76,9 @@ def build(
     Before any notebook runs, the stages are run over the reports on every
     core (``pipeline.run``, with progress bars when *progress*), which fills
     the on-disk cache the notebooks then read from; the corpus-level tables
-    the town briefings share (``profile.prepare``) are computed once, into a
-    hidden work folder in *out* that is removed at the end.
+    the briefings share (``profile.prepare``: the indicator summary, the
+    scorecard and the flags) are computed once, into a hidden work folder in
+    *out* that is removed at the end.
 
     Nothing in *out* changes unless there are reports to build from: a
     *data_dir* that does not exist, or holds no readable report, raises
@@ -147,7 +148,9 @@ def _build(
                 full,
                 pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
                 meta=_meta(started, data_dir, data_sha, parameters),
-                flags=flags.flags(results.reports, rows=results["indicators"]),
+                flags=scorecard_for(results, work_dir=work)[1]
+                if work is not None
+                else flags.flags(results.reports, rows=results["indicators"]),
             ),
         )
     finally:
