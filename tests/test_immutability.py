@@ -352,6 +352,7 @@ CASES = {
     # flags and the scorecard
     "flags.partners": lambda w: ((w.reports,), {}),
     "flags.impossible_figures": lambda w: ((w.rows,), {}),
+    "flags.gather_evidence": lambda w: ((w.reports, w.rows), {}),
     "flags.flags": lambda w: ((w.reports,), {"rows": w.rows}),
     "flags.readable": lambda w: (
         (

@@ -34,6 +34,7 @@ from .chinese import fold
 from .cues import Codebook, load_codebook
 from .errors import LexiconError, OptionError
 from .lexicon import read_text
+from .stats import chi2_sf
 
 CODE_COLUMNS = ["doc_id", "town", "item_no", "theme", "label", "cue", "evidence", "position", "is_main", "method", "similarity"]
 CODED_COLUMNS = ["doc_id", "town", "item_no", "text", "themes", "main_theme", "n_themes", "method", "similarity"]
@@ -439,8 +440,6 @@ def _chi_square(
     reports: pd.DataFrame | None,
     codebook: Codebook | str | Path | None,
 ) -> ChiSquare:
-    from scipy.stats import chi2 as chi2_dist
-
     book = _codebook(codebook)
     known = _groups(items, reports, by).notna().to_numpy()
     unknown = int((~known).sum())
@@ -490,7 +489,7 @@ def _chi_square(
             | {
                 "chi2": round(stat, 3),
                 "dof": dof,
-                "p_value": float(chi2_dist.sf(stat, dof)),
+                "p_value": float(chi2_sf(stat, dof)),
                 "min_expected": round(float(expected.min()), 3),
                 "share_expected_below_5": round(low, 3),
                 "meaningful": ok,
