@@ -163,9 +163,10 @@ def test_plan_runs_town_notebooks_once_per_town(reports, tmp_path):
 def test_town_notebooks_get_the_work_folder_when_there_is_one(reports, tmp_path):
     work = tmp_path / ".work-x"
     with_work = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path, work=work)
-    towns = [b for b in with_work if "work_dir" in b.notebook.parameters]
-    assert [b.town for b in towns] == list(IDS)  # notebook 04, once per town
-    assert all(b.parameters["work_dir"] == str(work.resolve()) for b in towns)
+    shared = [b for b in with_work if "work_dir" in b.notebook.parameters]
+    # the overview (flags), each town's page, the scorecard and the county page read the build's scorecard and flags
+    assert [b.name for b in shared] == ["00_corpus_overview", *(f"04_town_profile-{t}" for t in IDS), "05_scorecard", "08_county"]
+    assert all(b.parameters["work_dir"] == str(work.resolve()) for b in shared)
     assert all("work_dir" not in b.parameters for b in with_work if "work_dir" not in b.notebook.parameters)
     alone = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path)
     assert all("work_dir" not in b.parameters for b in alone)  # the notebook's default: compute in the notebook
@@ -370,7 +371,7 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     assert again.loc[stages, "cached"].tolist() == [3] * len(stages)
     for town in summary["town"]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
-        assert f"work: ['{profile.SUMMARY_FILE}']" in shown
+        assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # the work folder is gone
 
 

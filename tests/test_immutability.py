@@ -435,6 +435,8 @@ CASES = {
     "profile.plan_list": lambda w: ((w.plans, w.reports), {}),
     "profile.or_say": lambda w: ((w.problems, "没有条目。"), {}),
     "profile.town_rows": lambda w: ((w.rows, w.mine), {}),
+    "profile.cached_rows": lambda w: ((w.checklist, w.mine), {}),
+    "profile.flags_for": lambda w: ((w.results,), {}),
     "profile.town_items": lambda w: ((w.results, w.mine), {"role": "problems"}),
     "profile.coded_problems": lambda w: ((w.results, w.mine), {}),
     "profile.problem_codes": lambda w: ((w.results, w.mine), {}),

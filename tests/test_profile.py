@@ -253,7 +253,49 @@ def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results
     )  # made from five reports: not these three's
 
 
-def test_scorecard_and_flags_are_computed_once_and_read_back(results, tmp_path):
+@pytest.fixture(scope="module")
+def briefing_results():
+    """What a briefing reads: the default stages and the compliance stages (computed here: no cache)."""
+    return pipeline.run(config.DATA_RAW, stages=profile.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
+
+
+def test_the_cached_compliance_tables_are_what_compliance_gives(briefing_results):
+    """Notebooks 03 and 04 show the cached checklist and coverage of the reports they look at."""
+    from analysis import compliance
+
+    reports = briefing_results.reports
+    for mine in (reports, reports.iloc[[0, 2, 3]].reset_index(drop=True), profile.town_reports(reports, "都督乡")):
+        pd.testing.assert_frame_equal(profile.cached_rows(briefing_results["checklist"], mine), compliance.checklist(mine))
+        pd.testing.assert_frame_equal(profile.cached_rows(briefing_results["coverage"], mine), compliance.coverage(mine))
+
+
+def test_flags_are_read_from_the_work_folder_when_made_for_these_reports(briefing_results, tmp_path):
+    import pyarrow.parquet as pq
+
+    from analysis import flags
+
+    expected = flags.flags(briefing_results.reports, rows=briefing_results["indicators"])
+    pd.testing.assert_frame_equal(profile.flags_for(briefing_results), expected)
+    profile.prepare(briefing_results, tmp_path)
+    pd.testing.assert_frame_equal(profile.flags_for(briefing_results, work_dir=tmp_path), expected)
+    path = tmp_path / profile.CARD_FILES["flags"]
+    marked = pd.DataFrame([{"doc_id": "x", "town": "标记", "year": 2025, "flag": "other_town", "detail": "", "evidence": ""}])
+    table = pq.read_table(path)
+    pq.write_table(pa_table(marked).replace_schema_metadata(table.schema.metadata), path)
+    assert profile.flags_for(briefing_results, work_dir=tmp_path)["town"].tolist() == ["标记"]  # read, not computed
+    three = pipeline.run(config.DATA_RAW, stages=["indicators"], workers=1, cache=False, progress=False, warn=False)
+    fewer = type(three)(three.reports.head(3), three.problems, three.tables, None, three.timings)
+    assert "标记" not in set(profile.flags_for(fewer, work_dir=tmp_path)["town"])  # other reports: computed
+
+
+def pa_table(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_scorecard_and_flags_are_computed_once_and_read_back(briefing_results, tmp_path):
+    results = briefing_results
     """The town, scorecard and county briefings read the build's scorecard; other criteria or overrides are scored anew."""
     import pyarrow.parquet as pq
 

@@ -311,12 +311,15 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
     counts: Counter[str] = Counter()
     first: dict[str, str] = {}
     near: dict[str, str] = {}
+    rank = {other: i for i, other in enumerate(others)}
+    lengths = sorted({len(other) for other in others})
+    ends = re.compile("[" + "".join(sorted({re.escape(other[-1]) for other in others})) + "]")
     for text in sents["text"]:
         simple = fold(str(text))
-        for other in others:
-            at = simple.find(other)
-            if at < 0:
-                continue
+        # the other towns this sentence names, in the order of *others*: only the substrings ending
+        # in a character a town name ends in, of a town name's length, can be one
+        named = {simple[m.end() - n : m.end()] for m in ends.finditer(simple) for n in lengths if n <= m.end()}
+        for other in sorted(named.intersection(rank), key=rank.__getitem__):
             counts[other] += simple.count(other)
             first.setdefault(other, str(text))
             for match in re.finditer(re.escape(other), simple):

@@ -41,10 +41,11 @@ from .cache import corpus_key, read_work_table, write_work_table
 from .display import markdown_text, one_line, say
 from .errors import OptionError
 from .indicators import indicator_labels, summary
-from .pipeline import Results, current_keys
+from .pipeline import DEFAULT_STAGES, Results, current_keys
 from .structure import ROLES
 from .themes import code_items, load_themes, summarize
 
+BRIEFING_STAGES = (*DEFAULT_STAGES, "checklist", "coverage")  # what the briefings read from the pipeline's cache
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
@@ -255,7 +256,10 @@ def _compute_card(results: Results, criteria: Path, overrides: Path | None):
 
     rows = results["indicators"]
     evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
-    card = assess(results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence)
+    compliance = {name: results[name] for name in ("checklist", "coverage") if name in results.tables}  # from the cache when run
+    card = assess(
+        results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence, **compliance
+    )
     return card, flags(results.reports, rows=rows, evidence=evidence)
 
 
@@ -296,6 +300,18 @@ def scorecard_for(
     return card, flag_table
 
 
+def flags_for(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+    """``flags.flags`` of every report of *results*: read from *work_dir* when ``prepare`` wrote it for these reports, computed otherwise."""
+    from .flags import flags
+
+    if work_dir:
+        overrides = _default_overrides()
+        table = read_work_table(Path(work_dir) / CARD_FILES["flags"], key=_card_key(results, config.SCORECARD_FILE, overrides))
+        if table is not None:
+            return table
+    return flags(results.reports, rows=results["indicators"])
+
+
 def or_say(table: pd.DataFrame, sentence: str):
     """*table*, or *sentence* for the reader when the table is empty."""
     return say(html.escape(sentence)) if table.empty else table
@@ -310,6 +326,16 @@ def town_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     rows = table[table["doc_id"].isin(order.keys())]
     rows = rows.iloc[rows["doc_id"].map(order).argsort(kind="stable")]
     return rows.reset_index(drop=True)
+
+
+def cached_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a cached stage *table* for the reports *mine*, in the table's own order.
+
+    For a stage whose rows do not depend on the other reports (``checklist``,
+    ``coverage``) this is what the stage gives for *mine* when *mine* is in
+    the corpus's order, as a town's reports or a selection of towns are.
+    """
+    return table[table["doc_id"].isin(set(mine["doc_id"]))].reset_index(drop=True)
 
 
 def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFrame:
@@ -393,7 +419,7 @@ def _inputs(data_dir: Path) -> tuple:
 
 
 def results_for(data_dir: str | Path) -> Results:
-    """``pipeline.run(data_dir)`` in this process (reading the cache), kept while its files, lexicon and code are unchanged."""
+    """``pipeline.run(data_dir, stages=BRIEFING_STAGES)`` in this process (reading the cache), kept while its files, lexicon and code are unchanged."""
     from .pipeline import run
 
     data_dir = Path(data_dir)
@@ -404,7 +430,7 @@ def results_for(data_dir: str | Path) -> Results:
         _TERMS.clear()
         _KEYNESS.clear()
         _CARDS.clear()
-        _RUNS[str(data_dir)] = (key, run(data_dir, workers=1, progress=False, warn=False))
+        _RUNS[str(data_dir)] = (key, run(data_dir, stages=BRIEFING_STAGES, workers=1, progress=False, warn=False))
     return _RUNS[str(data_dir)][1]
 
 

@@ -229,13 +229,17 @@ def _elements(c: Criterion, checks: pd.DataFrame) -> tuple[float, str, list[tupl
     return (c.weight * got / n if n else 0.0), "；".join(parts) or "没有检查结果", issues
 
 
-def _outline(c: Criterion, cover: pd.DataFrame) -> tuple[float, str, list[tuple[str, str]]]:
-    areas = cover[cover["area"].str.match(r"^A\d+$")]
-    covered = areas[areas["covered"]]
+AREA_RE = re.compile(r"^A\d+$")  # the Outline's task areas (A1–A10), not the other rows of the coverage table
+
+
+def _outline(c: Criterion, cover: list) -> tuple[float, str, list[tuple[str, str]]]:
+    """*cover*: the report's rows of ``compliance.coverage`` (named tuples)."""
+    areas = [r for r in cover if AREA_RE.match(str(r.area))]
+    covered = [r for r in areas if r.covered]
     full = float(c.settings["full_areas"])
     score = c.weight * min(1.0, len(covered) / full)
-    shown = "；".join(f"{r.area} {r.label}（{r.top_cues}）" for r in covered.itertuples(index=False))
-    missing = "、".join(f"{r.area} {r.label}" for r in areas[~areas["covered"]].itertuples(index=False))
+    shown = "；".join(f"{r.area} {r.label}（{r.top_cues}）" for r in covered)
+    missing = "、".join(f"{r.area} {r.label}" for r in areas if not r.covered)
     evidence = f"覆盖 {len(covered)}/{len(areas)} 个任务领域（满 {full:.0f} 个得满分）：{shown or '无'}" + (
         f"；未覆盖：{missing}" if missing else ""
     )
@@ -323,6 +327,15 @@ class Scorecard:
     issues: pd.DataFrame
 
 
+def _per_doc(table: pd.DataFrame | None):
+    """``lambda doc_id: table[table["doc_id"] == doc_id]``, with the table split by report once, not filtered once per report."""
+    if table is None:
+        return lambda doc_id: None
+    groups = {doc_id: group for doc_id, group in table.groupby("doc_id", sort=False)} if len(table) else {}
+    empty = table.iloc[0:0]
+    return lambda doc_id: groups.get(doc_id, empty)
+
+
 def assess(
     reports: pd.DataFrame,
     *,
@@ -386,23 +399,27 @@ def assess(
     years = reports["year"] if "year" in reports else [None] * len(reports)
     published = reports["published"] if "published" in reports else [None] * len(reports)
     out, issues = [], []
+    checks_of, problems_of, bad_of = (_per_doc(t) for t in (checks, problems, bad))
+    cover_rows: dict[str, list] = {}
+    for r in cover.itertuples(index=False) if cover is not None else ():
+        cover_rows.setdefault(r.doc_id, []).append(r)
     for doc_id, town, year, when in zip(docs, towns, years, published):
         for c in book:
             if c.id == "elements":
-                result = _elements(c, checks[checks["doc_id"] == doc_id])
+                result = _elements(c, checks_of(doc_id))
             elif c.id == "outline":
-                result = _outline(c, cover[cover["doc_id"] == doc_id])
+                result = _outline(c, cover_rows.get(doc_id, []))
             elif c.id == "concreteness":
                 result = _concreteness(c, spec.loc[doc_id] if doc_id in spec.index else None, examples.get(doc_id, ""))
             elif c.id == "answered":
-                result = _answered(c, problems[problems["doc_id"] == doc_id], answered.get(doc_id, set()))
+                result = _answered(c, problems_of(doc_id), answered.get(doc_id, set()))
             elif c.id == "own_wording":
                 result = _own_wording(c, float(shares.get(doc_id, 0.0)), partner_rows.get(doc_id), shared_examples.get(doc_id, ""))
             elif c.id == "figures":
-                result = _figures(c, bad[bad["doc_id"] == doc_id])
+                result = _figures(c, bad_of(doc_id))
             else:
                 result = _timeliness(c, year, when)
-            score, evidence, points = result
+            score, shown, points = result
             score = score if math.isnan(score) else round(score, 1)
             out.append(
                 {
@@ -413,7 +430,7 @@ def assess(
                     "label": c.label,
                     "score": score,
                     "max": c.weight,
-                    "evidence": evidence,
+                    "evidence": shown,
                     "override": "",
                     "computed": score,
                 }

@@ -79,14 +79,21 @@ def _log_tail(log: Path) -> str:
 # (every town of the town notebook, and the corpus notebooks), clearing first
 # the namespace, the figures and pandas' display options (RESET_SOURCE), so a
 # kernel start and the imports are paid once a worker, not once a briefing.
+# What is still alive after the namespace is cleared (modules, the results
+# and tables the package keeps for the run) lives as long as the kernel: it is
+# frozen out of the cyclic garbage collector (gc.freeze), so the next reset's
+# collection, and every automatic one while a town is written, no longer walks
+# it (0.25 s a town at 1,000 reports, 0.01 s after).
 # A briefing that fails drops the kernel: the next one starts a fresh kernel.
 RESET_SOURCE = """%reset -f
-import warnings as _warnings, pandas as _pd, matplotlib.pyplot as _plt
+import gc as _gc, warnings as _warnings, pandas as _pd, matplotlib.pyplot as _plt
 _plt.close("all")
 with _warnings.catch_warnings():
     _warnings.simplefilter("ignore")
     _pd.reset_option("all")
-del _warnings, _pd, _plt"""
+_gc.collect()
+_gc.freeze()
+del _gc, _warnings, _pd, _plt"""
 _KERNELS: dict[str, tuple[object, Path]] = {}
 
 

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import config, flags, pipeline
+from .. import config, pipeline
 from .._version import __version__
 from ..errors import InputError, OptionError
 from ..fonts import RUN_FONT_ENV, write_run_font
 from ..lexicon import files_hash
 from ..output import write_atomic
-from ..profile import prepare, scorecard_for
+from ..profile import BRIEFING_STAGES, flags_for, prepare
 from ..runlock import output_folder, run_lock
 from ..workers import mp_context, process_pool, stop_now
 from .index import INDEX_NAME, index_html
@@ -128,7 +128,9 @@ def _build(
         raise InputError(data_dir, f"holds no report that could be read{skipped}: nothing was built, the previous briefings are unchanged")
     full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
-    results = pipeline.run(data_dir, progress=progress, warn=False)  # warm the cache on every core: the notebooks read from it
+    results = pipeline.run(
+        data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False
+    )  # warm the cache on every core: the notebooks read from it
     data_sha = input_hash(reports)
     footer = f"程序版本 {__version__} · 输入数据校验值 {data_sha[:12]}"
     work = None
@@ -148,9 +150,7 @@ def _build(
                 full,
                 pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
                 meta=_meta(started, data_dir, data_sha, parameters),
-                flags=scorecard_for(results, work_dir=work)[1]
-                if work is not None
-                else flags.flags(results.reports, rows=results["indicators"]),
+                flags=flags_for(results, work_dir=work),
             ),
         )
     finally:
