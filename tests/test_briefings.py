@@ -375,6 +375,22 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # the work folder is gone
 
 
+def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefings(two_reports, tmp_path, monkeypatch):
+    """One worker writes the work folder while the other builds a briefing that does not read it; the town pages start after."""
+    from analysis import profile
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    out = tmp_path / "out"
+    summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["00", "02"], jobs=2, progress=False)
+    assert (summary["status"] == "written").all(), "\n".join(summary["message"])
+    assert summary["notebook"].tolist().count("02_town.ipynb") == len(summary) - 1
+    for town in summary["town"][summary["town"] != ""]:
+        shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
+        assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown  # every table was there
+    assert (out / "00_tables.html").is_file()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]
+
+
 # ------------------------------------------------------------ safe HTML
 
 

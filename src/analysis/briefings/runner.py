@@ -139,9 +139,16 @@ def _build(
     try:
         if any(WORK_PARAMETER in b.notebook.parameters for b in todo):
             work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out))
-            prepare(results, work)
             todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters, work=work)
-        rows = _run_all(todo, footer=footer, jobs=jobs, progress=progress, kernel_name=kernel_name, timeout=timeout)
+        rows = _run_all(
+            todo,
+            footer=footer,
+            jobs=jobs,
+            progress=progress,
+            kernel_name=kernel_name,
+            timeout=timeout,
+            prepare_work=None if work is None else (data_dir, work, results),
+        )
         write_atomic(
             out / INDEX_NAME,
             index_html(
@@ -248,7 +255,34 @@ def _lost(briefing: Briefing, reason: str) -> dict:
     }
 
 
-def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: bool, kernel_name: str, timeout: int | None) -> list[dict]:
+def _prepare_task(data_dir: Path, work: Path, cache_dir: Path | None) -> None:
+    """In a worker: the build's shared tables into *work*, from the stage tables the build has just cached."""
+    options = {"cache_dir": cache_dir} if cache_dir is not None else {"cache": False}
+    prepare(pipeline.run(data_dir, stages=BRIEFING_STAGES, workers=1, progress=False, warn=False, **options), work)
+
+
+def _needs_work(batch: Sequence[Briefing]) -> bool:
+    return any(WORK_PARAMETER in b.parameters for b in batch)
+
+
+def _run_all(
+    todo: list[Briefing],
+    *,
+    footer: str,
+    jobs: int | None,
+    progress: bool,
+    kernel_name: str,
+    timeout: int | None,
+    prepare_work: tuple[Path, Path, object] | None = None,
+) -> list[dict]:
+    """Every briefing of *todo*, on *jobs* processes; returns their rows in *todo*'s order.
+
+    *prepare_work* is ``(data_dir, work folder, results)`` when some briefings
+    read the shared tables of ``profile.prepare``: on one process they are
+    written first; on several, one worker writes them while the others run the
+    briefings that do not read them, and those that do are started once the
+    tables are there.
+    """
     from tqdm.auto import tqdm
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
@@ -264,24 +298,37 @@ def _run_all(todo: list[Briefing], *, footer: str, jobs: int | None, progress: b
     try:
         work = batches(todo, jobs)
         if jobs == 1 or len(work) == 1:
+            if prepare_work is not None:
+                data_dir, folder, results = prepare_work
+                prepare(results, folder)
             for batch in work:
                 for row in run_batch(batch, **kwargs):
                     done(row)
         else:
+            waiting = [b for b in work if _needs_work(b)] if prepare_work is not None else []
+            ready = [b for b in work if not any(b is w for w in waiting)]
             finished = mp_context().Queue()
             with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished, os.environ.get(RUN_FONT_ENV))) as pool:
-                futures = [pool.submit(run_batch, batch, **kwargs) for batch in work]
+                preparing = None
+                if prepare_work is not None:
+                    data_dir, folder, results = prepare_work
+                    preparing = pool.submit(_prepare_task, data_dir, folder, results.cache_dir)
+                futures = {pool.submit(run_batch, batch, **kwargs): batch for batch in ready}
                 try:
                     while len(rows) < len(todo):
+                        if preparing is not None and preparing.done():
+                            preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
+                            futures.update({pool.submit(run_batch, batch, **kwargs): batch for batch in waiting})
+                            preparing = None
                         try:
                             done(finished.get(timeout=0.2))
                         except queue.Empty:
-                            if all(f.done() for f in futures) and finished.empty():
+                            if preparing is None and all(f.done() for f in futures) and finished.empty():
                                 break
-                except KeyboardInterrupt:  # Ctrl-C: the workers (and through them their kernels) stop now
+                except BaseException:  # Ctrl-C, or the shared tables failed: the workers (and through them their kernels) stop now
                     stop_now(pool)
                     raise
-                for future, batch in zip(futures, work, strict=True):
+                for future, batch in futures.items():
                     if future.exception() is not None:  # a worker process died: its unfinished briefings failed
                         for briefing in batch:
                             if briefing.name not in rows:
