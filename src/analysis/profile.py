@@ -245,9 +245,11 @@ def _file_sha(path: Path | None) -> str:
 
 
 def _card_key(results: Results, criteria: Path, overrides: Path | None) -> str:
-    """The key of the scorecard and flags of *results*: the reports, the code and lexicon of their stage tables, the criteria and the overrides."""
-    keys = current_keys(["indicators", "items"])
-    return corpus_key(results.reports, f"{keys['indicators']}|{keys['items']}|{_file_sha(criteria)}|{_file_sha(overrides)}")
+    """The key of the scorecard and flags of *results*: the reports, the code and lexicon of the stage tables
+    they are made from, the flags' rules, the criteria and the overrides."""
+    keys = current_keys(["indicators", "items", "checklist", "coverage"])
+    files = [criteria, overrides, config.FLAGS_FILE]
+    return corpus_key(results.reports, "|".join([*(keys[name] for name in sorted(keys)), *map(_file_sha, files)]))
 
 
 def _compute_card(results: Results, criteria: Path, overrides: Path | None):
