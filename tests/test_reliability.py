@@ -524,7 +524,7 @@ def test_a_cache_shard_replaced_by_a_folder_is_rebuilt_with_a_warning(tmp_path):
 # ------------------------------------------------------------ Ctrl-C: the pool stops at once, no worker prints a traceback
 
 _CTRL_C = """
-import os, sys, time
+import faulthandler, os, signal, sys, time
 from analysis.workers import Pool
 
 def slow(x):
@@ -532,6 +532,10 @@ def slow(x):
     time.sleep(300)
 
 if __name__ == "__main__":
+    # Python started from a terminal turns Ctrl-C into KeyboardInterrupt; a test run started in the
+    # background (`make test &`) passes SIGINT down ignored, and this script would then never see it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    faulthandler.dump_traceback_later(45, exit=True)  # a hang shows where it is, in the test's failure
     pool = Pool(2)
     try:
         pool.map(slow, [(1,), (2,)])
@@ -547,9 +551,7 @@ def test_ctrl_c_stops_the_pool_at_once_without_tracebacks(tmp_path):
     script.write_text(_CTRL_C)
     run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     workers = [int(run.stdout.readline()), int(run.stdout.readline())]
-    # a worker can print before the parent has finished starting the pool (it was seen once, in a full
-    # CI run, that the parent then never printed "stopped"); this test is about a pool that is working
-    time.sleep(0.5)
+    time.sleep(0.5)  # the pool is working: both tasks started
     os.killpg(run.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130 and "stopped" in out
