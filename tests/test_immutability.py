@@ -206,6 +206,12 @@ class World:
         return boilerplate.shares(self.reports)
 
     @cached_property
+    def shared_sentences(self):
+        from analysis import boilerplate
+
+        return boilerplate.shared_sentences(self.reports)
+
+    @cached_property
     def results(self):
         from analysis import pipeline
 
@@ -353,6 +359,7 @@ CASES = {
     "flags.partners": lambda w: ((w.reports,), {}),
     "flags.impossible_figures": lambda w: ((w.rows,), {}),
     "flags.gather_evidence": lambda w: ((w.reports, w.rows), {}),
+    "flags.most_shared_sentences": lambda w: ((w.shared_sentences,), {}),
     "flags.flags": lambda w: ((w.reports,), {"rows": w.rows}),
     "flags.readable": lambda w: (
         (

@@ -149,6 +149,14 @@ def gather_evidence(reports: pd.DataFrame, rows: pd.DataFrame, *, rules: FlagRul
     return Evidence(idx, partners(reports, shared_index=idx), shared, impossible_figures(rows, rules=rules))
 
 
+def most_shared_sentences(shared: pd.DataFrame) -> dict[str, str]:
+    """Each report's sentence most made of shared wording (the longest of equal shares), from ``boilerplate.shared_sentences``."""
+    if shared.empty:
+        return {}
+    ranked = shared.assign(_len=shared["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
+    return {doc_id: str(text) for doc_id, text in ranked.drop_duplicates("doc_id")[["doc_id", "text"]].itertuples(index=False)}
+
+
 # ------------------------------------------------------------------ shared wording with one report
 
 
@@ -372,12 +380,10 @@ def flags(
         evidence = gather_evidence(reports, extract(reports) if rows is None else rows, rules=rules)
     meta = _meta(reports)
     out = []
-    near, examples = evidence.partners, evidence.shared
-    for r in near.itertuples(index=False):
+    examples = most_shared_sentences(evidence.shared)
+    for r in evidence.partners.itertuples(index=False):
         if r.partner and r.share >= rules.share:
-            mine = examples[examples["doc_id"] == r.doc_id]
-            mine = mine.assign(_len=mine["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
-            example = str(mine["text"].iloc[0]) if len(mine) else ""
+            example = examples.get(r.doc_id, "")
             out.append(
                 {
                     "doc_id": r.doc_id,

@@ -386,10 +386,7 @@ def assess(
         idx = evidence.shared_index
         shares = dict(zip(*boilerplate.shares(idx)[["doc_id", "share"]].T.values))
         partner_rows = {r["doc_id"]: r for r in evidence.partners.to_dict("records")}
-        sent = evidence.shared
-        if len(sent):
-            sent = sent.assign(_len=sent["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
-            shared_examples = sent.drop_duplicates("doc_id").set_index("doc_id")["text"].to_dict()
+        shared_examples = flags.most_shared_sentences(evidence.shared)
         # no sentence mostly shared: the longest passage the report shares names the wording instead
         for p in boilerplate.passages(idx).sort_values("n_chars", ascending=False, kind="stable").itertuples(index=False):
             for doc_id in str(p.doc_ids).split(";"):
