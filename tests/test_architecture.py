@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "shared helpers: lexicon files, Chinese text, TF-IDF, statistics, writing files, fonts, process pool, codebooks, notebook display",
         ("lexicon", "chinese", "tfidf", "stats", "output", "runlock", "export", "fonts", "workers", "cues", "display"),
     ),
-    ("reading the reports", ("corpus", "pagemeta", "metadata", "loaders")),
+    ("reading the reports", ("corpus", "pagemeta", "metadata", "places", "loaders")),
     ("structure and words", ("structure", "quantities", "tokenize", "segmenter")),
     (
         "measuring stages",

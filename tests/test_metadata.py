@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import metadata
+from analysis import metadata, places
 from analysis.errors import LexiconError
 
 BODY = (
@@ -221,7 +221,7 @@ def test_describe(case):
     ],
 )
 def test_place_in_a_title(title, town, level, county):
-    place = metadata.place_from_title(title, metadata.load_places())
+    place = metadata.place_from_title(title, places.load_places())
     if town is None:
         assert place is None or len(place.name) > 3 and "虢" not in place.name
     else:
@@ -259,10 +259,10 @@ def test_places_file_is_checked(tmp_path):
     bad = tmp_path / "places.yml"
     bad.write_text("town_suffixes:\n  镇: 村\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="town_suffixes"):
-        metadata.load_places(bad)
-    bad.write_text(metadata.PLACES_FILE.read_text(encoding="utf-8").replace("  - 城区\n", "  - 城区\n  - 城区\n"), encoding="utf-8")
+        places.load_places(bad)
+    bad.write_text(places.PLACES_FILE.read_text(encoding="utf-8").replace("  - 城区\n", "  - 城区\n  - 城区\n"), encoding="utf-8")
     with pytest.raises(LexiconError, match="listed twice"):
-        metadata.load_places(bad)
+        places.load_places(bad)
 
 
 def test_fingerprint_same_report_however_saved():

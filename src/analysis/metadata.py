@@ -18,7 +18,8 @@ length; town and county are given as that view writes them, the title as the
 text writes it.  Where the text
 does not say (a report that calls itself only 我镇), the field is None and a
 problem says so: never a fragment of a clause.  The words are knowledge, in
-``data/lexicon/places.yml``; the furniture labels in ``page_furniture.yml``.
+``data/lexicon/places.yml`` (read, with the grammar of a chain of names, by
+``analysis.places``); the furniture labels in ``page_furniture.yml``.
 
 How each field is found, in order of trust:
 
@@ -41,18 +42,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from . import config, pagemeta
+from . import pagemeta
 from .chinese import YEAR_DIGITS, digits, fold, fold_width
-from .errors import LexiconError
+from .places import HAN, Place, Places, known_place, last_county, load_places, names_in, parse_chain, valid_stem
 
-PLACES_FILE = config.PLACES_FILE
 HEAD_CHARS = 3000  # the part of a report read for its metadata (the opening says who and when)
 
-HAN = r"\u4e00-\u9fff"
-HAN_RE = re.compile(rf"[{HAN}]")
-HAN_ONLY_RE = re.compile(rf"[{HAN}]+")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 CN_YEAR_RE = re.compile(rf"([{YEAR_DIGITS}]{{4}})\s*年")
 TITLE_PUNCT_RE = re.compile(r"[。；;！？!?，,：:]")
@@ -61,114 +57,7 @@ BODY_END_RE = re.compile(r"[。；;]")  # a line with one of these is body text 
 OUTLINE_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十]+)")
 FILE_NAME_RE = re.compile(r"\.(?:docx?|wps|pdf|txt|html?)\s*$", re.IGNORECASE)
 REPORT_SENTENCE_RE = re.compile(r"现[将就把][^。！？\n]{0,80}?(?:报告|汇报|总结|计划)[^。！？\n]{0,10}?如下")
-BOUNDARY_WORDS = (
-    "中共",
-    "在",
-    "将",
-    "对",
-    "和",
-    "与",
-    "及",
-    "由",
-    "向",
-    "经",
-    "从",
-    "为",
-    "把",
-    "据",
-    "照",
-    "年",
-    "度",
-    "了",
-    "是",
-    "即",
-    "至",
-    "到",
-    "同",
-    "共",
-)
 DATE_LINE_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年[^）)]{0,8}日?\s*[）)]?$|^\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class Places:
-    """The knowledge of ``places.yml``, checked and compiled."""
-
-    town_suffixes: dict[str, str]
-    county_suffixes: dict[str, str]
-    higher_suffixes: tuple[str, ...]
-    organs: tuple[str, ...]
-    self_prefixes: tuple[str, ...]
-    not_names: tuple[str, ...]
-    not_name_starts: tuple[str, ...]
-    not_name_ends: tuple[str, ...]
-    title_words: tuple[str, ...]
-    lead_words: tuple[str, ...]
-    superior_words: tuple[str, ...]
-    suffix_words: frozenset[str]
-    not_name_re: re.Pattern[str]  # not_names and organs: a stem holding one is no name
-    suffix_re: re.Pattern[str]  # every name ending, longest first
-
-    @property
-    def all_suffixes(self) -> dict[str, str]:
-        return {**self.town_suffixes, **self.county_suffixes}
-
-
-def _list(path: Path, data: dict, key: str) -> tuple[str, ...]:
-    value = data.get(key)
-    if not isinstance(value, list) or not value:
-        raise LexiconError(path, f"'{key}' must be a non-empty list")
-    seen = set()
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise LexiconError(path, f"'{key}': every entry must be a non-empty string", entry=str(item))
-        if item in seen:
-            raise LexiconError(path, f"'{key}': listed twice", entry=item)
-        seen.add(item)
-    return tuple(value)
-
-
-def _map(path: Path, data: dict, key: str, levels: set[str]) -> dict[str, str]:
-    value = data.get(key)
-    if not isinstance(value, dict) or not value:
-        raise LexiconError(path, f"'{key}' must map a name ending to its level")
-    for ending, level in value.items():
-        if not isinstance(ending, str) or level not in levels:
-            raise LexiconError(path, f"'{key}': the level must be one of {', '.join(sorted(levels))}", entry=str(ending))
-    return dict(sorted(value.items(), key=lambda kv: -len(kv[0])))
-
-
-@lru_cache(maxsize=4)
-def load_places(path: str | Path = PLACES_FILE) -> Places:
-    """Read and check ``places.yml``."""
-    from .lexicon import load_yaml
-
-    path = Path(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise LexiconError(path, "must be a mapping of word lists")
-    town_suffixes = _map(path, data, "town_suffixes", {"镇", "乡", "街道", "苏木"})
-    county_suffixes = _map(path, data, "county_suffixes", {"县", "区", "旗", "市"})
-    organs = tuple(sorted(_list(path, data, "organs"), key=len, reverse=True))
-    not_names = _list(path, data, "not_names")
-    blocked = sorted({*not_names, *organs, "委"}, key=len, reverse=True)
-    endings = sorted({*town_suffixes, *county_suffixes}, key=len, reverse=True)
-    return Places(
-        town_suffixes=town_suffixes,
-        county_suffixes=county_suffixes,
-        higher_suffixes=_list(path, data, "higher_suffixes"),
-        organs=organs,
-        self_prefixes=_list(path, data, "self_prefixes"),
-        not_names=not_names,
-        not_name_starts=_list(path, data, "not_name_starts"),
-        not_name_ends=_list(path, data, "not_name_ends"),
-        title_words=_list(path, data, "title_words"),
-        lead_words=tuple(sorted(_list(path, data, "lead_words"), key=len, reverse=True)),
-        superior_words=_list(path, data, "superior_words"),
-        suffix_words=frozenset(_list(path, data, "suffix_words")),
-        not_name_re=re.compile("|".join(re.escape(w) for w in blocked)),
-        suffix_re=re.compile("|".join(re.escape(e) for e in endings)),
-    )
 
 
 # ------------------------------------------------------------------ the view
@@ -194,115 +83,6 @@ def year_of(text: str) -> int | None:
     if cn and (not match or cn.start() < match.start()):
         return int(digits(cn.group(1)))
     return int(match.group(1)) if match else None
-
-
-# ------------------------------------------------------------------ names
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str  # in the view's characters
-    level: str
-    start: int  # offsets in the text searched
-    end: int
-    county: str | None = None
-
-
-def _valid_stem(stem: str, places: Places, *, min_len: int) -> bool:
-    if len(stem) < min_len or not HAN_ONLY_RE.fullmatch(stem):
-        return False
-    if stem.startswith(places.not_name_starts) or stem.endswith(places.not_name_ends):
-        return False
-    return places.not_name_re.search(stem) is None  # 县委县…, 区政府… are organs; 城区, 社区 common words
-
-
-def _suffix_at_end(chain: str, suffixes: dict[str, str]) -> str | None:
-    for ending in suffixes:
-        if chain.endswith(ending):
-            return ending
-    return None
-
-
-def parse_chain(chain: str, places: Places, *, min_stem: int = 1) -> Place | None:
-    """The lowest unit of a chain of names written together (长沙市天心区坡子街街道 → 坡子街街道, county 天心区)."""
-    chain = chain.strip()
-    ending = _suffix_at_end(chain, places.town_suffixes)
-    kind = "town"
-    if ending is None:
-        ending = _suffix_at_end(chain, places.county_suffixes)
-        kind = "county"
-    if ending is None:
-        return None
-    level = places.town_suffixes.get(ending) if kind == "town" else places.county_suffixes[ending]
-    body = chain[: len(chain) - len(ending)]
-    unit_chars = set("县区旗市州省盟")
-    keep = 2 if kind == "town" else max(1, min_stem)
-    cuts = [i + 1 for i, ch in enumerate(body) if ch in unit_chars and len(body) - (i + 1) >= keep]
-    if kind == "town" and len(body) >= 4 and body[-2] in unit_chars and _last_county(body[:-1], places):
-        return None  # 宝鸡市陈仓区虢镇: a one-character town name is not guessed (nor 陈仓区虢镇)
-    prefix, stem = (body[: cuts[-1]], body[cuts[-1] :]) if cuts else ("", body)
-    # a one-character name only alone at a title's head (甲镇2025年…), never at the end of a chain (陈仓区虢镇)
-    shortest = 1 if kind == "county" or (min_stem == 1 and not prefix) else 2
-    if not _valid_stem(stem, places, min_len=shortest):
-        return None
-    if kind == "county" and len(stem) < min_stem:
-        return None
-    name = stem + ("街道" if ending == "街道办事处" else ending)
-    county = None
-    if kind == "town" and prefix:
-        county = _last_county(prefix, places)
-    return Place(name=name, level=level, start=0, end=len(chain), county=county)
-
-
-def _last_county(prefix: str, places: Places) -> str | None:
-    """The last county-level unit of a chain: 深圳市龙华区 → 龙华区, 城口县 → 城口县."""
-    ending = _suffix_at_end(prefix, places.county_suffixes)
-    if ending is None:
-        return None
-    body = prefix[: len(prefix) - len(ending)]
-    cuts = [i + 1 for i, ch in enumerate(body) if ch in set("县区旗市州省盟") and len(body) - (i + 1) >= 1]
-    stem = body[cuts[-1] :] if cuts else body
-    if not _valid_stem(stem, places, min_len=1):
-        return None
-    return stem + ending
-
-
-def names_in(text: str, suffixes: dict[str, str], places: Places, *, max_stem: int = 8) -> list[Place]:
-    """Every name ending in one of *suffixes* that starts at a boundary (punctuation, 《, 在, 中共 …), in order.
-
-    The shortest such name wins (，依托乌翠区 → none unless 依托乌翠 is the only
-    start at a boundary); an ending that begins a word (市场, 区域, 县城) ends no
-    name; *max_stem* characters at most before the ending (twice that before
-    自治县/自治旗, whose names are long).
-    """
-    endings = "|".join(re.escape(e) for e in suffixes)
-    found = []
-    for match in re.finditer(rf"(?:{endings})", text):
-        ending = match.group(0)
-        pos = match.start()
-        if text[pos : pos + 2] in places.suffix_words and len(ending) == 1:
-            continue
-        best = None
-        longest = 2 * max_stem if ending.startswith("自治") else max_stem
-        for length in range(2, longest + 1):
-            start = pos - length
-            if start < 0:
-                break
-            stem = text[start:pos]
-            if not HAN_RE.match(stem[0]):
-                break
-            before = text[max(0, start - 2) : start]
-            if start == 0 or not HAN_RE.match(before[-1:]) or before.endswith(BOUNDARY_WORDS) or before[-1:] in "县区旗市州省盟":
-                name = stem + ("街道" if ending == "街道办事处" else ending)
-                if _valid_stem(stem, places, min_len=2) and places.not_name_re.search(name) is None:
-                    best = (start, stem)
-                    break
-        if best is None:
-            continue
-        start, stem = best
-        name = stem + ("街道" if ending == "街道办事处" else ending)
-        found.append(Place(name=name, level=suffixes[ending], start=start, end=match.end()))
-    return found
 
 
 # ------------------------------------------------------------------ title
@@ -419,7 +199,7 @@ def _place_in_head(head: str, places: Places) -> Place | None:
         place = parse_chain(phrase, places, min_stem=1)
         if place is None and phrase.endswith("街") and len(phrase) >= 3:  # a unit calling itself 某某街
             stem = phrase[:-1]
-            if _valid_stem(stem, places, min_len=2):
+            if valid_stem(stem, places, min_len=2):
                 place = Place(name=phrase, level="街道", start=0, end=len(phrase))
         if place is not None:
             found.append(place)
@@ -510,7 +290,7 @@ def _county_candidates(view: str, body: str, town: Place | None, addressee: str,
             before = re.sub(r"(?:人民政府|政府)$", "", before)
             chain_match = re.search(rf"[{HAN}]+$", before)
             if chain_match:
-                county = _last_county(chain_match.group(0), places)
+                county = last_county(chain_match.group(0), places)
                 if county and county != town.name:
                     return county
     for source in (publisher or "", addressee):
@@ -546,20 +326,6 @@ def _county_candidates(view: str, body: str, town: Place | None, addressee: str,
         if group:
             return _pick_county(group)
     return None
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> frozenset[str]:
-    """The words of jieba's dictionary that end like a county-level unit (县, 区, 市, 旗)."""
-    import jieba
-
-    text = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-    return frozenset(re.findall(r"^([^\s\d]{1,11}[县区市旗]) ", text, re.MULTILINE))
-
-
-def known_place(name: str) -> bool:
-    """True when jieba's dictionary lists *name* (岳阳县, 英德市): a weakly placed name is trusted only then."""
-    return name in _dictionary()
 
 
 def _pick_county(group: list[Place]) -> str:
