@@ -456,6 +456,7 @@ CASES = {
     "profile.scorecard_for": lambda w: ((w.results,), {}),
     "profile.corpus_terms": lambda w: ((w.results,), {}),
     "profile.town_keyness": lambda w: ((w.results,), {}),
+    "profile.town_terms": lambda w: ((w.results, w.town), {}),
     "scorecard.county_table": lambda w: ((scorecard_of(w).totals, w.rows, w.reports), {}),
     # briefings
     "briefings.plan": lambda w: ((w.reports, w.notebooks), {"data_dir": config.DATA_RAW, "out": _tmp(w, "briefings")}),

@@ -101,6 +101,20 @@ def test_ratio_chart_draws_one_bar_per_comparable_figure():
     assert "没有可与其他报告比较的数字" in [t.get_text() for t in empty.axes[0].texts]
 
 
+def test_ratio_chart_draws_the_figures_furthest_from_the_median_when_there_are_many():
+    # 甲镇 states 25 figures; ratios to 乙镇's (the only other town): 1.0, 1.1, …, 3.4, and one of 0.1
+    rows = [("b", "乙镇", f"k{i:02d}", 10.0, "次", "10次") for i in range(25)]
+    rows += [("a", "甲镇", f"k{i:02d}", 10.0 + i, "次", f"{10 + i}次") for i in range(24)] + [("a", "甲镇", "k24", 1.0, "次", "1次")]
+    table = profile.versus_median(summary_rows(rows), "甲镇", labels={})
+    assert len(table) == 25
+    fig = plots.ratio_chart(table, top=5)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["k24", "k23", "k22", "k21", "k20"]  # 1/10 is further from 1 than 3.4; bottom to top in the table's order
+    assert "画出与中位数相差最大的 5 项，共 25 项" in fig.axes[0].get_title()
+    assert len(plots.ratio_chart(table, top=None).axes[0].patches) == 25
+    assert "共" not in plots.ratio_chart(table.head(20), top=20).axes[0].get_title()  # 20 of 20: no note
+
+
 def test_ratio_chart_keeps_its_width_when_every_ratio_is_one():
     table = profile.versus_median(
         summary_rows([("a", "甲镇", "trainings", 3.0, "次", "3次"), ("b", "乙镇", "trainings", 3.0, "次", "3次")]), "甲镇"

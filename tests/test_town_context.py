@@ -52,3 +52,18 @@ def test_group_keyness_of_an_unknown_town_warns_like_keyness(reports):
     terms = frequency.terms(reports.head(2))
     with pytest.warns(FrequencyWarning, match="no key terms"):
         assert frequency.GroupKeyness(terms, by="town")("没有这个镇").empty
+
+
+def test_a_towns_terms_are_its_rows_of_the_corpus_terms(reports):
+    import pandas as pd
+
+    from analysis import pipeline
+
+    results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
+    terms = profile.corpus_terms(results)
+    for town in reports["town"].unique():
+        mine = profile.town_terms(results, town)
+        pd.testing.assert_frame_equal(mine, terms[terms["town"] == town])
+        assert set(mine["doc_id"]) == set(reports.loc[reports["town"] == town, "doc_id"])
+    assert profile.town_terms(results, "某某镇").empty
+    assert list(profile.town_terms(results, "某某镇").columns) == list(terms.columns)

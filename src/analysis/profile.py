@@ -49,6 +49,7 @@ BRIEFING_STAGES = (*DEFAULT_STAGES, "checklist", "coverage")  # what the briefin
 PLAN_COLUMNS = ["doc_id", "year", "item_no", "plan"]
 MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "median", "reports", "ratio"]
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
+NO_YEAR = -1.0  # the year of a report whose year is unknown, as a key of versus_median's groups
 SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
 
 
@@ -92,12 +93,17 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
     order = {key: i for i, key in enumerate(labels)}
     mine = summary[summary["town"] == town]
     comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "") & (summary["town"] != town)]
+    # the other towns' figures grouped once by (year, indicator, unit), not filtered once per figure of the town
+    years = pd.to_numeric(comparable["year"]).astype(float).fillna(NO_YEAR)
+    others = comparable.assign(year=years).groupby(["year", "indicator", "unit"])["value"]
+    medians = others.median().to_dict()
+    counts = others.size().to_dict()
     rows = []
     for r in mine.itertuples(index=False):
-        same_year = comparable["year"].isna() if pd.isna(r.year) else comparable["year"] == r.year
-        same = comparable[same_year & (comparable["indicator"] == r.indicator) & (comparable["unit"] == r.unit)]
+        key = (NO_YEAR if pd.isna(r.year) else float(r.year), r.indicator, r.unit)
         has_value = pd.notna(r.value) and bool(r.unit)
-        median = float(same["value"].median()) if has_value and len(same) else float("nan")
+        same = counts.get(key, 0) if has_value else 0
+        median = float(medians[key]) if same else float("nan")
         rows.append(
             {
                 "year": r.year,
@@ -107,7 +113,7 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
                 "value": r.value if has_value else float("nan"),
                 "unit": r.unit if has_value else "",
                 "median": _number(median, r.unit) if has_value else "",
-                "reports": len(same) if has_value else 0,
+                "reports": same,
                 "ratio": round(r.value / median, 2) if has_value and median else float("nan"),
             }
         )
@@ -409,6 +415,7 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
 _RUNS: dict[str, tuple[tuple, Results]] = {}
 _TERMS: dict[int, tuple[Results, pd.DataFrame]] = {}
 _KEYNESS: dict[int, tuple[Results, object]] = {}
+_TOWN_ROWS: dict[int, tuple[Results, dict]] = {}
 
 
 def _inputs(data_dir: Path) -> tuple:
@@ -431,6 +438,7 @@ def results_for(data_dir: str | Path) -> Results:
         _RUNS.clear()
         _TERMS.clear()
         _KEYNESS.clear()
+        _TOWN_ROWS.clear()
         _CARDS.clear()
         _RUNS[str(data_dir)] = (key, run(data_dir, stages=BRIEFING_STAGES, workers=1, progress=False, warn=False))
     return _RUNS[str(data_dir)][1]
@@ -444,6 +452,15 @@ def corpus_terms(results: Results) -> pd.DataFrame:
     if kept is None or kept[0] is not results:
         kept = _TERMS[id(results)] = (results, terms(results.reports, tokens=results["tokens"]))
     return kept[1]
+
+
+def town_terms(results: Results, town: str) -> pd.DataFrame:
+    """The rows of ``corpus_terms(results)`` of *town*, in their order: the table split by town once, not filtered once a town."""
+    every = corpus_terms(results)
+    kept = _TOWN_ROWS.get(id(results))
+    if kept is None or kept[0] is not results:
+        kept = _TOWN_ROWS[id(results)] = (results, every.groupby("town", sort=False).indices)
+    return every.iloc[kept[1].get(town, [])]
 
 
 def town_keyness(results: Results):

@@ -94,7 +94,14 @@ def missing_glyphs(words: Sequence[str] | str, *, font: str | Path | None = None
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
 
 
-@lru_cache(maxsize=256)
+# Font sizes kept open between the words of a cloud.  A size of the CJK font holds
+# about 3.3 MB in FreeType (256 sizes kept took a kernel from 0.2 to 1.2 GB);
+# wordcloud walks down the sizes word after word, so a few dozen catch most of its
+# repeats.
+FONT_SIZES_KEPT = 32
+
+
+@lru_cache(maxsize=FONT_SIZES_KEPT)
 def _truetype(path: str, size: int):
     from PIL import ImageFont
 
@@ -117,12 +124,13 @@ class _KeptFonts:
 
 @contextmanager
 def _fonts_kept() -> Iterator[None]:
-    """While laying out and drawing a cloud, each font size is opened once, not once per word and try.
+    """While laying out and drawing a cloud, the sizes just used are opened again from memory, not from the file.
 
     wordcloud opens the font file anew (``ImageFont.truetype``) for every size
-    it tries for every word; with a CJK font of many megabytes that was a
-    third of a cloud's time.  The fonts are the same objects PIL gives, so the
-    picture is the same; outside this block wordcloud is untouched.
+    it tries for every word; with the full CJK font that was a third of a
+    cloud's time.  The last ``FONT_SIZES_KEPT`` sizes stay open.  The fonts are
+    the same objects PIL gives, so the picture is the same; outside this block
+    wordcloud is untouched.
     """
     import wordcloud.wordcloud as module
 
@@ -162,8 +170,9 @@ def cloud(
         raise AnalysisError("no words to draw: the counts are empty after stopwords")
     # The words are placed on a canvas DRAW_SCALE times smaller and drawn at full size (wordcloud's
     # ``scale``): the same image size for a quarter of the search; sizes below are in full-size pixels.
+    font = font_path()
     options = dict(
-        font_path=str(font_path()),
+        font_path=str(font),
         width=max(1, width // DRAW_SCALE),
         height=max(1, height // DRAW_SCALE),
         scale=DRAW_SCALE,
@@ -184,9 +193,9 @@ def cloud(
     wc = WordCloud(**options)
     with _fonts_kept():
         wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
-    bad = missing_glyphs(drawn_words(wc))
+    bad = missing_glyphs(drawn_words(wc), font=font)
     if bad:
-        _warn(f"the font {font_path().name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
+        _warn(f"the font {font.name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
     return wc
 
 

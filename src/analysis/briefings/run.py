@@ -170,7 +170,7 @@ def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KER
     source.cells.insert(0, new_code_cell(RESET_SOURCE, metadata={"tags": ["analysis-reset"]}))
     try:
         try:
-            papermill.execute_notebook(
+            done = papermill.execute_notebook(
                 source,
                 str(executed),
                 parameters=dict(briefing.parameters),
@@ -182,7 +182,7 @@ def run_briefing(briefing: Briefing, *, footer: str = "", kernel_name: str = KER
                 execution_timeout=timeout,
                 **kernel,
             )
-            page = to_html(nbformat.read(str(executed), as_version=4), title=briefing.title, footer=footer)
+            page = to_html(done, title=briefing.title, footer=footer)  # the executed notebook as papermill wrote it (not read back)
             write_atomic(briefing.html, page)
             failed.unlink(missing_ok=True)
         except PapermillExecutionError as exc:

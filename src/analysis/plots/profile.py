@@ -16,10 +16,20 @@ from matplotlib.ticker import FuncFormatter
 from .style import BAR_COLOR, LINE_COLOR, LOW_COLOR, no_data, use_cjk_font
 
 
-def ratio_chart(table: pd.DataFrame, *, title: str = "本镇数字与同年度其他乡镇中位数之比") -> Figure:
-    """Bars of ``versus_median``'s ratio (1 = the median), on a log scale, one per comparable figure."""
+def ratio_chart(table: pd.DataFrame, *, top: int | None = 20, title: str = "本镇数字与同年度其他乡镇中位数之比") -> Figure:
+    """Bars of ``versus_median``'s ratio (1 = the median), on a log scale, one per comparable figure.
+
+    At most *top* bars (None: every one): the figures furthest from the
+    median either way, in the table's order; the title then says how many of
+    how many are drawn (the table beside the chart lists them all).
+    """
     use_cjk_font()
     shown = table[table["ratio"].notna() & (table["reports"] >= 1)]  # reports: the other reports compared with
+    if top is not None and len(shown) > top:
+        distance = np.abs(np.log(shown["ratio"].clip(lower=0.01).to_numpy()))
+        furthest = np.sort(np.argsort(-distance, kind="stable")[:top])  # ties: the earlier row
+        title = f"{title}\n（画出与中位数相差最大的 {top} 项，共 {len(shown)} 项）"
+        shown = shown.iloc[furthest]
     fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(shown), 3) + 1.4))
     if shown.empty:
         return no_data("没有可与其他报告比较的数字", ax=ax)
