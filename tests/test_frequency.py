@@ -315,6 +315,16 @@ def test_keyness_of_several_targets_and_by_group(terms):
     assert "神树镇" in set(shenshu["token"])
 
 
+def test_keyness_by_group_is_the_keyness_of_each_group(terms):
+    """keyness_by counts every (town, token) once (GroupKeyness); each town's rows are still keyness of that town."""
+    for options in ({"top": None}, {"top": 3, "measure": "g2"}):
+        every = frequency.keyness_by(terms, by="town", **options)
+        assert sorted(every["town"].unique()) == TOWNS
+        for town in TOWNS:
+            mine = every[every["town"] == town].drop(columns="town").reset_index(drop=True)
+            pd.testing.assert_frame_equal(mine, frequency.keyness(terms, town, by="town", **options))
+
+
 def test_keyness_bad_targets(terms):
     with pytest.warns(FrequencyWarning, match="no tokens have town = 不存在镇"):
         table = frequency.keyness(terms, "不存在镇", by="town")

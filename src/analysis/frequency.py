@@ -521,17 +521,13 @@ class GroupKeyness:
         return _keyness_table(frame, target_total, reference_total, measure=measure, correction=correction, top=top)
 
 
-def _without_places(
-    table: pd.DataFrame, targets: list, *, by: str, reports: pd.DataFrame | None, places: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def _without_places(table: pd.DataFrame, targets: list, *, by: str, reports: pd.DataFrame | None) -> pd.DataFrame:
     """*table* without the tokens naming the places of the groups *targets* (every row: target and reference)."""
-    if places is None:
-        places = own_places(table, by=by, reports=reports)
+    places = own_places(table, by=by, reports=reports)
     names = place_tokens(places.loc[places[by].isin(targets), "place"]) if len(places) else frozenset()
     if not names:
         return table
-    folded = table["_folded"] if "_folded" in table.columns else _folded(table["token"])
-    return table[~folded.isin(names).to_numpy()]
+    return table[~_folded(table["token"]).isin(names).to_numpy()]
 
 
 def keyness_stats(a: pd.Series, b: pd.Series, target_total: int, reference_total: int, *, correction: str = "default") -> pd.DataFrame:
@@ -597,16 +593,12 @@ def keyness_by(
         return _empty(columns)
     table = _with_columns(terms, [by], reports)
     chosen = sorted(table[by].dropna().unique().tolist()) if groups is None else list(groups)
-    places = None
-    if not keep_places:
-        places = own_places(table, by=by, reports=reports)
-        table = table.assign(_folded=_folded(table["token"]))
-    parts = []
-    for group in chosen:
-        part_table = table if keep_places else _without_places(table, [group], by=by, reports=reports, places=places)
-        part = keyness(part_table, group, by=by, measure=measure, top=top, keep_places=True)
-        if not part.empty:
-            parts.append(part.assign(**{by: group}))
+    if keep_places:
+        found = (keyness(table, group, by=by, measure=measure, top=top, keep_places=True) for group in chosen)
+    else:  # every (group, token) counted once, each group's places left out of its own comparison
+        counted = GroupKeyness(terms, by=by, reports=reports)
+        found = (counted(group, measure=measure, top=top) for group in chosen)
+    parts = [part.assign(**{by: group}) for group, part in zip(chosen, found) if not part.empty]
     if not parts:
         return _empty(columns)
     return pd.concat(parts, ignore_index=True)[columns]
