@@ -39,6 +39,7 @@ import pandas as pd
 from . import config
 from .chinese import fold
 from .errors import LexiconError
+from .tables import rows_by
 
 FLAG_COLUMNS = ["doc_id", "town", "year", "flag", "detail", "evidence"]
 FIGURE_COLUMNS = ["doc_id", "town", "year", "flag", "detail", "evidence", "start"]
@@ -395,12 +396,12 @@ def flags(
                 }
             )
     sents = _body_sentences(reports)
-    by_doc = {doc_id: group for doc_id, group in sents.groupby("doc_id", sort=False)}
+    sents_of = rows_by(sents)
     towns = sorted({t for t in (reports["town"] if "town" in reports else []) if isinstance(t, str) and t}, key=len, reverse=True)
     titles = reports["title"] if "title" in reports else [""] * len(reports)
     for doc_id, title in zip(reports["doc_id"], titles):
         town, year = meta[doc_id]
-        doc_sents = by_doc.get(doc_id, sents.iloc[0:0])
+        doc_sents = sents_of(doc_id)
         if isinstance(town, str) and town:
             found = _other_town(doc_id, town, doc_sents, towns, rules)
             if found:

@@ -43,6 +43,7 @@ from .errors import OptionError
 from .indicators import indicator_labels, summary
 from .pipeline import DEFAULT_STAGES, Results, current_keys
 from .structure import ROLES
+from .tables import rows_by
 from .themes import code_items, load_themes, summarize
 
 BRIEFING_STAGES = (*DEFAULT_STAGES, "checklist", "coverage")  # what the briefings read from the pipeline's cache
@@ -415,7 +416,7 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
 _RUNS: dict[str, tuple[tuple, Results]] = {}
 _TERMS: dict[int, tuple[Results, pd.DataFrame]] = {}
 _KEYNESS: dict[int, tuple[Results, object]] = {}
-_TOWN_ROWS: dict[int, tuple[Results, dict]] = {}
+_TOWN_ROWS: dict[int, tuple[Results, object]] = {}
 
 
 def _inputs(data_dir: Path) -> tuple:
@@ -456,11 +457,10 @@ def corpus_terms(results: Results) -> pd.DataFrame:
 
 def town_terms(results: Results, town: str) -> pd.DataFrame:
     """The rows of ``corpus_terms(results)`` of *town*, in their order: the table split by town once, not filtered once a town."""
-    every = corpus_terms(results)
     kept = _TOWN_ROWS.get(id(results))
     if kept is None or kept[0] is not results:
-        kept = _TOWN_ROWS[id(results)] = (results, every.groupby("town", sort=False).indices)
-    return every.iloc[kept[1].get(town, [])]
+        kept = _TOWN_ROWS[id(results)] = (results, rows_by(corpus_terms(results), "town"))
+    return kept[1](town)
 
 
 def town_keyness(results: Results):

@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import config
 from .errors import LexiconError, OptionError
+from .tables import rows_by
 
 SCORE_COLUMNS = ["doc_id", "town", "year", "criterion", "label", "score", "max", "evidence", "override", "computed"]
 TOTAL_COLUMNS = ["doc_id", "town", "year", "total", "max", "percent", "rank", "reports", "overrides"]
@@ -327,15 +328,6 @@ class Scorecard:
     issues: pd.DataFrame
 
 
-def _per_doc(table: pd.DataFrame | None):
-    """``lambda doc_id: table[table["doc_id"] == doc_id]``, with the table split by report once, not filtered once per report."""
-    if table is None:
-        return lambda doc_id: None
-    groups = {doc_id: group for doc_id, group in table.groupby("doc_id", sort=False)} if len(table) else {}
-    empty = table.iloc[0:0]
-    return lambda doc_id: groups.get(doc_id, empty)
-
-
 def assess(
     reports: pd.DataFrame,
     *,
@@ -396,7 +388,7 @@ def assess(
     years = reports["year"] if "year" in reports else [None] * len(reports)
     published = reports["published"] if "published" in reports else [None] * len(reports)
     out, issues = [], []
-    checks_of, problems_of, bad_of = (_per_doc(t) for t in (checks, problems, bad))
+    checks_of, problems_of, bad_of = ((lambda _: None) if t is None else rows_by(t) for t in (checks, problems, bad))
     cover_rows: dict[str, list] = {}
     for r in cover.itertuples(index=False) if cover is not None else ():
         cover_rows.setdefault(r.doc_id, []).append(r)
