@@ -43,6 +43,7 @@ import pandas as pd
 from . import config, display
 from .errors import LexiconError
 from .lexicon import load_yaml
+from .tables import rows_by
 
 PANEL_COLUMNS = ["panel", "town", "county", "doc_id", "year", "prev_doc_id", "prev_year", "gap"]
 FOLLOW_COLUMNS = [
@@ -415,11 +416,11 @@ def follow_through(
     evidence = _evidence_sentences(subset)
     vectors = Vectors([*evidence["text"], *plans["text"]])
     by_doc = evidence.groupby("doc_id")["text"].agg(list).to_dict()
-    plans_by_doc = dict(tuple(plans.groupby("doc_id")))
+    plans_of = rows_by(plans)
     meta = _meta(reports)
     rows = []
     for plan_doc, doc in todo:
-        mine = plans_by_doc.get(plan_doc, plans.iloc[0:0])
+        mine = plans_of(plan_doc)
         cands = by_doc.get(doc, [])
         prepared = _Candidates(vectors, cands) if cands else None
         town, county, year = meta.get(plan_doc, (None, NO_COUNTY, None))
