@@ -20,7 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from analysis.plots.style import BAR_COLOR
 
 pytestmark = pytest.mark.slow
 
@@ -179,6 +182,8 @@ class Browser:
                         height: document.documentElement.scrollHeight,
                         images: images.map(i => ({src: i.src.slice(0, 30), complete: i.complete, width: i.naturalWidth, height: i.naturalHeight})),
                         fonts: Array.from(document.fonts).map(f => f.family + ':' + f.status),
+                        charts: Array.from(document.querySelectorAll('table.analysis-bars')).map(
+                            t => Array.from(t.querySelectorAll('span')).filter(s => s.offsetWidth > 0 && s.offsetHeight > 0).length),
                     });
                 })()""",
                 "awaitPromise": True,
@@ -238,7 +243,7 @@ class Browser:
         pdf = base64.b64decode(self.send("Page.printToPDF", {"preferCSSPageSize": True}, session=session, timeout=120)["data"])
         self.send("Emulation.clearDeviceMetricsOverride", session=session)
         self.send("Emulation.setEmulatedMedia", {"media": ""}, session=session)
-        return {"print_width": sizes["width"], "print_widest": sizes["widest"], "pages": pdf_pages(pdf)}
+        return {"print_width": sizes["width"], "print_widest": sizes["widest"], "pages": pdf_pages(pdf), "print_fills": pdf_fills(pdf)}
 
     def close(self) -> None:
         try:
@@ -279,6 +284,25 @@ def pdf_pages(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def pdf_fills(pdf: bytes) -> set[tuple[float, float, float]]:
+    """The RGB colours a PDF fills with (its pages' ``r g b rg`` operators)."""
+    import re
+
+    from pypdf import PdfReader
+
+    fills = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for r, g, b in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) rg\b", page.get_contents().get_data()):
+            fills.add((float(r), float(g), float(b)))
+    return fills
+
+
+def has_fill(fills: set[tuple[float, float, float]], colour: str) -> bool:
+    """Whether *fills* holds *colour* (``#rrggbb``), to the PDF's rounding."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return any(all(abs(a - b) < 0.003 for a, b in zip(fill, rgb)) for fill in fills)
 
 
 def code_words() -> set[str]:
@@ -367,7 +391,10 @@ def test_every_briefing_renders_offline(browser, built_briefings):
         share, colours = ink(seen["png"])
         assert share > 0.02 and colours > 20, f"{where}: the screenshot is (nearly) blank ({share:.3f} inked, {colours} colours)"
         if path.name.startswith("04_town_profile-"):
-            assert len(seen["images"]) >= 3, f"{where}: top terms, word cloud and key terms expected"
+            assert len(seen["images"]) == 1, f"{where}: the word cloud expected"
+            # the ratio chart (or the sentence that there is nothing to compare), top terms and key terms, drawn as HTML
+            assert len(seen["charts"]) >= 2 and all(bars > 0 for bars in seen["charts"]), f"{where}: bar charts {seen['charts']}"
+            assert has_fill(seen["print_fills"], BAR_COLOR), f"{where}: the bars are not printed"
         if path.name != "index.html" and seen["text"] > 3000:
             assert "目录" in seen["visible"][:2000], f"{where}: no table of contents under the title"
     print(f"screenshots (screen and print preview) in {SHOTS_DIR}")
@@ -402,6 +429,21 @@ def test_the_checks_see_a_broken_page(browser, tmp_path):
     assert [img["width"] for img in seen["images"]] == [0]
     share, _ = ink(seen["png"])
     assert share < 0.02
+
+
+@needs_chromium
+def test_bar_charts_print_because_they_ask_to(browser, tmp_path):
+    """A bar is a coloured background; Chromium prints it only with the chart's print-color-adjust, and the check sees that."""
+    from analysis import plots
+
+    counts = pd.DataFrame({"token": ["执法", "普法"], "count": [9, 3]})
+    chart = plots.terms_bar_html(counts).to_html()
+    for name, html, printed in [("chart", chart, True), ("bare", chart.replace("print-color-adjust: exact", "x: y"), False)]:
+        page = tmp_path / f"{name}.html"
+        page.write_text(f"<!DOCTYPE html><html><head><title>图</title></head><body><h1>图</h1>{html}</body></html>", encoding="utf-8")
+        seen = browser.visit(page, print_preview=tmp_path / f"{name}.print.png")
+        assert seen["charts"] == [2], name  # two bars shown on screen either way
+        assert has_fill(seen["print_fills"], BAR_COLOR) is printed, name
 
 
 @needs_chromium

@@ -448,6 +448,43 @@ def test_keyness_chart_cuts_a_bar_that_dwarfs_the_rest():
     plt.close("all")
 
 
+def test_the_html_keyness_chart_cuts_the_same_bar():
+    from analysis import plots
+
+    table = pd.DataFrame(
+        {"token": ["高新", "建设", "法治建设", "执法"], "chi2": [3216.8, 14.5, 13.6, -6.5], "direction": ["target"] * 3 + ["reference"]}
+    )
+    chart = plots.keyness_bar_html(table, top=5)
+    rows = chart.rows.set_index("label")
+    assert chart.rows["label"].tolist() == ["高新", "建设", "法治建设", "执法"]  # top to bottom
+    assert rows["cut"].tolist() == [True, False, False, False] and rows.loc["高新", "text"] == "3,217"
+    # the right edge is a little past the second bar (14.5 × 1.3), as in the figure; 执法 alone fills the left half
+    assert rows.loc["高新", "share"] == 1.0 and rows.loc["建设", "share"] == pytest.approx(14.5 / (14.5 * 1.3))
+    assert rows.loc["执法", ["side", "share"]].tolist() == ["left", 1.0]
+    assert "截断" in chart.note and chart.to_html().count("<span") == 5  # the cut bar is two spans, its end lighter
+    plain = plots.keyness_bar_html(table[table["token"] != "高新"], top=5)
+    assert "截断" not in plain.note and not plain.rows["cut"].any()
+    assert "没有关键词" in plots.keyness_bar_html(table.iloc[0:0]).to_html()
+
+
+def test_html_term_charts_draw_the_bars_of_the_figures(reports):
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+
+    counts = frequency.counts(frequency.terms(reports[reports["town"] == "神树镇"]))
+    figure = plots.terms_bar(counts, top=12)
+    chart = plots.terms_bar_html(counts, top=12)
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()][::-1]
+    widths = [bar.get_width() for bar in figure.axes[0].patches][::-1]
+    assert chart.rows["label"].tolist() == labels and chart.rows["value"].tolist() == widths
+    assert chart.rows["share"].iloc[0] == 1.0 and chart.rows["share"].is_monotonic_decreasing
+    shown = chart.to_html()
+    assert all(f"<th>{label}</th>" in shown for label in labels) and "次数" in shown
+    assert "没有可显示的词语" in plots.terms_bar_html(counts.iloc[0:0]).to_html()
+    plt.close(figure)
+
+
 # ---------------------------------------------------------------------- KWIC
 
 

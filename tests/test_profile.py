@@ -123,6 +123,53 @@ def test_ratio_chart_keeps_its_width_when_every_ratio_is_one():
     assert table["ratio"].tolist() == [1.0] and low < 1 < high and high / low > 2
 
 
+def test_the_html_ratio_chart_draws_the_bars_of_the_figure_chart():
+    """Same figures as ``ratio_chart``, top to bottom; lengths on a log scale, at least a factor of two wide."""
+    table = profile.versus_median(SUMMARY, "甲镇")
+    chart = plots.ratio_chart_html(table)
+    figure = plots.ratio_chart(table)
+    drawn = [t.get_text() for t in figure.axes[0].get_yticklabels()][::-1]  # matplotlib draws bottom to top
+    assert chart.rows["label"].tolist() == drawn and len(drawn) == 2
+    low, high = chart.rows.sort_values("value").itertuples()
+    # the ratios 0.72 and 2.0 of test_ratio_chart_draws_one_bar_per_comparable_figure: log2 2 = 1 fills its half
+    assert (high.value, high.side, high.share) == (2.0, "right", 1.0)
+    assert round(low.value, 2) == 0.72 and low.side == "left" and low.share == pytest.approx(-math.log2(low.value))
+    assert chart.rows["color"].nunique() == 2
+    page = chart.to_html()
+    assert page.count("<tr>") == 3 and "中位数" in page and "<img" not in page  # header + two bars, text not a picture
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+def test_the_html_ratio_chart_draws_the_figures_furthest_from_the_median():
+    rows = [("b", "乙镇", f"k{i:02d}", 10.0, "次", "10次") for i in range(25)]
+    rows += [("a", "甲镇", f"k{i:02d}", 10.0 + i, "次", f"{10 + i}次") for i in range(24)] + [("a", "甲镇", "k24", 1.0, "次", "1次")]
+    table = profile.versus_median(summary_rows(rows), "甲镇", labels={})
+    chart = plots.ratio_chart_html(table, top=5)
+    assert chart.rows["label"].tolist() == ["k20", "k21", "k22", "k23", "k24"]  # the table's order, top to bottom
+    assert "画出与中位数相差最大的 5 项，共 25 项" in chart.title
+    # 1/10 is the furthest (log2 10 = 3.32): it fills the left half; 33/10 is log2 3.3 / log2 10 of the right half
+    assert chart.rows.set_index("label").loc["k24", ["side", "share"]].tolist() == ["left", 1.0]
+    assert chart.rows.set_index("label").loc["k23", "share"] == pytest.approx(math.log(3.3) / math.log(10))
+    assert "1次 / 中位数 10次（0.1 倍）" in chart.to_html()
+    assert len(plots.ratio_chart_html(table, top=None).rows) == 25
+    even = profile.versus_median(
+        summary_rows([("a", "甲镇", "trainings", 3.0, "次", "3次"), ("b", "乙镇", "trainings", 3.0, "次", "3次")]), "甲镇"
+    )
+    assert plots.ratio_chart_html(even).rows["share"].tolist() == [0.0]  # a ratio of 1: no bar, the row is still there
+    assert "没有可与其他报告比较的数字" in plots.ratio_chart_html(table.iloc[0:0]).to_html()
+
+
+def test_html_charts_show_report_text_as_text():
+    table = profile.versus_median(
+        summary_rows([("a", "甲镇", "trainings", 3.0, "次", "<b>3</b>次"), ("b", "乙镇", "trainings", 6.0, "次", "6次")]), "甲镇"
+    )
+    table["label"] = "<script>alert(1)</script>"
+    page = plots.ratio_chart_html(table).to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;3&lt;/b&gt;次" in page
+
+
 def test_town_reports_names_the_towns_when_the_town_is_missing(reports):
     assert profile.town_reports(reports, "都督乡")["doc_id"].tolist() == [IDS["都督乡"]]
     with pytest.raises(

@@ -127,15 +127,11 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
 
 def ratio_or_say(figures: pd.DataFrame):
     """The ratio chart of *figures* (``versus_median``), or one sentence when no figure has anything to compare with."""
-    import matplotlib.pyplot as plt
-
-    from .plots import ratio_chart
+    from .plots import ratio_chart_html
 
     if not (figures["ratio"].notna() & (figures["reports"] >= 1)).any():
         return say("本镇报告的数字在同一年度的其他乡镇报告中都没有可比较的同类数字，因此不画对比图。")
-    fig = ratio_chart(figures)
-    plt.close(fig)  # shown once, as the cell's value (not again by the notebook's figure hook)
-    return fig
+    return ratio_chart_html(figures)
 
 
 def problem_plans(problems: pd.DataFrame, links: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

@@ -2,10 +2,11 @@
 
 style       what all figures share: the font, colours, the "no data" panel, grids of panels
 corpus      report_lengths
-frequency   terms_bar, terms_facets, keyness_bar, keyness_facets
+frequency   terms_bar, terms_bar_html, terms_facets, keyness_bar, keyness_bar_html, keyness_facets
 indicators  shared_keys_chart, key_distribution_chart, specificity_chart
 themes      theme_heatmap, residual_heatmap, coverage_heatmap, checklist_chart, shares_chart
-profile     ratio_chart (a town's figures against the corpus median)
+profile     ratio_chart, ratio_chart_html (a town's figures against the corpus median)
+html        BarChart: a bar chart the browser draws (the ``*_html`` charts)
 talk        network_chart, network_facets, biplot, topic_terms_chart, topic_shares_chart
 years       fulfilment_chart, trend_chart, carried_chart, citations_chart
 
@@ -19,15 +20,20 @@ re-exported here).
 from __future__ import annotations
 
 from .corpus import report_lengths
-from .frequency import keyness_bar, keyness_facets, terms_bar, terms_facets
+from .frequency import keyness_bar, keyness_bar_html, keyness_facets, terms_bar, terms_bar_html, terms_facets
+from .html import BarChart
 from .indicators import key_distribution_chart, shared_keys_chart, specificity_chart
-from .profile import ratio_chart
+from .profile import ratio_chart, ratio_chart_html
 from .style import font_path, no_data, use_cjk_font
 from .talk import biplot, network_chart, network_facets, topic_shares_chart, topic_terms_chart
 from .themes import checklist_chart, coverage_heatmap, residual_heatmap, shares_chart, theme_heatmap
 from .years import carried_chart, citations_chart, fulfilment_chart, trend_chart
 
 __all__ = [
+    "BarChart",
+    "keyness_bar_html",
+    "ratio_chart_html",
+    "terms_bar_html",
     "biplot",
     "carried_chart",
     "citations_chart",

@@ -1,9 +1,11 @@
 """Figures of word frequency (``notebooks/01_word_frequency.ipynb``, the town briefing).
 
-terms_bar       the top terms of a ``frequency.counts`` table
-terms_facets    the top terms of each group, a small panel each
-keyness_bar     diverging bars of a ``frequency.keyness`` table
-keyness_facets  one keyness panel per group of a ``frequency.keyness_by`` table
+terms_bar         the top terms of a ``frequency.counts`` table
+terms_bar_html    the same, drawn by the browser (an HTML chart, as in the town briefing)
+terms_facets      the top terms of each group, a small panel each
+keyness_bar       diverging bars of a ``frequency.keyness`` table
+keyness_bar_html  the same, drawn by the browser
+keyness_facets    one keyness panel per group of a ``frequency.keyness_by`` table
 
 Word clouds are drawn by ``analysis.wordclouds``.
 """
@@ -16,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .html import BarChart, bar_rows
 from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, pick_groups, use_cjk_font
 
 TERM_COLOR = BAR_COLOR
@@ -23,16 +26,22 @@ KEYNESS_LABELS = {"chi2": "χ²", "g2": "G²"}
 KEYNESS_OUTLIER = 3.0  # a bar more than this many times the next one on its side is cut at the axis edge
 NO_TERMS = "没有可显示的词语"
 NO_KEY_TERMS = "没有关键词"
+VALUE_LABELS = {"count": "次数", "rate": "每万词次数", "tfidf": "TF-IDF"}
+
+
+def terms_drawn(counts: pd.DataFrame, *, top: int, value: str) -> pd.DataFrame:
+    """The *top* rows of a counts table by *value*, the largest first (ties by term): the bars of a terms chart."""
+    return counts.sort_values([value, "token"], ascending=[False, True], kind="mergesort").head(top)
 
 
 def _draw_terms(ax: Axes, counts: pd.DataFrame, *, top: int, value: str, title: str | None) -> None:
-    rows = counts.sort_values([value, "token"], ascending=[False, True], kind="mergesort").head(top)
+    rows = terms_drawn(counts, top=top, value=value)
     if rows.empty:
         no_data(NO_TERMS, ax=ax)
     else:
         rows = rows.iloc[::-1]
         ax.barh(rows["token"], rows[value], color=TERM_COLOR)
-        ax.set_xlabel({"count": "次数", "rate": "每万词次数", "tfidf": "TF-IDF"}.get(value, value))
+        ax.set_xlabel(VALUE_LABELS.get(value, value))
         ax.tick_params(axis="y", labelsize=9)
         for y, number in enumerate(rows[value]):
             ax.text(number, y, f" {number:g}", va="center", fontsize=8)
@@ -51,6 +60,20 @@ def terms_bar(counts: pd.DataFrame, *, top: int = 20, value: str = "count", titl
     if fig is not None:
         fig.tight_layout()
     return ax.figure
+
+
+def terms_bar_html(counts: pd.DataFrame, *, top: int = 20, value: str = "count", title: str | None = "高频词") -> BarChart:
+    """``terms_bar`` drawn by the browser: the same *top* terms, largest first, as an HTML chart."""
+    rows = terms_drawn(counts, top=top, value=value)
+    values = rows[value].to_numpy(dtype=float)
+    widest = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    bars = bar_rows(
+        [
+            {"label": t, "value": v, "share": v / widest, "side": "right", "color": TERM_COLOR, "text": f"{v:g}", "cut": False}
+            for t, v in zip(rows["token"], values)
+        ]
+    )
+    return BarChart(bars, title=title, label_header="词", value_header=VALUE_LABELS.get(value, value), empty=NO_TERMS)
 
 
 def terms_facets(
@@ -91,17 +114,34 @@ def _keyness_edge(magnitudes: np.ndarray) -> float:
     return float(ordered[0])
 
 
-def _draw_keyness(ax: Axes, table: pd.DataFrame, *, top: int, measure: str, title: str | None) -> None:
+def keyness_drawn(table: pd.DataFrame, *, top: int, measure: str) -> pd.DataFrame:
+    """The bars of a keyness chart, top to bottom: the *top* terms the target uses more, then the *top* it uses less.
+
+    Largest *measure* first on each side (ties by term), so the most
+    under-used term comes last.
+    """
     ordered = table.sort_values([measure, "token"], ascending=[False, True], kind="mergesort")
-    up = ordered[ordered[measure] > 0].head(top)
-    down = ordered[ordered[measure] < 0].tail(top)
-    rows = pd.concat([up, down]).iloc[::-1]
+    return pd.concat([ordered[ordered[measure] > 0].head(top), ordered[ordered[measure] < 0].tail(top)])
+
+
+def keyness_extent(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The bar lengths of keyness *values* (cut where one dwarfs the rest) and the edges right and left of zero."""
+    right, left = _keyness_edge(values[values > 0]), _keyness_edge(-values[values < 0])
+    return np.clip(values, -left, right), right, left
+
+
+def keyness_text(value: float) -> str:
+    """A keyness value as written beside its bar."""
+    return f"{value:.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _draw_keyness(ax: Axes, table: pd.DataFrame, *, top: int, measure: str, title: str | None) -> None:
+    rows = keyness_drawn(table, top=top, measure=measure).iloc[::-1]
     if rows.empty:
         no_data(NO_KEY_TERMS, ax=ax)
     else:
         values = rows[measure].to_numpy(dtype=float)
-        right, left = _keyness_edge(values[values > 0]), _keyness_edge(-values[values < 0])
-        shown = np.clip(values, -left, right)
+        shown, right, left = keyness_extent(values)
         cut = shown != values
         colors = [TERM_COLOR if v > 0 else REFERENCE_COLOR for v in values]
         bars = ax.barh(range(len(rows)), shown, color=colors)
@@ -116,7 +156,7 @@ def _draw_keyness(ax: Axes, table: pd.DataFrame, *, top: int, measure: str, titl
             ax.text(
                 x,
                 y,
-                f" {value:.1f} " if abs(value) < 1000 else f" {value:,.0f} ",
+                f" {keyness_text(value)} ",
                 va="center",
                 ha="left" if value > 0 else "right",
                 fontsize=7,
@@ -145,6 +185,52 @@ def keyness_bar(table: pd.DataFrame, *, top: int = 10, measure: str = "chi2", ti
     if fig is not None:
         fig.tight_layout()
     return ax.figure
+
+
+def keyness_bar_html(
+    table: pd.DataFrame,
+    *,
+    top: int = 10,
+    measure: str = "chi2",
+    title: str | None = None,
+    sides: tuple[str, str] = ("目标", "其余"),
+) -> BarChart:
+    """``keyness_bar`` drawn by the browser: the same bars, top to bottom.
+
+    Right of the zero line (blue) the target's key terms, left (grey) the
+    terms the rest uses more; the note names the two *sides* (the town
+    briefing: 本镇 and 其他乡镇).  A bar that dwarfs the rest is cut, its end
+    lighter.
+    """
+    rows = keyness_drawn(table, top=top, measure=measure)
+    values = rows[measure].to_numpy(dtype=float)
+    shown, right, left = keyness_extent(values)
+    bars = bar_rows(
+        [
+            {
+                "label": t,
+                "value": v,
+                "share": (s / right) if v > 0 else (-s / left),
+                "side": "right" if v > 0 else "left",
+                "color": TERM_COLOR if v > 0 else REFERENCE_COLOR,
+                "text": keyness_text(v),
+                "cut": bool(s != v),
+            }
+            for t, v, s in zip(rows["token"], values, shown)
+        ]
+    )
+    note = f"{KEYNESS_LABELS.get(measure, measure)}：竖线右边是{sides[0]}多用的词，左边是{sides[1]}多用的词"
+    if bars["cut"].any():
+        note += "；末端颜色变浅的条过长被截断，数值见右侧"
+    return BarChart(
+        bars,
+        title=title,
+        note=note,
+        label_header="词",
+        value_header=KEYNESS_LABELS.get(measure, measure),
+        diverging=True,
+        empty=NO_KEY_TERMS,
+    )
 
 
 def keyness_facets(

@@ -1,0 +1,129 @@
+"""Bar charts the browser draws: a small HTML table of bars in the page's own font, printable.
+
+The town briefing's plain bar charts (its top terms, its key terms, its
+figures against the median) are HTML rather than pictures.  Nothing is laid
+out in Python: a matplotlib bar chart costs 0.2–0.5 s to lay out and encode,
+three of them were most of a town page; here a chart is a few kilobytes of
+markup.  The words are the page's text (the embedded CJK font, sharp at any
+zoom, found by the browser's search), and the bars are spans with a
+background colour that the chart's own style asks the browser to print.
+
+``BarChart`` is what is drawn, as a table (``rows``: label, value, share,
+side, color, text, cut; largest first, the order on the page) and a title
+and a note; it shows itself as HTML in a notebook and in a briefing.
+The charts themselves live with their matplotlib siblings, in the module of
+their subject (``frequency.terms_bar_html``, ``frequency.keyness_bar_html``,
+``profile.ratio_chart_html``), and choose their rows with the same helpers.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .style import NO_DATA
+
+ROW_COLUMNS = ["label", "value", "share", "side", "color", "text", "cut"]
+CUT_SHARE = 0.92  # a cut bar: this much in its colour, the rest lighter ("goes on")
+
+# The chart's own style, inside its output: the same look in JupyterLab (no
+# briefing template there) and in a briefing; bars print (print-color-adjust).
+STYLE = """<style>
+table.analysis-bars { border-collapse: collapse; margin: .2rem 0 .3rem; width: 100%; max-width: 52em; font-size: 13px; }
+table.analysis-bars th, table.analysis-bars td { border: none; padding: 1px 0; line-height: 1.35; vertical-align: middle; }
+table.analysis-bars th { text-align: right; font-weight: normal; white-space: nowrap; padding-right: .6em; width: 1%; }
+table.analysis-bars thead th { color: #555; font-size: 12px; }
+table.analysis-bars td.analysis-bar { width: 60%; text-align: left; }
+table.analysis-bars td.analysis-bar-left { width: 30%; text-align: right; border-right: 1px solid #333; }
+table.analysis-bars td.analysis-bar-right { width: 30%; text-align: left; }
+table.analysis-bars td.analysis-bar-text { text-align: left; white-space: nowrap; padding-left: .6em; color: #333; font-size: 12px; }
+table.analysis-bars span { display: inline-block; height: .95em; vertical-align: middle; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+p.analysis-bars-title { font-weight: bold; margin: .6rem 0 .2rem; }
+p.analysis-bars-note { color: #555; font-size: 12px; margin: .1rem 0 1rem; }
+@media print { table.analysis-bars tr { break-inside: avoid; } table.analysis-bars th { white-space: nowrap !important; } }
+</style>"""
+
+
+def lighter(color: str, amount: float = 0.55) -> str:
+    """*color* (``#rrggbb``) mixed with white: *amount* 0 gives the colour, 1 white."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
+
+
+def bar_rows(rows: list[dict]) -> pd.DataFrame:
+    """A chart's rows as a table of ``ROW_COLUMNS`` (shares clipped to 0–1)."""
+    table = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    table["share"] = table["share"].astype(float).clip(0.0, 1.0)
+    table["cut"] = table["cut"].astype(bool)
+    return table
+
+
+@dataclass(eq=False)
+class BarChart:
+    """A bar chart as HTML: one row per bar, the largest first.
+
+    *rows* has ``ROW_COLUMNS``: the label, the value it stands for, the
+    bar's length as a share of the widest (0–1), its side (``right``, or
+    ``left`` of the zero line of a *diverging* chart), colour, the text
+    written beside it and whether it was cut (drawn full length, its end
+    lighter).  An empty chart says *empty* instead.
+    """
+
+    rows: pd.DataFrame
+    title: str | None = None
+    note: str | None = None
+    label_header: str = ""
+    value_header: str = ""
+    diverging: bool = False
+    empty: str = NO_DATA
+
+    def _bar(self, share: float, color: str, cut: bool) -> str:
+        if share <= 0:
+            return ""
+        if not cut:
+            return f'<span style="width: {100 * share:.2f}%; background-color: {color}"></span>'
+        solid, rest = 100 * share * CUT_SHARE, 100 * share * (1 - CUT_SHARE)
+        return (
+            f'<span style="width: {solid:.2f}%; background-color: {color}"></span>'
+            f'<span style="width: {rest:.2f}%; background-color: {lighter(color)}"></span>'
+        )
+
+    def to_html(self) -> str:
+        """The chart as an HTML fragment: its style, title, table of bars and note."""
+        parts = [STYLE]
+        if self.title:
+            parts.append(f'<p class="analysis-bars-title">{_lines(self.title)}</p>')
+        if self.rows.empty:
+            parts.append(f'<p class="analysis-bars-note">{html.escape(self.empty)}</p>')
+            return "\n".join(parts)
+        parts.append('<table class="analysis-bars">')
+        if self.label_header or self.value_header:
+            middle = "<th></th><th></th>" if self.diverging else "<th></th>"
+            parts.append(
+                f"<thead><tr><th>{html.escape(self.label_header)}</th>{middle}"
+                f'<th style="text-align: left">{html.escape(self.value_header)}</th></tr></thead>'
+            )
+        parts.append("<tbody>")
+        for row in self.rows.itertuples(index=False):
+            bar = self._bar(float(row.share), str(row.color), bool(row.cut))
+            if self.diverging:
+                left, right = (bar, "") if row.side == "left" else ("", bar)
+                cells = f'<td class="analysis-bar-left">{left}</td><td class="analysis-bar-right">{right}</td>'
+            else:
+                cells = f'<td class="analysis-bar">{bar}</td>'
+            parts.append(
+                f'<tr><th>{html.escape(str(row.label))}</th>{cells}<td class="analysis-bar-text">{html.escape(str(row.text))}</td></tr>'
+            )
+        parts.append("</tbody></table>")
+        if self.note:
+            parts.append(f'<p class="analysis-bars-note">{_lines(self.note)}</p>')
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _lines(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in str(text).split("\n"))
