@@ -298,6 +298,32 @@ def test_every_html_is_self_contained(built_briefings):
             assert cdn not in text.lower(), f"{path.name} names {cdn}"
 
 
+def test_every_figure_has_a_chinese_alternative_text_and_every_output_can_take_the_focus(built_briefings):
+    out, _ = built_briefings
+    for path in html_files(out):
+        page = Page(path.read_text(encoding="utf-8"))
+        assert {attrs.get("alt") for tag, attrs in page.tags if tag == "img"} <= {"图"}, path.name
+        if path.name == "index.html":  # the run's own page, not a notebook's
+            continue
+        outputs = [attrs for tag, attrs in page.tags if tag == "div" and "jp-OutputArea-output" in attrs.get("class", "").split()]
+        assert outputs and all(attrs.get("tabindex") == "0" for attrs in outputs), path.name
+
+
+def test_finish_page_marks_only_what_lacks_it():
+    from analysis.briefings.pages import finish_page
+
+    page = (
+        '<div class="jp-Cell-inputWrapper"><img src="data:image/png;base64,AA"><img alt="词云" src="x"></div>'
+        '<div class="jp-RenderedImage jp-OutputArea-output" tabindex="0"></div><div class="jp-OutputArea-output-like"></div>'
+        '<div class="jp-RenderedHTMLCommon jp-OutputArea-output jp-OutputArea-executeResult"><p>&lt;img src=x&gt;</p></div>'
+    )
+    assert finish_page(page) == (
+        '<div class="jp-Cell-inputWrapper" tabindex="0"><img alt="图" src="data:image/png;base64,AA"><img alt="词云" src="x"></div>'
+        '<div class="jp-RenderedImage jp-OutputArea-output" tabindex="0"></div><div class="jp-OutputArea-output-like"></div>'
+        '<div class="jp-RenderedHTMLCommon jp-OutputArea-output jp-OutputArea-executeResult" tabindex="0"><p>&lt;img src=x&gt;</p></div>'
+    )
+
+
 def test_the_checker_catches_external_references(tmp_path):
     """The self-contained check above, shown to fail on what it must catch."""
     (tmp_path / "other.html").write_text("<p>ok</p>", encoding="utf-8")
