@@ -288,6 +288,7 @@ CASES = {
     "wordclouds.frequencies": lambda w: ((w.counts_by_town,), {"top": 50}),
     "wordclouds.cloud": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
     "wordclouds.cloud_figure": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
+    "wordclouds.cloud_image": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
     "wordclouds.cloud_grid": lambda w: ((w.counts_by_town,), {"max_words": 20}),
     "wordclouds.comparison_weights": lambda w: ((w.counts_by_town,), {}),
     "wordclouds.comparison_cloud": lambda w: ((w.counts_by_town,), {"max_words": 30, "size": 300}),

@@ -119,6 +119,27 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
     assert wordclouds._truetype.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
 
 
+def test_a_cloud_image_is_the_cloud_as_a_png(terms):
+    """The town briefing's cloud: the pixels wordcloud draws for those counts, as a PNG of the size asked for."""
+    import io
+
+    from PIL import Image
+
+    counts = frequency.counts(terms[terms["town"] == "神树镇"])
+    shown = wordclouds.cloud_image(counts, max_words=60, width=600, height=360)
+    reference = wordclouds.cloud(counts, max_words=60, width=600, height=360)
+    with wordclouds._fonts_kept():
+        pixels = reference.to_array()
+    picture = Image.open(io.BytesIO(shown._repr_png_()))
+    assert picture.format == "PNG" and picture.size == (600, 360)
+    np.testing.assert_array_equal(np.asarray(picture.convert("RGB")), pixels)
+    assert list(shown.words) == wordclouds.drawn_words(reference) and shown.words[0] in set(counts.nlargest(3, "count")["token"])
+    assert shown._repr_html_() is None and "PNG" not in repr(shown) and "词云" in repr(shown)
+    with pytest.warns(FrequencyWarning):
+        empty = wordclouds.cloud_image(counts.iloc[0:0])
+    assert empty._repr_png_() is None and wordclouds.EMPTY_MESSAGE in empty._repr_html_()
+
+
 def test_frequencies_apply_stopwords():
     table = pd.DataFrame({"token": ["的", "进一步", "法治", "群众", "12345", "法治"], "count": [50, 40, 5, 3, 2, 1]})
     assert wordclouds.frequencies(table) == {"法治": 6.0, "群众": 3.0, "12345": 2.0}

@@ -9,16 +9,20 @@ word whose characters the font cannot draw is reported, never shown as boxes.
 
 cloud            one WordCloud from a counts table or a {term: weight} mapping
 cloud_figure     a figure of one cloud (the corpus, a report)
+cloud_image      one cloud as a PNG picture, no figure around it (the town briefing)
 cloud_grid       one cloud per report or group, side by side (capped at max_panels)
 comparison_cloud one circle cut into sectors, each group's over-used terms in its sector
 """
 
 from __future__ import annotations
 
+import html
+import io
 import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -230,6 +234,56 @@ def cloud_figure(
     _draw(ax, table, title, max_words=max_words, width=width, height=height, **options)
     fig.tight_layout()
     return fig
+
+
+@dataclass(frozen=True, repr=False)
+class CloudImage:
+    """A word cloud as a PNG picture, shown as such in a notebook and a briefing; or, empty, the sentence saying so.
+
+    ``png`` the picture (None when there was nothing to draw), ``words`` the
+    words placed, largest first, ``message`` what an empty cloud says.
+    """
+
+    png: bytes | None
+    words: tuple[str, ...] = ()
+    message: str = ""
+
+    def _repr_png_(self) -> bytes | None:
+        return self.png
+
+    def _repr_html_(self) -> str | None:
+        return None if self.png else f"<p>{html.escape(self.message)}</p>"
+
+    def __repr__(self) -> str:  # the notebook's plain-text fallback: no bytes
+        return f"词云（{len(self.words)} 个词）" if self.png else self.message
+
+
+def cloud_image(
+    table: pd.DataFrame | Mapping[str, float],
+    *,
+    max_words: int = 150,
+    width: int = 1000,
+    height: int = 600,
+    **options,
+) -> CloudImage:
+    """One word cloud as a *width* × *height* PNG, straight from wordcloud (no matplotlib figure around it).
+
+    The same cloud as ``cloud_figure`` gives with the same options, without
+    the figure's margins and title: a briefing showing one cloud uses this,
+    which saves laying out and encoding a figure (0.1–0.3 s a cloud).  An
+    empty table gives the sentence ``EMPTY_MESSAGE``.
+    """
+    if isinstance(table, pd.DataFrame) and table.empty or not len(table):
+        _warn("the word cloud is empty: no terms to draw")
+    try:
+        wc = cloud(table, max_words=max_words, width=width, height=height, **options)
+    except AnalysisError:
+        return CloudImage(None, (), EMPTY_MESSAGE)
+    with _fonts_kept():
+        image = wc.to_image()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return CloudImage(buffer.getvalue(), tuple(drawn_words(wc)))
 
 
 def _pick_groups(table: pd.DataFrame, by: str, groups: Sequence[object] | None, max_panels: int) -> tuple[list[object], int]:
