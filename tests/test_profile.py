@@ -268,6 +268,14 @@ def test_problem_codes_come_from_the_cache_unless_another_codebook_is_asked_for(
     pd.testing.assert_frame_equal(recoded, themes.code_items(problems, codebook=themes.load_themes(own)))
 
 
+def test_the_package_codebook_is_read_from_the_cache_however_it_is_named(results, monkeypatch):
+    """03's parameter is ``data/lexicon/themes.yml``, relative: from the project root it named a file that was coded anew."""
+    monkeypatch.chdir(config.ROOT)
+    monkeypatch.setattr(profile, "code_items", lambda *a, **k: pytest.fail("the package's codebook was coded anew"))
+    for name in ("data/lexicon/themes.yml", "./data/lexicon/../lexicon/themes.yml", config.THEMES_FILE, str(config.THEMES_FILE)):
+        pd.testing.assert_frame_equal(profile.problem_codes(results, results.reports, themes_file=name), results["theme_codes"])
+
+
 def test_terms_from_the_cached_tokens_are_the_terms_of_every_report(results):
     pd.testing.assert_frame_equal(frequency.terms(results.reports, tokens=results["tokens"]), frequency.terms(results.reports))
 

@@ -359,7 +359,7 @@ def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
 def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Path | None = None) -> pd.DataFrame:
     """``themes.code_items`` of *mine*'s problem items: the cached ``theme_codes`` for the package's codebook,
     coded anew with *themes_file* when it names another."""
-    if themes_file is None or config.resolve_path(themes_file) == config.resolve_path(config.THEMES_FILE):
+    if themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve():  # the same file, however named
         return town_rows(results["theme_codes"], mine)
     return code_items(town_items(results, mine, role="problems"), codebook=load_themes(themes_file))
 
