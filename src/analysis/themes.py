@@ -222,15 +222,30 @@ def _profiles(book: Codebook) -> tuple[dict[str, float], float, list[dict[str, f
 
 
 def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
-    """One row per item with its theme ids joined by ``;`` (empty when none fired)."""
+    """One row per item with its theme ids joined by ``;`` (empty when none fired).
+
+    The main theme, its method and similarity come from the item's first
+    code marked ``is_main``; the codes are read in one pass (not one table
+    lookup per item: 2,500 items took 1.5 s that way).
+    """
+    themes_of: dict[tuple[object, int], list[str]] = {}
+    head_of: dict[tuple[object, int], tuple[str, str, float]] = {}
+    if len(codes):
+        methods = codes["method"] if "method" in codes else ["cue"] * len(codes)
+        similarities = codes["similarity"] if "similarity" in codes else [np.nan] * len(codes)
+        for doc_id, item_no, theme, is_main, method, similarity in zip(
+            codes["doc_id"], codes["item_no"], codes["theme"], codes["is_main"], methods, similarities
+        ):
+            key = (doc_id, int(item_no))
+            themes_of.setdefault(key, []).append(theme)
+            if is_main and key not in head_of:
+                head_of[key] = (str(theme), str(method), float(similarity))
     rows = []
-    by_item = {key: group for key, group in codes.groupby(["doc_id", "item_no"], sort=False)} if len(codes) else {}
     towns = items["town"] if "town" in items else [None] * len(items)
     for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
-        group = by_item.get((doc_id, int(item_no)))
-        themes = [] if group is None else list(group["theme"])
-        head = None if group is None else group.loc[group["is_main"]].iloc[0]
-        main = "" if head is None else str(head["theme"])
+        key = (doc_id, int(item_no))
+        themes = themes_of.get(key, [])
+        main, method, similarity = head_of.get(key, ("", "", np.nan))
         rows.append(
             {
                 "doc_id": doc_id,
@@ -240,8 +255,8 @@ def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
                 "themes": ";".join(themes),
                 "main_theme": main,
                 "n_themes": len(themes),
-                "method": "" if head is None else str(head.get("method", "cue")),
-                "similarity": np.nan if head is None else float(head.get("similarity", np.nan)),
+                "method": method,
+                "similarity": similarity,
             }
         )
     table = pd.DataFrame(rows, columns=CODED_COLUMNS)
