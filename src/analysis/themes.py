@@ -200,12 +200,19 @@ def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None
     """
     book = _codebook(codebook)
     idf, unseen, profiles = _profiles(book)
-    vectors = [tfidf.vector(_grams(t), idf, unseen) for t in texts]
-    values = np.array([[tfidf.cosine(v, p) for p in profiles] for v in vectors]).reshape(len(vectors), len(profiles))
+    row_of, weights = _profile_matrix(book, profiles)
+    values = np.zeros((len(texts), len(profiles)))
+    for i, text in enumerate(texts):  # each text's vector against every theme's at once (a dict lookup per term, not per term and theme)
+        vector = tfidf.vector(_grams(text), idf, unseen)
+        shared = [(row_of[term], w) for term, w in vector.items() if term in row_of]
+        if shared:
+            rows, ws = zip(*shared)
+            values[i] = np.asarray(ws) @ weights[list(rows)]
     return pd.DataFrame(values, columns=book.ids)
 
 
 _PROFILES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its IDF and theme vectors)
+_MATRICES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its theme vectors as one matrix)
 
 
 def _profiles(book: Codebook) -> tuple[dict[str, float], float, list[dict[str, float]]]:
@@ -218,6 +225,24 @@ def _profiles(book: Codebook) -> tuple[dict[str, float], float, list[dict[str, f
         if len(_PROFILES) >= 8:
             _PROFILES.clear()
         kept = _PROFILES[id(book)] = (book, (idf, unseen, profiles))
+    return kept[1]
+
+
+def _profile_matrix(book: Codebook, profiles: list[dict[str, float]]) -> tuple[dict[str, int], np.ndarray]:
+    """The theme vectors as one matrix: term → row, and a row of weights per term with a column per theme."""
+    kept = _MATRICES.get(id(book))
+    if kept is None or kept[0] is not book:
+        row_of: dict[str, int] = {}
+        for profile in profiles:
+            for term in profile:
+                row_of.setdefault(term, len(row_of))
+        weights = np.zeros((len(row_of), len(profiles)))
+        for column, profile in enumerate(profiles):
+            for term, w in profile.items():
+                weights[row_of[term], column] = w
+        if len(_MATRICES) >= 8:
+            _MATRICES.clear()
+        kept = _MATRICES[id(book)] = (book, (row_of, weights))
     return kept[1]
 
 
