@@ -199,9 +199,8 @@ def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None
     traditional characters (texts are folded to simplified first).
     """
     book = _codebook(codebook)
-    idf, unseen, profiles = _profiles(book)
-    row_of, weights = _profile_matrix(book, profiles)
-    values = np.zeros((len(texts), len(profiles)))
+    idf, unseen, row_of, weights = _profiles(book)
+    values = np.zeros((len(texts), weights.shape[1]))
     for i, text in enumerate(texts):  # each text's vector against every theme's at once (a dict lookup per term, not per term and theme)
         vector = tfidf.vector(_grams(text), idf, unseen)
         shared = [(row_of[term], w) for term, w in vector.items() if term in row_of]
@@ -212,26 +211,20 @@ def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None
 
 
 _PROFILES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its IDF and theme vectors)
-_MATRICES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its theme vectors as one matrix)
 
 
-def _profiles(book: Codebook) -> tuple[dict[str, float], float, list[dict[str, float]]]:
-    """The IDF over the codebook's description sentences and each theme's vector, made once per codebook."""
+def _profiles(book: Codebook) -> tuple[dict[str, float], float, dict[str, int], np.ndarray]:
+    """The IDF over the codebook's description sentences and the theme vectors, made once per codebook.
+
+    The theme vectors are one matrix: ``row_of`` gives a term's row, and
+    the row holds the term's weight in each theme's vector (a column per
+    theme, in codebook order; 0 where the theme's description lacks it).
+    """
     kept = _PROFILES.get(id(book))
     if kept is None or kept[0] is not book:
         sentences = descriptions(codebook=book)
         idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"]])
         profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
-        if len(_PROFILES) >= 8:
-            _PROFILES.clear()
-        kept = _PROFILES[id(book)] = (book, (idf, unseen, profiles))
-    return kept[1]
-
-
-def _profile_matrix(book: Codebook, profiles: list[dict[str, float]]) -> tuple[dict[str, int], np.ndarray]:
-    """The theme vectors as one matrix: term → row, and a row of weights per term with a column per theme."""
-    kept = _MATRICES.get(id(book))
-    if kept is None or kept[0] is not book:
         row_of: dict[str, int] = {}
         for profile in profiles:
             for term in profile:
@@ -240,9 +233,9 @@ def _profile_matrix(book: Codebook, profiles: list[dict[str, float]]) -> tuple[d
         for column, profile in enumerate(profiles):
             for term, w in profile.items():
                 weights[row_of[term], column] = w
-        if len(_MATRICES) >= 8:
-            _MATRICES.clear()
-        kept = _MATRICES[id(book)] = (book, (row_of, weights))
+        if len(_PROFILES) >= 8:
+            _PROFILES.clear()
+        kept = _PROFILES[id(book)] = (book, (idf, unseen, row_of, weights))
     return kept[1]
 
 
