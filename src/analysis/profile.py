@@ -128,8 +128,9 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
 def ratio_or_say(figures: pd.DataFrame):
     """The ratio chart of *figures* (``versus_median``), or one sentence when no figure has anything to compare with."""
     from .plots import ratio_chart_html
+    from .plots.profile import ratios_drawn
 
-    if not (figures["ratio"].notna() & (figures["reports"] >= 1)).any():
+    if ratios_drawn(figures, top=None)[0].empty:  # no figure with a ratio and another report to compare with
         return say("本镇报告的数字在同一年度的其他乡镇报告中都没有可比较的同类数字，因此不画对比图。")
     return ratio_chart_html(figures)
 
