@@ -203,6 +203,11 @@ def cloud(
     return wc
 
 
+def _warn_if_empty(table: pd.DataFrame | Mapping[str, float]) -> None:
+    if isinstance(table, pd.DataFrame) and table.empty or not len(table):
+        _warn("the word cloud is empty: no terms to draw")
+
+
 def _draw(ax, table, title: str | None, **options) -> None:
     try:
         wc = cloud(table, **options)
@@ -228,8 +233,7 @@ def cloud_figure(
 ) -> Figure:
     """A matplotlib figure of one word cloud (an empty table gives a figure that says so)."""
     use_cjk_font()
-    if isinstance(table, pd.DataFrame) and table.empty or not len(table):
-        _warn("the word cloud is empty: no terms to draw")
+    _warn_if_empty(table)
     fig, ax = plt.subplots(figsize=(width / 100, height / 100))
     _draw(ax, table, title, max_words=max_words, width=width, height=height, **options)
     fig.tight_layout()
@@ -273,8 +277,7 @@ def cloud_image(
     which saves laying out and encoding a figure (0.1–0.3 s a cloud).  An
     empty table gives the sentence ``EMPTY_MESSAGE``.
     """
-    if isinstance(table, pd.DataFrame) and table.empty or not len(table):
-        _warn("the word cloud is empty: no terms to draw")
+    _warn_if_empty(table)
     try:
         wc = cloud(table, max_words=max_words, width=width, height=height, **options)
     except AnalysisError:
