@@ -89,7 +89,8 @@ def _exporter():
 
         def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
-            lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", nb.metadata.get("language_info", {}).get("name"))
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name"))
             self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
             resources = self._init_resources(resources)
             self.register_filter(
