@@ -175,3 +175,22 @@ def test_bad_specifics_file(tmp_path):
     with pytest.raises(LexiconError, match="unknown operator") as info:
         boilerplate.load_specifics(path)
     assert info.value.entry == "例如 &&"
+
+
+def test_reports_normalised_once_index_as_when_given_whole(reports):
+    """``panel.carried_over`` normalises each report once and indexes pairs of them: the same index as from the two reports."""
+    import numpy as np
+
+    normalised = boilerplate.normalise(reports)
+    pair = [reports["doc_id"].iloc[3], reports["doc_id"].iloc[1]]
+    whole = boilerplate.index(reports.set_index("doc_id", drop=False).loc[pair].reset_index(drop=True))
+    selected = boilerplate.index(normalised.select(pair))
+    assert selected.doc_ids == whole.doc_ids == tuple(pair) and selected.towns == whole.towns and selected.sets == whole.sets
+    for field in ("texts", "raw"):
+        assert getattr(selected, field) == getattr(whole, field)
+    for field in ("offsets", "masks", "window_starts", "window_sets"):
+        for a, b in zip(getattr(selected, field), getattr(whole, field), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert whole.masks[0].any()  # the two towns share wording: the comparison is not of empty indexes
+    pd.testing.assert_frame_equal(boilerplate.passages(selected), boilerplate.passages(whole))
+    assert boilerplate.share_of(selected, 1) == boilerplate.shares(whole).set_index("doc_id").loc[pair[1]].to_dict() | {"doc_id": pair[1]}

@@ -327,6 +327,7 @@ CASES = {
     "compliance.coverage": lambda w: ((w.reports,), {}),
     "compliance.coverage_summary": lambda w: ((w.coverage,), {}),
     "compliance.coverage_table": lambda w: ((w.coverage,), {}),
+    "boilerplate.normalise": lambda w: ((w.reports,), {}),
     "boilerplate.index": lambda w: ((w.reports,), {}),
     "boilerplate.shares": lambda w: ((w.reports,), {}),
     "boilerplate.passages": lambda w: ((w.reports,), {}),

@@ -23,6 +23,7 @@ item_detail — doc_id, town, item_no, text, shared_share, numbers, places, case
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -166,12 +167,27 @@ class SharedIndex:
     min_reports: int
 
 
-def index(reports: pd.DataFrame, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> SharedIndex:
-    """Find the shared n-grams of *reports* (title lines left out)."""
+@dataclass(frozen=True)
+class Normalised:
+    """Reports as the shared wording is compared (see ``normalise``): made once, indexed in any grouping."""
+
+    doc_ids: tuple[str, ...]
+    towns: tuple[str | None, ...]
+    texts: tuple[str, ...]  # normalised, paragraphs separated by a line end
+    raw: tuple[str, ...]  # the reports' cleaned texts
+    offsets: tuple[np.ndarray, ...]  # normalised position → offset in the report text (-1 at line ends)
+
+    def select(self, doc_ids: Sequence[str]) -> Normalised:
+        """These reports, in this order (a report's normalised text does not depend on the others)."""
+        at = {d: i for i, d in enumerate(self.doc_ids)}
+        rows = [at[d] for d in doc_ids]
+        return Normalised(*(tuple(part[i] for i in rows) for part in (self.doc_ids, self.towns, self.texts, self.raw, self.offsets)))
+
+
+def normalise(reports: pd.DataFrame) -> Normalised:
+    """Each report's normalised text (title lines left out) and where its characters stand in the report."""
     from .structure import paragraphs
 
-    if n < 2:
-        raise OptionError("n must be at least 2")
     paras = paragraphs(reports)
     paras = paras[paras["role"] != "title"]
     towns = dict(zip(reports["doc_id"], reports["town"] if "town" in reports else [None] * len(reports)))
@@ -188,6 +204,15 @@ def index(reports: pd.DataFrame, *, n: int = NGRAM, min_reports: int = MIN_REPOR
             offs.append(np.append(off + start, -1))
         texts.append("".join(parts))
         offsets.append(np.concatenate(offs) if offs else np.zeros(0, dtype=np.int64))
+    return Normalised(tuple(doc_ids), tuple(towns.get(d) for d in doc_ids), tuple(texts), tuple(reports["text"]), tuple(offsets))
+
+
+def index(reports: pd.DataFrame | Normalised, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> SharedIndex:
+    """Find the shared n-grams of *reports* (title lines left out), or of reports already ``normalise``d."""
+    if n < 2:
+        raise OptionError("n must be at least 2")
+    prepared = reports if isinstance(reports, Normalised) else normalise(reports)
+    doc_ids, texts = prepared.doc_ids, prepared.texts
     # all reports in one array: hash every window once, drop those spanning a line end
     whole = "".join(texts)
     codes = np.frombuffer(whole.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -231,10 +256,10 @@ def index(reports: pd.DataFrame, *, n: int = NGRAM, min_reports: int = MIN_REPOR
         window_sets.append(hash_set[pos[starts]])
     return SharedIndex(
         tuple(doc_ids),
-        tuple(towns.get(d) or d for d in doc_ids),
+        tuple(t or d for t, d in zip(prepared.towns, doc_ids)),
         tuple(texts),
-        tuple(reports["text"]),
-        tuple(offsets),
+        prepared.raw,
+        prepared.offsets,
         tuple(masks),
         tuple(window_starts),
         tuple(window_sets),
@@ -251,27 +276,29 @@ def _index(reports: pd.DataFrame | SharedIndex, n: int, min_reports: int) -> Sha
 # ------------------------------------------------------------------ tables
 
 
+def share_of(idx: SharedIndex, doc: int) -> dict:
+    """The ``shares`` row of report *doc* (its position in *idx*)."""
+    norm, mask = idx.texts[doc], idx.masks[doc]
+    chars = len(norm) - norm.count("\n")
+    shared = int(mask.sum())
+    return {
+        "doc_id": idx.doc_ids[doc],
+        "town": idx.towns[doc],
+        "n_chars": chars,
+        "shared_chars": shared,
+        "share": round(shared / chars, 3) if chars else 0.0,
+    }
+
+
 def shares(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> pd.DataFrame:
     """Per report, the share of its normalised characters that are shared wording."""
     idx = _index(reports, n, min_reports)
-    rows = []
-    for doc_id, town, norm, mask in zip(idx.doc_ids, idx.towns, idx.texts, idx.masks):
-        chars = len(norm) - norm.count("\n")
-        shared = int(mask.sum())
-        rows.append(
-            {"doc_id": doc_id, "town": town, "n_chars": chars, "shared_chars": shared, "share": round(shared / chars, 3) if chars else 0.0}
-        )
+    rows = [share_of(idx, doc) for doc in range(len(idx.doc_ids))]
     return pd.DataFrame(rows, columns=SHARE_COLUMNS).sort_values("doc_id").reset_index(drop=True)
 
 
-def passages(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> pd.DataFrame:
-    """Maximal runs of shared wording with the towns that share them (most widely shared first).
-
-    A run is cut where the set of reports sharing its windows changes, so every
-    passage is shared by exactly the towns listed; a passage contained in a
-    longer one shared by the same towns is left out.
-    """
-    idx = _index(reports, n, min_reports)
+def passage_rows(idx: SharedIndex) -> list[dict]:
+    """The ``passages`` rows of *idx*, in its order: most widely shared first, then longest, then by text."""
     found: dict[tuple[int, str], str] = {}
     for norm, raw, offsets, starts, sets in zip(idx.texts, idx.raw, idx.offsets, idx.window_starts, idx.window_sets):
         if not len(starts):
@@ -300,8 +327,17 @@ def passages(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports
                 "doc_ids": ";".join(idx.doc_ids[d] for d in docs),
             }
         )
-    table = pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
-    return table.sort_values(["n_reports", "n_chars", "passage"], ascending=[False, False, True]).reset_index(drop=True)
+    return sorted(rows, key=lambda row: (-row["n_reports"], -row["n_chars"], row["passage"]))
+
+
+def passages(reports: pd.DataFrame | SharedIndex, *, n: int = NGRAM, min_reports: int = MIN_REPORTS) -> pd.DataFrame:
+    """Maximal runs of shared wording with the towns that share them (most widely shared first).
+
+    A run is cut where the set of reports sharing its windows changes, so every
+    passage is shared by exactly the towns listed; a passage contained in a
+    longer one shared by the same towns is left out.
+    """
+    return pd.DataFrame(passage_rows(_index(reports, n, min_reports)), columns=PASSAGE_COLUMNS)
 
 
 class _Spans:

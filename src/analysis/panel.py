@@ -539,14 +539,13 @@ def carried_over(
     todo = _pair_list(reports, pairs)
     meta = _meta(reports)
     share_rows, passage_rows = [], []
-    by_id = reports.set_index("doc_id", drop=False)
+    normalised = boilerplate.normalise(reports[reports["doc_id"].isin({d for pair in todo for d in pair})])  # each report once
+    known = set(normalised.doc_ids)
     for prev_doc, doc in todo:
-        if prev_doc not in by_id.index or doc not in by_id.index:
+        if prev_doc not in known or doc not in known:
             continue
-        two = by_id.loc[[doc, prev_doc]].reset_index(drop=True)  # this year's first: passages quote its text
-        idx = boilerplate.index(two, n=n, min_reports=2)
-        share = boilerplate.shares(idx)
-        mine = share[share["doc_id"] == doc].iloc[0]
+        idx = boilerplate.index(normalised.select([doc, prev_doc]), n=n, min_reports=2)  # this year's first: passages quote its text
+        mine = boilerplate.share_of(idx, 0)
         town, county, year = meta.get(doc, (None, NO_COUNTY, None))
         prev_year = meta.get(prev_doc, (None, None, None))[2]
         share_rows.append(
@@ -562,8 +561,8 @@ def carried_over(
                 "share": float(mine["share"]),
             }
         )
-        found = boilerplate.passages(idx)
-        for passage, chars in zip(found["passage"], found["n_chars"]):
+        for found in boilerplate.passage_rows(idx):
+            passage, chars = found["passage"], found["n_chars"]
             passage_rows.append(
                 {
                     "town": town,
