@@ -34,7 +34,7 @@ from wordcloud import WordCloud
 
 from . import config
 from .errors import AnalysisError, OptionError
-from .fonts import font_path, use_cjk_font
+from .fonts import drawing_font, font_path, use_cjk_font
 from .frequency import FrequencyWarning, largest_groups
 from .lexicon import stopwords
 from .plots import no_data
@@ -174,7 +174,7 @@ def cloud(
         raise AnalysisError("no words to draw: the counts are empty after stopwords")
     # The words are placed on a canvas DRAW_SCALE times smaller and drawn at full size (wordcloud's
     # ``scale``): the same image size for a quarter of the search; sizes below are in full-size pixels.
-    font = font_path()
+    font = drawing_font("".join(freqs), font_path())  # in a run, its cut of the font: the same pixels, cheaper sizes
     options = dict(
         font_path=str(font),
         width=max(1, width // DRAW_SCALE),
@@ -199,7 +199,7 @@ def cloud(
         wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
     bad = missing_glyphs(drawn_words(wc), font=font)
     if bad:
-        _warn(f"the font {font.name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
+        _warn(f"the font {font_path().name} has no glyph for {''.join(bad)}: those characters are drawn as boxes")
     return wc
 
 
