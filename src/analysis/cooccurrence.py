@@ -66,10 +66,12 @@ def units(
     right = spans[["doc_id", "start", "end", "unit_id"]].rename(columns={"start": "unit_start"}).sort_values("unit_start")
     placed = pd.merge_asof(left, right, left_on="start", right_on="unit_start", by="doc_id", direction="backward")
     placed = placed[placed["unit_id"].notna() & (placed["start"] < placed["end"])]
-    sets = placed.groupby("unit_id")["token"].agg(lambda s: tuple(sorted(set(s))))
+    sets: dict[str, set[str]] = {}
+    for unit_id, token in zip(placed["unit_id"].tolist(), placed["token"].tolist()):  # one pass, not a Python call per unit
+        sets.setdefault(unit_id, set()).add(token)
     meta = reports.set_index("doc_id")
     out = spans[["unit_id", "doc_id", "role"]].copy()
-    out["tokens"] = [sets.get(u, ()) for u in out["unit_id"]]
+    out["tokens"] = [tuple(sorted(sets.get(u, ()))) for u in out["unit_id"]]
     out = out[out["tokens"].map(len) > 0]
     for column in ("town", "county", "year"):
         out[column] = out["doc_id"].map(meta[column]) if column in meta else None
