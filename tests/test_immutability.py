@@ -336,6 +336,7 @@ CASES = {
     # the same town across years (five reports of one year each: the tables are empty, the inputs still checked)
     "panel.panel": lambda w: ((w.reports,), {}),
     "panel.pairs": lambda w: ((w.reports,), {}),
+    "panel.evidence_sentences": lambda w: ((w.reports,), {}),
     "panel.follow_through": lambda w: ((w.reports,), {}),
     "panel.fulfilment": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "evidence_year", "status"]),), {}),
     "panel.recurring": lambda w: ((w.reports,), {}),

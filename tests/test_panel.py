@@ -151,6 +151,21 @@ def test_fulfilment_counts_the_statuses(reports):
         assert row.rate == round(row.done / row.plans, 3)
 
 
+def test_evidence_made_once_gives_the_same_tables(reports):
+    """Notebook 06 makes the evidence sentences once, for all reports, and gives them to both comparisons."""
+    evidence = panel.evidence_sentences(reports)
+    assert set(evidence["doc_id"]) > {"shenshu_2026"} and not evidence["role"].isin(panel.EVIDENCE_ROLES_EXCLUDED).any()
+    some = [("000_bf1fc012e4985da0", "shenshu_2026")]
+    for function in (panel.follow_through, panel.recurring):
+        for pairs in (None, some):
+            alone = function(reports, pairs=pairs)
+            assert len(alone)
+            pd.testing.assert_frame_equal(function(reports, pairs=pairs, evidence=evidence), alone)
+    # the evidence of other reports is not read as this pair's
+    other = evidence[evidence["doc_id"] != "shenshu_2026"]
+    assert (panel.follow_through(reports, pairs=some, evidence=other)["status"] == "no evidence").all()
+
+
 def test_no_pairs_give_empty_tables_with_columns():
     reports = analysis.load_corpus(config.DATA_RAW, warn=False).reports
     assert list(panel.follow_through(reports).columns) == panel.FOLLOW_COLUMNS

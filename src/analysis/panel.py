@@ -334,8 +334,8 @@ def _sims(vectors: Vectors, plan: str, candidates: _Candidates) -> np.ndarray:
     return 0.5 * whole + 0.5 * np.maximum.reduceat(by_clause, candidates.starts)
 
 
-def _evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
-    """The sentences that may report a measure: not headings, not problems, plans or the title."""
+def evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
+    """The sentences that may report a measure: not headings, not problems, plans or the title (``structure.sentences`` rows)."""
     from .structure import sections, sentences
 
     sents = sentences(reports)
@@ -346,6 +346,13 @@ def _evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
     is_heading = [len(t) <= head_len.get((d, int(s)), -1) for d, s, t in zip(sents["doc_id"], sents["start"], sents["text"])]
     keep = ~sents["role"].isin(EVIDENCE_ROLES_EXCLUDED) & ~pd.Series(is_heading, index=sents.index, dtype=bool)
     return sents[keep].reset_index(drop=True)
+
+
+def _evidence_of(reports: pd.DataFrame, evidence: pd.DataFrame | None) -> pd.DataFrame:
+    """``evidence_sentences(reports)``, or its rows in *evidence* (made for these reports or more)."""
+    if evidence is None:
+        return evidence_sentences(reports)
+    return evidence[evidence["doc_id"].isin(set(reports["doc_id"]))].reset_index(drop=True)
 
 
 def _meta(reports: pd.DataFrame) -> dict[str, tuple[str, str, object]]:
@@ -394,6 +401,7 @@ def follow_through(
     done_threshold: float = DONE_THRESHOLD,
     mention_threshold: float = MENTION_THRESHOLD,
     rules: FollowRules | None = None,
+    evidence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each plan item of year N matched to the achievements reported in year N+1.
 
@@ -402,7 +410,8 @@ def follow_through(
     a plan item to a sentence is the highest TF-IDF cosine between the
     sentence and one of the item's clauses (see ``measures``); IDF comes from
     every sentence of *reports*.  A sentence reports the measure as done when
-    it is similar enough and concrete (``concrete``).
+    it is similar enough and concrete (``concrete``).  *evidence* is
+    ``evidence_sentences(reports)`` when already made (``recurring`` reads it too).
     """
     from .structure import plan_items
 
@@ -413,7 +422,7 @@ def follow_through(
     wanted = {d for pair in todo for d in pair}
     subset = reports[reports["doc_id"].isin(wanted)]
     plans = plan_items(subset)
-    evidence = _evidence_sentences(subset)
+    evidence = _evidence_of(subset, evidence)
     vectors = Vectors([*evidence["text"], *plans["text"]])
     by_doc = evidence.groupby("doc_id")["text"].agg(list).to_dict()
     plans_of = rows_by(plans)
@@ -425,11 +434,9 @@ def follow_through(
         prepared = _Candidates(vectors, cands) if cands else None
         town, county, year = meta.get(plan_doc, (None, NO_COUNTY, None))
         evidence_year = meta.get(doc, (None, None, None))[2]
-        for item in mine.itertuples(index=False):
-            sims = _sims(vectors, item.text, prepared) if prepared is not None else np.zeros(0)
-            status, sentence, sim = judge(
-                item.text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules
-            )
+        for plan_no, text in zip(mine["item_no"].tolist(), mine["text"].tolist()):
+            sims = _sims(vectors, text, prepared) if prepared is not None else np.zeros(0)
+            status, sentence, sim = judge(text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules)
             rows.append(
                 {
                     "town": town,
@@ -438,8 +445,8 @@ def follow_through(
                     "evidence_year": evidence_year,
                     "plan_doc_id": plan_doc,
                     "doc_id": doc,
-                    "plan_no": int(item.item_no),
-                    "plan_item": item.text,
+                    "plan_no": int(plan_no),
+                    "plan_item": text,
                     "status": status,
                     "evidence": sentence,
                     "similarity": sim,
@@ -473,8 +480,12 @@ def recurring(
     *,
     pairs: pd.DataFrame | Sequence[tuple[str, str]] | None = None,
     threshold: float = RECURRING_THRESHOLD,
+    evidence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each problem item of year N+1 with the most similar problem of year N; ``recurring`` when it restates it."""
+    """Each problem item of year N+1 with the most similar problem of year N; ``recurring`` when it restates it.
+
+    The IDF comes from the problems and the ``evidence_sentences`` (*evidence* when already made).
+    """
     from .structure import problem_items
 
     todo = _pair_list(reports, pairs)
@@ -482,18 +493,18 @@ def recurring(
         return pd.DataFrame(columns=RECURRING_COLUMNS)
     subset = reports[reports["doc_id"].isin({d for pair in todo for d in pair})]
     problems = problem_items(subset)
-    vectors = Vectors([*problems["text"], *_evidence_sentences(subset)["text"]])
+    vectors = Vectors([*problems["text"], *_evidence_of(subset, evidence)["text"]])
+    problems_of = rows_by(problems)
     meta = _meta(reports)
     rows = []
     for prev_doc, doc in todo:
-        old = problems[problems["doc_id"] == prev_doc]
-        new = problems[problems["doc_id"] == doc]
+        old, new = problems_of(prev_doc), problems_of(doc)
         if new.empty:
             continue
         sims = (vectors.transform(new["text"].tolist()) @ vectors.transform(old["text"].tolist()).T).toarray() if len(old) else None
         town, county, year = meta.get(doc, (None, NO_COUNTY, None))
         prev_year = meta.get(prev_doc, (None, None, None))[2]
-        for i, item in enumerate(new.itertuples(index=False)):
+        for i, (problem_no, text) in enumerate(zip(new["item_no"].tolist(), new["text"].tolist())):
             best = int(np.argmax(sims[i])) if sims is not None else None
             sim = float(sims[i, best]) if best is not None else 0.0
             rows.append(
@@ -502,8 +513,8 @@ def recurring(
                     "county": county,
                     "year": year,
                     "doc_id": doc,
-                    "problem_no": int(item.item_no),
-                    "problem": item.text,
+                    "problem_no": int(problem_no),
+                    "problem": text,
                     "prev_year": prev_year,
                     "prev_doc_id": prev_doc,
                     "prev_problem_no": int(old["item_no"].iat[best]) if best is not None else None,
