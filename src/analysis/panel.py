@@ -436,7 +436,9 @@ def follow_through(
         evidence_year = meta.get(doc, (None, None, None))[2]
         for plan_no, text in zip(mine["item_no"].tolist(), mine["text"].tolist()):
             sims = _sims(vectors, text, prepared) if prepared is not None else np.zeros(0)
-            status, sentence, sim = judge(text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules)
+            status, sentence, sim = judge(
+                text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules
+            )
             rows.append(
                 {
                     "town": town,
