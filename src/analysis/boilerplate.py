@@ -23,6 +23,8 @@ item_detail — doc_id, town, item_no, text, shared_share, numbers, places, case
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -361,18 +363,28 @@ class _Spans:
         return self._docs[doc]
 
 
-def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, set[int]]:
-    """The share of shared wording in the report text *start*:*end* of report *doc*, and the other reports sharing it."""
+def _span_sets(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, tuple[int, ...]]:
+    """The share of shared wording in the report text *start*:*end* of report *doc*, and the sets (``idx.sets``) sharing it."""
     kept, offsets, shared = (spans or _Spans(idx))(doc)
     a, b = np.searchsorted(offsets, [start, end]).tolist()
     total = b - a
     if total <= 0:
-        return 0.0, set()
+        return 0.0, ()
     lo, hi = int(kept[a]), int(kept[b - 1])
     starts = idx.window_starts[doc]
     first, last = np.searchsorted(starts, [lo - idx.n + 1, hi + 1])
-    others = {d for set_id in np.unique(idx.window_sets[doc][first:last]).tolist() for d in idx.sets[set_id] if d != doc}
-    return int(shared[b] - shared[a]) / total, others
+    return int(shared[b] - shared[a]) / total, tuple(np.unique(idx.window_sets[doc][first:last]).tolist())
+
+
+def _others(idx: SharedIndex, doc: int, set_ids: tuple[int, ...]) -> set[int]:
+    """The reports other than *doc* in the sets *set_ids*."""
+    return {d for set_id in set_ids for d in idx.sets[set_id] if d != doc}
+
+
+def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, set[int]]:
+    """The share of shared wording in the report text *start*:*end* of report *doc*, and the other reports sharing it."""
+    share, set_ids = _span_sets(idx, doc, start, end, spans)
+    return share, _others(idx, doc, set_ids)
 
 
 def shared_sentences(
@@ -389,23 +401,29 @@ def shared_sentences(
     idx = shared_index or index(reports, n=n, min_reports=min_reports)
     position = {d: i for i, d in enumerate(idx.doc_ids)}
     spans = _Spans(idx)
+    named: dict[tuple[int, ...], tuple[set[int], Counter, list[str], str]] = {}  # the towns of a combination of sets, named once
     rows = []
-    for sent in sentences(reports).itertuples(index=False):
-        if sent.role == "title" or sent.doc_id not in position:
+    sents = sentences(reports)
+    columns = (sents[c].tolist() for c in ("doc_id", "role", "start", "end", "sent_no", "text"))
+    for doc_id, role, start, end, sent_no, text in zip(*columns, strict=True):
+        if role == "title" or doc_id not in position:
             continue
-        doc = position[sent.doc_id]
-        share, others = _span_share(idx, doc, sent.start, sent.end, spans)
-        if share >= min_share and others:
-            rows.append(
-                {
-                    "doc_id": sent.doc_id,
-                    "town": idx.towns[doc],
-                    "sent_no": int(sent.sent_no),
-                    "text": sent.text,
-                    "shared": round(share, 3),
-                    "towns": "、".join(sorted({idx.towns[d] for d in others})),
-                }
-            )
+        doc = position[doc_id]
+        share, set_ids = _span_sets(idx, doc, start, end, spans)
+        if share < min_share:
+            continue
+        if set_ids not in named:
+            members = {d for set_id in set_ids for d in idx.sets[set_id]}
+            counts = Counter(idx.towns[d] for d in members)
+            names = sorted(counts)
+            named[set_ids] = members, counts, names, "、".join(names)
+        members, counts, names, towns = named[set_ids]
+        own = idx.towns[doc]
+        if doc in members and counts[own] == 1:  # the report's own town is there only through the report itself
+            at = bisect_left(names, own)
+            towns = "、".join(names[:at] + names[at + 1 :])
+        if towns:
+            rows.append({"doc_id": doc_id, "town": own, "sent_no": int(sent_no), "text": text, "shared": round(share, 3), "towns": towns})
     return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
 
 
