@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import alignment, config, structure, themes
+from analysis import alignment, config, pipeline, structure, themes
 from analysis.corpus import load_corpus
 from analysis.cues import Cue, CueSyntaxError
 from analysis.errors import LexiconError
@@ -581,6 +581,16 @@ def test_alignment_against_the_gold(links, gold_links):
     recall = len(got & gold_links) / len(gold_links)
     print(f"alignment precision {precision:.2f}, recall {recall:.2f} ({len(got)} links, {len(gold_links)} gold)")
     assert precision >= 0.75 and recall >= 0.9
+
+
+def test_alignment_reads_the_problems_codes_when_given(problems, plans, codes, links, reports):
+    """The town page and notebook 03 give ``align`` the problems' codes from the pipeline's cache: the same links."""
+    cached = pipeline.run(config.DATA_RAW, stages=["theme_codes"], workers=1, progress=False, warn=False)["theme_codes"]
+    pd.testing.assert_frame_equal(alignment.align(problems, plans, problem_codes=cached), links)
+    pd.testing.assert_frame_equal(alignment.align(problems, plans, problem_codes=codes), links)
+    # the codes given are the ones read: with none, only the text similarity links
+    uncoded = alignment.align(problems, plans, problem_codes=codes.iloc[0:0])
+    assert len(uncoded) < len(links) and set(uncoded["via"]) == {"similarity"}
 
 
 def test_problems_without_a_plan(problems, links):

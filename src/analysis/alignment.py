@@ -146,6 +146,7 @@ def align(
     codebook: Codebook | str | Path | None = None,
     threshold: float = SIMILARITY_THRESHOLD,
     max_answers: int = MAX_ANSWERS,
+    problem_codes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The plan items of the same report that answer each problem item.
 
@@ -155,10 +156,13 @@ def align(
     *max_answers* plans per problem: those sharing a theme, then the most
     similar (a report that repeats itself would otherwise link every copy of
     a problem to every copy of a plan); a link repeated word for word (same
-    report, numbers and texts) is kept once.
+    report, numbers and texts) is kept once.  *problem_codes* are the
+    problems' codes when already made with *codebook* (``themes.code_items``,
+    or the pipeline's ``theme_codes`` for the package's codebook): the
+    problems are then not coded again.
     """
     book = _codebook(codebook)
-    problem_codes = code_items(problems, codebook=book)
+    problem_codes = code_items(problems, codebook=book) if problem_codes is None else problem_codes
     plan_codes = code_items(plans, codebook=book, field="plan_cues")
     # a report that repeats its outline repeats item numbers: each theme once per key, looked up in a set
     p_themes = (

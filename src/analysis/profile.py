@@ -251,7 +251,7 @@ def _file_sha(path: Path | None) -> str:
 def _card_key(results: Results, criteria: Path, overrides: Path | None) -> str:
     """The key of the scorecard and flags of *results*: the reports, the code and lexicon of the stage tables
     they are made from, the flags' rules, the criteria and the overrides."""
-    keys = current_keys(["indicators", "items", "checklist", "coverage"])
+    keys = current_keys(["indicators", "items", "theme_codes", "checklist", "coverage"])
     files = [criteria, overrides, config.FLAGS_FILE]
     return corpus_key(results.reports, "|".join([*(keys[name] for name in sorted(keys)), *map(_file_sha, files)]))
 
@@ -262,10 +262,10 @@ def _compute_card(results: Results, criteria: Path, overrides: Path | None):
 
     rows = results["indicators"]
     evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
-    compliance = {name: results[name] for name in ("checklist", "coverage") if name in results.tables}  # from the cache when run
-    card = assess(
-        results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence, **compliance
-    )
+    cached = {name: results[name] for name in ("checklist", "coverage") if name in results.tables}  # from the cache when run
+    if "theme_codes" in results.tables:
+        cached["codes"] = results["theme_codes"]
+    card = assess(results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence, **cached)
     return card, flags(results.reports, rows=rows, evidence=evidence)
 
 

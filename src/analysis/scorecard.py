@@ -338,11 +338,13 @@ def assess(
     checklist: pd.DataFrame | None = None,
     coverage: pd.DataFrame | None = None,
     evidence=None,
+    codes: pd.DataFrame | None = None,
 ) -> Scorecard:
     """Score every report of *reports* (see the module doc).
 
     The stage tables (*rows* of ``indicators.extract``, *items* of
-    ``structure.items``, the compliance *checklist* and *coverage*, and the
+    ``structure.items``, the problems' theme *codes* of ``themes.code_items``
+    under the package's codebook, the compliance *checklist* and *coverage*, and the
     shared wording and impossible figures of ``flags.gather_evidence``, which
     ``flags.flags`` reads too) are computed when not given.  *overrides* is a table or a CSV file of
     ``doc_id, criterion, score, reason``.
@@ -369,7 +371,7 @@ def assess(
     if need("answered"):
         problems = items[items["role"] == "problems"].reset_index(drop=True)
         plans = items[items["role"] == "plans"].reset_index(drop=True)
-        links = alignment.align(problems, plans)
+        links = alignment.align(problems, plans, problem_codes=codes)
     answered = {d: set(g["problem_no"]) for d, g in links.groupby("doc_id")} if len(links) else {}
     if evidence is None and (need("own_wording") and len(reports) > 1 or need("figures")):
         evidence = flags.gather_evidence(reports, rows if rows is not None else indicators.extract(reports))
