@@ -20,6 +20,10 @@ def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
     assert again is not first
     assert again.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     assert not first.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
+    third = sorted(config.DATA_RAW.glob("*.txt"))[2]  # a report added is read too
+    shutil.copy(third, tmp_path / third.name)
+    added = profile.results_for(tmp_path)
+    assert added is not again and len(added.reports) == 3 and profile.results_for(tmp_path) is added
 
 
 def test_group_keyness_is_keyness_for_every_town_and_option(reports):
