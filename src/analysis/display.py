@@ -316,12 +316,16 @@ def readable(
                 for r in reports[["doc_id", "town", "year"]].itertuples(index=False)
             }
             out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
-    for column in out.columns:
-        values = out[column].map(lambda v: _named(v, names) if isinstance(v, str) and names else v)
+    for column in out.columns:  # each cell named, put in words, then written as a number: one pass over plain values
         words = own["values"].get(column, {})
-        values = values.map(lambda v, c=column, w=words: w[v] if isinstance(v, str) and v in w else value_label(c, v))
         shares = info["percent"] | own["percent"] | ({column} if percent and column not in {"town", "year"} else set())
-        out[column] = values.map(lambda v, c=column, p=shares: _number(c, v, p)).astype(object)
+        cells = []
+        for v in out[column].tolist():
+            if isinstance(v, str) and names:
+                v = _named(v, names)
+            v = words[v] if isinstance(v, str) and v in words else value_label(column, v)
+            cells.append(_number(column, v, shares))
+        out[column] = pd.Series(cells, index=out.index, dtype=object)
     out = one_line(out)
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
     out.columns = [header.get(c, c) for c in out.columns]
