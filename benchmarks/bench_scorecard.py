@@ -26,6 +26,7 @@ out.  Other work on the machine slows every figure: run it on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -75,11 +76,11 @@ def main() -> None:
     step("boilerplate.shared_sentences", lambda: boilerplate.shared_sentences(reports, shared_index=index))
     step("flags.impossible_figures", lambda: flags.impossible_figures(rows))
     evidence, t_evidence = step("flags.gather_evidence (all four)", lambda: flags.gather_evidence(reports, rows))
+    cached = {"checklist": results["checklist"], "coverage": results["coverage"]}  # the cached tables a build gives it
+    if "codes" in inspect.signature(scorecard.assess).parameters:  # the problems' theme codes, since session 8
+        cached["codes"] = results["theme_codes"]
     _, t_assess = step(
-        "scorecard.assess",
-        lambda: scorecard.assess(
-            reports, rows=rows, items=results["items"], checklist=results["checklist"], coverage=results["coverage"], evidence=evidence
-        ),
+        "scorecard.assess", lambda: scorecard.assess(reports, rows=rows, items=results["items"], evidence=evidence, **cached)
     )
     _, t_flags = step("flags.flags", lambda: flags.flags(reports, rows=rows, evidence=evidence))
     with tempfile.TemporaryDirectory() as work:
