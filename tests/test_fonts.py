@@ -51,3 +51,30 @@ def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp
     assert "龘" not in (tmp_path / "run.chars").read_text(encoding="utf-8")
     data, kind = fonts.page_font("龘法治")
     assert kind == "opentype" and ord("龘") in _font(data).getBestCmap()
+
+
+def _draws_in_a_kernel(figure_source: str) -> tuple[int, int]:
+    """(times a figure canvas was drawn, PNG pictures shown) when *figure_source* runs as one notebook cell in a kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    count = (
+        "import matplotlib.backends.backend_agg as _agg\n_n = [0]\n_draw = _agg.FigureCanvasAgg.draw\n"
+        "def _counted(self, *a, **k):\n    _n[0] += 1\n    return _draw(self, *a, **k)\n_agg.FigureCanvasAgg.draw = _counted"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (count, figure_source, "print(_n[0])")]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    pictures = sum("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)
+    return int(nb.cells[2].outputs[0]["text"]), pictures
+
+
+def test_a_figure_in_a_notebook_is_drawn_only_for_its_picture():
+    """pyplot's hook draws every changed figure after a cell, then the inline backend draws it again for the PNG;
+    the package's figures skip the first draw (two draws remain: the tight frame, then the picture)."""
+    package = (
+        'import pandas as pd\nfrom analysis import plots\nfig = plots.terms_bar(pd.DataFrame({"token": ["法治", "建设"], "count": [3, 2]}))'
+    )
+    plain = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.bar([1, 2], [3, 2])"
+    assert _draws_in_a_kernel(package) == (2, 1)
+    assert _draws_in_a_kernel(plain) == (3, 1)  # without the package's set-up: the extra draw this saves
