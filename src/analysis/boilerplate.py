@@ -363,7 +363,7 @@ class _Spans:
         return self._docs[doc]
 
 
-def _span_sets(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, tuple[int, ...]]:
+def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, tuple[int, ...]]:
     """The share of shared wording in the report text *start*:*end* of report *doc*, and the sets (``idx.sets``) sharing it."""
     kept, offsets, shared = (spans or _Spans(idx))(doc)
     a, b = np.searchsorted(offsets, [start, end]).tolist()
@@ -374,17 +374,6 @@ def _span_sets(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans |
     starts = idx.window_starts[doc]
     first, last = np.searchsorted(starts, [lo - idx.n + 1, hi + 1])
     return int(shared[b] - shared[a]) / total, tuple(np.unique(idx.window_sets[doc][first:last]).tolist())
-
-
-def _others(idx: SharedIndex, doc: int, set_ids: tuple[int, ...]) -> set[int]:
-    """The reports other than *doc* in the sets *set_ids*."""
-    return {d for set_id in set_ids for d in idx.sets[set_id] if d != doc}
-
-
-def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, set[int]]:
-    """The share of shared wording in the report text *start*:*end* of report *doc*, and the other reports sharing it."""
-    share, set_ids = _span_sets(idx, doc, start, end, spans)
-    return share, _others(idx, doc, set_ids)
 
 
 def shared_sentences(
@@ -409,7 +398,7 @@ def shared_sentences(
         if role == "title" or doc_id not in position:
             continue
         doc = position[doc_id]
-        share, set_ids = _span_sets(idx, doc, start, end, spans)
+        share, set_ids = _span_share(idx, doc, start, end, spans)
         if share < min_share:
             continue
         if set_ids not in named:
