@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import __version__, briefings, config, runlock
+from analysis import __version__, briefings, config, runlock, workers
 from analysis.errors import AnalysisError
 from analysis.lexicon import files_hash
 from tests.conftest import IDS, RAW_FILES
@@ -388,6 +389,8 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
 
     (two_reports / "unique.txt").write_bytes(RAW_FILES[2].read_bytes() + f"\n{tmp_path.name}\n".encode())  # in no cache yet
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    for name in workers.NATIVE_THREAD_VARS:
+        monkeypatch.delenv(name, raising=False)
     out = tmp_path / "out"
     summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["02"], progress=False)
     assert (summary["status"] == "written").all(), "\n".join(summary["message"])
@@ -398,6 +401,7 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     for town in summary["town"]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
         assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown
+        assert f"blas threads: {os.cpu_count()}" in shown  # one process: its kernel's BLAS has every core
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # the work folder is gone
 
 
@@ -406,6 +410,8 @@ def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefin
     from analysis import profile
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    for name in workers.NATIVE_THREAD_VARS:
+        monkeypatch.delenv(name, raising=False)
     out = tmp_path / "out"
     summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["00", "02"], jobs=2, progress=False)
     assert (summary["status"] == "written").all(), "\n".join(summary["message"])
@@ -413,6 +419,7 @@ def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefin
     for town in summary["town"][summary["town"] != ""]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
         assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown  # every table was there
+        assert f"blas threads: {max(1, os.cpu_count() // 2)}" in shown  # a kernel per process: the cores shared out
     assert (out / "00_tables.html").is_file()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]
 

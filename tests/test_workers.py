@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from analysis.workers import BrokenProcessPool, Pool, mp_context, process_pool
+from analysis.workers import NATIVE_THREAD_VARS, BrokenProcessPool, Pool, mp_context, native_threads, process_pool
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -60,3 +60,14 @@ def test_process_pool_runs_the_initializer_in_each_worker():
     with process_pool(2, initializer=_remember, initargs=(queue,)) as pool:
         assert sorted(pool.map(_tell, [1, 2, 3])) == [1, 2, 3]
     assert sorted(queue.get(timeout=10) for _ in range(3)) == [1, 2, 3]
+
+
+def test_side_by_side_processes_share_out_the_cores_to_the_programs_they_start(monkeypatch):
+    for name in NATIVE_THREAD_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert native_threads(1) == {}
+    assert native_threads(2) == dict.fromkeys(NATIVE_THREAD_VARS, "4")
+    assert native_threads(16) == dict.fromkeys(NATIVE_THREAD_VARS, "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's own setting stays
+    assert "OMP_NUM_THREADS" not in native_threads(2)

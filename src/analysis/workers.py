@@ -23,9 +23,27 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "mp_context", "process_pool", "stop_now"]
+__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "mp_context", "native_threads", "process_pool", "stop_now"]
 
 _PR_SET_PDEATHSIG = 1
+
+# The variables that size the thread pools of NumPy's and SciPy's BLAS and of OpenMP,
+# read once when a process loads those libraries.
+NATIVE_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def native_threads(processes: int) -> dict[str, str]:
+    """The thread-pool sizes for the programs *processes* side-by-side processes start: the cores shared out.
+
+    A notebook kernel's BLAS starts one thread per core; with a kernel per core
+    (briefings on two processes) the two then fight for the cores in every
+    matrix product (correspondence analysis, topics).  Variables the user set
+    are kept.  Returns only what to add to ``os.environ`` (nothing for one process).
+    """
+    if processes <= 1:
+        return {}
+    share = str(max(1, (os.cpu_count() or 1) // processes))
+    return {name: share for name in NATIVE_THREAD_VARS if name not in os.environ}
 
 
 def die_with_parent(parent: int | None = None) -> None:

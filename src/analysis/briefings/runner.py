@@ -31,7 +31,7 @@ from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import BRIEFING_STAGES, flags_for, prepare
 from ..runlock import output_folder, run_lock
-from ..workers import mp_context, process_pool, stop_now
+from ..workers import mp_context, native_threads, process_pool, stop_now
 from .index import INDEX_NAME, index_html
 from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
 from .plan import Briefing, plan
@@ -215,11 +215,12 @@ TOWNS_PER_KERNEL = 8  # a town notebook is split over several workers only past 
 _PROGRESS = None  # in a worker: the queue each finished briefing's row is put on
 
 
-def _worker_init(progress, run_font: str | None = None) -> None:
+def _worker_init(progress, run_font: str | None = None, environment: Mapping[str, str] | None = None) -> None:
     global _PROGRESS
     _PROGRESS = progress
     if run_font:  # forkserver workers do not see the environment the caller set after the server started
         os.environ[RUN_FONT_ENV] = run_font
+    os.environ.update(environment or {})  # read by the kernels this worker starts
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
@@ -308,7 +309,9 @@ def _run_all(
             waiting = [b for b in work if _needs_work(b)] if prepare_work is not None else []
             ready = [b for b in work if not any(b is w for w in waiting)]
             finished = mp_context().Queue()
-            with process_pool(min(jobs, len(work)), initializer=_worker_init, initargs=(finished, os.environ.get(RUN_FONT_ENV))) as pool:
+            processes = min(jobs, len(work))
+            initargs = (finished, os.environ.get(RUN_FONT_ENV), native_threads(processes))  # a kernel per core: one BLAS thread each
+            with process_pool(processes, initializer=_worker_init, initargs=initargs) as pool:
                 preparing = None
                 if prepare_work is not None:
                     data_dir, folder, results = prepare_work
