@@ -45,6 +45,16 @@ def test_the_outlines_stay_within_a_thousandth_of_an_em(reports, tmp_path, monke
         assert all(abs(a - b) <= 2 for a, b in zip(*bounds)), ch
 
 
+def test_the_run_font_is_the_full_font_cut_to_the_runs_characters(reports, tmp_path):
+    """Cut from its drawing cut (quicker), the run font has the same bytes as cut from the full font."""
+    text = reports["text"].iloc[0][:300]
+    run = fonts.write_run_font([text], tmp_path / "run.ttf")
+    chars = (tmp_path / "run.chars").read_text(encoding="utf-8")
+    assert set(text) - {"\n", "\r", "\t"} <= set(chars)
+    assert run.read_bytes() == fonts._truetype(fonts._cut(str(fonts.font_path()), chars))
+    assert run.with_suffix(fonts.DRAWING_SUFFIX).read_bytes() == fonts._cut(str(fonts.font_path()), chars, shaping=True)
+
+
 def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp_path, monkeypatch):
     run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))

@@ -128,14 +128,17 @@ def _build(
         raise InputError(data_dir, f"holds no report that could be read{skipped}: nothing was built, the previous briefings are unchanged")
     full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
-    results = pipeline.run(
-        data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False
-    )  # warm the cache on every core: the notebooks read from it
+    with process_pool(1) as other:  # the run's font is cut (2–3 s for a new corpus) beside the stages, on another core
+        run_font = other.submit(write_run_font, _shown_texts(reports, every))
+        results = pipeline.run(
+            data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False
+        )  # warm the cache on every core: the notebooks read from it
+        run_font = run_font.result()
     data_sha = input_hash(reports)
     footer = f"程序版本 {__version__} · 输入数据校验值 {data_sha[:12]}"
     work = None
     font_before = os.environ.get(RUN_FONT_ENV)
-    os.environ[RUN_FONT_ENV] = str(write_run_font(_shown_texts(reports, every)))  # each page's font is cut from it
+    os.environ[RUN_FONT_ENV] = str(run_font)  # each page's font is cut from it
     try:
         if any(WORK_PARAMETER in b.notebook.parameters for b in todo):
             work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=out))
