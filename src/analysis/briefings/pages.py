@@ -106,6 +106,7 @@ def _exporter():
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        optimistic_validation=True,  # validate the notebook once after the preprocessors, not after each of the twelve
     )
 
 
