@@ -54,7 +54,7 @@ def main() -> None:
         corpus = make_corpus(args.reports, OUT_DIR / f"corpus-{args.reports}-seed{args.seed}", seed=args.seed)
         cache = OUT_DIR / f"cache-{args.reports}"
     results = pipeline.run(corpus, stages=profile.BRIEFING_STAGES, cache_dir=cache, workers=1, progress=False, warn=False)
-    wordclouds._truetype = functools.lru_cache(maxsize=args.kept)(wordclouds._truetype.__wrapped__)
+    wordclouds._open_large = functools.lru_cache(maxsize=args.kept)(wordclouds._open)  # the full font's sizes
     display.setup_notebook()
     towns = sorted(t for t in results.reports["town"].unique() if isinstance(t, str))[: args.towns]
     counts = [frequency.counts(profile.town_terms(results, town)) for town in towns]

@@ -103,7 +103,7 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
 
     opened = []
     monkeypatch.setattr(ImageFont, "truetype", lambda *a, _open=ImageFont.truetype, **k: opened.append(a[1]) or _open(*a, **k))
-    wordclouds._truetype.cache_clear()
+    wordclouds._open_large.cache_clear()
     counts = frequency.counts(terms[terms["town"] == "上社镇"])
     kept = wordclouds.cloud(counts, max_words=120, width=1000, height=600)
     with wordclouds._fonts_kept():
@@ -116,7 +116,7 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
     assert plain.layout_ == kept.layout_
     assert set(kept_opened) == set(opened)  # the same sizes
     assert len(opened) > 1.5 * len(kept_opened)  # wordcloud's own way opens many sizes again and again
-    assert wordclouds._truetype.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
+    assert wordclouds._open_large.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
 
 
 def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixels(reports, terms, tmp_path, monkeypatch):
@@ -133,6 +133,13 @@ def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixe
     assert Path(full.font_path) == fonts.font_path() and Path(cut.font_path) == cut_file
     assert {"APP", "Wi-Fi", "12348热线"} <= set(wordclouds.drawn_words(cut))
     assert cut.layout_ == full.layout_
+    # the cut is small: every size it was opened at stays open for the next cloud, which opens next to none again
+    assert wordclouds._small(str(cut_file)) and not wordclouds._small(str(fonts.font_path()))
+    opened = wordclouds._open_small.cache_info().misses
+    assert wordclouds._open_small.cache_info().currsize >= 100
+    again = wordclouds.cloud({**words, "法治": 10.0}, max_words=90, width=800, height=480)
+    assert Path(again.font_path) == cut_file
+    assert wordclouds._open_small.cache_info().misses - opened < 10
     with wordclouds._fonts_kept():
         np.testing.assert_array_equal(cut.to_array(), full.to_array())
     # a word with a character the run font lacks is drawn from the full font, which has it
