@@ -437,3 +437,17 @@ def test_the_shenshu_briefing_reads_as_the_report_does(built_briefings):
     assert "神树镇：2025年度，《神树镇2025年法治政府建设年度报告》，2,533 字。" in shown
     for figure in ["执法检查", "经费投入", "21457元"]:
         assert figure in shown
+
+
+def test_the_summarys_key_is_hashed_once_for_the_same_results(results, monkeypatch):
+    """A town page asks for the corpus summary's key; hashing every report's entry is done once per results."""
+    from analysis import cache
+
+    calls = []
+    monkeypatch.setattr(profile, "corpus_key", lambda *a, _key=cache.corpus_key: calls.append(1) or _key(*a))
+    profile._SUMMARY_KEYS.clear()
+    first = profile._summary_key(results)
+    assert profile._summary_key(results) == first == cache.corpus_key(results.reports, pipeline.current_keys(["indicators"])["indicators"])
+    assert len(calls) == 1
+    other = pipeline.run(results.reports["path"].iloc[0], workers=1, cache=False, progress=False, warn=False)
+    assert profile._summary_key(other) != first and len(calls) == 2  # other reports: hashed anew
