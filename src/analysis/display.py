@@ -316,20 +316,22 @@ def readable(
                 for r in reports[["doc_id", "town", "year"]].itertuples(index=False)
             }
             out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
-    for column in out.columns:  # each cell named, put in words, then written as a number: one pass over plain values
+    data = {}
+    for column in out.columns:  # each cell named, put in words, written as a number, put on one line: one pass over plain values
         words = own["values"].get(column, {})
         shares = info["percent"] | own["percent"] | ({column} if percent and column not in {"town", "year"} else set())
         cells = []
         for v in out[column].tolist():
             if isinstance(v, str) and names:
                 v = _named(v, names)
-            v = words[v] if isinstance(v, str) and v in words else value_label(column, v)
-            cells.append(_number(column, v, shares))
-        out[column] = pd.Series(cells, index=out.index, dtype=object)
-    out = one_line(out)
+            v = _number(column, words[v] if isinstance(v, str) and v in words else value_label(column, v), shares)
+            cells.append(LINE_BREAK_RE.sub(" ", v).strip() if isinstance(v, str) else v)
+        data[column] = cells
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
-    out.columns = [header.get(c, c) for c in out.columns]
-    return out.reset_index(drop=True)
+    # each column's type inferred from its cells (text as str), as a column mapped cell by cell gets it; no row, no type
+    return pd.DataFrame(
+        {header.get(c, c): cells for c, cells in data.items()}, columns=[header.get(c, c) for c in data], dtype=None if len(out) else object
+    )
 
 
 def _link(file: str, folder_label: str | None = None) -> str:
