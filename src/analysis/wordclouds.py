@@ -259,6 +259,11 @@ def cloud_figure(
     return fig
 
 
+# zlib's level for a cloud's PNG: 1 encodes a 1000 × 600 cloud in 17 ms instead of 29 (level 6, PIL's
+# default) for a file 4 % larger (228 against 220 KB, eight town clouds).
+PNG_COMPRESS_LEVEL = 1
+
+
 @dataclass(frozen=True, repr=False)
 class CloudImage:
     """A word cloud as a PNG picture, shown as such in a notebook and a briefing; or, empty, the sentence saying so.
@@ -304,7 +309,7 @@ def cloud_image(
     with _fonts_kept():
         image = wc.to_image()
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return CloudImage(buffer.getvalue(), tuple(drawn_words(wc)))
 
 
