@@ -26,6 +26,9 @@ runner's summary), and as its last line exactly::
 
 Exits 1 when a briefing failed.  Other work on the machine's cores slows
 every figure: run it on a quiet machine and repeat a figure before trusting it.
+To compare two checkouts, run them alternately, each with its own
+once-per-install files made first (a checkout without them makes them inside
+its timed run: 4–7 s more, seen in session 9).
 """
 
 from __future__ import annotations

@@ -328,7 +328,7 @@ def readable(
             cells.append(LINE_BREAK_RE.sub(" ", v).strip() if isinstance(v, str) else v)
         data[column] = cells
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
-    # each column's type inferred from its cells (text as str), as a column mapped cell by cell gets it; no row, no type
+    # each column's type inferred from its cells (text as str), as mapping a column cell by cell gives it; an empty table's columns stay object
     return pd.DataFrame(
         {header.get(c, c): cells for c, cells in data.items()}, columns=[header.get(c, c) for c in data], dtype=None if len(out) else object
     )
