@@ -393,19 +393,23 @@ def plan_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per sentence (split at 。！？； and line ends), with section and role."""
     paras = paragraphs(reports, rules=rules)
-    rows = []
-    for para in paras.itertuples(index=False):
-        for match in SENTENCE_END_RE.finditer(para.text):
+    columns: dict[str, list] = {c: [] for c in SENTENCE_COLUMNS if c != "sent_no"}
+    doc_ids, starts, ends, texts, sections, roles = columns.values()  # filled column by column: no dict a sentence
+    for doc_id, para_start, para_text, section, role in zip(
+        paras["doc_id"].tolist(), paras["start"].tolist(), paras["text"].tolist(), paras["section"].tolist(), paras["role"].tolist()
+    ):
+        for match in SENTENCE_END_RE.finditer(para_text):
             piece = match.group(0)
-            if not piece.strip():
+            text = piece.strip()
+            if not text:
                 continue
-            lead = len(piece) - len(piece.lstrip())
-            start = para.start + match.start() + lead
-            end = para.start + match.end() - (len(piece) - len(piece.rstrip()))
-            rows.append(
-                {"doc_id": para.doc_id, "start": start, "end": end, "text": piece.strip(), "section": para.section, "role": para.role}
-            )
-    table = pd.DataFrame(rows, columns=[c for c in SENTENCE_COLUMNS if c != "sent_no"])
+            doc_ids.append(doc_id)
+            starts.append(para_start + match.start() + len(piece) - len(piece.lstrip()))
+            ends.append(para_start + match.end() - (len(piece) - len(piece.rstrip())))
+            texts.append(text)
+            sections.append(section)
+            roles.append(role)
+    table = pd.DataFrame(columns) if doc_ids else pd.DataFrame(columns=list(columns))
     table.insert(1, "sent_no", table.groupby("doc_id").cumcount() + 1 if len(table) else pd.Series(dtype="int64"))
     return table[SENTENCE_COLUMNS]
 
