@@ -55,6 +55,20 @@ def test_the_run_font_is_the_full_font_cut_to_the_runs_characters(reports, tmp_p
     assert run.with_suffix(fonts.DRAWING_SUFFIX).read_bytes() == fonts._cut(str(fonts.font_path()), chars, shaping=True)
 
 
+def test_a_run_font_already_made_is_found_without_cutting_it(reports, tmp_path, monkeypatch):
+    """A build asks ``made_run_font`` first and cuts the font in another process only when it is not there yet."""
+    from analysis import config
+
+    monkeypatch.setattr(config, "FONT_CACHE_DIR", tmp_path / "fonts")
+    texts = [reports["text"].iloc[0][:200]]
+    assert fonts.made_run_font(texts) is None
+    made = fonts.write_run_font(texts)
+    assert fonts.made_run_font(texts) == made and made.parent == tmp_path / "fonts"
+    assert fonts.made_run_font([texts[0] + "龘"]) is None  # another character: another font
+    made.with_suffix(fonts.DRAWING_SUFFIX).unlink()  # a font without its drawing cut is not complete
+    assert fonts.made_run_font(texts) is None
+
+
 def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp_path, monkeypatch):
     run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))

@@ -159,6 +159,34 @@ def _run_font(path: str) -> tuple[bytes, frozenset[str]] | None:
         return None
 
 
+def _run_chars(texts) -> str:
+    chars = set().union(*map(set, texts)) | {chr(c) for start, end in EXTRA_RANGES for c in range(start, end + 1)}
+    return "".join(sorted(chars - {"\n", "\r", "\t"}))
+
+
+def _run_font_path(chars: str) -> Path:
+    """Where the run font of *chars* is kept: under ``config.FONT_CACHE_DIR`` by a hash of the characters and the font."""
+    import hashlib
+
+    from . import config
+
+    source = font_path()
+    stat = source.stat()
+    key = hashlib.sha256(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{chars}".encode()).hexdigest()[:24]
+    return config.FONT_CACHE_DIR / f"run-{key}.ttf"
+
+
+def _complete(path: Path) -> bool:
+    """The run font at *path* is there with its characters and its drawing cut."""
+    return path.is_file() and path.with_suffix(".chars").is_file() and path.with_suffix(DRAWING_SUFFIX).is_file()
+
+
+def made_run_font(texts) -> Path | None:
+    """The path of ``write_run_font(texts)`` when it is already made (nothing to cut); None otherwise."""
+    path = _run_font_path(_run_chars(texts))
+    return path if _complete(path) else None
+
+
 def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
     """The CJK font cut down to every character of *texts* and of ``EXTRA_RANGES``, as TrueType; its path.
 
@@ -166,27 +194,19 @@ def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
     the font (or written to *path*), with the characters beside it (``.chars``)
     and the same cut with CFF outlines for drawing (``drawing_font``).
     """
-    import hashlib
     import io
 
-    from . import config
     from .output import write_atomic
 
-    chars = set().union(*map(set, texts)) | {chr(c) for start, end in EXTRA_RANGES for c in range(start, end + 1)}
-    chars = "".join(sorted(chars - {"\n", "\r", "\t"}))
-    source = font_path()
-    if path is None:
-        stat = source.stat()
-        key = hashlib.sha256(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{chars}".encode()).hexdigest()[:24]
-        path = config.FONT_CACHE_DIR / f"run-{key}.ttf"
-    path = Path(path)
-    drawing = path.with_suffix(DRAWING_SUFFIX)
-    if path.is_file() and path.with_suffix(".chars").is_file() and drawing.is_file():
+    chars = _run_chars(texts)
+    path = Path(path) if path is not None else _run_font_path(chars)
+    if _complete(path):
         return path
+    drawing = path.with_suffix(DRAWING_SUFFIX)
     if drawing.is_file():
         shaped = drawing.read_bytes()
     else:
-        shaped = _cut(str(source), chars, shaping=True)
+        shaped = _cut(str(font_path()), chars, shaping=True)
         write_atomic(drawing, shaped)
     # Cut from the drawing cut, which holds the same glyphs: the same bytes as from the full font, in two thirds of the time.
     write_atomic(path, _truetype(_cut(io.BytesIO(shaped), chars)))

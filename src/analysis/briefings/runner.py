@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pandas as pd
 from .. import config, pipeline
 from .._version import __version__
 from ..errors import InputError, OptionError
-from ..fonts import RUN_FONT_ENV, write_run_font
+from ..fonts import RUN_FONT_ENV, made_run_font, write_run_font
 from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import BRIEFING_STAGES, flags_for, prepare
@@ -128,12 +129,16 @@ def _build(
         raise InputError(data_dir, f"holds no report that could be read{skipped}: nothing was built, the previous briefings are unchanged")
     full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
-    with process_pool(1) as other:  # the run's font is cut (2–3 s for a new corpus) beside the stages, on another core
-        run_font = other.submit(write_run_font, _shown_texts(reports, every))
+    texts = _shown_texts(reports, every)
+    run_font = made_run_font(texts)
+    with ExitStack() as stack:
+        if run_font is None:  # a new corpus: its font is cut (2–3 s) beside the stages, on another core
+            cutting = stack.enter_context(process_pool(1)).submit(write_run_font, texts)
         results = pipeline.run(
             data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False
         )  # warm the cache on every core: the notebooks read from it
-        run_font = run_font.result()
+        if run_font is None:
+            run_font = cutting.result()
     data_sha = input_hash(reports)
     footer = f"程序版本 {__version__} · 输入数据校验值 {data_sha[:12]}"
     work = None
