@@ -223,12 +223,11 @@ TOWNS_PER_KERNEL = 8  # a town notebook is split over several workers only past 
 _PROGRESS = None  # in a worker: the queue each finished briefing's row is put on
 
 
-def _worker_init(progress, run_font: str | None = None, environment: Mapping[str, str] | None = None) -> None:
+def _worker_init(progress, environment: Mapping[str, str]) -> None:
     global _PROGRESS
     _PROGRESS = progress
-    if run_font:  # forkserver workers do not see the environment the caller set after the server started
-        os.environ[RUN_FONT_ENV] = run_font
-    os.environ.update(environment or {})  # read by the kernels this worker starts
+    # forkserver workers do not see the environment the caller set after the server started; the kernels they start read it
+    os.environ.update(environment)
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
@@ -318,8 +317,10 @@ def _run_all(
             ready = [b for b in work if not any(b is w for w in waiting)]
             finished = mp_context().Queue()
             processes = min(jobs, len(work))
-            initargs = (finished, os.environ.get(RUN_FONT_ENV), native_threads(processes))  # a kernel per core: one BLAS thread each
-            with process_pool(processes, initializer=_worker_init, initargs=initargs) as pool:
+            environment = native_threads(processes)  # a kernel per core: one BLAS thread each
+            if os.environ.get(RUN_FONT_ENV):
+                environment[RUN_FONT_ENV] = os.environ[RUN_FONT_ENV]
+            with process_pool(processes, initializer=_worker_init, initargs=(finished, environment)) as pool:
                 preparing = None
                 if prepare_work is not None:
                     data_dir, folder, results = prepare_work
