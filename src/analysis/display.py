@@ -157,8 +157,13 @@ def one_line(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Da
         list(columns) if columns is not None else [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
     )
     for column in chosen:
-        out[column] = out[column].map(lambda v: LINE_BREAK_RE.sub(" ", v).strip() if isinstance(v, str) else v)
+        out[column] = out[column].map(_on_one_line)
     return out
+
+
+def _on_one_line(value: object) -> object:
+    """A text cell with each line break (and the spaces around it) as one space; any other value as it is."""
+    return LINE_BREAK_RE.sub(" ", value).strip() if isinstance(value, str) else value
 
 
 def shown_note(shown: int, total: int, *, what: str, unit: str = "个", how: str = "") -> str:
@@ -325,7 +330,7 @@ def readable(
             if isinstance(v, str) and names:
                 v = _named(v, names)
             v = _number(column, words[v] if isinstance(v, str) and v in words else value_label(column, v), shares)
-            cells.append(LINE_BREAK_RE.sub(" ", v).strip() if isinstance(v, str) else v)
+            cells.append(_on_one_line(v))
         data[column] = cells
     header = {**{c: names.get(c) or label(c) for c in out.columns}, **dict(columns or {})}
     # each column's type inferred from its cells (text as str), as mapping a column cell by cell gives it; an empty table's columns stay object
