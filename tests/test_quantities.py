@@ -212,6 +212,63 @@ def test_an_analyst_can_add_a_slogan(tmp_path):
     extended = NOT_QUANTITIES_FILE.read_text(encoding="utf-8").replace("words:\n", "words:\n  - 三张清单\n", 1)
     rules = _rules_with(tmp_path, not_quantities=extended)
     assert [q.raw for q in find_quantities(text, rules=rules)] == ["3张"]
+    assert [q.raw for q in find_quantities(text)] == ["三张", "3张"]  # the lines kept under the other rules are not taken
+
+
+# ------------------------------------------------------------------ lines
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("矛盾纠纷调处成功率达到98\n%以上", []),  # a sign on the next line makes no percentage
+        ("他讲到“开展\n法治宣讲12次”", ["12次"]),  # a quotation left open on the line before does not hide the count
+        ("开展法治宣讲12次\n发放资料300份", ["12次", "300份"]),
+    ],
+)
+def test_a_quantity_and_its_context_stay_on_its_line(text, expected):
+    found = find_quantities(text)
+    assert [q.raw for q in found] == expected
+    assert all(text[q.start : q.end] == q.raw for q in found)
+
+
+def test_a_report_has_the_quantities_of_its_lines(reports):
+    for text in reports["text"]:
+        offset, by_line = 0, []
+        for line in text.split("\n"):
+            by_line += [(q.start + offset, q.end + offset, q.raw, q.value, q.unit, q.qualifier) for q in find_quantities(line)]
+            offset += len(line) + 1
+        assert [(q.start, q.end, q.raw, q.value, q.unit, q.qualifier) for q in find_quantities(text)] == by_line
+
+
+def test_the_indicator_stage_reads_no_line_the_tokeniser_read(reports, monkeypatch):
+    import analysis.quantities as quantities
+    from analysis import indicators
+    from analysis.tokenize import tokenize
+
+    read: list[str] = []
+    finder = quantities._find_in_line
+
+    def counted(line, rules):
+        read.append(line)
+        return finder(line, rules)
+
+    monkeypatch.setattr(quantities, "_find_in_line", counted)
+    quantities._KEPT.clear()
+    tokenize(reports)
+    by_tokens = set(read)
+    read.clear()
+    rows = indicators.extract(reports)
+    assert len(by_tokens) > 100 and len(rows) > 50
+    assert not by_tokens & set(read)
+    assert len(read) < len(by_tokens) / 2  # only the lines outside the paragraphs (the title's furniture) and clauses
+
+
+def test_kept_quantities_are_not_changed_by_a_caller():
+    text = "发放资料300份"
+    find_quantities(text).clear()
+    find_quantities(text).append(None)
+    assert [q.raw for q in find_quantities(text)] == ["300份"]
 
 
 # ---------------------------------------------------------------- issue 13

@@ -20,7 +20,9 @@ dropped, by rules kept as data:
 - ``data/lexicon/terms.txt``           numeral-bearing lexicon terms (三重一大, 12345热线).
 
 ``find_quantities(text)`` returns ``Quantity`` records; ``quantity_spans(text)``
-returns their (start, end) spans.  Neither raises on odd input: a numeral that
+returns their (start, end) spans.  Each line of the text is read on its own
+(a line is a paragraph of the cleaned text): no quantity and no rule's
+context crosses a line break.  Neither raises on odd input: a numeral that
 cannot be read gives no quantity.
 """
 
@@ -77,6 +79,11 @@ class Quantity:
     value_max: float | None
     unit: str
     qualifier: str
+
+    @property
+    def reading(self) -> tuple[str, float, float | None, str, str]:
+        """Everything but the offsets: raw, value, value_max, unit, qualifier."""
+        return self.raw, self.value, self.value_max, self.unit, self.qualifier
 
 
 @dataclass(frozen=True)
@@ -438,6 +445,12 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | Non
 def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Iterable[str] = ()) -> list[Quantity]:
     """Every quantity stated in *text*, in order (see the module doc for what counts).
 
+    Each line is read on its own: no quantity and no rule's context crosses a
+    line break, so a report's quantities are those of its lines (and of its
+    paragraphs, which the tokeniser reads one by one).  The quantities of the
+    last ``LINES_KEPT`` lines read are kept, so the indicator stage takes
+    those the tokeniser found in the same lines instead of finding them again.
+
     *names* are proper names known from elsewhere (the report's own town, such
     as 三张镇): a number inside one of them is no quantity.  Every rule is
     checked on the simplified view of the text, so traditional reports follow
@@ -446,15 +459,52 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
     if not isinstance(text, str) or not text:
         return []
     rules = rules or load_rules()
-    view = fold(text)
-    taken = _name_spans(view, names)
+    found: list[Quantity] = []
+    offset = 0
+    for line in text.split("\n"):
+        if line:
+            here = _line_quantities(line, rules)
+            found += here if not offset else [Quantity(q.start + offset, q.end + offset, *q.reading) for q in here]
+        offset += len(line) + 1
+    names = [n for n in names if isinstance(n, str) and len(n.strip()) > 1]
+    if not names or not found:
+        return found
+    taken = _name_spans(fold(text), names)
+    return [q for q in found if not any(s < q.end and q.start < e for s, e in taken)]
+
+
+LINES_KEPT = 16384  # a chunk of the pipeline's reports (at most 200) has some thousands of lines
+_KEPT: dict[str, list[Quantity]] = {}  # line → its quantities, under the rules of _KEPT_RULES
+_KEPT_RULES: list[QuantityRules] = []
+
+
+def _line_quantities(line: str, rules: QuantityRules) -> list[Quantity]:
+    """``_find_in_line``, kept for the last ``LINES_KEPT`` lines read with the same rules (callers copy the list).
+
+    Rules read anew (other files, or ``load_rules.cache_clear()``) are another
+    object: the lines kept under the old ones are forgotten.
+    """
+    if not _KEPT_RULES or _KEPT_RULES[0] is not rules:
+        _KEPT.clear()
+        _KEPT_RULES[:] = [rules]
+    found = _KEPT.get(line)
+    if found is None:
+        if len(_KEPT) >= LINES_KEPT:
+            _KEPT.clear()
+        found = _KEPT[line] = _find_in_line(line, rules)
+    return found
+
+
+def _find_in_line(line: str, rules: QuantityRules) -> list[Quantity]:
+    """The quantities of one line (no line break in *line*), offsets into it."""
+    view = fold(line)
     found = []
     for match in rules.regex.finditer(view):  # 8場次 is 8 场次, 2000餘冊 is found; raw is the original's
         try:
-            quantity = _read(match, text, rules, view)
+            quantity = _read(match, line, rules, view)
         except (ValueError, OverflowError, KeyError, IndexError):  # never raise on odd numerals
             quantity = None
-        if quantity is not None and not any(s < quantity.end and quantity.start < e for s, e in taken):
+        if quantity is not None:
             found.append(quantity)
     return found
 
