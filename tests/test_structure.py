@@ -114,6 +114,37 @@ def test_sentences(reports):
     assert hit["role"] == "achievements" and hit["section"].endswith("3.聚焦重点执法，筑牢高质量发展法治安全屏障")
 
 
+@pytest.mark.parametrize("name", ["paragraphs", "sentences"])
+def test_a_table_made_again_for_the_same_reports_is_the_same_and_not_made_again(reports, monkeypatch, name):
+    made = []
+    maker = getattr(structure, f"_{name}")
+
+    def counted(table, rules):
+        made.append(list(table["doc_id"]))
+        return maker(table, rules)
+
+    monkeypatch.setattr(structure, f"_{name}", counted)
+    monkeypatch.setattr(structure, "_LAST", {})
+    table = getattr(structure, name)
+    first = table(reports)
+    first.loc[0, "text"] = "改过的"  # a caller's change reaches no later caller
+    first["extra"] = 1
+    again = table(reports)
+    again.loc[0, "text"] = "改过的"
+    again = table(reports)
+    some = reports.iloc[[0, 3]].reset_index(drop=True)
+    part = table(some)
+    assert len(made) == 1
+    fresh = maker(reports, None)
+    pd.testing.assert_frame_equal(again, fresh)
+    pd.testing.assert_frame_equal(part, maker(some, None))
+    table(reports.iloc[[3, 0]])  # another order
+    changed = reports.copy()
+    changed.loc[0, "text"] = changed.loc[0, "text"].replace("法治", "法制", 1)
+    assert "法制" in " ".join(table(changed)["text"])  # another text
+    assert len(made) == 3
+
+
 def test_locate_adds_section_without_mutating(reports):
     text = reports.set_index("doc_id").loc[IDS["双庙镇"], "text"]
     start = text.index("化解率100%")

@@ -259,11 +259,51 @@ def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.
     return pd.DataFrame(rows, columns=SECTION_COLUMNS)
 
 
+# The last paragraphs and sentences tables made with the lexicon's rules, with the reports they were
+# made for: name → (rules, doc_id → (position, text), table).  The tokeniser and the indicator stage
+# read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance the same sentences.
+_LAST: dict[str, tuple[SectionRules, dict[object, tuple[int, object]], pd.DataFrame]] = {}
+
+
+def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
+    """Table *name* as last made, cut to *reports* when every one of them was among its reports, with the
+    same text and in the same order; else None."""
+    made = _LAST.get(name)
+    if made is None or made[0] is not load_section_rules():
+        return None
+    _, known, table = made
+    last = -1
+    ids = reports["doc_id"].tolist()
+    for doc_id, text in zip(ids, reports["text"].tolist()):
+        position, known_text = known.get(doc_id, (-1, None))
+        if position <= last or known_text != text:
+            return None
+        last = position
+    if len(ids) == len(known):
+        return table.copy(deep=False)
+    return table[table["doc_id"].isin(ids)].reset_index(drop=True)
+
+
+def _keep(name: str, reports: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Keep *table* as the last *name* made for *reports* (doc_ids must be unique); a copy of it for the caller."""
+    known = {doc_id: (position, text) for position, (doc_id, text) in enumerate(zip(reports["doc_id"].tolist(), reports["text"].tolist()))}
+    if len(known) == len(reports):
+        _LAST[name] = (load_section_rules(), known, table)
+    return table.copy(deep=False)
+
+
 def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per paragraph (a line of the cleaned text) with its section path and role.
 
     The title is role ``title``; text before the first heading is ``preamble``.
     """
+    if rules is None:
+        made = _last_made("paragraphs", reports)
+        return made if made is not None else _keep("paragraphs", reports, _paragraphs(reports, None))
+    return _paragraphs(reports, rules)
+
+
+def _paragraphs(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
     rows = []
     for doc_id, text in zip(reports["doc_id"], reports["text"]):
         headings, paras = _parsed(text, rules)
@@ -392,6 +432,13 @@ def plan_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
 def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per sentence (split at 。！？； and line ends), with section and role."""
+    if rules is None:
+        made = _last_made("sentences", reports)
+        return made if made is not None else _keep("sentences", reports, _sentences(reports, None))
+    return _sentences(reports, rules)
+
+
+def _sentences(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
     paras = paragraphs(reports, rules=rules)
     columns: dict[str, list] = {c: [] for c in SENTENCE_COLUMNS if c != "sent_no"}
     doc_ids, starts, ends, texts, sections, roles = columns.values()  # filled column by column: no dict a sentence
