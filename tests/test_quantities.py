@@ -232,6 +232,12 @@ def test_a_quantity_and_its_context_stay_on_its_line(text, expected):
     assert all(text[q.start : q.end] == q.raw for q in found)
 
 
+def test_a_name_on_a_later_line_is_no_quantity():
+    text = "开展法治宣讲12次\n三张镇召开会议2次\n推行三张清单"
+    assert [q.raw for q in find_quantities(text, names=["三张镇"])] == ["12次", "2次", "三张"]
+    assert [q.raw for q in find_quantities(text)] == ["12次", "三张", "2次", "三张"]
+
+
 def test_a_report_has_the_quantities_of_its_lines(reports):
     for text in reports["text"]:
         offset, by_line = 0, []
@@ -254,7 +260,7 @@ def test_the_indicator_stage_reads_no_line_the_tokeniser_read(reports, monkeypat
         return finder(line, rules)
 
     monkeypatch.setattr(quantities, "_find_in_line", counted)
-    quantities._KEPT.clear()
+    quantities._kept_lines.cache_clear()
     tokenize(reports)
     by_tokens = set(read)
     read.clear()

@@ -124,7 +124,7 @@ def test_a_table_made_again_for_the_same_reports_is_the_same_and_not_made_again(
         return maker(table, rules)
 
     monkeypatch.setattr(structure, f"_{name}", counted)
-    monkeypatch.setattr(structure, "_LAST", {})
+    structure._last_tables.cache_clear()
     table = getattr(structure, name)
     first = table(reports)
     first.loc[0, "text"] = "改过的"  # a caller's change reaches no later caller
@@ -143,6 +143,31 @@ def test_a_table_made_again_for_the_same_reports_is_the_same_and_not_made_again(
     changed.loc[0, "text"] = changed.loc[0, "text"].replace("法治", "法制", 1)
     assert "法制" in " ".join(table(changed)["text"])  # another text
     assert len(made) == 3
+    changed.loc[0, "text"] = reports.loc[0, "text"]  # the caller's own table changed in place since
+    pd.testing.assert_frame_equal(table(changed), fresh)
+    assert len(made) == 4
+    empty = table(reports.iloc[0:0])
+    pd.testing.assert_frame_equal(empty, maker(reports.iloc[0:0], None))
+    table(reports)  # an empty call neither used nor replaced the kept table
+    assert made[4:] == [[]]
+    structure.load_section_rules.cache_clear()  # the lexicon read anew
+    table(reports)
+    assert len(made) == 6
+
+
+@pytest.mark.parametrize("name", ["paragraphs", "sentences"])
+def test_a_kept_table_is_not_given_for_other_ids(reports, name):
+    table = getattr(structure, name)
+    maker = getattr(structure, f"_{name}")
+    structure._last_tables.cache_clear()
+    twice = reports.iloc[[0, 0]].reset_index(drop=True)  # the same report twice: nothing kept
+    pd.testing.assert_frame_equal(table(twice), maker(twice, None))
+    one = reports.iloc[[0]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(table(one), maker(one, None))
+    numbered = reports.head(3).assign(doc_id=[1, 2, 3])
+    table(numbered)
+    floats = numbered.assign(doc_id=[1.0, 2.0, 3.0])  # equal keys, another dtype
+    assert table(floats)["doc_id"].dtype == "float64"
 
 
 def test_locate_adds_section_without_mutating(reports):

@@ -447,8 +447,9 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
 
     Each line is read on its own: no quantity and no rule's context crosses a
     line break, so a report's quantities are those of its lines (and of its
-    paragraphs, which the tokeniser reads one by one).  The quantities of the
-    last ``LINES_KEPT`` lines read are kept, so the indicator stage takes
+    paragraphs, which the tokeniser reads one by one: a paragraph is a line,
+    or the part of one before a heading run onto it).  The quantities of the
+    lines read last are kept (``KEPT_CHARS``), so the indicator stage takes
     those the tokeniser found in the same lines instead of finding them again.
 
     *names* are proper names known from elsewhere (the report's own town, such
@@ -473,25 +474,40 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
     return [q for q in found if not any(s < q.end and q.start < e for s, e in taken)]
 
 
-LINES_KEPT = 16384  # a chunk of the pipeline's reports (at most 200) has some thousands of lines
-_KEPT: dict[str, list[Quantity]] = {}  # line → its quantities, under the rules of _KEPT_RULES
-_KEPT_RULES: list[QuantityRules] = []
+KEPT_CHARS = 8_000_000  # characters of lines kept: a chunk of the pipeline's reports (at most 200) is some 10^6
+
+
+@lru_cache(maxsize=1)
+def _kept_lines() -> dict[str, tuple[QuantityRules, dict[str, list[Quantity]], list[int]]]:
+    """Where the kept lines live: {"now": (rules, line → its quantities, [characters kept])}.
+
+    An lru cache, so that clearing the package's caches when the lexicon
+    changes (``pipeline.tasks``) forgets the lines too.
+    """
+    return {}
 
 
 def _line_quantities(line: str, rules: QuantityRules) -> list[Quantity]:
-    """``_find_in_line``, kept for the last ``LINES_KEPT`` lines read with the same rules (callers copy the list).
+    """``_find_in_line``, kept for the lines read last with the same rules (``KEPT_CHARS``; callers copy the list).
 
     Rules read anew (other files, or ``load_rules.cache_clear()``) are another
-    object: the lines kept under the old ones are forgotten.
+    object: the lines kept under the old ones are forgotten.  A call reads and
+    writes only the lines of its own rules, even when another thread has
+    started keeping lines under other rules meanwhile.
     """
-    if not _KEPT_RULES or _KEPT_RULES[0] is not rules:
-        _KEPT.clear()
-        _KEPT_RULES[:] = [rules]
-    found = _KEPT.get(line)
+    store = _kept_lines()
+    kept = store.get("now")
+    if kept is None or kept[0] is not rules:
+        kept = store["now"] = (rules, {}, [0])
+    _, lines, size = kept
+    found = lines.get(line)
     if found is None:
-        if len(_KEPT) >= LINES_KEPT:
-            _KEPT.clear()
-        found = _KEPT[line] = _find_in_line(line, rules)
+        found = _find_in_line(line, rules)
+        if size[0] + len(line) > KEPT_CHARS:
+            lines.clear()
+            size[0] = 0
+        lines[line] = found
+        size[0] += len(line)
     return found
 
 

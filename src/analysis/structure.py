@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow as pa
 
 from . import config
 from .chinese import OUTLINE_NUMERALS, outline_number, to_simplified
@@ -259,36 +260,53 @@ def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.
     return pd.DataFrame(rows, columns=SECTION_COLUMNS)
 
 
-# The last paragraphs and sentences tables made with the lexicon's rules, with the reports they were
-# made for: name → (rules, doc_id → (position, text), table).  The tokeniser and the indicator stage
-# read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance the same sentences.
-_LAST: dict[str, tuple[SectionRules, dict[object, tuple[int, object]], pd.DataFrame]] = {}
+@lru_cache(maxsize=1)
+def _last_tables() -> dict[str, tuple]:
+    """The last paragraphs and sentences tables made with the lexicon's rules, with what they were made for.
+
+    name → (rules, doc_id dtype, doc_id → position, the reports' texts as Arrow, table).  The tokeniser and
+    the indicator stage read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance
+    the same sentences.  An lru cache, so that clearing the package's caches forgets them too.
+    """
+    return {}
+
+
+def _text_array(reports: pd.DataFrame) -> pa.Array | None:
+    """The reports' texts as an Arrow array (immutable: a later change to the caller's table does not reach it);
+    None when a text is not one."""
+    try:
+        return pa.array(reports["text"], type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
 
 
 def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
     """Table *name* as last made, cut to *reports* when every one of them was among its reports, with the
-    same text and in the same order; else None."""
-    made = _LAST.get(name)
-    if made is None or made[0] is not load_section_rules():
+    same text and in the same order (and doc_ids of the same dtype); else None."""
+    made = _last_tables().get(name)
+    if made is None or made[0] is not load_section_rules() or made[1] != reports["doc_id"].dtype:
         return None
-    _, known, table = made
-    last = -1
-    ids = reports["doc_id"].tolist()
-    for doc_id, text in zip(ids, reports["text"].tolist()):
-        position, known_text = known.get(doc_id, (-1, None))
-        if position <= last or known_text != text:
+    _, _, known, texts, table = made
+    positions = []
+    for doc_id in reports["doc_id"].tolist():
+        position = known.get(doc_id, -1)
+        if position <= (positions[-1] if positions else -1):
             return None
-        last = position
-    if len(ids) == len(known):
+        positions.append(position)
+    asked = _text_array(reports)
+    if asked is None or not texts.take(pa.array(positions, type=pa.int64())).equals(asked):
+        return None
+    if len(positions) == len(known):
         return table.copy(deep=False)
-    return table[table["doc_id"].isin(ids)].reset_index(drop=True)
+    return table[table["doc_id"].isin(reports["doc_id"])].reset_index(drop=True)
 
 
 def _keep(name: str, reports: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Keep *table* as the last *name* made for *reports* (doc_ids must be unique); a copy of it for the caller."""
-    known = {doc_id: (position, text) for position, (doc_id, text) in enumerate(zip(reports["doc_id"].tolist(), reports["text"].tolist()))}
-    if len(known) == len(reports):
-        _LAST[name] = (load_section_rules(), known, table)
+    """Keep *table* as the last *name* made for *reports* (when their doc_ids are unique); a copy of it for the caller."""
+    known = {doc_id: position for position, doc_id in enumerate(reports["doc_id"].tolist())}
+    texts = _text_array(reports)
+    if len(known) == len(reports) and texts is not None:
+        _last_tables()[name] = (load_section_rules(), reports["doc_id"].dtype, known, texts, table)
     return table.copy(deep=False)
 
 
@@ -297,7 +315,7 @@ def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
     The title is role ``title``; text before the first heading is ``preamble``.
     """
-    if rules is None:
+    if rules is None and len(reports):
         made = _last_made("paragraphs", reports)
         return made if made is not None else _keep("paragraphs", reports, _paragraphs(reports, None))
     return _paragraphs(reports, rules)
@@ -432,7 +450,7 @@ def plan_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
 def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per sentence (split at 。！？； and line ends), with section and role."""
-    if rules is None:
+    if rules is None and len(reports):
         made = _last_made("sentences", reports)
         return made if made is not None else _keep("sentences", reports, _sentences(reports, None))
     return _sentences(reports, rules)
