@@ -164,6 +164,10 @@ def test_a_kept_table_is_not_given_for_other_ids(reports, name):
     pd.testing.assert_frame_equal(table(twice), maker(twice, None))
     one = reports.iloc[[0]].reset_index(drop=True)
     pd.testing.assert_frame_equal(table(one), maker(one, None))
+    joined = pd.concat([reports.head(2), reports.iloc[2:4]], ignore_index=True)  # its texts in two chunks
+    pd.testing.assert_frame_equal(table(joined), maker(joined, None))
+    plain = joined.astype({"text": object})
+    pd.testing.assert_frame_equal(table(plain), maker(plain, None))  # the same texts, held another way
     numbered = reports.head(3).assign(doc_id=[1, 2, 3])
     table(numbered)
     floats = numbered.assign(doc_id=[1.0, 2.0, 3.0])  # equal keys, another dtype

@@ -275,9 +275,10 @@ def _text_array(reports: pd.DataFrame) -> pa.Array | None:
     """The reports' texts as an Arrow array (immutable: a later change to the caller's table does not reach it);
     None when a text is not one."""
     try:
-        return pa.array(reports["text"], type=pa.large_string(), from_pandas=True)
+        texts = pa.array(reports["text"], type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
         return None
+    return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts  # a concatenated table gives chunks
 
 
 def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
