@@ -366,20 +366,17 @@ def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Pa
     return code_items(town_items(results, mine, role="problems"), codebook=load_themes(themes_file))
 
 
-_SUMMARY_KEYS: dict[int, tuple[Results, str, str]] = {}  # id(results) -> (results, the indicators' table key, the summary's key)
+_SUMMARY_KEYS: dict[int, tuple[Results, object, str]] = {}  # id(results) -> (results, the indicators' table key, the summary's key)
 
 
 def _summary_key(results: Results) -> str:
     """The key of the figures of *results*' reports: the reports, and the code and lexicon of the indicators table.
 
     Kept for these results while the table key is the same: hashing 1,000 reports' entries took 26 ms of every town page.
+    The last results only: a key is not worth keeping tables alive for.
     """
     table_key = current_keys(["indicators"])["indicators"]
-    kept = _SUMMARY_KEYS.get(id(results))
-    if kept is None or kept[0] is not results or kept[1] != table_key:
-        _SUMMARY_KEYS.clear()  # the last results only: a key is not worth keeping tables alive for
-        kept = _SUMMARY_KEYS[id(results)] = (results, table_key, corpus_key(results.reports, table_key))
-    return kept[2]
+    return _kept_for(_SUMMARY_KEYS, results, lambda: corpus_key(results.reports, table_key), tag=table_key, last_only=True)
 
 
 def prepare(results: Results, work_dir: str | Path) -> list[Path]:
@@ -423,9 +420,23 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
 # kept while nothing they come from changed, not read again for every town.
 
 _RUNS: dict[str, tuple[tuple, Results]] = {}
-_TERMS: dict[int, tuple[Results, pd.DataFrame]] = {}
-_KEYNESS: dict[int, tuple[Results, object]] = {}
-_TOWN_ROWS: dict[int, tuple[Results, object]] = {}
+_TERMS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
+_KEYNESS: dict[int, tuple[Results, object, object]] = {}
+_TOWN_ROWS: dict[int, tuple[Results, object, object]] = {}
+
+
+def _kept_for(store: dict, results: Results, make, *, tag: object = None, last_only: bool = False):
+    """``make()``, kept in *store* for these *results* (the very object) and *tag*; made again otherwise.
+
+    *last_only*: the store keeps the latest results only.  ``results_for`` empties
+    the stores when it reads a new run.
+    """
+    kept = store.get(id(results))
+    if kept is None or kept[0] is not results or kept[1] != tag:
+        if last_only:
+            store.clear()
+        kept = store[id(results)] = (results, tag, make())
+    return kept[2]
 
 
 def _inputs(data_dir: Path) -> tuple:
@@ -476,25 +487,16 @@ def corpus_terms(results: Results) -> pd.DataFrame:
     """``frequency.terms(results.reports, tokens=results["tokens"])``, kept for these results."""
     from .frequency import terms
 
-    kept = _TERMS.get(id(results))
-    if kept is None or kept[0] is not results:
-        kept = _TERMS[id(results)] = (results, terms(results.reports, tokens=results["tokens"]))
-    return kept[1]
+    return _kept_for(_TERMS, results, lambda: terms(results.reports, tokens=results["tokens"]))
 
 
 def town_terms(results: Results, town: str) -> pd.DataFrame:
     """The rows of ``corpus_terms(results)`` of *town*, in their order: the table split by town once, not filtered once a town."""
-    kept = _TOWN_ROWS.get(id(results))
-    if kept is None or kept[0] is not results:
-        kept = _TOWN_ROWS[id(results)] = (results, rows_by(corpus_terms(results), "town"))
-    return kept[1](town)
+    return _kept_for(_TOWN_ROWS, results, lambda: rows_by(corpus_terms(results), "town"))(town)
 
 
 def town_keyness(results: Results):
     """``frequency.GroupKeyness`` of the corpus's terms by town, kept for these results: ``town_keyness(results)(town, top=20)``."""
     from .frequency import GroupKeyness
 
-    kept = _KEYNESS.get(id(results))
-    if kept is None or kept[0] is not results:
-        kept = _KEYNESS[id(results)] = (results, GroupKeyness(corpus_terms(results), by="town"))
-    return kept[1]
+    return _kept_for(_KEYNESS, results, lambda: GroupKeyness(corpus_terms(results), by="town"))
