@@ -166,19 +166,41 @@ def tokenize(
     if not kept.any():
         return _empty_tokens()
     para_of = np.asarray(piece_para, dtype=np.int64)[piece_of][kept]
-    kept_tokens = np.asarray(words, dtype=object)[kept]
     starts = starts[kept]
     table = pd.DataFrame(
         {
-            "doc_id": paras["doc_id"].to_numpy(dtype=object)[para_of].tolist(),
-            "role": paras["role"].to_numpy(dtype=object)[para_of].tolist(),
-            "token": kept_tokens.tolist(),
-            "pos": np.asarray(tags, dtype=object)[kept].tolist(),
+            "doc_id": _repeated(paras["doc_id"], para_of),
+            "role": _repeated(paras["role"], para_of),
+            "token": _strings(np.asarray(words, dtype=object)[kept]),
+            "pos": _strings(np.asarray(tags, dtype=object)[kept]),
             "start": starts,
             "end": starts + lengths[kept],
         }
     )
     return table
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text column ("str"), as a list of Python strings gives
+
+
+def _strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
+    """A column of tokens: the default text column, converted once from the array (no list in between)."""
+    if pd.Series([""]).dtype != _STR:  # pandas set to keep text as Python objects: as a list gives
+        return values.tolist()
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR)
+
+
+def _repeated(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
+    """*column*'s values at *rows* (a paragraph's doc_id and role for each of its tokens), in the column's own type.
+
+    A text column is taken inside Arrow: its strings are not made into Python
+    objects and converted back, as a list would be.
+    """
+    if column.dtype == _STR:
+        return column.array.take(rows)
+    return column.to_numpy(dtype=object)[rows].tolist()
 
 
 def _empty_tokens() -> pd.DataFrame:
