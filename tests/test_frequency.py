@@ -485,6 +485,49 @@ def test_html_term_charts_draw_the_bars_of_the_figures(reports):
     plt.close(figure)
 
 
+def test_html_facets_draw_the_panels_of_the_figures(reports):
+    """The word-frequency briefing's small multiples: the groups, titles and bars of the matplotlib panels, as HTML."""
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+
+    counts = frequency.counts(frequency.terms(reports), by="town")
+    figure = plots.terms_facets(counts, by="town", top=6, max_panels=3)
+    grid = plots.terms_facets_html(counts, by="town", top=6, max_panels=3)
+    drawn = [ax for ax in figure.axes if ax.get_title()]
+    assert [chart.title for chart in grid.charts] == [ax.get_title() for ax in drawn] and len(drawn) == 3
+    for chart, ax in zip(grid.charts, drawn):
+        assert chart.rows["label"].tolist() == [t.get_text() for t in ax.get_yticklabels()][::-1]
+        assert chart.rows["value"].tolist() == [bar.get_width() for bar in ax.patches][::-1]
+    assert grid.title == figure._suptitle.get_text() == "显示 3 / 5 个（按词数最多者）"
+    shown = grid.to_html()
+    assert shown.count("<style>") == 2 and shown.count('<table class="analysis-bars">') == 3  # the style once, not per chart
+    assert plots.terms_facets_html(counts, by="town", top=6, groups=["双庙镇", "神树镇"]).title is None  # all asked for are shown
+
+    keyness = frequency.keyness_by(frequency.terms(reports), by="town", top=5)
+    figure = plots.keyness_facets(keyness, by="town", top=4, groups=["神树镇", "上社镇"])
+    grid = plots.keyness_facets_html(keyness, by="town", top=4, groups=["神树镇", "上社镇"])
+    assert [chart.title for chart in grid.charts] == [ax.get_title() for ax in figure.axes] == ["神树镇 对比其余", "上社镇 对比其余"]
+    for chart, ax in zip(grid.charts, figure.axes):
+        assert chart.rows["label"].tolist() == [t.get_text() for t in ax.get_yticklabels()][::-1]
+        assert chart.rows["side"].tolist() == ["right" if bar.get_width() > 0 else "left" for bar in ax.patches][::-1]
+        assert chart.rows["cut"].tolist() == [bar.get_hatch() == "//" for bar in ax.patches][::-1]
+        assert chart.note is None  # what the sides mean is said once, under the grid
+    assert "右边是图上所写乡镇多用的词" in grid.note and grid.to_html().count("右边是") == 1
+    plt.close("all")
+
+
+def test_html_facets_escape_names_and_say_when_empty():
+    from analysis import plots
+
+    counts = pd.DataFrame({"town": ["<b>甲镇</b>", "乙镇"], "token": ["执法", "<i>普法</i>"], "count": [3, 2]})
+    shown = plots.terms_facets_html(counts, by="town").to_html()
+    assert "&lt;b&gt;甲镇&lt;/b&gt;" in shown and "&lt;i&gt;普法&lt;/i&gt;" in shown and "<b>" not in shown and "<i>" not in shown
+    assert "没有可显示的词语" in plots.terms_facets_html(counts.iloc[0:0], by="town").to_html()
+    empty = plots.keyness_facets_html(pd.DataFrame(columns=["town", "token", "chi2"]), by="town")
+    assert "没有关键词" in empty.to_html() and empty.note is None
+
+
 # ---------------------------------------------------------------------- KWIC
 
 
@@ -671,7 +714,10 @@ def test_notebook_on_the_real_reports(run_notebook):
     assert "村屯(" in shown and "反诈(" in shown  # 神树镇's key terms (written by 神树镇 alone)
     assert "践行新时代先进地区“" in shown  # the KWIC line of 枫桥经验 in 神树镇
     assert "no concordance lines for '不存在的词'" in errors
-    assert images == 6  # top terms, per-town terms, keyness, three word clouds
+    assert images == 3  # three word clouds; the bar charts are HTML, drawn by the browser
+    assert shown.count('class="analysis-chart-grid"') == 2  # per-town top terms, per-town key terms
+    assert '<p class="analysis-bars-title">神树镇 对比其余</p>' in shown and "<th>村屯</th>" in shown
+    assert "全部报告的高频词" in shown and "<th>法治</th>" in shown
 
 
 @pytest.mark.slow
@@ -684,7 +730,8 @@ def test_notebook_with_a_report_without_usable_tokens(tmp_path, run_notebook):
     assert "报告 1 份" in shown and "计入统计的词 0 个" in shown
     assert "no tokens left to count" in errors
     assert "no concordance lines for '枫桥经验'" in errors
-    assert images == 6  # every figure still drawn, saying there is nothing to show
+    assert images == 3  # every word cloud still drawn, saying there is nothing to show…
+    assert shown.count("没有可显示的词语") >= 2 and "没有关键词" in shown  # …and every bar chart
 
 
 def test_readme_example_runs(monkeypatch):

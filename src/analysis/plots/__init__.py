@@ -2,11 +2,12 @@
 
 style       what all figures share: the font, colours, the "no data" panel, grids of panels
 corpus      report_lengths
-frequency   terms_bar, terms_bar_html, terms_facets, keyness_bar, keyness_bar_html, keyness_facets
+frequency   terms_bar, terms_bar_html, terms_facets, terms_facets_html, keyness_bar, keyness_bar_html, keyness_facets,
+            keyness_facets_html
 indicators  shared_keys_chart, key_distribution_chart, specificity_chart
 themes      theme_heatmap, residual_heatmap, coverage_heatmap, checklist_chart, shares_chart
 profile     ratio_chart, ratio_chart_html (a town's figures against the corpus median)
-html        BarChart: a bar chart the browser draws (the ``*_html`` charts)
+html        BarChart: a bar chart the browser draws (the ``*_html`` charts); ChartGrid: several side by side
 talk        network_chart, network_facets, biplot, topic_terms_chart, topic_shares_chart
 years       fulfilment_chart, trend_chart, carried_chart, citations_chart
 
@@ -20,8 +21,17 @@ re-exported here).
 from __future__ import annotations
 
 from .corpus import report_lengths
-from .frequency import keyness_bar, keyness_bar_html, keyness_facets, terms_bar, terms_bar_html, terms_facets
-from .html import BarChart
+from .frequency import (
+    keyness_bar,
+    keyness_bar_html,
+    keyness_facets,
+    keyness_facets_html,
+    terms_bar,
+    terms_bar_html,
+    terms_facets,
+    terms_facets_html,
+)
+from .html import BarChart, ChartGrid
 from .indicators import key_distribution_chart, shared_keys_chart, specificity_chart
 from .profile import ratio_chart, ratio_chart_html
 from .style import font_path, no_data, use_cjk_font
@@ -31,6 +41,7 @@ from .years import carried_chart, citations_chart, fulfilment_chart, trend_chart
 
 __all__ = [
     "BarChart",
+    "ChartGrid",
     "biplot",
     "carried_chart",
     "checklist_chart",
@@ -42,6 +53,7 @@ __all__ = [
     "keyness_bar",
     "keyness_bar_html",
     "keyness_facets",
+    "keyness_facets_html",
     "network_chart",
     "network_facets",
     "no_data",
@@ -55,6 +67,7 @@ __all__ = [
     "terms_bar",
     "terms_bar_html",
     "terms_facets",
+    "terms_facets_html",
     "theme_heatmap",
     "topic_shares_chart",
     "topic_terms_chart",
