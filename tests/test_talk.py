@@ -126,6 +126,20 @@ def test_towns_by_terms_and_themes(reports):
         correspondence.fit(by_year)  # two rows: nothing to reduce
 
 
+def test_term_table_counts_the_top_terms_of_every_row():
+    """Counted by hand: the two most frequent terms are 执法 (4) and 普法 (3); 丙镇 uses neither and keeps a row of zeros."""
+    terms = pd.DataFrame(
+        {
+            "doc_id": ["a"] * 5 + ["b"] * 3 + ["c"] * 2,
+            "town": ["甲镇"] * 5 + ["乙镇"] * 3 + ["丙镇"] * 2,
+            "token": ["执法", "执法", "普法", "调解", "执法", "普法", "普法", "执法", "网格", "调解"],
+        }
+    )
+    table = correspondence.term_table(terms[["doc_id", "town"]].drop_duplicates(), terms=terms, top=2, keep_places=True)
+    assert table.index.name == "town" and table.columns.name == "term" and list(table.columns) == ["执法", "普法"]
+    assert table.to_dict("index") == {"丙镇": {"执法": 0, "普法": 0}, "乙镇": {"执法": 1, "普法": 2}, "甲镇": {"执法": 3, "普法": 1}}
+
+
 # ------------------------------------------------------------------ topics
 
 

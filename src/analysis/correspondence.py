@@ -77,7 +77,12 @@ def term_table(
     table = table[table[rows].notna()]
     best = table["token"].value_counts()
     best = best.sort_index(kind="stable").sort_values(ascending=False, kind="stable").head(top).index
-    counts = pd.crosstab(table[rows].astype(str), table["token"]).reindex(columns=list(best), fill_value=0)
+    labels = table[rows].astype(str)
+    # Only the top terms are counted (a crosstab of every term took 2–4 s at 1,000 reports); every row stays, even one
+    # without any of them.
+    chosen = table["token"].isin(best)
+    counts = labels[chosen].to_frame(rows).assign(term=table.loc[chosen, "token"]).value_counts().unstack(fill_value=0)
+    counts = counts.reindex(index=sorted(labels.unique()), columns=list(best), fill_value=0)
     counts.index.name, counts.columns.name = rows, "term"
     return counts
 
