@@ -40,7 +40,24 @@ def _token_lists(texts: list[str]) -> list[list[str]]:
     stop = stopwords()
     terms = lexicon_terms()
     options = dict(stop=stop, terms=terms, drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=True)
-    return [[tok for tok, pos, _, _ in cut(text) if keep(tok, pos=pos, **options)] for text in texts]
+    # Each distinct text is cut once, and the filter answered once per distinct (token, POS): items repeat
+    # (a report that repeats its outline, wording shared across a county), and most tokens do.
+    decided: dict[tuple[str, str], bool] = {}
+    made: dict[str, list[str]] = {}
+    lists = []
+    for text in texts:
+        tokens = made.get(text)
+        if tokens is None:
+            tokens = []
+            for tok, pos, _, _ in cut(text):
+                ok = decided.get((tok, pos))
+                if ok is None:
+                    ok = decided[tok, pos] = keep(tok, pos=pos, **options)
+                if ok:
+                    tokens.append(tok)
+            made[text] = tokens
+        lists.append(list(tokens))
+    return lists
 
 
 def similarity_matrix(left: list[str], right: list[str], *, corpus: list[str] | None = None) -> np.ndarray:
