@@ -459,6 +459,26 @@ def xss_build(tmp_path_factory):
     return out, briefings.build(data, out=out, progress=False)
 
 
+def test_the_output_cleaner_keeps_embedded_pictures_and_nothing_else_from_data_addresses():
+    """A cloud grid's pictures are ``data:image/…`` addresses in HTML output: kept; any other data address, and script, go."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from analysis.briefings.pages import _sanitizer
+
+    markup = (
+        '<figure><img src="data:image/png;base64,iVBORw0KGgo=" alt="甲镇的词云"></figure>'
+        '<img src="data:text/html;base64,PHNjcmlwdD4=" alt="a"><img src="javascript:alert(1)" alt="b">'
+        '<a href="data:text/html,x">c</a><img src="data:image/svg+xml;base64,PHN2Zz4=" onerror="alert(2)" alt="d">'
+    )
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": markup})])])
+    cleaned, _ = _sanitizer().preprocess(nbformat.from_dict(nb), {})
+    shown = cleaned.cells[0].outputs[0].data["text/html"]
+    assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="甲镇的词云">' in shown
+    assert '<img src="data:image/svg+xml;base64,PHN2Zz4=" alt="d">' in shown and "onerror" not in shown
+    assert "data:text/html" not in shown and "javascript:" not in shown and '<img alt="a">' in shown and '<img alt="b">' in shown
+
+
 def test_report_text_shows_as_text_never_as_markup(xss_build):
     out, summary = xss_build
     assert (summary["status"] == "written").all(), "\n".join(summary["message"])

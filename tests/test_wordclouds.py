@@ -13,7 +13,7 @@ from fontTools.ttLib import TTFont
 
 from analysis import config, fonts, frequency, plots, wordclouds
 from analysis.corpus import load_corpus
-from analysis.errors import AnalysisError
+from analysis.errors import AnalysisError, OptionError
 from analysis.frequency import FrequencyWarning
 from analysis.lexicon import stopwords
 from analysis.tokenize import lexicon_terms
@@ -208,6 +208,28 @@ def test_cloud_grid_caps_the_panels(town_counts):
         fig = wordclouds.cloud_grid(town_counts, by="town", groups=["神树镇", "不存在镇"])
     assert [ax.get_title() for ax in fig.axes if ax.images] == ["神树镇"]
     matplotlib.pyplot.close(fig)
+
+
+def test_cloud_grid_html_shows_the_same_towns_as_pictures(town_counts):
+    """The word-frequency briefing's grid: the towns cloud_grid picks, each the picture cloud_image draws, under its name."""
+    import base64
+
+    grid = wordclouds.cloud_grid_html(town_counts, by="town", max_panels=2)
+    assert [caption for caption, _ in grid.clouds] == ["上社镇", "都督乡"] and grid.title == "显示 2 / 5 个（按词数最多者）"
+    alone = wordclouds.cloud_image(town_counts[town_counts["town"] == "都督乡"], max_words=60, width=420, height=300)
+    assert grid.clouds[1][1].png == alone.png and grid.clouds[1][1].words == alone.words
+    shown = grid._repr_html_()
+    assert shown.count("<img ") == 2 and "<figcaption>上社镇</figcaption>" in shown and 'alt="都督乡的词云"' in shown
+    assert base64.b64encode(alone.png).decode("ascii") in shown and "显示 2 / 5 个" in shown
+    every = wordclouds.cloud_grid_html(town_counts, by="town", groups=["神树镇", "双庙镇"])
+    assert [caption for caption, _ in every.clouds] == ["神树镇", "双庙镇"] and every.title == ""  # as asked, nothing left out
+    odd = pd.DataFrame({"town": ["<b>甲镇</b>"], "token": ["执法"], "count": [3]})
+    assert "&lt;b&gt;甲镇&lt;/b&gt;" in wordclouds.cloud_grid_html(odd, by="town")._repr_html_()
+    with pytest.warns(FrequencyWarning):
+        empty = wordclouds.cloud_grid_html(town_counts.iloc[0:0], by="town")
+    assert empty._repr_html_() == f"<p>{wordclouds.EMPTY_MESSAGE}</p>" and repr(empty) == wordclouds.EMPTY_MESSAGE
+    with pytest.raises(OptionError):
+        wordclouds.cloud_grid_html(town_counts, by="year_and_town")
 
 
 def test_comparison_weights_give_each_town_its_own_name(town_counts):

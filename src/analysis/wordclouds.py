@@ -11,6 +11,7 @@ cloud            one WordCloud from a counts table or a {term: weight} mapping
 cloud_figure     a figure of one cloud (the corpus, a report)
 cloud_image      one cloud as a PNG picture, no figure around it (the town briefing)
 cloud_grid       one cloud per report or group, side by side (capped at max_panels)
+cloud_grid_html  the same as pictures the browser puts side by side (the word-frequency briefing)
 comparison_cloud one circle cut into sectors, each group's over-used terms in its sector
 """
 
@@ -362,6 +363,85 @@ def cloud_grid(
         fig.suptitle(f"显示 {len(chosen)} / {available} 个（按词数最多者）", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+# The clouds of a CloudGrid, side by side: as many a row as the page is wide, each under its caption,
+# never cut by a page break.
+GRID_STYLE = """<style>
+div.analysis-cloud-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15em, 1fr)); gap: .6em 1.5em; max-width: 64em; }
+div.analysis-cloud-grid figure { margin: 0; min-width: 0; break-inside: avoid; }
+div.analysis-cloud-grid img { display: block; width: 100%; height: auto; }
+div.analysis-cloud-grid figcaption { text-align: center; font-size: 13px; margin-bottom: .2em; }
+p.analysis-cloud-grid-title { font-weight: bold; margin: .6rem 0 .2rem; }
+</style>"""
+
+
+@dataclass(frozen=True, repr=False)
+class CloudGrid:
+    """Word clouds side by side, each a PNG picture under its caption, shown as HTML; or the sentence saying there is none.
+
+    ``clouds`` (caption, ``CloudImage``) in the order shown, ``title`` above
+    them (how many groups were left out), ``message`` what an empty grid says.
+    """
+
+    clouds: tuple[tuple[str, CloudImage], ...]
+    title: str = ""
+    message: str = ""
+
+    def _repr_html_(self) -> str:
+        import base64
+
+        if not self.clouds:
+            return f"<p>{html.escape(self.message)}</p>"
+        parts = [GRID_STYLE]
+        if self.title:
+            parts.append(f'<p class="analysis-cloud-grid-title">{html.escape(self.title)}</p>')
+        parts.append('<div class="analysis-cloud-grid">')
+        for caption, image in self.clouds:
+            shown = html.escape(caption)
+            if image.png:
+                picture = f'<img src="data:image/png;base64,{base64.b64encode(image.png).decode("ascii")}" alt="{shown}的词云">'
+            else:
+                picture = f"<p>{html.escape(image.message)}</p>"
+            parts.append(f"<figure><figcaption>{shown}</figcaption>{picture}</figure>")
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:  # the notebook's plain-text fallback
+        return f"词云 {len(self.clouds)} 幅" if self.clouds else self.message
+
+
+def cloud_grid_html(
+    counts: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: Sequence[object] | None = None,
+    max_panels: int = 12,
+    max_words: int = 60,
+    width: int = 420,
+    height: int = 300,
+    **options,
+) -> CloudGrid:
+    """``cloud_grid`` as pictures the browser puts side by side: one *width* × *height* cloud per group, under its name.
+
+    The same groups as ``cloud_grid`` (*groups*, else those with the most
+    counted tokens, at most *max_panels*); each cloud is ``cloud_image`` of
+    the group's counts.  No figure is laid out around them: a grid of twelve
+    clouds saves about 0.6 s of drawing and encoding the figure.
+    """
+    if not counts.empty and by not in counts.columns:
+        raise OptionError(f"cloud_grid_html(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
+    chosen, available = _pick_groups(counts, by, groups, max_panels)
+    if not chosen:
+        _warn("the word-cloud grid is empty: no terms to draw")
+        return CloudGrid((), message=EMPTY_MESSAGE)
+    parts = dict(tuple(counts[counts[by].isin(chosen)].groupby(by, sort=False, dropna=False)))
+    clouds = tuple(
+        (str(group), cloud_image(parts.get(group, counts.iloc[0:0]), max_words=max_words, width=width, height=height, **options))
+        for group in chosen
+    )
+    title = f"显示 {len(chosen)} / {available} 个（按词数最多者）" if available > len(chosen) else ""
+    return CloudGrid(clouds, title=title)
 
 
 def comparison_weights(

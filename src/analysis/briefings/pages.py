@@ -54,6 +54,23 @@ def _sanitizer():
                 cell.outputs = self.sanitize_code_outputs(cell.outputs)
             return cell, resources
 
+        def sanitize_html_tags(self, html_str):
+            """nbconvert's cleaning, with ``data:`` addresses allowed: ``_attribute_allowed`` lets only a picture's be one
+            (an ``img`` whose src is ``data:image/…``: the word clouds of ``wordclouds.cloud_grid_html``)."""
+            from bleach import clean
+            from bleach.css_sanitizer import CSSSanitizer
+            from bleach.sanitizer import ALLOWED_PROTOCOLS
+
+            return clean(
+                html_str,
+                tags=self.tags,
+                attributes=self.attributes,
+                protocols=[*ALLOWED_PROTOCOLS, "data"],
+                strip=self.strip,
+                strip_comments=self.strip_comments,
+                css_sanitizer=CSSSanitizer(allowed_css_properties=self.styles),
+            )
+
     return OutputSanitizer(tags=sorted(SAFE_TAGS), attributes=_attribute_allowed, safe_output_keys=set(SAFE_OUTPUT_KEYS), strip=False)
 
 
