@@ -290,6 +290,7 @@ CASES = {
     "wordclouds.cloud_figure": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
     "wordclouds.cloud_image": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
     "wordclouds.cloud_grid": lambda w: ((w.counts_by_town,), {"max_words": 20}),
+    "wordclouds.cloud_grid_html": lambda w: ((w.counts_by_town,), {"max_words": 20, "width": 200, "height": 150}),
     "wordclouds.comparison_weights": lambda w: ((w.counts_by_town,), {}),
     "wordclouds.comparison_cloud": lambda w: ((w.counts_by_town,), {"max_words": 30, "size": 300}),
     # indicators
