@@ -446,6 +446,16 @@ def test_year_over_year_sets_years_side_by_side(tmp_path, reports):
     wide = indicators.pivot(found, two)
     assert list(wide.index) == [("神树镇", 2024), ("神树镇", 2025)]
     assert indicators.year_over_year(found[:0], reports).empty
+    # the summary made once for the corpus (its own and the real reports') gives the same tables as summed each time
+    corpus, every = pd.concat([reports, two], ignore_index=True), pd.concat([extract(reports), found], ignore_index=True)
+    made = indicators.summary(every, corpus)
+    pd.testing.assert_frame_equal(indicators.year_over_year(found, two, summary_table=made), indicators.year_over_year(found, two))
+    pd.testing.assert_frame_equal(indicators.pivot(found, two, summary_table=made), wide)
+    pd.testing.assert_frame_equal(indicators.pivot(every, corpus, summary_table=made), indicators.pivot(every, corpus))
+    pd.testing.assert_frame_equal(indicators.shared_keys(every, corpus, summary_table=made), indicators.shared_keys(every, corpus))
+    # …and it is what they read: a figure changed in it shows
+    changed = made.assign(display=made["display"].where(made["indicator"] != "funding", "改过的数"))
+    assert set(indicators.pivot(found, two, summary_table=changed)["funding"]) == {"改过的数"}
 
 
 def test_summary_does_not_depend_on_the_order_of_the_rows(rows, reports):

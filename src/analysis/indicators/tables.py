@@ -276,17 +276,36 @@ def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["doc_id", "_k", "indicator"]).drop(columns="_k").reset_index(drop=True)
 
 
+def _summary_of(rows: pd.DataFrame, reports: pd.DataFrame, summary_table: pd.DataFrame | None) -> pd.DataFrame:
+    """``summary(rows, reports)``; or, when the caller has made the summary of these rows or of more
+    (*summary_table*, e.g. of every row of the corpus), its lines for the reports of *rows*.
+
+    A summary line depends on its report's rows and text only, so the lines
+    of a part of the rows are those of the whole (``pivot``, ``shared_keys``
+    and ``year_over_year`` of one corpus need not sum its figures each again).
+    """
+    if summary_table is None:
+        return summary(rows, reports)
+    return summary_table[summary_table["doc_id"].isin(rows["doc_id"])].reset_index(drop=True)
+
+
 def pivot(
-    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, towns: Sequence[str] | None = None
+    rows: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    keys: Sequence[str] | None = None,
+    towns: Sequence[str] | None = None,
+    summary_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Town × key table of figures (``50+次``; ``?`` where mentions cannot be summed).
 
     The index is the town, or (town, year) when a town is reported for
     several years.  Keys follow the order of indicators.yml; *keys* and
-    *towns* restrict the table.
+    *towns* restrict the table.  *summary_table* is ``summary(rows, reports)``
+    when already made (it is then not made again).
     """
+    table = _summary_of(rows, reports, summary_table)
     reports = reports.assign(town=town_labels(reports))  # a report that never names its town is shown by its doc_id
-    table = summary(rows, reports)
     shown = reports if towns is None else reports[reports["town"].isin(list(towns))]
     table = table[table["doc_id"].isin(shown["doc_id"])]
     if keys is not None:
@@ -346,13 +365,14 @@ def specificity(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("doc_id").reset_index(drop=True)
 
 
-def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame, *, summary_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """For towns reported in several years: each figure per year side by side, and the change.
 
     Columns: town, measure, unit, one column per year (as text, e.g. ``2024``),
     change and change_pct (last year against the one before; empty when a
     figure is missing or undecided).  Measures are the keys and the two
     specificity figures.  No town with several years gives an empty table.
+    *summary_table* is ``summary(rows, reports)`` when already made.
     """
     years = reports.groupby("town")["year"].nunique() if len(reports) else pd.Series(dtype="int64")
     towns = sorted(years[years > 1].index)
@@ -364,7 +384,7 @@ def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     subset = reports[reports["town"].isin(towns)]
     sub_rows = rows[rows["doc_id"].isin(subset["doc_id"])]
     figures: dict[tuple[str, str, str], dict[str, float | None]] = {}
-    for r in summary(sub_rows, subset).itertuples(index=False):
+    for r in _summary_of(sub_rows, subset, summary_table).itertuples(index=False):
         if pd.isna(r.year):
             continue
         cell = figures.setdefault((r.town, r.indicator, r.unit or "?"), {})
@@ -417,9 +437,18 @@ def export(
     return write_tables(tables, folder, stem=stem, figures=figures, headers=headers)
 
 
-def shared_keys(rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2) -> pd.DataFrame:
-    """The summary figures of the keys that at least *min_towns* towns report in one unit (for comparison)."""
-    table = summary(rows, reports)
+def shared_keys(
+    rows: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    keys: Sequence[str] | None = None,
+    min_towns: int = 2,
+    summary_table: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The summary figures of the keys that at least *min_towns* towns report in one unit (for comparison).
+
+    *summary_table* is ``summary(rows, reports)`` when already made."""
+    table = _summary_of(rows, reports, summary_table)
     table = table[table["value"].notna() & (table["unit"] != "")]
     if keys is not None:
         table = table[table["indicator"].isin(list(keys))]

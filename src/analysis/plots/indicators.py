@@ -40,6 +40,7 @@ def shared_keys_chart(
     ncols: int = 3,
     top: int = 10,
     max_panels: int = 12,
+    summary_table: pd.DataFrame | None = None,
 ) -> Figure:
     """One small bar chart per key that several towns report, a bar per town labelled ``50+次``.
 
@@ -47,10 +48,11 @@ def shared_keys_chart(
     shows the *top* largest figures as horizontal bars (its title says out of
     how many; ``key_distribution_chart`` shows them all).  At most
     *max_panels* panels, the keys stated in the most towns first; the figure
-    title says how many were left out.
+    title says how many were left out.  *summary_table* is
+    ``indicators.summary(rows, reports)`` when already made.
     """
     use_cjk_font()
-    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
+    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns, summary_table=summary_table)
     keyed = list(dict.fromkeys(zip(table["indicator"], table["unit"])))
     if not keyed:
         return _none_shared(min_towns)
@@ -93,16 +95,23 @@ def shared_keys_chart(
 
 
 def key_distribution_chart(
-    rows: pd.DataFrame, reports: pd.DataFrame, *, keys: Sequence[str] | None = None, min_towns: int = 2, max_keys: int = 40
+    rows: pd.DataFrame,
+    reports: pd.DataFrame,
+    *,
+    keys: Sequence[str] | None = None,
+    min_towns: int = 2,
+    max_keys: int = 40,
+    summary_table: pd.DataFrame | None = None,
 ) -> Figure:
     """Every figure of the keys several towns report, one row per key and unit: a box (quartiles) and a dot per report.
 
     The axis is logarithmic (0 allowed), so keys counted in tens and in
     thousands share it; the median is written at the right.  At most
     *max_keys* rows, the keys stated in the most reports first.
+    *summary_table* is ``indicators.summary(rows, reports)`` when already made.
     """
     use_cjk_font()
-    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns)
+    table = shared_keys(rows, reports, keys=keys, min_towns=min_towns, summary_table=summary_table)
     if table.empty:
         return _none_shared(min_towns)
     groups = table.groupby(["indicator", "unit"], sort=False)["value"]
