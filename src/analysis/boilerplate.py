@@ -127,17 +127,30 @@ _DIGITS = str.maketrans("0123456789０１２３４５６７８９", "#" * 20)
 _KEPT_RUN_RE = re.compile(r"[^\W_]+")
 
 
-def _normalise(text: str, town: str | None) -> tuple[str, np.ndarray]:
-    """Normalised string and, for each of its characters, the offset in *text*."""
+def _normalise(text: str, names: list[str]) -> list[tuple[int, str]]:
+    """The runs of kept characters of *text* normalised (the town's *names* and the digits masked): (offset in *text*, run)."""
     simple = fold(text)
-    for name in sorted({n for n in (town, fold(town) if town else None) if n and len(n) >= len(PLACEHOLDER)}, key=len, reverse=True):
+    for name in names:
         simple = simple.replace(name, PLACEHOLDER + "_" * (len(name) - len(PLACEHOLDER)))  # same length: offsets stay valid
     simple = simple.translate(_DIGITS)
-    runs = [(m.start(), m.group(0)) for m in _KEPT_RUN_RE.finditer(simple)]
-    if not runs:
-        return "", np.zeros(0, dtype=np.int64)
-    offsets = np.concatenate([np.arange(start, start + len(run), dtype=np.int64) for start, run in runs])
-    return "".join(run for _, run in runs), offsets
+    return [(m.start(), m.group(0)) for m in _KEPT_RUN_RE.finditer(simple)]
+
+
+def _town_names(town: str | None) -> list[str]:
+    """The names of *town* masked in its text, longest first."""
+    return sorted({n for n in (town, fold(town) if town else None) if n and len(n) >= len(PLACEHOLDER)}, key=len, reverse=True)
+
+
+def _offsets(starts: list[int], lengths: list[int]) -> np.ndarray:
+    """For runs of characters at *starts* in a text, *lengths* long: each character's offset, in one pass.
+
+    A run at start -1 of length 1 stands for a line end, whose offset is -1.
+    """
+    if not lengths:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.asarray(lengths, dtype=np.int64)
+    before = np.cumsum(sizes) - sizes
+    return np.repeat(np.asarray(starts, dtype=np.int64) - before, sizes) + np.arange(int(sizes.sum()), dtype=np.int64)
 
 
 def _hashes(codes: np.ndarray, n: int) -> np.ndarray:
@@ -199,13 +212,20 @@ def normalise(reports: pd.DataFrame) -> Normalised:
     doc_ids = list(reports["doc_id"])
     texts, offsets = [], []
     for doc_id in doc_ids:
-        parts, offs = [], []
+        names = _town_names(towns.get(doc_id))
+        parts: list[str] = []
+        starts: list[int] = []
+        lengths: list[int] = []
         for start, text in by_doc.get(doc_id, []):
-            norm, off = _normalise(text, towns.get(doc_id))
-            parts.append(norm + "\n")  # the line end stops windows from spanning paragraphs
-            offs.append(np.append(off + start, -1))
+            for at, run in _normalise(text, names):
+                parts.append(run)
+                starts.append(start + at)
+                lengths.append(len(run))
+            parts.append("\n")  # the line end stops windows from spanning paragraphs
+            starts.append(-1)
+            lengths.append(1)
         texts.append("".join(parts))
-        offsets.append(np.concatenate(offs) if offs else np.zeros(0, dtype=np.int64))
+        offsets.append(_offsets(starts, lengths))
     return Normalised(tuple(doc_ids), tuple(towns.get(d) for d in doc_ids), tuple(texts), tuple(reports["text"]), tuple(offsets))
 
 
