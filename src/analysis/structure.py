@@ -317,15 +317,21 @@ def _keep(name: str, reports: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame
     return table.copy(deep=False)
 
 
+def _made_once(name: str, reports: pd.DataFrame, rules: SectionRules | None, make) -> pd.DataFrame:
+    """``make(reports, rules)``; with the lexicon's rules, the table *name* as last made for these reports
+    (``_last_made``), or made now and kept (``_keep``)."""
+    if rules is not None or not len(reports):
+        return make(reports, rules)
+    made = _last_made(name, reports)
+    return made if made is not None else _keep(name, reports, make(reports, None))
+
+
 def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per paragraph (a line of the cleaned text) with its section path and role.
 
     The title is role ``title``; text before the first heading is ``preamble``.
     """
-    if rules is None and len(reports):
-        made = _last_made("paragraphs", reports)
-        return made if made is not None else _keep("paragraphs", reports, _paragraphs(reports, None))
-    return _paragraphs(reports, rules)
+    return _made_once("paragraphs", reports, rules, _paragraphs)
 
 
 def _paragraphs(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
@@ -457,10 +463,7 @@ def plan_items(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
 def sentences(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per sentence (split at 。！？； and line ends), with section and role."""
-    if rules is None and len(reports):
-        made = _last_made("sentences", reports)
-        return made if made is not None else _keep("sentences", reports, _sentences(reports, None))
-    return _sentences(reports, rules)
+    return _made_once("sentences", reports, rules, _sentences)
 
 
 def _sentences(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
