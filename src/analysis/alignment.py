@@ -35,27 +35,16 @@ MAX_ANSWERS = 10  # plans linked to one problem at most (a report of five real o
 
 def _token_lists(texts: list[str]) -> list[list[str]]:
     from .lexicon import stopwords
-    from .tokenize import cut, keep, lexicon_terms
+    from .tokenize import Decisions, cut, lexicon_terms
 
-    stop = stopwords()
-    terms = lexicon_terms()
-    options = dict(stop=stop, terms=terms, drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=True)
-    # Each distinct text is cut once, and the filter answered once per distinct (token, POS): items repeat
-    # (a report that repeats its outline, wording shared across a county), and most tokens do.
-    decided: dict[tuple[str, str], bool] = {}
+    decided = Decisions(stop=stopwords(), terms=lexicon_terms(), drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=True)
+    # Each distinct text is cut once: items repeat (a report that repeats its outline, wording shared across a county).
     made: dict[str, list[str]] = {}
     lists = []
     for text in texts:
         tokens = made.get(text)
         if tokens is None:
-            tokens = []
-            for tok, pos, _, _ in cut(text):
-                ok = decided.get((tok, pos))
-                if ok is None:
-                    ok = decided[tok, pos] = keep(tok, pos=pos, **options)
-                if ok:
-                    tokens.append(tok)
-            made[text] = tokens
+            tokens = made[text] = [tok for tok, pos, _, _ in cut(text) if decided[tok, pos]]
         lists.append(list(tokens))
     return lists
 

@@ -48,7 +48,7 @@ from .lexicon import stopwords
 from .stats import chi2_sf
 from .structure import ROLES, locate
 from .tfidf import unit_weights
-from .tokenize import keep, lexicon_terms, tokenize
+from .tokenize import Decisions, lexicon_terms, tokenize
 
 TERM_COLUMNS = ["doc_id", "town", "level", "county", "year", "role", "token", "start", "end"]
 META_COLUMNS = ["town", "level", "county", "year"]
@@ -142,16 +142,16 @@ def terms(
 def _bigrams(reports: pd.DataFrame, *, extra: tuple[str, ...], drop_numbers: bool) -> pd.DataFrame:
     """Pairs of counted tokens that stand side by side in the text."""
     stream = tokenize(reports, drop_stopwords=False, drop_punct=False, drop_single=False, drop_numbers=False)
-    stop = stopwords(extra=extra)
-    lexicon = lexicon_terms()
-    options = dict(drop_stopwords=True, drop_punct=True, drop_single=True, drop_numbers=drop_numbers)
-    kept = np.array(
-        [
-            token not in extra and keep(token, stop=stop, terms=lexicon, pos=pos, **options)
-            for token, pos in zip(stream["token"], stream["pos"])
-        ],
-        dtype=bool,
+    decided = Decisions(
+        stop=stopwords(extra=extra),
+        terms=lexicon_terms(),
+        extra=extra,
+        drop_stopwords=True,
+        drop_punct=True,
+        drop_single=True,
+        drop_numbers=drop_numbers,
     )
+    kept = np.fromiter(map(decided.__getitem__, zip(stream["token"], stream["pos"])), dtype=bool, count=len(stream))
     nxt = stream.shift(-1)
     pair = kept & np.append(kept[1:], False) & (stream["doc_id"] == nxt["doc_id"]).to_numpy() & (stream["end"] == nxt["start"]).to_numpy()
     first, second = stream[pair], nxt[pair]

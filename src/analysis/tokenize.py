@@ -31,7 +31,7 @@ from .quantities import quantity_spans
 from .segmenter import FastTokenizer, with_terms
 from .structure import paragraphs
 
-__all__ = ["TOKEN_COLUMNS", "FastTokenizer", "cut", "is_punct", "keep", "lexicon_terms", "tokenize", "tokenizer", "with_terms"]
+__all__ = ["TOKEN_COLUMNS", "Decisions", "FastTokenizer", "cut", "is_punct", "keep", "lexicon_terms", "tokenize", "tokenizer", "with_terms"]
 
 TOKEN_COLUMNS = ["doc_id", "role", "token", "pos", "start", "end"]
 NUMBER_RE = re.compile(r"^[0-9０-９.．%％]+$|^[零〇一二两三四五六七八九十百千万亿]+$")
@@ -119,6 +119,25 @@ def keep(
     return True
 
 
+class Decisions(dict):
+    """``keep`` answered once per distinct (token, POS): ``decisions[token, pos]`` is True for a token kept.
+
+    Most tokens repeat, so the tokeniser, the alignment of items and the
+    frequency stage's pairs look each answer up instead of filtering every
+    token again.  *extra* stopwords are dropped even where ``keep`` keeps a
+    lexicon term.
+    """
+
+    def __init__(self, *, stop: frozenset[str], terms: frozenset[str], extra: Sequence[str] = (), **options: bool) -> None:
+        super().__init__()
+        self._stop, self._terms, self._extra, self._options = stop, terms, frozenset(extra), options
+
+    def __missing__(self, key: tuple[str, str]) -> bool:
+        token, pos = key
+        decided = self[key] = token not in self._extra and keep(token, stop=self._stop, terms=self._terms, pos=pos, **self._options)
+        return decided
+
+
 def tokenize(
     reports: pd.DataFrame,
     *,
@@ -160,9 +179,8 @@ def tokenize(
     first = np.cumsum(sizes) - sizes
     starts = np.asarray(piece_start, dtype=np.int64)[piece_of] + before - before[first][piece_of]
     # The filter, answered once per distinct (token, pos): most tokens repeat.
-    keys = list(zip(words, tags))
-    decided = {key: key[0] not in extra_stopwords and keep(key[0], stop=stop, terms=terms, pos=key[1], **options) for key in set(keys)}
-    kept = np.fromiter(map(decided.__getitem__, keys), dtype=bool, count=len(keys))
+    decided = Decisions(stop=stop, terms=terms, extra=extra_stopwords, **options)
+    kept = np.fromiter(map(decided.__getitem__, zip(words, tags)), dtype=bool, count=len(words))
     if not kept.any():
         return _empty_tokens()
     para_of = np.asarray(piece_para, dtype=np.int64)[piece_of][kept]
