@@ -433,6 +433,7 @@ CASES = {
     "plots.keyness_bar_html": lambda w: ((w.keyness_by_town[w.keyness_by_town["town"] == w.town],), {}),
     "plots.keyness_drawn": lambda w: ((w.keyness_by_town,), {"top": 5, "measure": "chi2"}),
     "plots.pick_groups": lambda w: ((w.counts_by_town, "town", None, 3, "count"), {}),
+    "plots.group_parts": lambda w: ((w.counts_by_town, "town", ["神树镇", "双庙镇"]), {}),
     "plots.town_labels": lambda w: ((w.reports, "·"), {}),
     "plots.theme_heatmap": lambda w: ((w.theme_table,), {}),
     "plots.residual_heatmap": lambda w: ((w.theme_table,), {}),

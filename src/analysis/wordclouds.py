@@ -39,6 +39,7 @@ from .fonts import drawing_font, font_path, use_cjk_font
 from .frequency import FrequencyWarning, largest_groups
 from .lexicon import stopwords
 from .plots import no_data
+from .plots.style import group_parts, shown_of
 from .tokenize import lexicon_terms
 
 # Distinct, print-safe colours for the groups of a comparison cloud (tab10).
@@ -346,11 +347,8 @@ def cloud_grid(
     a readable grid; the title says how many were left out.
     """
     use_cjk_font()
-    if not counts.empty and by not in counts.columns:
-        raise OptionError(f"cloud_grid(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
-    chosen, available = _pick_groups(counts, by, groups, max_panels)
+    chosen, available = _grid_groups(counts, by, groups, max_panels, "cloud_grid")
     if not chosen:
-        _warn("the word-cloud grid is empty: no terms to draw")
         return no_data(EMPTY_MESSAGE, figsize=(6, 3))
     ncols = max(1, min(ncols, len(chosen)))
     nrows = math.ceil(len(chosen) / ncols)
@@ -360,9 +358,20 @@ def cloud_grid(
     for ax in list(axes.flat)[len(chosen) :]:
         ax.set_axis_off()
     if available > len(chosen):
-        fig.suptitle(f"显示 {len(chosen)} / {available} 个（按词数最多者）", fontsize=11)
+        fig.suptitle(shown_of(len(chosen), available, "（按词数最多者）"), fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _grid_groups(counts: pd.DataFrame, by: str, groups: Sequence[object] | None, max_panels: int, caller: str) -> tuple[list, int]:
+    """The groups a grid of clouds shows and how many there were (``_pick_groups``); an error for a
+    missing *by* column, a warning when there is nothing to draw."""
+    if not counts.empty and by not in counts.columns:
+        raise OptionError(f"{caller}(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
+    chosen, available = _pick_groups(counts, by, groups, max_panels)
+    if not chosen:
+        _warn("the word-cloud grid is empty: no terms to draw")
+    return chosen, available
 
 
 # The clouds of a CloudGrid, side by side: as many a row as the page is wide, each under its caption,
@@ -429,18 +438,14 @@ def cloud_grid_html(
     the group's counts.  No figure is laid out around them: a grid of twelve
     clouds saves about 0.6 s of drawing and encoding the figure.
     """
-    if not counts.empty and by not in counts.columns:
-        raise OptionError(f"cloud_grid_html(by={by!r}): the counts table has no column {by!r}; count with counts(terms, by={by!r})")
-    chosen, available = _pick_groups(counts, by, groups, max_panels)
+    chosen, available = _grid_groups(counts, by, groups, max_panels, "cloud_grid_html")
     if not chosen:
-        _warn("the word-cloud grid is empty: no terms to draw")
         return CloudGrid((), message=EMPTY_MESSAGE)
-    parts = dict(tuple(counts[counts[by].isin(chosen)].groupby(by, sort=False, dropna=False)))
     clouds = tuple(
-        (str(group), cloud_image(parts.get(group, counts.iloc[0:0]), max_words=max_words, width=width, height=height, **options))
-        for group in chosen
+        (str(group), cloud_image(part, max_words=max_words, width=width, height=height, **options))
+        for group, part in group_parts(counts, by, chosen)
     )
-    title = f"显示 {len(chosen)} / {available} 个（按词数最多者）" if available > len(chosen) else ""
+    title = shown_of(len(chosen), available, "（按词数最多者）") if available > len(chosen) else ""
     return CloudGrid(clouds, title=title)
 
 

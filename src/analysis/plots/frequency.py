@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .html import BarChart, ChartGrid, bar_rows
-from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, pick_groups, use_cjk_font
+from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, group_parts, no_data, panels, pick_groups, shown_of, use_cjk_font
 
 TERM_COLOR = BAR_COLOR
 KEYNESS_LABELS = {"chi2": "χ²", "g2": "G²"}
@@ -103,7 +103,7 @@ def terms_facets(
     for ax, group in zip(axes, chosen):
         _draw_terms(ax, counts[counts[by] == group], top=top, value=value, title=str(group))
     if available > len(chosen):
-        fig.suptitle(_shown_of(len(chosen), available, "（按词数最多者）"), fontsize=11)
+        fig.suptitle(shown_of(len(chosen), available, "（按词数最多者）"), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -113,21 +113,9 @@ def terms_facets_html(
 ) -> ChartGrid:
     """``terms_facets`` drawn by the browser: the same groups and bars, one ``terms_bar_html`` each, side by side."""
     chosen, available = pick_groups(counts, by, groups, max_panels, "count")
-    charts = [terms_bar_html(part, top=top, value=value, title=str(group)) for group, part in _parts(counts, by, chosen)]
-    title = _shown_of(len(chosen), available, "（按词数最多者）") if available > len(chosen) else None
+    charts = [terms_bar_html(part, top=top, value=value, title=str(group)) for group, part in group_parts(counts, by, chosen)]
+    title = shown_of(len(chosen), available, "（按词数最多者）") if available > len(chosen) else None
     return ChartGrid(charts, title=title, empty=NO_TERMS)
-
-
-def _shown_of(shown: int, available: int, how: str = "") -> str:
-    return f"显示 {shown} / {available} 个{how}"
-
-
-def _parts(table: pd.DataFrame, by: str, chosen: list) -> list[tuple[object, pd.DataFrame]]:
-    """The rows of each chosen group, in the order chosen (one pass over the table)."""
-    if not chosen:
-        return []
-    parts = dict(tuple(table[table[by].isin(chosen)].groupby(by, sort=False, dropna=False)))
-    return [(group, parts.get(group, table.iloc[0:0])) for group in chosen]
 
 
 def _keyness_edge(magnitudes: np.ndarray) -> float:
@@ -278,7 +266,7 @@ def keyness_facets(
     for ax, group in zip(axes, chosen):
         _draw_keyness(ax, table[table[by] == group], top=top, measure=measure, title=f"{group} 对比其余")
     if available > len(chosen):
-        fig.suptitle(_shown_of(len(chosen), available), fontsize=11)
+        fig.suptitle(shown_of(len(chosen), available), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -293,11 +281,11 @@ def keyness_facets_html(
     chosen, available = pick_groups(table, by, groups, max_panels, None)
     charts = [
         replace(keyness_bar_html(part, top=top, measure=measure, title=f"{group} 对比其余"), note=None)
-        for group, part in _parts(table, by, chosen)
+        for group, part in group_parts(table, by, chosen)
     ]
     who = "乡镇" if by == "town" else "一组"
     note = f"{KEYNESS_LABELS.get(measure, measure)}：每幅图竖线右边是图上所写{who}多用的词，左边是其余报告多用的词"
     if any(chart.rows["cut"].any() for chart in charts):
         note += "；末端颜色变浅的条过长被截断，数值见右侧"
-    title = _shown_of(len(chosen), available) if available > len(chosen) else None
+    title = shown_of(len(chosen), available) if available > len(chosen) else None
     return ChartGrid(charts, title=title, note=note if charts else None, empty=NO_KEY_TERMS)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from ..fonts import font_path, use_cjk_font
 
-__all__ = ["font_path", "use_cjk_font", "no_data", "plain", "pick_groups", "panels", "town_labels"]
+__all__ = ["font_path", "use_cjk_font", "no_data", "plain", "pick_groups", "group_parts", "shown_of", "panels", "town_labels"]
 
 BAR_COLOR = "#4C72B0"  # the one colour of a plain bar chart
 SECOND_COLOR = "#55A868"  # the second measure of a pair of charts
@@ -66,6 +66,20 @@ def pick_groups(table: pd.DataFrame, by: str, groups, max_panels: int, weight: s
     else:
         chosen = list(pd.unique(table[by]))
     return chosen[:max_panels], len(chosen)
+
+
+def group_parts(table: pd.DataFrame, by: str, chosen: list) -> list[tuple[object, pd.DataFrame]]:
+    """The rows of each *chosen* group of column *by*, in the order chosen (one pass over the table; a group with
+    no row gets an empty table)."""
+    if not chosen:
+        return []
+    parts = dict(tuple(table[table[by].isin(chosen)].groupby(by, sort=False, dropna=False)))
+    return [(group, parts.get(group, table.iloc[0:0])) for group in chosen]
+
+
+def shown_of(shown: int, available: int, how: str = "") -> str:
+    """What a grid of panels says when it leaves groups out: ``显示 12 / 325 个（按词数最多者）``."""
+    return f"显示 {shown} / {available} 个{how}"
 
 
 def panels(n: int, ncols: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
