@@ -74,6 +74,10 @@ class PipelineError(AnalysisError):
     """A stage failed on some reports (the message names the stage and the reports)."""
 
 
+class CellTimeoutError(AnalysisError, TimeoutError):
+    """A briefing's notebook cell ran past the time limit (``briefings.build(timeout=...)``)."""
+
+
 class AnalysisWarning(UserWarning):
     """Base class of the package's warnings: something was skipped or rebuilt, the result is still right."""
 

@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "mp_context", "native_threads", "process_pool", "stop_now"]
+__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "limit_native_threads", "mp_context", "native_threads", "process_pool", "stop_now"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -44,6 +44,21 @@ def native_threads(processes: int) -> dict[str, str]:
         return {}
     share = str(max(1, (os.cpu_count() or 1) // processes))
     return {name: share for name in NATIVE_THREAD_VARS if name not in os.environ}
+
+
+def limit_native_threads(environment: dict[str, str]) -> None:
+    """In a process that may have loaded BLAS or OpenMP already: hold their thread pools to the share *environment* gives.
+
+    The variables of ``native_threads`` are read when a library loads; a
+    worker forked from a server that had imported NumPy has its pools sized
+    already, so they are set again here (threadpoolctl).  Nothing for an
+    empty *environment* (one process: every core).
+    """
+    shares = [int(environment[name]) for name in NATIVE_THREAD_VARS if name in environment]
+    if shares:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=min(shares))
 
 
 def die_with_parent(parent: int | None = None) -> None:

@@ -4,7 +4,8 @@ The run, in the order it happens:
 
 notebooks  which report notebooks there are, their titles and parameters (``find_notebooks``)
 plan       every briefing to build: a notebook, its town, its parameters, its HTML file (``plan``, ``coerce``)
-run        one briefing: execute its notebook in a kernel, write its HTML (``run_briefing``)
+engine     papermill's engine for the briefings: a notebook's cells in this process's IPython shell
+run        one briefing: execute its notebook, write its HTML (``run_briefing``)
 pages      an executed notebook as a clean, self-contained HTML page (``to_html``, the embedded font)
 index      the index page of a run (``index_html``)
 runner     the whole run: the pipeline, every briefing on every core, the index (``build``)
@@ -30,13 +31,12 @@ from .index import INDEX_NAME, index_html
 from .notebooks import Notebook, find_notebooks, read_notebook
 from .pages import embed_font, font_face, page_text, to_html
 from .plan import Briefing, coerce, plan
-from .run import FAILED_DIR, KERNEL_NAME, run_briefing, shutdown_kernels
+from .run import FAILED_DIR, run_briefing
 from .runner import SUMMARY_COLUMNS, batches, build, input_hash, run_batch
 
 __all__ = [
     "FAILED_DIR",
     "INDEX_NAME",
-    "KERNEL_NAME",
     "SUMMARY_COLUMNS",
     "Briefing",
     "Notebook",
@@ -53,6 +53,5 @@ __all__ = [
     "read_notebook",
     "run_batch",
     "run_briefing",
-    "shutdown_kernels",
     "to_html",
 ]

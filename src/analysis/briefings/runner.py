@@ -32,11 +32,11 @@ from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import BRIEFING_STAGES, flags_for, prepare
 from ..runlock import output_folder, run_lock
-from ..workers import mp_context, native_threads, process_pool, stop_now
+from ..workers import BrokenProcessPool, limit_native_threads, mp_context, native_threads, process_pool, stop_now
 from .index import INDEX_NAME, index_html
 from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
 from .plan import Briefing, plan
-from .run import KERNEL_NAME, run_briefing, shutdown_kernels
+from .run import run_briefing
 
 SUMMARY_COLUMNS = ["briefing", "title", "notebook", "town", "html", "seconds", "status", "message"]
 WORK_PREFIX = ".work-"  # the work folder: hidden, inside the output folder, removed when the run ends
@@ -60,7 +60,6 @@ def build(
     notebooks_dir: str | Path | None = None,
     jobs: int | None = None,
     progress: bool = True,
-    kernel_name: str = KERNEL_NAME,
     timeout: int | None = 600,
     wait: bool = False,
 ) -> pd.DataFrame:
@@ -101,7 +100,6 @@ def build(
             notebooks_dir=notebooks_dir,
             jobs=jobs,
             progress=progress,
-            kernel_name=kernel_name,
             timeout=timeout,
         )
 
@@ -116,7 +114,6 @@ def _build(
     notebooks_dir: str | Path | None,
     jobs: int | None,
     progress: bool,
-    kernel_name: str,
     timeout: int | None,
 ) -> pd.DataFrame:
     started = time.perf_counter()
@@ -153,7 +150,6 @@ def _build(
             footer=footer,
             jobs=jobs,
             progress=progress,
-            kernel_name=kernel_name,
             timeout=timeout,
             prepare_work=None if work is None else (data_dir, work, results),
         )
@@ -219,24 +215,27 @@ def _select(notebooks: list[Notebook], wanted: Iterable[str] | None) -> list[Not
     return [nb for nb in notebooks if nb in chosen]
 
 
-TOWNS_PER_KERNEL = 8  # a town notebook is split over several workers only past this many towns each
-_PROGRESS = None  # in a worker: the queue each finished briefing's row is put on
+TOWNS_PER_WORKER = 8  # a town notebook is split over several workers only past this many towns each
+_PROGRESS = None  # in a worker: the queue each briefing's start and finished row are put on
 
 
 def _worker_init(progress, environment: Mapping[str, str]) -> None:
     global _PROGRESS
     _PROGRESS = progress
-    # forkserver workers do not see the environment the caller set after the server started; the kernels they start read it
+    # forkserver workers do not see the environment the caller set after the server started; the notebooks they run read it
     os.environ.update(environment)
+    limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
-    """Run briefings one after the other in this process (a town notebook's towns share its kernel)."""
+    """Run briefings one after the other in this process (a town notebook's towns share its shell and imports)."""
     rows = []
     for briefing in batch:
+        if _PROGRESS is not None:
+            _PROGRESS.put(("started", briefing.name))
         rows.append(run_briefing(briefing, **kwargs))
         if _PROGRESS is not None:
-            _PROGRESS.put(rows[-1])
+            _PROGRESS.put(("done", rows[-1]))
     return rows
 
 
@@ -245,9 +244,12 @@ def batches(todo: Sequence[Briefing], jobs: int) -> list[list[Briefing]]:
     runs: list[list[Briefing]] = []
     for path in dict.fromkeys(b.notebook.path for b in todo if b.notebook.per_town):
         towns = [b for b in todo if b.notebook.path == path]
-        parts = max(1, min(jobs, len(towns) // TOWNS_PER_KERNEL))
+        parts = max(1, min(jobs, len(towns) // TOWNS_PER_WORKER))
         runs += [towns[i::parts] for i in range(parts)]
     return runs + [[b] for b in todo if not b.notebook.per_town]
+
+
+CRASHED = "the process running it stopped abruptly (a crash in native code, or it was killed), twice"
 
 
 def _lost(briefing: Briefing, reason: str) -> dict:
@@ -279,73 +281,113 @@ def _run_all(
     footer: str,
     jobs: int | None,
     progress: bool,
-    kernel_name: str,
     timeout: int | None,
     prepare_work: tuple[Path, Path, object] | None = None,
 ) -> list[dict]:
-    """Every briefing of *todo*, on *jobs* processes; returns their rows in *todo*'s order.
+    """Every briefing of *todo*, on *jobs* worker processes; returns their rows in *todo*'s order.
 
-    *prepare_work* is ``(data_dir, work folder, results)`` when some briefings
-    read the shared tables of ``profile.prepare``: on one process they are
-    written first; on several, one worker writes them while the others run the
+    The notebooks always run in worker processes (one at least), never in
+    this one: their code shares the process it runs in.  *prepare_work* is
+    ``(data_dir, work folder, results)`` when some briefings read the shared
+    tables of ``profile.prepare``: on one process they are written first, in
+    this one; on several, one worker writes them while the others run the
     briefings that do not read them, and those that do are started once the
     tables are there.
+
+    A worker process that dies (a crash in native code, killed for memory)
+    takes its pool down.  The briefings it had not finished are run again in
+    a new pool; the ones running when it died are first run again one by one,
+    each in a process of its own, and one that ends its process again is a
+    failed row (``CRASHED``), so one crash never fails the others.
     """
     from tqdm.auto import tqdm
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     rows: dict[str, dict] = {}
     bar = tqdm(total=len(todo), desc="briefings", unit="briefing", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    kwargs = {"footer": footer, "kernel_name": kernel_name, "timeout": timeout}
 
     def done(row: dict) -> None:
         rows[row["briefing"]] = row
         bar.set_postfix_str(row["briefing"])
         bar.update()
 
+    def left(work: list[list[Briefing]]) -> list[list[Briefing]]:
+        return [rest for rest in ([b for b in batch if b.name not in rows] for batch in work) if rest]
+
+    run = {"footer": footer, "timeout": timeout, "done": done}
     try:
         work = batches(todo, jobs)
-        if jobs == 1 or len(work) == 1:
-            if prepare_work is not None:
-                data_dir, folder, results = prepare_work
-                prepare(results, folder)
-            for batch in work:
-                for row in run_batch(batch, **kwargs):
-                    done(row)
-        else:
-            waiting = [b for b in work if _needs_work(b)] if prepare_work is not None else []
-            ready = [b for b in work if not any(b is w for w in waiting)]
-            finished = mp_context().Queue()
-            processes = min(jobs, len(work))
-            environment = native_threads(processes)  # a kernel per core: one BLAS thread each
-            if os.environ.get(RUN_FONT_ENV):
-                environment[RUN_FONT_ENV] = os.environ[RUN_FONT_ENV]
-            with process_pool(processes, initializer=_worker_init, initargs=(finished, environment)) as pool:
-                preparing = None
-                if prepare_work is not None:
-                    data_dir, folder, results = prepare_work
-                    preparing = pool.submit(_prepare_task, data_dir, folder, results.cache_dir)
-                futures = {pool.submit(run_batch, batch, **kwargs): batch for batch in ready}
-                try:
-                    while len(rows) < len(todo):
-                        if preparing is not None and preparing.done():
-                            preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
-                            futures.update({pool.submit(run_batch, batch, **kwargs): batch for batch in waiting})
-                            preparing = None
-                        try:
-                            done(finished.get(timeout=0.2))
-                        except queue.Empty:
-                            if preparing is None and all(f.done() for f in futures) and finished.empty():
-                                break
-                except BaseException:  # Ctrl-C, or the shared tables failed: the workers (and through them their kernels) stop now
-                    stop_now(pool)
-                    raise
-                for future, batch in futures.items():
-                    if future.exception() is not None:  # a worker process died: its unfinished briefings failed
-                        for briefing in batch:
-                            if briefing.name not in rows:
-                                done(_lost(briefing, f"{type(future.exception()).__name__}: {future.exception()}"))
+        if prepare_work is not None and (jobs == 1 or len(work) == 1):  # nothing to run beside them: from the tables in hand
+            data_dir, folder, results = prepare_work
+            prepare(results, folder)
+            prepare_work = None
+        running = _pool_round(work, jobs=jobs, prepare_work=prepare_work, **run)
+        while running is not None:  # a worker died: the briefings it was running alone first, then the rest
+            for briefing in [b for batch in work for b in batch if b.name in running and b.name not in rows]:
+                if _pool_round([[briefing]], jobs=1, **run) is not None:
+                    done(_lost(briefing, CRASHED))
+            work = left(work)
+            running = _pool_round(work, jobs=jobs, **run) if work else None
     finally:
         bar.close()
-        shutdown_kernels()  # the in-process ones; workers stop theirs on exit
     return [rows.get(b.name) or _lost(b, "no result") for b in todo]
+
+
+def _pool_round(
+    work: list[list[Briefing]],
+    *,
+    jobs: int,
+    footer: str,
+    timeout: int | None,
+    done,
+    prepare_work: tuple[Path, Path, object] | None = None,
+) -> set[str] | None:
+    """Run *work* (batches of briefings) on a pool of up to *jobs* workers, each row given to *done* as it comes.
+
+    Returns ``None`` when every batch ran to its end, else, when a worker
+    died, the names of the briefings started and not finished at that time.
+    """
+    waiting = [b for b in work if _needs_work(b)] if prepare_work is not None else []
+    ready = [b for b in work if not any(b is w for w in waiting)]
+    finished = mp_context().Queue()
+    processes = max(1, min(jobs, len(work)))
+    environment = native_threads(processes)  # a notebook process per core: one BLAS thread each
+    if os.environ.get(RUN_FONT_ENV):
+        environment[RUN_FONT_ENV] = os.environ[RUN_FONT_ENV]
+    kwargs = {"footer": footer, "timeout": timeout}
+    started: set[str] = set()
+
+    def take(message: tuple) -> None:
+        kind, value = message
+        if kind == "started":
+            started.add(value)
+        else:
+            started.discard(value["briefing"])
+            done(value)
+
+    with process_pool(processes, initializer=_worker_init, initargs=(finished, environment)) as pool:
+        preparing = None
+        if prepare_work is not None:
+            data_dir, folder, results = prepare_work
+            preparing = pool.submit(_prepare_task, data_dir, folder, results.cache_dir)
+        futures = [pool.submit(run_batch, batch, **kwargs) for batch in ready]
+        try:
+            while True:
+                if preparing is not None and preparing.done():
+                    preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
+                    futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
+                    preparing = None
+                try:
+                    take(finished.get(timeout=0.2))
+                except queue.Empty:
+                    if preparing is None and all(f.done() for f in futures) and finished.empty():
+                        break
+        except BaseException:  # Ctrl-C, or the shared tables failed: the workers stop now
+            stop_now(pool)
+            raise
+    if any(isinstance(f.exception(), BrokenProcessPool) for f in futures):
+        return started
+    for future in futures:
+        if future.exception() is not None:  # not a dead process: an error of the runner itself
+            raise future.exception()
+    return None

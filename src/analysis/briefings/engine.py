@@ -1,0 +1,222 @@
+"""A papermill engine that executes a notebook's cells in this process's own IPython shell: no kernel, no messages.
+
+papermill still does everything but the executing: it injects the
+parameters, records each cell's start, end, duration and status, writes the
+executed notebook and raises ``PapermillExecutionError`` for the first cell
+that failed, as with its default engine.  This engine runs each code cell
+with IPython's ``InteractiveShell.run_cell`` and keeps what a Jupyter kernel
+would have sent for it as the cell's outputs: printed text (``stream``),
+``display()`` (``display_data``), the value of the last line
+(``execute_result``, every representation IPython's formatters give, pictures
+base64-encoded as in a kernel's messages) and the error with its traceback.
+Figures are shown by matplotlib's inline backend, as in a kernel.
+
+Why: a kept kernel costs each cell a round trip of messages (5–10 ms) and
+each output a JSON encoding, a send and a decoding; a town page has about
+twenty cells and a 200 KB picture, and at 1,000 reports there are 325 pages.
+
+Where it runs: only in a process of its own.  The cells' code shares the
+process (its modules, its working folder while the notebook runs, its
+matplotlib backend), so ``briefings.build`` runs notebooks in worker
+processes and never in the caller's; in a process that already has another
+IPython shell (a Jupyter kernel) ``shell()`` refuses.  A cell that runs past
+*execution_timeout* seconds is stopped by an alarm signal in the main thread
+(a cell stuck inside native code stops when it returns to Python); a crash in
+native code ends the process, which the runner notices.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from papermill.engines import Engine, papermill_engines
+from traitlets import Type
+from traitlets.config import Config
+
+from ..errors import CellTimeoutError
+
+ENGINE_NAME = "analysis-in-process"
+TIMEOUT_MESSAGE = "A cell timed out while it was being executed, after {seconds} seconds."
+
+
+class _Outputs:
+    """The outputs of the cell being executed, in the order a notebook shows them."""
+
+    def __init__(self) -> None:
+        self.items: list[NotebookNode] = []
+        self.clear_on_next = False
+
+    def add(self, output: NotebookNode) -> None:
+        if self.clear_on_next:
+            self.items.clear()
+            self.clear_on_next = False
+        self.items.append(output)
+
+    def write(self, name: str, text: str) -> None:
+        """Printed text: joined to the output before it when that is the same stream, as a kernel's buffered stream sends it."""
+        last = self.items[-1] if self.items and not self.clear_on_next else None
+        if last is not None and last.output_type == "stream" and last.name == name:
+            last.text += text
+        else:
+            self.add(new_output("stream", name=name, text=text))
+
+    def take(self) -> list[NotebookNode]:
+        items, self.items, self.clear_on_next = self.items, [], False
+        return items
+
+
+_OUTPUTS = _Outputs()
+
+
+def _bundle(data: dict | None) -> dict:
+    """A representation bundle as a kernel sends it: bytes (PNG, JPEG) base64-encoded."""
+    return {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value for mime, value in (data or {}).items()}
+
+
+class _DisplayHook(DisplayHook):
+    """The value of a cell's last line, kept as its ``execute_result`` with every representation."""
+
+    def write_output_prompt(self) -> None:
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None) -> None:
+        _OUTPUTS.add(new_output("execute_result", data=_bundle(format_dict), metadata=md_dict or {}, execution_count=self.prompt_count))
+
+    def finish_displayhook(self) -> None:
+        pass
+
+
+class _DisplayPublisher(DisplayPublisher):
+    """``display()``: kept as a ``display_data`` output."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
+        # a display handle's update (update=True) is shown as a new output: no briefing updates an output it showed
+        _OUTPUTS.add(new_output("display_data", data=_bundle(data), metadata=metadata or {}))
+
+    def clear_output(self, wait: bool = False) -> None:
+        if wait:
+            _OUTPUTS.clear_on_next = True
+        else:
+            _OUTPUTS.items.clear()
+
+
+class _Stream(io.TextIOBase):
+    """``sys.stdout`` or ``sys.stderr`` while a cell runs: what is written becomes a ``stream`` output."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name_ = name
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if text:
+            _OUTPUTS.write(self.name_, str(text))
+        return len(text)
+
+
+class BriefingShell(InteractiveShell):
+    """IPython's shell with a kernel's outputs: results and displays kept as outputs, errors as ``error`` outputs."""
+
+    displayhook_class = Type(_DisplayHook)
+    display_pub_class = Type(_DisplayPublisher)
+
+    def enable_gui(self, gui=None) -> None:  # matplotlib's inline backend needs no event loop
+        pass
+
+    def _showtraceback(self, etype, evalue, stb) -> None:
+        _OUTPUTS.add(new_output("error", ename=str(getattr(etype, "__name__", etype)), evalue=str(evalue), traceback=list(stb)))
+
+
+def shell() -> BriefingShell:
+    """This process's shell, made on first use with the inline backend for matplotlib and no history file."""
+    if isinstance(InteractiveShell._instance, BriefingShell):
+        return InteractiveShell._instance
+    if InteractiveShell.initialized():
+        raise RuntimeError(
+            "the in-process notebook engine needs a process of its own, and this one already runs an IPython shell "
+            "(a Jupyter kernel?): build briefings with analysis.briefings.build, which runs them in worker processes"
+        )
+    config = Config()
+    config.HistoryManager.enabled = False  # no history database
+    made = BriefingShell.instance(config=config, colors="nocolor")
+    made.enable_matplotlib("inline")
+    return made
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Raise ``CellTimeoutError`` in the code running after *seconds* (main thread only; elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise CellTimeoutError(TIMEOUT_MESSAGE.format(seconds=seconds))
+
+    before = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def run_cell(source: str, *, timeout: float | None = None) -> tuple[int | None, list[NotebookNode], bool]:
+    """Execute *source* in this process's shell: (execution count, outputs, succeeded)."""
+    ipython = shell()
+    _OUTPUTS.take()
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+    try:
+        with _time_limit(timeout):
+            result = ipython.run_cell(source, store_history=True)
+    finally:
+        sys.stdout, sys.stderr = streams
+    outputs = _OUTPUTS.take()
+    failed = not result.success or any(o.output_type == "error" for o in outputs)
+    return result.execution_count, outputs, not failed
+
+
+class InProcessEngine(Engine):
+    """papermill's engine interface over ``run_cell``: each cell in turn, stopping at the first that fails."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, execution_timeout=None, **kwargs):
+        shell()  # made (or refused) before the first cell is marked as started
+        for index, cell in enumerate(nb_man.nb.cells):
+            nb_man.cell_start(cell, index)
+            failed = False
+            try:
+                if cell.cell_type == "code":
+                    cell.execution_count, cell.outputs, succeeded = run_cell(cell.source, timeout=execution_timeout)
+                    if not succeeded:
+                        failed = True
+                        nb_man.cell_exception(cell, cell_index=index)
+            finally:
+                nb_man.cell_complete(cell, cell_index=index)
+            if failed:
+                break
+        return nb_man.nb
+
+
+papermill_engines.register(ENGINE_NAME, InProcessEngine)
