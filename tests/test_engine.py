@@ -25,7 +25,7 @@ CELLS = [
     'from IPython.display import Markdown, display\ndisplay(Markdown("**加粗**"))\n41 + 1',
     'import pandas as pd\npd.DataFrame({"乡镇": ["神树镇", "都督乡"], "件数": [12, 7]})',
     "x = 3  # no output",
-    'x;  # a semicolon hides the value',
+    "x;  # a semicolon hides the value",
     'import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 1.5))\nax.bar(["a", "b"], [1, 2])\nplt.show()',
     'print("除法之前")\n1 / 0',
     'print("never")',
@@ -80,7 +80,9 @@ def test_the_engine_gives_the_outputs_a_kernel_gives(tmp_path):
     source = tmp_path / "sample.ipynb"
     nbformat.write(sample_notebook(), str(source))
     with pytest.raises(PapermillExecutionError) as kernel_error:
-        papermill.execute_notebook(str(source), str(tmp_path / "kernel.ipynb"), parameters={"town": "都督乡"}, kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(source), str(tmp_path / "kernel.ipynb"), parameters={"town": "都督乡"}, kernel_name="python3", progress_bar=False
+        )
     assert run_in_process(source, tmp_path / "engine.ipynb") == kernel_error.value.ename == "ZeroDivisionError"
 
     kernel = nbformat.read(str(tmp_path / "kernel.ipynb"), as_version=4)

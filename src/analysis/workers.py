@@ -23,7 +23,16 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-__all__ = ["BrokenProcessPool", "Pool", "die_with_parent", "limit_native_threads", "mp_context", "native_threads", "process_pool", "stop_now"]
+__all__ = [
+    "BrokenProcessPool",
+    "Pool",
+    "die_with_parent",
+    "limit_native_threads",
+    "mp_context",
+    "native_threads",
+    "process_pool",
+    "stop_now",
+]
 
 _PR_SET_PDEATHSIG = 1
 
