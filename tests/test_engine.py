@@ -101,14 +101,19 @@ def test_the_engine_gives_the_outputs_a_kernel_gives(tmp_path):
     assert by_source[CELLS[6]].metadata.papermill["status"] == "failed" and by_source[CELLS[7]].outputs == []
 
 
-def test_a_cell_past_the_time_limit_fails_its_notebook(tmp_path):
-    nb = new_notebook(cells=[new_code_cell("import time\ntime.sleep(120)"), new_code_cell('print("after")')])
+@pytest.mark.parametrize(
+    ("source", "error"), [("import time\ntime.sleep(120)", "CellTimeoutError"), ('input("乡镇名称？")', "EOFError")], ids=["sleep", "input"]
+)
+def test_a_cell_that_would_never_end_fails_its_notebook(tmp_path, source, error):
+    """Past the time limit, or waiting for input nobody can give: the notebook fails at that cell."""
+    nb = new_notebook(cells=[new_code_cell(source), new_code_cell('print("after")')])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "slow.ipynb"
+    source = tmp_path / "never.ipynb"
     nbformat.write(nb, str(source))
-    assert run_in_process(source, tmp_path / "out.ipynb", timeout=1) == "CellTimeoutError"
+    assert run_in_process(source, tmp_path / "out.ipynb", timeout=1) == error
     first, second = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells[-2:]
-    assert first.outputs[-1].evalue == "A cell timed out while it was being executed, after 1 seconds."
+    if error == "CellTimeoutError":
+        assert first.outputs[-1].evalue == "A cell timed out while it was being executed, after 1 seconds."
     assert second.outputs == []
 
 

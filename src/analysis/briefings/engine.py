@@ -185,13 +185,14 @@ def run_cell(source: str, *, timeout: float | None = None) -> tuple[int | None, 
     """Execute *source* in this process's shell: (execution count, outputs, succeeded)."""
     ipython = shell()
     _OUTPUTS.take()
-    streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+    streams = sys.stdin, sys.stdout, sys.stderr
+    # nobody can answer input(): it fails at once (EOFError), as a kernel without stdin refuses it, rather than wait forever
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(), _Stream("stdout"), _Stream("stderr")
     try:
         with _time_limit(timeout):
             result = ipython.run_cell(source, store_history=True)
     finally:
-        sys.stdout, sys.stderr = streams
+        sys.stdin, sys.stdout, sys.stderr = streams
     outputs = _OUTPUTS.take()
     failed = not result.success or any(o.output_type == "error" for o in outputs)
     return result.execution_count, outputs, not failed
