@@ -426,20 +426,28 @@ def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefin
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]
 
 
-def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_callers(two_reports, tmp_path, monkeypatch):
-    """A crash ends the worker running the notebook (and its pool): that town fails by name, the other is written."""
+@pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-in-a-worker"])
+def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_callers(two_reports, tmp_path, monkeypatch, notebooks, jobs):
+    """A crash ends the worker running the notebook (and its pool): that town fails by name, the others are written."""
     import matplotlib
     from IPython.core.interactiveshell import InteractiveShell
+
+    from analysis import profile
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     backend = matplotlib.get_backend()
     out = tmp_path / "out"
     for town in ("都督乡", "神树镇"):  # the dead town first in its batch, then last
         summary = briefings.build(
-            two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["02"], parameters={"crash_town": town}, jobs=1, progress=False
+            two_reports, out=out, notebooks_dir=FIXTURES, notebooks=notebooks, parameters={"crash_town": town}, jobs=jobs, progress=False
         )
-        status = summary.set_index("town")["status"].to_dict()
-        assert status == {"神树镇": "failed" if town == "神树镇" else "written", "都督乡": "failed" if town == "都督乡" else "written"}
+        status = summary.set_index("briefing")["status"].to_dict()
+        expected = {f"02_town-{t}": "failed" if t == town else "written" for t in ("神树镇", "都督乡")}
+        assert status == ({"00_tables": "written"} if "00" in notebooks else {}) | expected
+        for t in ("神树镇", "都督乡"):
+            if t != town:  # the shared tables were there for the town written
+                shown = Page((out / f"02_town-{t}.html").read_text(encoding="utf-8")).shown
+                assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown
         message = summary.set_index("town").loc[town, "message"]
         assert message == f"02_town.ipynb (town={town}): {briefings.runner.CRASHED}"
     assert not InteractiveShell.initialized() and matplotlib.get_backend() == backend  # the notebooks ran in workers only

@@ -321,12 +321,21 @@ def _run_all(
             data_dir, folder, results = prepare_work
             prepare(results, folder)
             prepare_work = None
+        before = len(rows)
         running = _pool_round(work, jobs=jobs, prepare_work=prepare_work, **run)
         while running is not None:  # a worker died: the briefings it was running alone first, then the rest
+            if prepare_work is not None:  # the shared tables may be missing if it was their worker: written again, here
+                data_dir, folder, results = prepare_work
+                prepare(results, folder)
+                prepare_work = None
+            elif not running and len(rows) == before:  # no briefing started or ended: the workers cannot even start
+                for briefing in [b for batch in left(work) for b in batch]:
+                    done(_lost(briefing, "the worker processes stopped before running it"))
+                break
             for briefing in [b for batch in work for b in batch if b.name in running and b.name not in rows]:
                 if _pool_round([[briefing]], jobs=1, **run) is not None:
                     done(_lost(briefing, CRASHED))
-            work = left(work)
+            work, before = left(work), len(rows)
             running = _pool_round(work, jobs=jobs, **run) if work else None
     finally:
         bar.close()
@@ -374,8 +383,9 @@ def _pool_round(
         try:
             while True:
                 if preparing is not None and preparing.done():
-                    preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
-                    futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
+                    if not isinstance(preparing.exception(), BrokenProcessPool):  # a dead worker: the caller writes them again
+                        preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
+                        futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
                     preparing = None
                 try:
                     take(finished.get(timeout=0.2))
@@ -385,7 +395,7 @@ def _pool_round(
         except BaseException:  # Ctrl-C, or the shared tables failed: the workers stop now
             stop_now(pool)
             raise
-    if any(isinstance(f.exception(), BrokenProcessPool) for f in futures):
+    if any(isinstance(f.exception(), BrokenProcessPool) for f in futures) or len(futures) < len(work):
         return started
     for future in futures:
         if future.exception() is not None:  # not a dead process: an error of the runner itself
