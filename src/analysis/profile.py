@@ -415,8 +415,8 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
 
 # ---------------------------------------------------------------- what every town briefing of a run shares
 #
-# The briefings runner writes the towns one after another in one kernel: the
-# pipeline's results and the corpus's terms are read once in that kernel and
+# The briefings runner writes the towns one after another in one worker: the
+# pipeline's results and the corpus's terms are read once in that worker and
 # kept while nothing they come from changed, not read again for every town.
 
 _RUNS: dict[str, tuple[tuple, Results]] = {}

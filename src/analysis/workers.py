@@ -44,8 +44,8 @@ NATIVE_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREAD
 def native_threads(processes: int) -> dict[str, str]:
     """The thread-pool sizes for the programs *processes* side-by-side processes start: the cores shared out.
 
-    A notebook kernel's BLAS starts one thread per core; with a kernel per core
-    (briefings on two processes) the two then fight for the cores in every
+    A process's BLAS starts one thread per core; with a notebook process per
+    core (briefings on two processes) the two then fight for the cores in every
     matrix product (correspondence analysis, topics).  Variables the user set
     are kept.  Returns only what to add to ``os.environ`` (nothing for one process).
     """
@@ -75,8 +75,8 @@ def die_with_parent(parent: int | None = None) -> None:
 
     Under ``forkserver`` the parent is the fork server, which ends when the
     process that started the pool ends, so the chain holds.  A worker whose parent was killed (``kill -9``, a closed terminal) then
-    stops at once instead of writing on alone; the notebook kernels it
-    started notice their parent is gone and stop too.  When *parent* (the
+    stops at once instead of writing on alone, and the notebook it was
+    running (in its own shell) with it.  When *parent* (the
     pid of the parent that started it) is already gone, the process exits
     now.  On a system without ``prctl`` nothing changes.
     """

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..loaders import MAX_CHARS_ENV, MAX_DOCX_ENV
 
     for value, name in ((args.max_report_chars, MAX_CHARS_ENV), (args.max_docx_bytes, MAX_DOCX_ENV)):
-        if value is not None:  # the environment: worker processes and notebook kernels read it too
+        if value is not None:  # the environment: worker processes and the notebooks they run read it too
             os.environ[name] = str(value)
     try:
         if args.reads and not args.paths:
