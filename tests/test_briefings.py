@@ -508,6 +508,46 @@ def test_the_output_cleaner_keeps_embedded_pictures_and_nothing_else_from_data_a
     assert "data:text/html" not in shown and "javascript:" not in shown and '<img alt="a">' in shown and '<img alt="b">' in shown
 
 
+def clean_output(markup: str) -> str:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from analysis.briefings.pages import _sanitizer
+
+    nb = new_notebook(
+        cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": markup, "application/javascript": "alert(0)"})])]
+    )
+    cleaned, _ = _sanitizer().preprocess(nbformat.from_dict(nb), {})
+    assert set(cleaned.cells[0].outputs[0].data) == {"text/html"}
+    return cleaned.cells[0].outputs[0].data["text/html"]
+
+
+def test_the_output_cleaner_keeps_a_style_sheet_whole():
+    """A chart grid's style sheet keeps its child selector: bleach wrote ``&gt;`` there, and the rule never applied."""
+    sheet = "<style>\ndiv.analysis-chart-grid > div { min-width: 0; break-inside: avoid; }\n</style>"
+    assert clean_output(sheet + "<div>甲</div>") == sheet + "<div>甲</div>"
+    # a style element cannot smuggle markup out of itself
+    shown = clean_output("<style>p { color: red }</style><script>alert(1)</script></style><b onclick=alert(2)>乙</b>")
+    assert shown == "<style>p { color: red }</style><b>乙</b>"
+
+
+def test_the_output_cleaner_drops_what_a_briefing_never_shows():
+    """Script goes with its content; other unknown tags go and their text stays; attributes outside the list, comments,
+    outside links and style declarations outside nbconvert's list go; tables, bars and the pages' own links stay."""
+    shown = clean_output(
+        "<!-- 注释 --><script>alert(1)</script><iframe>丙</iframe><svg><circle r=3></circle></svg>"
+        '<table class="t" border="1"><tr><td colspan="2" onmouseover="alert(3)" data-x="1">5件</td></tr></table>'
+        '<span style="width: 41.20%; background-color: #4c72b0; background: url(http://x.org/a.png); position: fixed"></span>'
+        '<a href="04_town_profile-甲镇.html#问题">甲镇</a><a href="http://x.org/a.html">外链</a><a href="javascript:alert(4)">丁</a>'
+        '<a href="indicators.csv">表</a><form action="http://x.org"><input name="q"></form>'
+    )
+    assert shown == (
+        '丙<table class="t" border="1"><tbody><tr><td colspan="2">5件</td></tr></tbody></table>'
+        '<span style="width: 41.20%; background-color: #4c72b0;"></span>'
+        '<a href="04_town_profile-甲镇.html#问题">甲镇</a><a>外链</a><a>丁</a><a href="indicators.csv">表</a>'
+    )
+
+
 def test_report_text_shows_as_text_never_as_markup(xss_build):
     out, summary = xss_build
     assert (summary["status"] == "written").all(), "\n".join(summary["message"])
