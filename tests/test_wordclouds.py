@@ -149,6 +149,29 @@ def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixe
     assert fonts.write_run_font(reports["text"], tmp_path / "run.ttf") == run and cut_file.is_file()
 
 
+@pytest.mark.parametrize("town", ["神树镇", "上社镇"])
+def test_no_two_words_of_a_cloud_overlap(terms, town):
+    """A town's cloud as its briefing draws it: each placed word drawn alone at full size shares no pixel with another.
+
+    The words are placed on a canvas DRAW_SCALE times smaller; without the
+    gap of MARGIN_PX, words drawn at full size touch where the small canvas
+    saw room between them.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    cloud = wordclouds.cloud(frequency.counts(terms[terms["town"] == town]), max_words=120, width=1000, height=600)
+    scale = cloud.scale
+    assert scale > 1 and len(cloud.layout_) >= 100
+    drawn = np.zeros((cloud.height * scale, cloud.width * scale), dtype=np.uint8)
+    for (word, _), size, (y, x), _, _ in cloud.layout_:
+        alone = Image.new("L", (cloud.width * scale, cloud.height * scale))
+        ImageDraw.Draw(alone).text(
+            (x * scale, y * scale), word, fill=255, font=ImageFont.truetype(cloud.font_path, size * scale), anchor="lt"
+        )
+        drawn += np.asarray(alone) > 127
+    assert (drawn > 1).sum() == 0
+
+
 def test_a_cloud_image_is_the_cloud_as_a_png(terms):
     """The town briefing's cloud: the pixels wordcloud draws for those counts, as a PNG of the size asked for."""
     import io
@@ -156,13 +179,13 @@ def test_a_cloud_image_is_the_cloud_as_a_png(terms):
     from PIL import Image
 
     counts = frequency.counts(terms[terms["town"] == "神树镇"])
-    shown = wordclouds.cloud_image(counts, max_words=60, width=600, height=360)
-    reference = wordclouds.cloud(counts, max_words=60, width=600, height=360)
+    shown = wordclouds.cloud_image(counts, max_words=60, width=1000, height=600)  # 1000 is not a multiple of DRAW_SCALE
+    reference = wordclouds.cloud(counts, max_words=60, width=1000, height=600)
     with wordclouds._fonts_kept():
         pixels = reference.to_array()
     picture = Image.open(io.BytesIO(shown._repr_png_()))
-    assert picture.format == "PNG" and picture.size == (600, 360)
-    np.testing.assert_array_equal(np.asarray(picture.convert("RGB")), pixels)
+    assert picture.format == "PNG" and picture.size == (1000, 600)
+    np.testing.assert_array_equal(np.asarray(picture.convert("RGB")), pixels[:600, :1000])
     assert list(shown.words) == wordclouds.drawn_words(reference) and shown.words[0] in set(counts.nlargest(3, "count")["token"])
     assert shown._repr_html_() is None and "PNG" not in repr(shown) and "词云" in repr(shown)
     with pytest.warns(FrequencyWarning):

@@ -45,7 +45,14 @@ from .tokenize import lexicon_terms
 # Distinct, print-safe colours for the groups of a comparison cloud (tab10).
 GROUP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 EMPTY_MESSAGE = "没有可绘制的词语"
-DRAW_SCALE = 2  # words are placed on a canvas this many times smaller, then drawn at full size (wordcloud's scale)
+# Words are placed on a canvas DRAW_SCALE times smaller, then drawn at full size (wordcloud's ``scale``): the
+# search costs about 1/DRAW_SCALE² of the full canvas's.  The gap kept around each word (MARGIN_PX) and the
+# smallest word (MIN_FONT_PX) are in full-size pixels.  At 3 the placement is coarser than a glyph's own
+# pixels, so the gap is 6 pixels, not wordcloud's 2: with less, words drawn at full size touch (a few dozen
+# pixels shared in a town's cloud, none with 6; ``test_no_two_words_of_a_cloud_overlap``).
+DRAW_SCALE = 3
+MARGIN_PX = 6
+MIN_FONT_PX = 6
 
 
 def _warn(message: str) -> None:
@@ -194,12 +201,12 @@ def cloud(
     if not freqs:
         raise AnalysisError("no words to draw: the counts are empty after stopwords")
     # The words are placed on a canvas DRAW_SCALE times smaller and drawn at full size (wordcloud's
-    # ``scale``): the same image size for a quarter of the search; sizes below are in full-size pixels.
+    # ``scale``); the canvas is rounded up, so the picture is at least width × height (cut to it by ``cloud_image``).
     font = drawing_font("".join(freqs), font_path())  # in a run, its cut of the font: the same pixels, cheaper sizes
     options = dict(
         font_path=str(font),
-        width=max(1, width // DRAW_SCALE),
-        height=max(1, height // DRAW_SCALE),
+        width=max(1, -(-width // DRAW_SCALE)),
+        height=max(1, -(-height // DRAW_SCALE)),
         scale=DRAW_SCALE,
         max_words=max_words,
         background_color="white",
@@ -209,9 +216,9 @@ def cloud(
         stopwords=set(),
         regexp=None,
         prefer_horizontal=1.0,  # CJK words turned on their side are hard to read
-        margin=max(1, 4 // DRAW_SCALE),
+        margin=max(1, round(MARGIN_PX / DRAW_SCALE)),
         mask=None if mask is None else mask[::DRAW_SCALE, ::DRAW_SCALE],
-        min_font_size=max(1, 6 // DRAW_SCALE),
+        min_font_size=max(1, -(-MIN_FONT_PX // DRAW_SCALE)),
     )
     if color is not None:
         options["color_func"] = lambda *args, **kwargs: color
@@ -309,7 +316,7 @@ def cloud_image(
     except AnalysisError:
         return CloudImage(None, (), EMPTY_MESSAGE)
     with _fonts_kept():
-        image = wc.to_image()
+        image = wc.to_image().crop((0, 0, width, height))  # the canvas was rounded up to a multiple of DRAW_SCALE
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return CloudImage(buffer.getvalue(), tuple(drawn_words(wc)))
@@ -531,7 +538,7 @@ def comparison_cloud(
                 inside = mask == 0
                 with _fonts_kept():
                     drawn = wc.to_array()
-                canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: an odd size is one pixel over
+                canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: a size it does not divide is over
         middle = start + step / 2
         ax.text(
             size / 2 + np.cos(middle) * size * 0.56,
