@@ -28,6 +28,29 @@ def test_a_page_cut_from_the_run_font_has_the_pages_characters_as_truetype(repor
     assert len(cut) < 2 * len(full)
 
 
+def test_a_pages_cut_has_the_tables_and_outlines_fonttools_gives(reports, tmp_path, monkeypatch):
+    """HarfBuzz cuts a page's font (``_page_cut``): the same tables, characters and outlines as fontTools' cut (``_cut``)."""
+    from fontTools.pens.recordingPen import RecordingPen
+
+    page = reports["text"].iloc[1][:600] + " 简报 2024 (50%) ①—“”"
+    chars = "".join(sorted(set(page) - {"\n", "\r", "\t"}))
+    run = fonts.write_run_font(reports["text"], tmp_path / "run.ttf")
+    for source in (str(run), str(fonts.font_path())):
+        data = fonts._run_font(source)[0] if source == str(run) else None
+        mine = _font(fonts._page_cut(source, chars))
+        theirs = _font(fonts._cut(io.BytesIO(data) if data else source, chars))
+        assert set(mine.keys()) == set(theirs.keys()) and not {"GSUB", "GPOS"} & set(mine.keys())
+        assert mine.getBestCmap().keys() == theirs.getBestCmap().keys() and len(mine.getBestCmap()) > 100
+        for ch in [c for c in chars if ord(c) in theirs.getBestCmap()]:
+            drawn = []
+            for font in (mine, theirs):
+                pen = RecordingPen()
+                font.getGlyphSet()[font.getBestCmap()[ord(ch)]].draw(pen)
+                drawn.append(pen.value)
+            assert drawn[0] == drawn[1], (source, ch)
+            assert mine["hmtx"][mine.getBestCmap()[ord(ch)]] == theirs["hmtx"][theirs.getBestCmap()[ord(ch)]]
+
+
 def test_the_outlines_stay_within_a_thousandth_of_an_em(reports, tmp_path, monkeypatch):
     from fontTools.pens.boundsPen import BoundsPen
 
