@@ -32,6 +32,7 @@ the thresholds were calibrated on year pairs labelled by reading
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -251,22 +252,17 @@ class Vectors:
     """
 
     def __init__(self, background: Sequence[str]) -> None:
-        vocab: dict[str, int] = {}
-        df: list[int] = []
+        df: Counter[str] = Counter()  # documents per bigram, in the order first seen (counted in C)
         n_docs = 0
         for text in background:
             grams = set(_bigrams(_letters(text)))
-            if not grams:
-                continue
-            n_docs += 1
-            for gram in grams:
-                index = vocab.setdefault(gram, len(vocab))
-                if index == len(df):
-                    df.append(0)
-                df[index] += 1
-        self._vocab = vocab
+            if grams:
+                n_docs += 1
+                df.update(grams)
+        self._vocab = {gram: index for index, gram in enumerate(df)}
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._idf = np.log((1 + n_docs) / (1 + np.asarray(df, dtype="float64"))) + 1 if df else np.zeros(0)
+        counts = np.fromiter(df.values(), dtype="float64", count=len(df))
+        self._idf = np.log((1 + n_docs) / (1 + counts)) + 1 if len(df) else np.zeros(0)
 
     def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         found = self._rows.get(text)
