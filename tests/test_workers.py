@@ -30,6 +30,40 @@ def _tell(x: int) -> int:
     return x
 
 
+def _loaded(name: str) -> bool:
+    import sys
+
+    return name in sys.modules
+
+
+START_SCRIPT = """
+from analysis.workers import process_pool, start_server
+from tests.test_workers import _loaded
+
+if __name__ == "__main__":
+    if {start}:
+        start_server(["analysis.wordclouds"])
+    with process_pool(1) as pool:
+        print(pool.submit(_loaded, "analysis.wordclouds").result(), pool.submit(_loaded, "analysis.briefings.engine").result())
+"""
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+@pytest.mark.parametrize("start", [True, False])
+def test_a_server_started_early_gives_its_workers_the_modules_it_imported(start):
+    """The briefings start the fork server before the pipeline runs: its workers then begin with the notebooks' imports done."""
+    import subprocess
+    import sys
+
+    from analysis import config
+
+    done = subprocess.run(
+        [sys.executable, "-c", START_SCRIPT.format(start=start)], capture_output=True, text=True, cwd=config.ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(start), "False"]
+
+
 def test_map_gives_results_in_task_order_from_other_processes():
     pool = Pool(2)
     try:

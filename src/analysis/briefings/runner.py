@@ -32,7 +32,7 @@ from ..lexicon import files_hash
 from ..output import write_atomic
 from ..profile import BRIEFING_STAGES, flags_for, prepare
 from ..runlock import output_folder, run_lock
-from ..workers import BrokenProcessPool, limit_native_threads, mp_context, native_threads, process_pool, stop_now
+from ..workers import BrokenProcessPool, limit_native_threads, mp_context, native_threads, process_pool, start_server, stop_now
 from .index import INDEX_NAME, index_html
 from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
 from .plan import Briefing, plan
@@ -40,6 +40,20 @@ from .run import run_briefing
 
 SUMMARY_COLUMNS = ["briefing", "title", "notebook", "town", "html", "seconds", "status", "message"]
 WORK_PREFIX = ".work-"  # the work folder: hidden, inside the output folder, removed when the run ends
+# What the workers import before their first briefing: the pipeline's workers' own module, then the
+# engine, the page writer and what the notebooks import.  The fork server imports them once, while the
+# pipeline runs here (``workers.start_server``).
+WORKER_PRELOAD = (
+    "analysis.pipeline",
+    "analysis.briefings.run",
+    "analysis.briefings.engine",
+    "papermill",
+    "nbconvert",
+    "analysis.profile",
+    "analysis.display",
+    "analysis.plots",
+    "analysis.wordclouds",
+)
 
 
 def input_hash(reports: pd.DataFrame) -> str:
@@ -117,6 +131,7 @@ def _build(
     timeout: int | None,
 ) -> pd.DataFrame:
     started = time.perf_counter()
+    start_server(WORKER_PRELOAD)
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
     corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
