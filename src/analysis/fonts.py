@@ -154,8 +154,8 @@ def _page_cut(path: str, chars: str) -> bytes:
     """The font at *path* cut down to *chars* for a page, by HarfBuzz's subsetter (uharfbuzz).
 
     The same tables and glyphs as ``_cut`` without shaping (fontTools), in
-    0.4 ms instead of 23 for a town page from the run font: 8 s of a build of
-    1,000 reports.  The same input gives the same bytes.
+    0.4 ms instead of 23 for a town page from the run font: 8 s of a core in a
+    build of 1,000 reports.  The same input gives the same bytes.
     """
     import uharfbuzz as hb
 
