@@ -325,6 +325,10 @@ def test_finish_page_marks_only_what_lacks_it():
         '<div class="jp-RenderedImage jp-OutputArea-output" tabindex="0"></div><div class="jp-OutputArea-output-like"></div>'
         '<div class="jp-RenderedHTMLCommon jp-OutputArea-output jp-OutputArea-executeResult" tabindex="0"><p>&lt;img src=x&gt;</p></div>'
     )
+    # an "alt=" inside a picture's data or another attribute's name is not its alternative text
+    assert finish_page('<img src="data:image/png;base64,QUJDalt=RA"><img title="salt=1"><img data-alt="x">') == (
+        '<img alt="图" src="data:image/png;base64,QUJDalt=RA"><img alt="图" title="salt=1"><img data-alt="x">'
+    )
 
 
 def test_the_checker_catches_external_references(tmp_path):
