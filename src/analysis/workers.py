@@ -140,12 +140,10 @@ def start_server(preload: Sequence[str]) -> None:
     server already runs: it keeps the modules it started with, and a worker
     imports the others itself, as it would anyway.
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    from multiprocessing import forkserver
+    if mp_context(preload=preload).get_start_method() == "forkserver":
+        from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
-    forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 def process_pool(

@@ -47,13 +47,19 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
 URL_SCHEMES = frozenset({"data"})
 
 
-@lru_cache(maxsize=4096)
-def _clean_style(value: str) -> str:
-    """A style attribute with only the declarations of properties nbconvert allows (bleach's CSS filter, as nbconvert uses it)."""
+@lru_cache(maxsize=1)
+def _css_sanitizer():
+    """bleach's CSS filter with nbconvert's allowed properties, made once."""
     from bleach.css_sanitizer import CSSSanitizer
     from nbconvert.preprocessors.sanitize import ALLOWED_STYLES
 
-    return CSSSanitizer(allowed_css_properties=ALLOWED_STYLES).sanitize_css(value)
+    return CSSSanitizer(allowed_css_properties=ALLOWED_STYLES)
+
+
+@lru_cache(maxsize=4096)
+def _clean_style(value: str) -> str:
+    """A style attribute with only the declarations of properties nbconvert allows (bleach's CSS filter, as nbconvert uses it)."""
+    return _css_sanitizer().sanitize_css(value)
 
 
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
