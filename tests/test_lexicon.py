@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from analysis import config
 from analysis.errors import LexiconError
@@ -49,6 +50,13 @@ def test_yaml_errors_name_the_line(tmp_path):
     path.write_text("roles:\n  problems: [a, b\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"x.yml:\d+: is not valid YAML"):
         load_yaml(path)
+
+
+def test_every_knowledge_file_reads_as_the_pure_python_parser_reads_it():
+    files = sorted(p for p in config.LEXICON_DIR.rglob("*") if p.suffix in (".yaml", ".yml"))
+    assert len(files) >= 10
+    for path in files:
+        assert load_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
 
 
 def test_project_lexicons_load():

@@ -94,11 +94,17 @@ def load_user_dict(path: str | Path = config.TERMS_FILE) -> list[tuple[str, int 
     return rows
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the same
+# data as the pure-Python SafeLoader on every knowledge file, in a ninth of the
+# time (0.15 → 0.02 s for all of data/lexicon, which every process of a build reads)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: str | Path) -> object:
     """Parse a YAML knowledge file, with the file and line in any error."""
     path = Path(path)
     try:
-        return yaml.safe_load(read_text(path))
+        return yaml.load(read_text(path), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
