@@ -117,6 +117,16 @@ def test_to_simplified_equals_opencc_on_simplified_and_traditional_lines(reports
         assert to_simplified(line) == t2s.convert(line), line
 
 
+def test_a_whole_report_is_folded_when_only_its_last_character_is_traditional(reports):
+    """Long texts take another way to tell whether anything is to convert: it must still see one character at the end."""
+    text = reports["text"].iloc[0]
+    assert len(text) > 1000 and fold(text) == text and to_simplified(text) == text
+    assert fold(text + "國") == text + "国"
+    assert to_simplified(text + "滿意") == text + "满意"
+    assert fold("國" + text) == "国" + text
+    assert fold(text + "\ud800") == text + "\ud800"  # a lone surrogate (a broken file read leniently) is no error
+
+
 def test_fold_is_character_by_character_and_to_simplified_reads_phrases():
     assert fold("乾隆") == "干隆" and to_simplified("乾隆") == "乾隆"
     assert fold("群眾滿意度") == "群众满意度" == to_simplified("群眾滿意度")

