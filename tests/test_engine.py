@@ -87,6 +87,7 @@ def test_the_engine_gives_the_outputs_a_kernel_gives(tmp_path):
 
     kernel = nbformat.read(str(tmp_path / "kernel.ipynb"), as_version=4)
     engine = nbformat.read(str(tmp_path / "engine.ipynb"), as_version=4)
+    nbformat.validate(engine)  # every output whole by the schema (the engine does not check each as it makes it)
     assert [c.source for c in engine.cells] == [c.source for c in kernel.cells]  # the parameters injected alike
     for ours, theirs in zip(engine.cells, kernel.cells, strict=True):
         if ours.cell_type != "code":
