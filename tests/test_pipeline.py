@@ -398,3 +398,14 @@ def test_every_stage_reads_the_lexicon_files_config_lists_for_it():
     assert "indicators.yml" not in pipeline.STAGES["tokens"].lexicon
     # the page columns, town and title of a read file come from the page furniture and the place words
     assert [p.name for p in config.STAGE_LEXICON[pipeline.READ_STAGE]] == ["page_furniture.yml", "places.yml"]
+
+
+def test_each_row_is_filed_under_its_reports_cache_entry():
+    from analysis.pipeline.tasks import _row_entries
+
+    entry_of = {"甲镇-2024": "e1", "乙乡-2024": "e2"}
+    doc_ids = pd.Series(["乙乡-2024", "甲镇-2024", "乙乡-2024", "乙乡-2024"], dtype="str")
+    assert _row_entries(doc_ids, entry_of).to_pylist() == ["e2", "e1", "e2", "e2"]
+    assert _row_entries(doc_ids.iloc[:0], entry_of).to_pylist() == []
+    assert _row_entries(pd.Series(["甲镇-2024", "丙镇-2024"], dtype="str"), entry_of) is None  # a report the stage was not given
+    assert _row_entries(pd.Series(["甲镇-2024", None], dtype="str"), entry_of) is None  # a row without a report

@@ -41,7 +41,6 @@ import json
 import os
 import shutil
 import warnings
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -167,23 +166,27 @@ class TableStore:
 
     # ---------------------------------------------------------- writing
 
-    def write(self, rows: pd.DataFrame | pa.Table, entries: Sequence[str], entry_of_row: Sequence[str]) -> Path:
+    def write(self, rows: pd.DataFrame | pa.Table, entries: Sequence[str], entry_of_row: Sequence[str] | pa.Array) -> Path:
         """Store *rows* (``entry_of_row[i]`` is row i's entry) as holding every one of *entries*.
 
-        Entries without rows are recorded as holding none.  The file is written
-        under a temporary name and renamed into place.
+        *entry_of_row* is a sequence of strings or an Arrow string array (a
+        table of a million rows: no Python string per row).  Entries without
+        rows are recorded as holding none.  The file is written under a
+        temporary name and renamed into place.
         """
         table = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(rows, preserve_index=False)
         if ENTRY_COLUMN in table.column_names:
             raise CacheError(f"table {self.table!r} has a column named {ENTRY_COLUMN!r}, which the cache reserves")
         if len(entry_of_row) != table.num_rows:
             raise CacheError(f"table {self.table!r}: {table.num_rows} rows but {len(entry_of_row)} entries")
+        column = entry_of_row if isinstance(entry_of_row, pa.Array) else pa.array(list(entry_of_row), type=pa.string())
         counts = dict.fromkeys(entries, 0)
-        for entry, n in Counter(entry_of_row).items():
+        tally = pc.value_counts(column)
+        for entry, n in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):
             if entry not in counts:
                 raise CacheError(f"table {self.table!r}: a row belongs to no report of this group (entry {entry})")
             counts[entry] = n
-        table = table.append_column(ENTRY_COLUMN, pa.array(list(entry_of_row), type=pa.string()))
+        table = table.append_column(ENTRY_COLUMN, column)
         metadata = dict(table.schema.metadata or {})
         metadata[META_KEY] = self.key.encode()
         metadata[META_TABLE] = self.table.encode()

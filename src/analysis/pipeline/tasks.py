@@ -122,6 +122,18 @@ def _load_task(paths: list[str], root: str, key: str) -> tuple[list[tuple[str, d
     return results, seconds
 
 
+def _row_entries(doc_ids: pd.Series, entry_of: dict[str, str]) -> pa.Array | None:
+    """Each row's cache entry, from its doc_id (an Arrow string array); None when a row's doc_id is not in *entry_of*.
+
+    Looked up once per report, not once per row (a tokens table has a million rows).
+    """
+    codes, uniques = pd.factorize(doc_ids, use_na_sentinel=True)
+    entries = [entry_of.get(doc_id) for doc_id in uniques.tolist()]
+    if None in entries or (codes < 0).any():
+        return None
+    return pa.array(entries, type=pa.string()).take(pa.array(codes, type=pa.int64()))
+
+
 def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]) -> dict[str, tuple[float, int]]:
     """Compute each stage of *todo* for its entries among *reports* and write one cache file per stage.
 
@@ -141,9 +153,8 @@ def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, ke
             raise PipelineError(f"stage {name!r} failed on reports {shown}: {type(exc).__name__}: {exc}") from exc
         if "doc_id" not in table.columns:
             raise PipelineError(f"stage {name!r} returned a table without a doc_id column")
-        entry_of = dict(zip(picked["doc_id"].tolist(), picked["_entry"].tolist()))
-        row_entries = [entry_of.get(doc_id) for doc_id in table["doc_id"].tolist()]
-        if None in row_entries:
+        row_entries = _row_entries(table["doc_id"], dict(zip(picked["doc_id"].tolist(), picked["_entry"].tolist())))
+        if row_entries is None:
             raise PipelineError(f"stage {name!r} returned rows for reports it was not given")
         cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries)
         spent[name] = (time.process_time() - started, len(subset))
