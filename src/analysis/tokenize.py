@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import config, segmenter
 from .lexicon import load_user_dict, stopwords
@@ -171,16 +173,25 @@ def tokenize(
             piece_size.append(len(cut_words))
     if not words:
         return _empty_tokens()
+    # Each distinct token and POS once (a corpus repeats its words: 1.5 million tokens, 8,000 distinct):
+    # their lengths, the filter's answers and the text columns are taken from them by code.
+    word_codes, distinct = _encoded(words)
+    tag_codes, tag_values = _encoded(tags)  # quantities are "m" even without pos
+    lengths = pc.utf8_length(distinct).to_numpy()[word_codes]
     # Offsets: each piece's start plus the lengths of the tokens before in the piece.
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     sizes = np.asarray(piece_size, dtype=np.int64)
     piece_of = np.repeat(np.arange(len(sizes)), sizes)
     before = np.cumsum(lengths) - lengths
     first = np.cumsum(sizes) - sizes
     starts = np.asarray(piece_start, dtype=np.int64)[piece_of] + before - before[first][piece_of]
-    # The filter, answered once per distinct (token, pos): most tokens repeat.
+    # The filter, answered once per distinct (token, pos) that occurs.
     decided = Decisions(stop=stop, terms=terms, extra=extra_stopwords, **options)
-    kept = np.fromiter(map(decided.__getitem__, zip(words, tags)), dtype=bool, count=len(words))
+    pair = word_codes * len(tag_values) + tag_codes
+    answers = np.zeros(len(distinct) * len(tag_values), dtype=bool)
+    words_of, tags_of = distinct.to_pylist(), tag_values.to_pylist()
+    for code in np.flatnonzero(np.bincount(pair, minlength=len(answers))).tolist():
+        answers[code] = decided[words_of[code // len(tag_values)], tags_of[code % len(tag_values)]]
+    kept = answers[pair]
     if not kept.any():
         return _empty_tokens()
     para_of = np.asarray(piece_para, dtype=np.int64)[piece_of][kept]
@@ -189,8 +200,8 @@ def tokenize(
         {
             "doc_id": _repeated(paras["doc_id"], para_of),
             "role": _repeated(paras["role"], para_of),
-            "token": _strings(np.asarray(words, dtype=object)[kept]),
-            "pos": _strings(np.asarray(tags, dtype=object)[kept]),
+            "token": _strings(distinct, word_codes[kept]),
+            "pos": _strings(tag_values, tag_codes[kept]),
             "start": starts,
             "end": starts + lengths[kept],
         }
@@ -201,13 +212,18 @@ def tokenize(
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text column ("str"), as a list of Python strings gives
 
 
-def _strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
-    """A column of tokens: the default text column, converted once from the array (no list in between)."""
-    if pd.Series([""]).dtype != _STR:  # pandas set to keep text as Python objects: as a list gives
-        return values.tolist()
-    import pyarrow as pa
+def _encoded(values: list[str]) -> tuple[np.ndarray, pa.Array]:
+    """*values* as codes into their distinct values (in order of first appearance): ``distinct[codes[i]] == values[i]``."""
+    encoded = pc.dictionary_encode(pa.array(values, type=pa.large_string()))
+    return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary
 
-    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR)
+
+def _strings(distinct: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
+    """A text column: the *distinct* values at *codes*, in pandas' default text type, taken inside Arrow."""
+    values = distinct.take(pa.array(codes, type=pa.int64()))
+    if pd.Series([""]).dtype != _STR:  # pandas set to keep text as Python objects: as a list gives
+        return values.to_pylist()
+    return pd.arrays.ArrowStringArray(values, dtype=_STR)
 
 
 def _repeated(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
