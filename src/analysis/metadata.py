@@ -541,5 +541,9 @@ def fingerprint(text: str, *, places: Places | None = None, view: str | None = N
         if number in skip or not stripped:
             continue
         if BODY_END_RE.search(stripped) or re.search(r"[，,]", stripped) or OUTLINE_RE.match(stripped):
-            kept.append(re.sub(rf"[^{HAN}0-9A-Za-z]", "", stripped))
-    return hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()
+            kept.append(stripped)
+    body = NOT_KEPT_RE.sub("", "".join(kept))  # one character class: the same removed from the joined lines as from each
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+NOT_KEPT_RE = re.compile(rf"[^{HAN}0-9A-Za-z]")
