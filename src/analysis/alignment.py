@@ -108,8 +108,8 @@ def _candidates(
     p_parts, q_parts = rows_of(p_vec, vocab), rows_of(q_vec, vocab)
     p_words, q_words = matrix(p_parts, len(vocab)), matrix(q_parts, len(vocab))
     theme_ids: dict[str, int] = {}
-    p_keys = [(d, int(n)) for d, n in zip(problems["doc_id"], problems["item_no"])]
-    q_keys = [(d, int(n)) for d, n in zip(plans["doc_id"], plans["item_no"])]
+    p_keys = [(d, int(n)) for d, n in zip(problems["doc_id"].tolist(), problems["item_no"].tolist())]
+    q_keys = [(d, int(n)) for d, n in zip(plans["doc_id"].tolist(), plans["item_no"].tolist())]
     p_parts = rows_of([dict.fromkeys(p_themes.get(k, []), 1.0) for k in p_keys], theme_ids)
     q_parts = rows_of([dict.fromkeys(q_themes.get(k, []), 1.0) for k in q_keys], theme_ids)
     p_codes, q_codes = matrix(p_parts, len(theme_ids)), matrix(q_parts, len(theme_ids))
@@ -184,7 +184,9 @@ def align(
     candidates = _candidates(problems, plans, p_vec, q_vec, p_themes, q_themes, threshold=threshold, max_answers=max_answers)
     towns = problems["town"].tolist() if "town" in problems else [None] * len(problems)
     rows = []
-    for i, (doc_id, town, p_no, p_text) in enumerate(zip(problems["doc_id"], towns, problems["item_no"], problems["text"])):
+    for i, (doc_id, town, p_no, p_text) in enumerate(
+        zip(problems["doc_id"].tolist(), towns, problems["item_no"].tolist(), problems["text"].tolist())
+    ):
         mine = p_themes.get((doc_id, int(p_no)), [])
         for j in candidates.get(i, []):
             q_no = int(plans["item_no"].iat[j])
@@ -213,7 +215,7 @@ def align(
 
 def unanswered(problems: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """The problem items no plan item answers: doc_id, town, item_no, text."""
-    answered = set(zip(links["doc_id"], links["problem_no"]))
-    keep_rows = [(d, int(n)) not in answered for d, n in zip(problems["doc_id"], problems["item_no"])]
+    answered = set(zip(links["doc_id"].tolist(), links["problem_no"].tolist()))
+    keep_rows = [(d, int(n)) not in answered for d, n in zip(problems["doc_id"].tolist(), problems["item_no"].tolist())]
     columns = [c for c in ("doc_id", "town", "item_no", "text") if c in problems.columns]
     return problems.loc[keep_rows, columns].sort_values(["doc_id", "item_no"]).reset_index(drop=True)

@@ -205,9 +205,9 @@ def normalise(reports: pd.DataFrame) -> Normalised:
 
     paras = paragraphs(reports)
     paras = paras[paras["role"] != "title"]
-    towns = dict(zip(reports["doc_id"], reports["town"] if "town" in reports else [None] * len(reports)))
+    towns = dict(zip(reports["doc_id"].tolist(), reports["town"] if "town" in reports else [None] * len(reports)))
     by_doc: dict[str, list[tuple[int, str]]] = {}
-    for doc_id, start, text in zip(paras["doc_id"], paras["start"], paras["text"]):
+    for doc_id, start, text in zip(paras["doc_id"].tolist(), paras["start"].tolist(), paras["text"].tolist()):
         by_doc.setdefault(doc_id, []).append((int(start), text))
     doc_ids = list(reports["doc_id"])
     texts, offsets = [], []

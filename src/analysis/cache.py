@@ -136,7 +136,7 @@ def entry_keys(reports: pd.DataFrame) -> list[str]:
     """One entry per report: its file's sha256 with the identity its tables carry."""
     columns = [reports[c] if c in reports.columns else [None] * len(reports) for c in IDENTITY]
     keys = []
-    for sha, *identity in zip(reports["sha256"], *columns):
+    for sha, *identity in zip(reports["sha256"].tolist(), *columns):
         values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in identity]
         keys.append(hashlib.sha256(json.dumps([sha, *values], ensure_ascii=False).encode()).hexdigest()[:40])
     return keys

@@ -415,7 +415,7 @@ def extract(reports: pd.DataFrame, *, table: CitationTable | str | Path | None =
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
-    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+    for doc_id, town, year, text in zip(reports["doc_id"].tolist(), towns, years, reports["text"].tolist()):
         y = int(year) if pd.notna(year) else None
         starts, ends, texts = by_doc.get(doc_id, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []))
         for row in find(str(text), year=y, table=book):

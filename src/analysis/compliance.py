@@ -165,7 +165,7 @@ def checklist(reports: pd.DataFrame, *, elements: Codebook | str | Path | None =
     all_sents = _by_doc(sents[sents["role"] != "title"])
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
-    for doc_id, town, text in zip(reports["doc_id"], towns, reports["text"]):
+    for doc_id, town, text in zip(reports["doc_id"].tolist(), towns, reports["text"].tolist()):
         doc_sections = all_sections.get(doc_id, [])
         units = sorted(_units(doc_sections, all_paras.get(doc_id, []), text), key=lambda u: u["start"])
         doc_sents = all_sents.get(doc_id, [])
@@ -240,7 +240,7 @@ def coverage(
     texts = paras.groupby("doc_id")["text"].agg("\n".join).to_dict() if len(paras) else {}
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
-    for doc_id, town in zip(reports["doc_id"], towns):
+    for doc_id, town in zip(reports["doc_id"].tolist(), towns):
         simple = fold(texts.get(doc_id, ""))
         for entry in book:
             spans = []

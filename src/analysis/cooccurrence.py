@@ -59,7 +59,7 @@ def units(
         table = table[table["role"].isin(wanted)]
     spans = sentences(reports) if unit == "sentence" else paragraphs(reports)
     spans = spans[~spans["role"].isin(SKIPPED_ROLES)].reset_index(drop=True)
-    spans = spans.assign(unit_id=[f"{d}:{i}" for d, i in zip(spans["doc_id"], range(len(spans)))])
+    spans = spans.assign(unit_id=[f"{d}:{i}" for d, i in zip(spans["doc_id"].tolist(), range(len(spans)))])
     if table.empty or spans.empty:
         return pd.DataFrame(columns=UNIT_COLUMNS)
     left = table[["doc_id", "start", "token"]].sort_values("start")
@@ -113,7 +113,7 @@ def communities(nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int = config.
 
     graph = nx.Graph()
     graph.add_nodes_from(nodes["term"])
-    graph.add_weighted_edges_from(zip(edges["source"], edges["target"], edges["jaccard"]))
+    graph.add_weighted_edges_from(zip(edges["source"].tolist(), edges["target"].tolist(), edges["jaccard"].tolist()))
     found = nx.community.louvain_communities(graph, weight="weight", seed=seed) if graph.number_of_edges() else []
     found = sorted(found, key=lambda c: (-len(c), sorted(c)[0]))
     label = {term: i for i, members in enumerate(found, start=1) for term in members}

@@ -117,7 +117,7 @@ def _year(value: object) -> object:
 def _meta(reports: pd.DataFrame) -> dict[str, tuple[object, object]]:
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     years = reports["year"] if "year" in reports else [None] * len(reports)
-    return {d: (t, _year(y)) for d, t, y in zip(reports["doc_id"], towns, years)}
+    return {d: (t, _year(y)) for d, t, y in zip(reports["doc_id"].tolist(), towns, years)}
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -412,7 +412,7 @@ def flags(
     sents_of = rows_by(sents)
     towns = sorted({t for t in (reports["town"] if "town" in reports else []) if isinstance(t, str) and t}, key=len, reverse=True)
     titles = reports["title"] if "title" in reports else [""] * len(reports)
-    for doc_id, title in zip(reports["doc_id"], titles):
+    for doc_id, title in zip(reports["doc_id"].tolist(), titles):
         town, year = meta[doc_id]
         doc_sents = sents_of(doc_id)
         if isinstance(town, str) and town:

@@ -151,7 +151,7 @@ def _bigrams(reports: pd.DataFrame, *, extra: tuple[str, ...], drop_numbers: boo
         drop_single=True,
         drop_numbers=drop_numbers,
     )
-    kept = np.fromiter(map(decided.__getitem__, zip(stream["token"], stream["pos"])), dtype=bool, count=len(stream))
+    kept = np.fromiter(map(decided.__getitem__, zip(stream["token"].tolist(), stream["pos"].tolist())), dtype=bool, count=len(stream))
     nxt = stream.shift(-1)
     pair = kept & np.append(kept[1:], False) & (stream["doc_id"] == nxt["doc_id"]).to_numpy() & (stream["end"] == nxt["start"]).to_numpy()
     first, second = stream[pair], nxt[pair]
@@ -217,7 +217,7 @@ def own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.DataFrame
     named = source.dropna(subset=list(PLACE_COLUMNS))
     counties = named.groupby("town")["county"].agg(lambda s: sorted(set(s))).to_dict()
     found: set[tuple[object, str]] = set()
-    for group, town, county in zip(table[by], table["town"], table["county"]):
+    for group, town, county in zip(table[by], table["town"].tolist(), table["county"].tolist()):
         town = town if isinstance(town, str) and town else None
         mine = {county} if isinstance(county, str) and county else set()
         mine |= set(counties.get(town, ())) if town else set()
@@ -260,7 +260,7 @@ def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.Data
     if places.empty:
         return terms
     table = _with_columns(terms, [by], reports)
-    pairs = {(group, token) for group, place in zip(places[by], places["place"]) for token in place_tokens([place])}
+    pairs = {(group, token) for group, place in zip(places[by], places["place"].tolist()) for token in place_tokens([place])}
     hit = pd.MultiIndex.from_arrays([table[by], _folded(table["token"])]).isin(list(pairs))
     return terms[~hit].reset_index(drop=True)
 
@@ -639,7 +639,7 @@ def kwic(
     rows = []
     for order, (query, pattern) in enumerate(zip(queries, patterns)):
         found = 0
-        for doc_id, town, text in zip(reports["doc_id"], reports["town"], reports["text"]):
+        for doc_id, town, text in zip(reports["doc_id"].tolist(), reports["town"].tolist(), reports["text"].tolist()):
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if start == end:

@@ -185,7 +185,7 @@ def panel(reports: pd.DataFrame) -> pd.DataFrame:
     table = table[table["town"].notna() & (table["town"].astype(str) != "")]
     counties = table[table["county"] != NO_COUNTY].groupby("town")["county"].agg(lambda s: sorted(set(s)))
     county, label = [], []
-    for town, own in zip(table["town"], table["county"]):
+    for town, own in zip(table["town"].tolist(), table["county"].tolist()):
         known = counties.get(town, [])
         if own == NO_COUNTY and len(known) == 1:
             own = known[0]
@@ -337,9 +337,13 @@ def evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
     sents = sentences(reports)
     heads = sections(reports)
     head_len = {
-        (d, int(s)): len(str(m)) + len(str(h)) + 2 for d, s, m, h in zip(heads["doc_id"], heads["start"], heads["marker"], heads["heading"])
+        (d, int(s)): len(str(m)) + len(str(h)) + 2
+        for d, s, m, h in zip(heads["doc_id"].tolist(), heads["start"].tolist(), heads["marker"].tolist(), heads["heading"].tolist())
     }
-    is_heading = [len(t) <= head_len.get((d, int(s)), -1) for d, s, t in zip(sents["doc_id"], sents["start"], sents["text"])]
+    is_heading = [
+        len(t) <= head_len.get((d, int(s)), -1)
+        for d, s, t in zip(sents["doc_id"].tolist(), sents["start"].tolist(), sents["text"].tolist())
+    ]
     keep = ~sents["role"].isin(EVIDENCE_ROLES_EXCLUDED) & ~pd.Series(is_heading, index=sents.index, dtype=bool)
     return sents[keep].reset_index(drop=True)
 
@@ -353,15 +357,18 @@ def _evidence_of(reports: pd.DataFrame, evidence: pd.DataFrame | None) -> pd.Dat
 
 def _meta(reports: pd.DataFrame) -> dict[str, tuple[str, str, object]]:
     table = panel(reports)
-    return {d: (t, c, y) for d, t, c, y in zip(table["doc_id"], table["town"], table["county"], table["year"])}
+    return {
+        d: (t, c, y)
+        for d, t, c, y in zip(table["doc_id"].tolist(), table["town"].tolist(), table["county"].tolist(), table["year"].tolist())
+    }
 
 
 def _pair_list(reports: pd.DataFrame, explicit: pd.DataFrame | Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
     if explicit is None:
         table = pairs(reports)
-        return list(zip(table["prev_doc_id"], table["doc_id"]))
+        return list(zip(table["prev_doc_id"].tolist(), table["doc_id"].tolist()))
     if isinstance(explicit, pd.DataFrame):
-        return list(zip(explicit["prev_doc_id"], explicit["doc_id"]))
+        return list(zip(explicit["prev_doc_id"].tolist(), explicit["doc_id"].tolist()))
     return [(a, b) for a, b in explicit]
 
 
@@ -614,7 +621,7 @@ def trends(reports: pd.DataFrame, *, rows: pd.DataFrame | None = None, labels: d
     figures = indicators.summary(rows, subset)
     labels = labels if labels is not None else indicator_labels()
     figures = figures.merge(table[["doc_id", "panel", "county", "prev_doc_id", "prev_year"]], on="doc_id")
-    by_key = {(d, k): r for d, k, r in zip(figures["doc_id"], figures["indicator"], figures.itertuples(index=False))}
+    by_key = {(d, k): r for d, k, r in zip(figures["doc_id"].tolist(), figures["indicator"].tolist(), figures.itertuples(index=False))}
     out = []
     for r in figures.itertuples(index=False):
         prev = by_key.get((r.prev_doc_id, r.indicator)) if isinstance(r.prev_doc_id, str) else None

@@ -165,13 +165,13 @@ def problems_beside_plans(problems: pd.DataFrame, plans: pd.DataFrame, links: pd
     ``plans`` joins the answering plan items' texts (each with its number:
     ``（2）深化法治宣传教育…``); a problem no plan answers says so.
     """
-    texts = {(d, int(n)): str(t) for d, n, t in zip(plans["doc_id"], plans["item_no"], plans["text"])}
+    texts = {(d, int(n)): str(t) for d, n, t in zip(plans["doc_id"].tolist(), plans["item_no"].tolist(), plans["text"].tolist())}
     numbers: dict[tuple[str, int], dict[int, None]] = {}  # each plan once per problem number, in link order
-    for d, p, q in zip(links["doc_id"], links["problem_no"], links["plan_no"]):
+    for d, p, q in zip(links["doc_id"].tolist(), links["problem_no"].tolist(), links["plan_no"].tolist()):
         numbers.setdefault((d, int(p)), {})[int(q)] = None
     # joined once per problem number: a report that repeats its numbering repeats keys, not the work
     answered = {key: "；".join(f"（{q}）{texts.get((key[0], q), '')}" for q in plans_of) for key, plans_of in numbers.items()}
-    years = dict(zip(reports["doc_id"], reports["year"]))
+    years = dict(zip(reports["doc_id"].tolist(), reports["year"].tolist()))
     rows = [
         {
             "year": years.get(d),
@@ -179,7 +179,7 @@ def problems_beside_plans(problems: pd.DataFrame, plans: pd.DataFrame, links: pd
             "problem": str(t),
             "plans": answered.get((d, int(n))) or "（没有对应的下一步措施）",
         }
-        for d, n, t in zip(problems["doc_id"], problems["item_no"], problems["text"])
+        for d, n, t in zip(problems["doc_id"].tolist(), problems["item_no"].tolist(), problems["text"].tolist())
     ]
     table = one_line(pd.DataFrame(rows, columns=["year", "item_no", "problem", "plans"]), ["problem", "plans"])
     return table.sort_values(["year", "item_no"], kind="stable").reset_index(drop=True)
@@ -219,10 +219,15 @@ def verdict(scores: pd.DataFrame, totals: pd.DataFrame, town: str, *, flag_table
 def improvements(issues: pd.DataFrame, town: str, *, flag_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The 需改进 list of *town*: 年度, 需改进, 依据 — the scorecard's points (``assess(...).issues``) and the town's flags."""
     mine = issues[issues["town"] == town]
-    rows = [{"year": y, "point": p, "evidence": e} for y, p, e in zip(mine["year"], mine["point"], mine["evidence"])]
+    rows = [
+        {"year": y, "point": p, "evidence": e} for y, p, e in zip(mine["year"].tolist(), mine["point"].tolist(), mine["evidence"].tolist())
+    ]
     if flag_table is not None:
         flagged = flag_table[flag_table["town"] == town]
-        rows += [{"year": y, "point": d, "evidence": e} for y, d, e in zip(flagged["year"], flagged["detail"], flagged["evidence"])]
+        rows += [
+            {"year": y, "point": d, "evidence": e}
+            for y, d, e in zip(flagged["year"].tolist(), flagged["detail"].tolist(), flagged["evidence"].tolist())
+        ]
     table = pd.DataFrame(rows, columns=["year", "point", "evidence"])
     table["year"] = table["year"].map(lambda y: "" if pd.isna(y) else f"{int(y)}")
     table = one_line(table, ["point", "evidence"])

@@ -436,7 +436,7 @@ def assess(
         scores = apply_overrides(scores, table)
     issue_table = pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"year": "Int64"})
     overridden = set(zip(scores.loc[scores["override"] != "", "doc_id"], scores.loc[scores["override"] != "", "criterion"]))
-    keep = [(d, c) not in overridden for d, c in zip(issue_table["doc_id"], issue_table["criterion"])]
+    keep = [(d, c) not in overridden for d, c in zip(issue_table["doc_id"].tolist(), issue_table["criterion"].tolist())]
     return Scorecard(scores, totals(scores), issue_table[keep].reset_index(drop=True))
 
 
@@ -503,11 +503,11 @@ def apply_overrides(scores: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFra
     (naming the file and line when the overrides came from ``read_overrides``).
     """
     out = scores.copy()
-    where = {(d, c): i for i, (d, c) in enumerate(zip(out["doc_id"], out["criterion"]))}
+    where = {(d, c): i for i, (d, c) in enumerate(zip(out["doc_id"].tolist(), out["criterion"].tolist()))}
     source = overrides.attrs.get("source", "overrides")
     lines = overrides["line"] if "line" in overrides else [None] * len(overrides)
     for doc_id, cid, value, reason, line in zip(
-        overrides["doc_id"], overrides["criterion"], overrides["score"], overrides["reason"], lines
+        overrides["doc_id"].tolist(), overrides["criterion"].tolist(), overrides["score"].tolist(), overrides["reason"].tolist(), lines
     ):
         at = where.get((str(doc_id), str(cid)))
         if at is None:
@@ -582,7 +582,7 @@ def wide(scores: pd.DataFrame, totals_table: pd.DataFrame, *, criteria: Criteria
     out = out.join(table)
     out[book.columns["total"]] = head["total"].map(_fmt)
     out[book.columns["percent"]] = head["percent"].map(lambda v: f"{v:.1f}")
-    out[book.columns["rank"]] = [f"{r}/{n}" for r, n in zip(head["rank"], head["reports"])]
+    out[book.columns["rank"]] = [f"{r}/{n}" for r, n in zip(head["rank"].tolist(), head["reports"].tolist())]
     return out.loc[list(totals_table["doc_id"])].reset_index(drop=True)
 
 
@@ -655,7 +655,7 @@ def county_table(
     for key in chosen:
         out[labels.get(key, key)] = cells[key].tolist()
     out[book.columns["total"]] = [_fmt(v) for v in totals_table["total"]]
-    out[book.columns["rank"]] = [f"{r}/{n}" for r, n in zip(totals_table["rank"], totals_table["reports"])]
+    out[book.columns["rank"]] = [f"{r}/{n}" for r, n in zip(totals_table["rank"].tolist(), totals_table["reports"].tolist())]
     left = int((reach > 0).sum()) - len(chosen)
     note = (
         f"表中是至少 {min_share:.0%} 的报告写到的 {len(chosen)} 项指标；另有 {left} 项指标写到的报告较少，见导出文件。"

@@ -246,7 +246,7 @@ def _parsed(text: str, rules: SectionRules | None) -> tuple[list[_Heading], list
 def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per heading: its level (depth), marker, heading, role, path and span."""
     rows = []
-    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+    for doc_id, text in zip(reports["doc_id"].tolist(), reports["text"].tolist()):
         headings, _ = _parsed(text, rules)
         for number, h in enumerate(headings, start=1):
             rows.append(
@@ -336,7 +336,7 @@ def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
 def _paragraphs(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
     rows = []
-    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+    for doc_id, text in zip(reports["doc_id"].tolist(), reports["text"].tolist()):
         headings, paras = _parsed(text, rules)
         title, _ = head_spans(text)
         if title is not None:
@@ -405,7 +405,7 @@ def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules
     rules_ = rules or load_section_rules()
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
-    for doc_id, town, text in zip(reports["doc_id"], towns, reports["text"]):
+    for doc_id, town, text in zip(reports["doc_id"].tolist(), towns, reports["text"].tolist()):
         headings, paras = _parsed(text, rules)
         for h in headings:
             if h.depth != 1 or h.role not in wanted:

@@ -130,7 +130,7 @@ def code_items(
     sims = theme_similarity(texts, codebook=book).to_numpy() if len(texts) else np.zeros((0, len(book)))
     rows = []
     towns = items["town"] if "town" in items else [None] * len(items)
-    for i, (doc_id, town, item_no, text) in enumerate(zip(items["doc_id"], towns, items["item_no"], texts)):
+    for i, (doc_id, town, item_no, text) in enumerate(zip(items["doc_id"].tolist(), towns, items["item_no"].tolist(), texts)):
         simple = fold(text)
         hits = []
         for order, entry in enumerate(book):
@@ -252,7 +252,7 @@ def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
         methods = codes["method"] if "method" in codes else ["cue"] * len(codes)
         similarities = codes["similarity"] if "similarity" in codes else [np.nan] * len(codes)
         for doc_id, item_no, theme, is_main, method, similarity in zip(
-            codes["doc_id"], codes["item_no"], codes["theme"], codes["is_main"], methods, similarities
+            codes["doc_id"].tolist(), codes["item_no"].tolist(), codes["theme"].tolist(), codes["is_main"].tolist(), methods, similarities
         ):
             key = (doc_id, int(item_no))
             themes_of.setdefault(key, []).append(theme)
@@ -260,7 +260,7 @@ def summarize(items: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
                 head_of[key] = (str(theme), str(method), float(similarity))
     rows = []
     towns = items["town"] if "town" in items else [None] * len(items)
-    for doc_id, town, item_no, text in zip(items["doc_id"], towns, items["item_no"], items["text"]):
+    for doc_id, town, item_no, text in zip(items["doc_id"].tolist(), towns, items["item_no"].tolist(), items["text"].tolist()):
         key = (doc_id, int(item_no))
         themes = themes_of.get(key, [])
         main, method, similarity = head_of.get(key, ("", "", np.nan))

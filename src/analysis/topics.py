@@ -167,6 +167,6 @@ def fit(
     meta = reports.set_index("doc_id")
     for column in ("town", "county", "year"):
         shares[column] = shares["doc_id"].map(meta[column]) if column in meta else None
-    shares["label"] = shares["topic"].map(dict(zip(topics["topic"], topics["label"])))
+    shares["label"] = shares["topic"].map(dict(zip(topics["topic"].tolist(), topics["label"].tolist())))
     shares = shares[SHARE_COLUMNS].sort_values(["doc_id", "topic"]).reset_index(drop=True)
     return Topics(pd.DataFrame(term_rows, columns=TERM_COLUMNS), topics, paragraphs[PARAGRAPH_COLUMNS], shares, method, seed)

@@ -529,7 +529,7 @@ def comparison_cloud(
         color = GROUP_COLORS[index % len(GROUP_COLORS)]
         if not part.empty:
             font_size = max(14, int(size / 7 * part["weight"].max() / top))
-            freqs = dict(zip(part["token"], part["weight"]))
+            freqs = dict(zip(part["token"].tolist(), part["weight"].tolist()))
             try:
                 wc = cloud(freqs, max_words=max_words, width=size, height=size, mask=mask, max_font_size=font_size, color=color)
             except (AnalysisError, ValueError):

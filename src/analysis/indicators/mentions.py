@@ -33,7 +33,7 @@ def extract(reports: pd.DataFrame, *, rules: IndicatorRules | None = None) -> pd
     rows = []
     towns = reports["town"] if "town" in reports else pd.Series([None] * len(reports))
     years = reports["year"] if "year" in reports else pd.Series([None] * len(reports))
-    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+    for doc_id, town, year, text in zip(reports["doc_id"].tolist(), towns, years, reports["text"].tolist()):
         if not isinstance(text, str):
             continue
         names = [town] if isinstance(town, str) else []  # the report's own town: 三张镇 is no 三张

@@ -63,7 +63,7 @@ def nested(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.Series:
     A part stands in a parenthesis right after the whole (网格员308人（专职网格员291人，
     兼职17人）) or after 其中 in the same sentence (中心组12次，其中专题研学3次).
     """
-    texts = dict(zip(reports["doc_id"], reports["text"]))
+    texts = dict(zip(reports["doc_id"].tolist(), reports["text"].tolist()))
     flags = pd.Series(False, index=rows.index)
     found = []
     for position, mentions in _groups(rows, ("doc_id", "indicator", "unit")).items():
@@ -165,7 +165,9 @@ def _conflict(top: pd.DataFrame, text: str) -> str | None:
       at two stages (排查矛盾10件，已化解10件).  Figures in a 、 list are added.
     """
     mentions = top.sort_values("start")
-    return _conflict_in(list(zip(mentions["start"], mentions["end"], mentions["value"], mentions["unit"])), text)
+    return _conflict_in(
+        list(zip(mentions["start"].tolist(), mentions["end"].tolist(), mentions["value"].tolist(), mentions["unit"].tolist())), text
+    )
 
 
 _SENTENCE_END_RE = re.compile(r"[。；;！？!?\n]")
@@ -226,7 +228,7 @@ def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     if keyed.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     parts = nested(keyed, reports).to_numpy()
-    texts = dict(zip(reports["doc_id"], reports["text"]))
+    texts = dict(zip(reports["doc_id"].tolist(), reports["text"].tolist()))
     town, year = keyed["town"].tolist(), keyed["year"].tolist()
     value, value_max = keyed["value"].to_numpy(dtype="float64"), keyed["value_max"].to_numpy(dtype="float64")
     unit, qualifier = keyed["unit"].tolist(), keyed["qualifier"].tolist()
@@ -334,15 +336,15 @@ def specificity(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     sents = sents[sents["role"] != "title"]
     mentions = rows.drop_duplicates(["doc_id", "start"])
     spans: dict[str, list[tuple[int, int]]] = {}
-    for doc_id, start, end in zip(sents["doc_id"], sents["start"].tolist(), sents["end"].tolist()):
+    for doc_id, start, end in zip(sents["doc_id"].tolist(), sents["start"].tolist(), sents["end"].tolist()):
         spans.setdefault(doc_id, []).append((start, end))
     starts: dict[str, list[int]] = {}
-    for doc_id, start in zip(mentions["doc_id"], mentions["start"].tolist()):
+    for doc_id, start in zip(mentions["doc_id"].tolist(), mentions["start"].tolist()):
         starts.setdefault(doc_id, []).append(start)
     towns = reports["town"].tolist() if "town" in reports else [None] * len(reports)
     years = reports["year"].tolist() if "year" in reports else [None] * len(reports)
     out = []
-    for doc_id, town, year, text in zip(reports["doc_id"], towns, years, reports["text"]):
+    for doc_id, town, year, text in zip(reports["doc_id"].tolist(), towns, years, reports["text"].tolist()):
         doc_sents = spans.get(doc_id, [])
         numbers = sorted(starts.get(doc_id, []))
         with_number = sum(bisect_left(numbers, end) > bisect_left(numbers, start) for start, end in doc_sents)

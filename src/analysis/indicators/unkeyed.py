@@ -101,10 +101,10 @@ def unkeyed_phrasings(rows: pd.DataFrame, reports: pd.DataFrame, *, top: int | N
     table = table[~table["keyed"].astype(bool)] if not table.empty else table
     if table.empty:
         return pd.DataFrame(columns=PHRASING_COLUMNS)
-    texts = {d: fold(t) for d, t in zip(reports["doc_id"], reports["text"]) if isinstance(t, str)}  # 項 grouped with 项
+    texts = {d: fold(t) for d, t in zip(reports["doc_id"].tolist(), reports["text"].tolist()) if isinstance(t, str)}  # 項 grouped with 项
     phrasings = [
         phrasing(texts[d], int(s), int(e), u, words=words) if isinstance(texts.get(d), str) else NUMBER_MARK + u
-        for d, s, e, u in zip(table["doc_id"], table["start"], table["end"], table["unit"])
+        for d, s, e, u in zip(table["doc_id"].tolist(), table["start"].tolist(), table["end"].tolist(), table["unit"].tolist())
     ]
     table = table.assign(phrasing=phrasings).sort_values(["doc_id", "start"], kind="stable")
     out = (

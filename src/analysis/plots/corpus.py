@@ -19,7 +19,7 @@ def report_lengths(reports: pd.DataFrame, *, max_bars: int = 40) -> Figure:
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(reports) + 1.5))
         labels = [
             f"{town}（{year}）" if pd.notna(year) else str(town)  # a report whose year is not found: NA, never a truth value
-            for town, year in zip(reports["town"], reports["year"])
+            for town, year in zip(reports["town"].tolist(), reports["year"].tolist())
         ]
         order = reports.assign(label=labels).sort_values(["n_chars", "label"])
         ax.barh(order["label"], order["n_chars"], color=BAR_COLOR)

@@ -74,7 +74,7 @@ def terms_bar_html(counts: pd.DataFrame, *, top: int = 20, value: str = "count",
     bars = bar_rows(
         [
             {"label": t, "value": v, "share": v / widest, "side": "right", "color": TERM_COLOR, "text": f"{v:g}", "cut": False}
-            for t, v in zip(rows["token"], values)
+            for t, v in zip(rows["token"].tolist(), values)
         ]
     )
     return BarChart(bars, title=title, label_header="词", value_header=VALUE_LABELS.get(value, value), empty=NO_TERMS)
@@ -230,7 +230,7 @@ def keyness_bar_html(
                 "text": keyness_text(v),
                 "cut": bool(s != v),
             }
-            for t, v, s in zip(rows["token"], values, shown)
+            for t, v, s in zip(rows["token"].tolist(), values, shown)
         ]
     )
     note = f"{KEYNESS_LABELS.get(measure, measure)}：竖线右边是{sides[0]}多用的词，左边是{sides[1]}多用的词"

@@ -53,7 +53,7 @@ def shared_keys_chart(
     """
     use_cjk_font()
     table = shared_keys(rows, reports, keys=keys, min_towns=min_towns, summary_table=summary_table)
-    keyed = list(dict.fromkeys(zip(table["indicator"], table["unit"])))
+    keyed = list(dict.fromkeys(zip(table["indicator"].tolist(), table["unit"].tolist())))
     if not keyed:
         return _none_shared(min_towns)
     if len(keyed) > max_panels:
@@ -74,7 +74,7 @@ def shared_keys_chart(
             names = [labels[i].replace("\n", " ") for i in best.index]
             ax.barh(range(len(best)), best["value"], color=BAR_COLOR)
             ax.set_yticks(range(len(best)), names, fontsize=8)
-            for y, (value, text) in enumerate(zip(best["value"], best["display"])):
+            for y, (value, text) in enumerate(zip(best["value"].tolist(), best["display"].tolist())):
                 ax.text(value, y, " " + text, va="center", fontsize=7)
             ax.margins(x=0.3)
             note = f"，前 {len(best)} / {len(part)} 份" if len(part) > len(best) else ""
@@ -82,7 +82,7 @@ def shared_keys_chart(
         else:
             ax.bar(range(len(part)), part["value"], color=BAR_COLOR)
             ax.set_xticks(range(len(part)), [labels[i] for i in part.index], fontsize=9)
-            for x, (value, text) in enumerate(zip(part["value"], part["display"])):
+            for x, (value, text) in enumerate(zip(part["value"].tolist(), part["display"].tolist())):
                 ax.text(x, value, text, ha="center", va="bottom", fontsize=8)
             ax.set_title(f"{label(key)}（{unit}）", fontsize=10)
             ax.margins(y=0.2)

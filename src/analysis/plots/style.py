@@ -95,4 +95,4 @@ def panels(n: int, ncols: int, width: float, height: float) -> tuple[Figure, lis
 def town_labels(table: pd.DataFrame, sep: str) -> list[str]:
     """A label per row: the town, with the year after *sep* when some town has several years."""
     several_years = bool(table.groupby("town")["year"].nunique().gt(1).any()) if len(table) else False
-    return [f"{t}{sep}{y}" if several_years else str(t) for t, y in zip(table["town"], table["year"])]
+    return [f"{t}{sep}{y}" if several_years else str(t) for t, y in zip(table["town"].tolist(), table["year"].tolist())]

@@ -70,7 +70,7 @@ def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, ti
     graph = nx.Graph()
     for term in nodes["term"]:
         graph.add_node(term)
-    for s, t, w in zip(edges["source"], edges["target"], edges["jaccard"]):
+    for s, t, w in zip(edges["source"].tolist(), edges["target"].tolist(), edges["jaccard"].tolist()):
         graph.add_edge(s, t, weight=float(w))
     pos = _layout(graph, seed=seed)
     widths = [0.5 + 3.0 * float(w) for w in edges["jaccard"]]
@@ -82,7 +82,7 @@ def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, ti
     ax.scatter(
         xy[:, 0], xy[:, 1], s=sizes, c=[_community_color(int(c)) for c in nodes["community"]], zorder=2, edgecolors="white", alpha=0.85
     )
-    for (x, y), term in zip(xy, nodes["term"]):
+    for (x, y), term in zip(xy, nodes["term"].tolist()):
         ax.text(x, y, term, ha="center", va="center", fontsize=9, zorder=3)
     ax.margins(0.08)
     ax.set_aspect("equal", adjustable="datalim")
@@ -168,7 +168,7 @@ def biplot(result, *, max_labels: int = 25, title: str | None = None, ax=None) -
     for table, color, marker in ((rows, ROW_COLOR, "o"), (columns, COLUMN_COLOR, "^")):
         ax.scatter(table["dim1"], table["dim2"], c=color, marker=marker, s=30, alpha=0.8)
         best = table.assign(_rank=table["mass"] * (table["dim1"] ** 2 + table["dim2"] ** 2)).nlargest(max_labels, "_rank")
-        for x, y, label in zip(best["dim1"], best["dim2"], best["label"]):
+        for x, y, label in zip(best["dim1"].tolist(), best["dim2"].tolist(), best["label"].tolist()):
             ax.annotate(str(label), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9, color=color)
     shares = result.inertia["share"].tolist() + [0.0, 0.0]
     ax.set_xlabel(f"第一维（{shares[0]:.1%}）")
@@ -207,7 +207,7 @@ def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的�
         note = f"（仅显示前{max_rows}份，共{len(table)}份）"
         table = table.head(max_rows)
     values = table.drop(columns=["doc_id", "town"]).to_numpy(dtype=float)
-    labels = [f"{t} {d}" if pd.notna(t) else str(d) for t, d in zip(table["town"], table["doc_id"])]
+    labels = [f"{t} {d}" if pd.notna(t) else str(d) for t, d in zip(table["town"].tolist(), table["doc_id"].tolist())]
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * values.shape[1], 1.0 + 0.28 * len(labels)))
     image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=max(0.01, values.max()))
     ax.set_xticks(range(values.shape[1]), [c.split("：")[0] for c in table.columns[2:]], fontsize=8)

@@ -27,7 +27,7 @@ def fulfilment_chart(table: pd.DataFrame, *, max_rows: int = 30, title: str = "�
     table = table.sort_values(["rate", "plans", "town"], ascending=[True, False, True])
     note = f"（落实率最低的{max_rows}个，共{len(table)}个）" if len(table) > max_rows else ""
     table = table.head(max_rows).iloc[::-1]
-    labels = [_label(t, c, y) for t, c, y in zip(table["town"], table["county"], table["year"])]
+    labels = [_label(t, c, y) for t, c, y in zip(table["town"].tolist(), table["county"].tolist(), table["year"].tolist())]
     fig, ax = plt.subplots(figsize=(8, 1.0 + 0.35 * len(table)))
     left = pd.Series(0.0, index=table.index)
     for status in ("done", "mentioned", "no_evidence"):
@@ -46,7 +46,9 @@ def trend_chart(trends: pd.DataFrame, *, indicator: str, max_towns: int = 12, ti
     part = trends[(trends["indicator"] == indicator) & trends["value"].notna()]
     if part.empty:
         return no_data("没有这一指标的逐年数字")
-    part = part.assign(place=[f"{c}{t}" if isinstance(c, str) and c else str(t) for t, c in zip(part["town"], part["county"])])
+    part = part.assign(
+        place=[f"{c}{t}" if isinstance(c, str) and c else str(t) for t, c in zip(part["town"].tolist(), part["county"].tolist())]
+    )
     years = part.groupby("place")["year"].nunique().sort_index().sort_values(ascending=False, kind="stable")
     shown = years.index[:max_towns]
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -73,7 +75,7 @@ def carried_chart(shares: pd.DataFrame, *, max_bars: int = 30, title: str = "沿
     table = shares.sort_values(["share", "town"], ascending=[False, True])
     note = f"（最高的{max_bars}个，共{len(table)}个）" if len(table) > max_bars else ""
     table = table.head(max_bars).iloc[::-1]
-    labels = [_label(t, c, y) for t, c, y in zip(table["town"], table["county"], table["year"])]
+    labels = [_label(t, c, y) for t, c, y in zip(table["town"].tolist(), table["county"].tolist(), table["year"].tolist())]
     fig, ax = plt.subplots(figsize=(8, 1.0 + 0.32 * len(table)))
     ax.barh(labels, table["share"], color=BAR_COLOR)
     ax.set_xlim(0, 1)
