@@ -71,7 +71,7 @@ def units(
         sets.setdefault(unit_id, set()).add(token)
     meta = reports.set_index("doc_id")
     out = spans[["unit_id", "doc_id", "role"]].copy()
-    out["tokens"] = [tuple(sorted(sets.get(u, ()))) for u in out["unit_id"]]
+    out["tokens"] = [tuple(sorted(sets.get(u, ()))) for u in out["unit_id"].tolist()]
     out = out[out["tokens"].map(len) > 0]
     for column in ("town", "county", "year"):
         out[column] = out["doc_id"].map(meta[column]) if column in meta else None
@@ -117,7 +117,7 @@ def communities(nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int = config.
     found = nx.community.louvain_communities(graph, weight="weight", seed=seed) if graph.number_of_edges() else []
     found = sorted(found, key=lambda c: (-len(c), sorted(c)[0]))
     label = {term: i for i, members in enumerate(found, start=1) for term in members}
-    return pd.Series([label.get(t, 0) for t in nodes["term"]], index=nodes.index, dtype="int64")
+    return pd.Series([label.get(t, 0) for t in nodes["term"].tolist()], index=nodes.index, dtype="int64")
 
 
 def network(

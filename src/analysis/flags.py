@@ -336,7 +336,7 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
     rank = {other: i for i, other in enumerate(others)}
     lengths = sorted({len(other) for other in others})
     ends = re.compile("[" + "".join(sorted({re.escape(other[-1]) for other in others})) + "]")
-    for text in sents["text"]:
+    for text in sents["text"].tolist():
         simple = fold(str(text))
         # the other towns this sentence names, in the order of *others*: only the substrings ending
         # in a character a town name ends in, of a town name's length, can be one
@@ -352,7 +352,7 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
                         between = simple[a + (len(word) if a == lo + w.start() else len(other)) : b]
                         if not any(j in between for j in rules.joiners) and word not in other:
                             near.setdefault(other, str(text))
-    own = sum(fold(str(t)).count(town) for t in sents["text"]) if town else 0
+    own = sum(fold(str(t)).count(town) for t in sents["text"].tolist()) if town else 0
     for other in others:
         if other in near:
             return other, near[other]

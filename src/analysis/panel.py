@@ -180,7 +180,7 @@ def panel(reports: pd.DataFrame) -> pd.DataFrame:
     if reports.empty:
         return pd.DataFrame(columns=PANEL_COLUMNS)
     table = reports[["doc_id", "town"]].copy()
-    table["county"] = [_county(c) for c in reports["county"]] if "county" in reports else NO_COUNTY
+    table["county"] = [_county(c) for c in reports["county"].tolist()] if "county" in reports else NO_COUNTY
     table["year"] = pd.array(reports["year"].tolist() if "year" in reports else [None] * len(reports), dtype="Int64")
     table = table[table["town"].notna() & (table["town"].astype(str) != "")]
     counties = table[table["county"] != NO_COUNTY].groupby("town")["county"].agg(lambda s: sorted(set(s)))

@@ -126,7 +126,7 @@ def code_items(
     book = _codebook(codebook)
     if nearest is None:
         nearest = field == "cues"
-    texts = [str(t) for t in items["text"]]
+    texts = [str(t) for t in items["text"].tolist()]
     sims = theme_similarity(texts, codebook=book).to_numpy() if len(texts) else np.zeros((0, len(book)))
     rows = []
     towns = items["town"] if "town" in items else [None] * len(items)
@@ -223,7 +223,7 @@ def _profiles(book: Codebook) -> tuple[dict[str, float], float, dict[str, int], 
     kept = _PROFILES.get(id(book))
     if kept is None or kept[0] is not book:
         sentences = descriptions(codebook=book)
-        idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"]])
+        idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"].tolist()])
         profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
         row_of: dict[str, int] = {}
         for profile in profiles:

@@ -121,7 +121,7 @@ def fit(
         raise OptionError(f"n_topics must be at least 2, not {n_topics}")
     docs = documents(reports, terms=terms)
     stop = set(extra_stopwords)
-    token_lists = [[t for t in tokens if t not in stop] for tokens in docs["tokens"]]
+    token_lists = [[t for t in tokens if t not in stop] for tokens in docs["tokens"].tolist()]
     if len(token_lists) < n_topics:
         raise OptionError(f"{len(token_lists)} paragraphs are too few for {n_topics} topics")
     vectorizer = CountVectorizer(analyzer=lambda tokens: tokens, min_df=min(min_df, len(token_lists)), max_df=max_df)
