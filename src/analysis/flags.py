@@ -336,14 +336,15 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
     rank = {other: i for i, other in enumerate(others)}
     lengths = sorted({len(other) for other in others})
     ends = re.compile("[" + "".join(sorted({re.escape(other[-1]) for other in others})) + "]")
-    for text in sents["text"].tolist():
-        simple = fold(str(text))
+    texts = [str(t) for t in sents["text"].tolist()]
+    simples = [fold(t) for t in texts]
+    for text, simple in zip(texts, simples):
         # the other towns this sentence names, in the order of *others*: only the substrings ending
         # in a character a town name ends in, of a town name's length, can be one
         named = {simple[m.end() - n : m.end()] for m in ends.finditer(simple) for n in lengths if n <= m.end()}
         for other in sorted(named.intersection(rank), key=rank.__getitem__):
             counts[other] += simple.count(other)
-            first.setdefault(other, str(text))
+            first.setdefault(other, text)
             for match in re.finditer(re.escape(other), simple):
                 lo, hi = max(0, match.start() - rules.window), match.end() + rules.window
                 for word in rules.self_words:
@@ -351,8 +352,8 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
                         a, b = sorted((lo + w.start(), match.start()))
                         between = simple[a + (len(word) if a == lo + w.start() else len(other)) : b]
                         if not any(j in between for j in rules.joiners) and word not in other:
-                            near.setdefault(other, str(text))
-    own = sum(fold(str(t)).count(town) for t in sents["text"].tolist()) if town else 0
+                            near.setdefault(other, text)
+    own = sum(simple.count(town) for simple in simples) if town else 0
     for other in others:
         if other in near:
             return other, near[other]
@@ -365,7 +366,9 @@ def _body_year(sents: pd.DataFrame) -> int | None:
     """The year the body reports on: the year named most often outside the plans (ties: the first named)."""
     counts: Counter[int] = Counter()
     order: dict[int, int] = {}
-    for text in sents.loc[sents["role"] != "plans", "text"]:
+    for role, text in zip(sents["role"].tolist(), sents["text"].tolist()):
+        if role == "plans":
+            continue
         for match in YEAR_RE.finditer(str(text)):
             year = int(match.group(1))
             counts[year] += 1
