@@ -383,17 +383,34 @@ class _Spans:
         return self._docs[doc]
 
 
-def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> tuple[float, tuple[int, ...]]:
-    """The share of shared wording in the report text *start*:*end* of report *doc*, and the sets (``idx.sets``) sharing it."""
-    kept, offsets, shared = (spans or _Spans(idx))(doc)
-    a, b = np.searchsorted(offsets, [start, end]).tolist()
-    total = b - a
-    if total <= 0:
-        return 0.0, ()
+def _span_share(idx: SharedIndex, doc: int, start: int, end: int, spans: _Spans | None = None) -> float:
+    """The share of shared wording in the report text *start*:*end* of report *doc*."""
+    spans = spans or _Spans(idx)
+    return _share_of(spans, doc, *_bounds(spans, doc, start, end))
+
+
+def _bounds(spans: _Spans, doc: int, start: int, end: int) -> tuple[int, int]:
+    """Where the report text *start*:*end* of report *doc* begins and ends among its kept characters."""
+    a, b = np.searchsorted(spans(doc)[1], [start, end]).tolist()
+    return a, b
+
+
+def _share_of(spans: _Spans, doc: int, a: int, b: int) -> float:
+    shared = spans(doc)[2]
+    return int(shared[b] - shared[a]) / (b - a) if b > a else 0.0
+
+
+def _sets_of(idx: SharedIndex, spans: _Spans, doc: int, a: int, b: int) -> tuple[int, ...]:
+    """The sets (``idx.sets``) whose windows cover the kept characters *a*:*b* of report *doc*.
+
+    Apart from the share: most sentences of a real report share too little to be listed, and need no sets.
+    """
+    if b <= a:
+        return ()
+    kept = spans(doc)[0]
     lo, hi = int(kept[a]), int(kept[b - 1])
-    starts = idx.window_starts[doc]
-    first, last = np.searchsorted(starts, [lo - idx.n + 1, hi + 1])
-    return int(shared[b] - shared[a]) / total, tuple(np.unique(idx.window_sets[doc][first:last]).tolist())
+    first, last = np.searchsorted(idx.window_starts[doc], [lo - idx.n + 1, hi + 1])
+    return tuple(np.unique(idx.window_sets[doc][first:last]).tolist())
 
 
 def shared_sentences(
@@ -418,9 +435,11 @@ def shared_sentences(
         if role == "title" or doc_id not in position:
             continue
         doc = position[doc_id]
-        share, set_ids = _span_share(idx, doc, start, end, spans)
+        a, b = _bounds(spans, doc, start, end)
+        share = _share_of(spans, doc, a, b)
         if share < min_share:
             continue
+        set_ids = _sets_of(idx, spans, doc, a, b)
         if set_ids not in named:
             members = {d for set_id in set_ids for d in idx.sets[set_id]}
             counts = Counter(idx.towns[d] for d in members)
@@ -457,7 +476,7 @@ def item_detail(
     for item in items.itertuples(index=False):
         text = str(item.text)
         doc = position.get(item.doc_id)
-        share = _span_share(idx, doc, int(item.start), int(item.end), spans)[0] if doc is not None else 0.0
+        share = _span_share(idx, doc, int(item.start), int(item.end), spans) if doc is not None else 0.0
         simple = fold(text)
         numbers = [text[a:b] for a, b in quantity_spans(text)]
         town = getattr(item, "town", None)
