@@ -396,6 +396,7 @@ def _bounds(spans: _Spans, doc: int, start: int, end: int) -> tuple[int, int]:
 
 
 def _share_of(spans: _Spans, doc: int, a: int, b: int) -> float:
+    """The share of the kept characters *a*:*b* of report *doc* that other reports share."""
     shared = spans(doc)[2]
     return int(shared[b] - shared[a]) / (b - a) if b > a else 0.0
 

@@ -519,6 +519,9 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
 # ------------------------------------------------------------------ same report twice
 
 
+NOT_KEPT_RE = re.compile(rf"[^{HAN}0-9A-Za-z]")  # what a fingerprint leaves out: all but Chinese, digits and letters
+
+
 def fingerprint(text: str, *, places: Places | None = None, view: str | None = None) -> str:
     """A key equal for two copies of one report however they were saved (page, pasted text, PDF, .doc).
 
@@ -544,6 +547,3 @@ def fingerprint(text: str, *, places: Places | None = None, view: str | None = N
             kept.append(stripped)
     body = NOT_KEPT_RE.sub("", "".join(kept))  # one character class: the same removed from the joined lines as from each
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-NOT_KEPT_RE = re.compile(rf"[^{HAN}0-9A-Za-z]")
