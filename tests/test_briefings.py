@@ -26,6 +26,13 @@ DOCS = config.ROOT / "docs" / "readme"
 TOWN_HEADING = "法治政府建设年度报告简报"
 
 
+def work_files() -> list[str]:
+    """The files ``profile.prepare`` writes into a build's work folder, sorted (as the fixture notebooks list them)."""
+    from analysis import profile
+
+    return sorted([profile.SUMMARY_FILE, profile.LINKS_FILE, *profile.CARD_FILES.values()])
+
+
 # ------------------------------------------------------------ HTML, read as a browser would
 
 
@@ -391,7 +398,7 @@ def test_a_town_notebook_run_by_hand_gives_the_same_briefing(built_briefings, re
 
 def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_path, monkeypatch):
     """Before any notebook runs: the stages over every report (into the cache), and the corpus-level tables in a work folder."""
-    from analysis import pipeline, profile
+    from analysis import pipeline
 
     (two_reports / "unique.txt").write_bytes(RAW_FILES[2].read_bytes() + f"\n{tmp_path.name}\n".encode())  # in no cache yet
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
@@ -406,15 +413,13 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     assert again.loc[stages, "cached"].tolist() == [3] * len(stages)
     for town in summary["town"]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
-        assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown
+        assert f"work: {work_files()}" in shown
         assert f"blas threads: {os.cpu_count()}" in shown  # one process: its kernel's BLAS has every core
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # the work folder is gone
 
 
 def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefings(two_reports, tmp_path, monkeypatch):
     """One worker writes the work folder while the other builds a briefing that does not read it; the town pages start after."""
-    from analysis import profile
-
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     for name in workers.NATIVE_THREAD_VARS:
         monkeypatch.delenv(name, raising=False)
@@ -424,7 +429,7 @@ def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefin
     assert summary["notebook"].tolist().count("02_town.ipynb") == len(summary) - 1
     for town in summary["town"][summary["town"] != ""]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
-        assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown  # every table was there
+        assert f"work: {work_files()}" in shown  # every table was there
         assert f"blas threads: {max(1, os.cpu_count() // 2)}" in shown  # a kernel per process: the cores shared out
     assert (out / "00_tables.html").is_file()
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]
@@ -435,8 +440,6 @@ def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_cal
     """A crash ends the worker running the notebook (and its pool): that town fails by name, the others are written."""
     import matplotlib
     from IPython.core.interactiveshell import InteractiveShell
-
-    from analysis import profile
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     backend = matplotlib.get_backend()
@@ -451,7 +454,7 @@ def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_cal
         for t in ("神树镇", "都督乡"):
             if t != town:  # the shared tables were there for the town written
                 shown = Page((out / f"02_town-{t}.html").read_text(encoding="utf-8")).shown
-                assert f"work: {sorted([profile.SUMMARY_FILE, *profile.CARD_FILES.values()])}" in shown
+                assert f"work: {work_files()}" in shown
         message = summary.set_index("town").loc[town, "message"]
         assert message == f"02_town.ipynb (town={town}): {briefings.runner.CRASHED}"
     assert not InteractiveShell.initialized() and matplotlib.get_backend() == backend  # the notebooks ran in workers only

@@ -293,7 +293,11 @@ def test_town_items_names_the_roles(results):
 
 def test_indicator_summary_is_computed_once_and_read_back(results, tmp_path):
     expected = indicators.summary(indicators.extract(results.reports), results.reports)
-    assert profile.prepare(results, tmp_path) == [tmp_path / profile.SUMMARY_FILE, *(tmp_path / f for f in profile.CARD_FILES.values())]
+    assert profile.prepare(results, tmp_path) == [
+        tmp_path / profile.SUMMARY_FILE,
+        tmp_path / profile.LINKS_FILE,
+        *(tmp_path / f for f in profile.CARD_FILES.values()),
+    ]
     pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path), expected)
     pd.testing.assert_frame_equal(profile.indicator_summary(results), expected)  # no work folder: computed
     pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path / "none"), expected)
@@ -405,6 +409,49 @@ def test_scorecard_and_flags_are_computed_once_and_read_back(briefing_results, t
     row = fixed[(fixed["doc_id"] == doc_id) & (fixed["criterion"] == "elements")]
     assert row["score"].tolist() == [1] and row["override"].tolist() == ["复核"]
     assert "标记" not in set(fixed["evidence"])  # other overrides: scored anew
+
+
+@pytest.fixture(scope="module")
+def resampled(tmp_path_factory):
+    """The stage tables of 60 reports resampled from the sentences of data/raw (benchmarks/make_corpus.py), 24 towns."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("make_corpus", config.ROOT / "benchmarks" / "make_corpus.py")
+    module = sys.modules["make_corpus"] = importlib.util.module_from_spec(spec)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    folder = module.make_corpus(60, tmp_path_factory.mktemp("resampled") / "reports")
+    return pipeline.run(folder, stages=profile.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
+
+
+def test_a_towns_page_shows_the_problem_plan_links_its_score_counts(resampled, tmp_path):
+    """The links beside a town's problems are the scorecard's (one IDF over the corpus), read back from the work folder."""
+    from analysis import alignment
+
+    results = resampled
+    items = results["items"]
+    problems = items[items["role"] == "problems"].reset_index(drop=True)
+    plans = items[items["role"] == "plans"].reset_index(drop=True)
+    whole = alignment.align(problems, plans, problem_codes=results["theme_codes"])
+    card, _ = profile.scorecard_for(results)
+    answered = card.scores[card.scores["criterion"] == "answered"].set_index("doc_id")["evidence"]
+    profile.prepare(results, tmp_path)
+    own_differs = 0
+    for town in results.reports["town"].dropna().unique():
+        mine = profile.town_reports(results.reports, town)
+        shown = profile.town_links(results, mine)
+        pd.testing.assert_frame_equal(shown, profile.town_rows(whole, mine))
+        pd.testing.assert_frame_equal(profile.town_links(results, mine, work_dir=tmp_path), shown)
+        for doc_id in profile.town_items(results, mine, role="problems")["doc_id"].unique():
+            n = shown.loc[shown["doc_id"] == doc_id, "problem_no"].nunique()
+            assert f"条问题中 {n} 条有对应的下一步措施" in answered[doc_id]
+        own = alignment.align(
+            profile.town_items(results, mine, role="problems"),
+            profile.town_items(results, mine, role="plans"),
+            problem_codes=profile.problem_codes(results, mine),
+        )
+        own_differs += not own[["doc_id", "problem_no", "plan_no"]].equals(shown[["doc_id", "problem_no", "plan_no"]])
+    assert own_differs  # the case in point: a town's items alone would have linked otherwise than its score counts
 
 
 # ------------------------------------------------------------ what each town briefing shows

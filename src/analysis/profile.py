@@ -14,6 +14,9 @@ problems_beside_plans  each problem with the text of the plan items that answer 
 problem_plans doc_id, year, item_no, problem, themes, plans
               each problem item with its themes and the plan items that answer it
 plan_list     doc_id, year, item_no, plan — the plan items, one line each
+links_for     the problem → plan links of every report (``alignment.align`` over
+              the whole corpus): what the scorecard's 问题有对应措施 counts;
+              ``town_links`` gives a town's, which its briefing shows
 
 Indicator names for the reader come from ``data/lexicon/indicator_labels.yml``.
 
@@ -27,6 +30,9 @@ once per build: ``prepare`` writes them into the run's work folder and
 ``indicator_summary`` (first named ``corpus_summary``) reads them back,
 checking they were made from the same reports under the same code and
 lexicon (the work-folder files themselves are ``cache.write_work_table``).
+So are the problem → plan links (``LINKS_FILE``): one IDF over every
+problem and plan item of the corpus, so that a town's page shows the links
+its score counts.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ MEDIAN_COLUMNS = ["year", "indicator", "label", "figure", "value", "unit", "medi
 PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans"]
 NO_YEAR = -1.0  # the year of a report whose year is unknown, as a key of versus_median's groups
 SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
+LINKS_FILE = "alignment_links.parquet"  # in the work folder: the problem → plan links of every report
 
 
 def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
@@ -264,13 +271,15 @@ def _card_key(results: Results, criteria: Path, overrides: Path | None) -> str:
 
 def _compute_card(results: Results, criteria: Path, overrides: Path | None):
     from .flags import flags, gather_evidence
-    from .scorecard import assess
+    from .scorecard import assess, load_criteria
 
     rows = results["indicators"]
     evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
     cached = {name: results[name] for name in ("checklist", "coverage") if name in results.tables}  # from the cache when run
     if "theme_codes" in results.tables:
         cached["codes"] = results["theme_codes"]
+    if "answered" in load_criteria(criteria).ids:
+        cached["links"] = links_for(results)  # the links the town briefings show
     card = assess(results.reports, criteria=criteria, rows=rows, items=results["items"], overrides=overrides, evidence=evidence, **cached)
     return card, flags(results.reports, rows=rows, evidence=evidence)
 
@@ -322,6 +331,51 @@ def flags_for(results: Results, *, work_dir: str | Path | None = None) -> pd.Dat
         if table is not None:
             return table
     return flags(results.reports, rows=results["indicators"])
+
+
+_LINKS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
+_LINK_KEYS: dict[int, tuple[Results, object, str]] = {}
+
+
+def _links_key(results: Results) -> str:
+    """The key of the links of *results*' reports: the reports, and the code and lexicon of the tables they are made from.
+
+    Kept for these results while those tables' keys are the same (hashing 1,000 reports took 19 ms of every town page).
+    """
+    keys = current_keys(["items", "theme_codes", "tokens"])  # the items, their codes, and the words their similarity counts
+    tag = "|".join(keys[name] for name in sorted(keys))
+    return _kept_for(_LINK_KEYS, results, lambda: corpus_key(results.reports, tag), tag=tag, last_only=True)
+
+
+def _links(results: Results, work_dir: str | Path | None) -> pd.DataFrame:
+    from .alignment import align
+
+    if work_dir:
+        table = read_work_table(Path(work_dir) / LINKS_FILE, key=_links_key(results))
+        if table is not None:
+            return table
+    items = results["items"]
+    problems = items[items["role"] == "problems"].reset_index(drop=True)
+    plans = items[items["role"] == "plans"].reset_index(drop=True)
+    return align(problems, plans, problem_codes=results["theme_codes"] if "theme_codes" in results.tables else None)
+
+
+def links_for(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+    """``alignment.align`` over every problem and plan item of *results*: the links the scorecard counts.
+
+    One IDF over the whole corpus, as the scorecard's 问题有对应措施 has it:
+    a town's items alone would weigh words otherwise and could link a plan the
+    score does not count.  Read from *work_dir* when ``prepare`` wrote them
+    there for the same reports, code and lexicon; computed otherwise.  Kept
+    for these results (and this *work_dir*): every town page of a build asks.
+    """
+    where = str(Path(work_dir).resolve()) if work_dir else ""
+    return _kept_for(_LINKS, results, lambda: _links(results, work_dir), tag=where, last_only=True)
+
+
+def town_links(results: Results, mine: pd.DataFrame, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+    """The rows of ``links_for(results)`` of the reports *mine*, in *mine*'s order: what a town's briefing shows beside its problems."""
+    return town_rows(links_for(results, work_dir=work_dir), mine)
 
 
 def or_say(table: pd.DataFrame, sentence: str):
@@ -388,14 +442,16 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
     """Write the corpus-level tables the briefings share into *work_dir* (once per build).
 
     ``indicators.summary`` of every report (``SUMMARY_FILE``), which
-    ``versus_median`` compares each town with, and the scorecard and flags of
-    every report under the package's criteria and the reviewer's overrides
-    (``CARD_FILES``), which the town, scorecard and county briefings show.
-    Returns the files written.
+    ``versus_median`` compares each town with, the problem → plan links of
+    every report (``LINKS_FILE``), and the scorecard and flags of every report
+    under the package's criteria and the reviewer's overrides (``CARD_FILES``),
+    which the town, scorecard and county briefings show.  Returns the files
+    written.
     """
     work_dir = Path(work_dir)
     table = summary(results["indicators"], results.reports)
     written = [write_work_table(table, work_dir / SUMMARY_FILE, key=_summary_key(results))]
+    written.append(write_work_table(links_for(results), work_dir / LINKS_FILE, key=_links_key(results)))
     overrides = _default_overrides()
     card, flag_table = _compute_card(results, config.SCORECARD_FILE, overrides)
     key = _card_key(results, config.SCORECARD_FILE, overrides)
@@ -483,6 +539,8 @@ def results_for(data_dir: str | Path) -> Results:
         _KEYNESS.clear()
         _TOWN_ROWS.clear()
         _CARDS.clear()
+        _LINKS.clear()
+        _LINK_KEYS.clear()
         _SUMMARY_KEYS.clear()
         _RUNS[str(data_dir)] = (key, run(data_dir, stages=BRIEFING_STAGES, workers=1, progress=False, warn=False))
     return _RUNS[str(data_dir)][1]

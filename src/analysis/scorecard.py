@@ -339,6 +339,7 @@ def assess(
     coverage: pd.DataFrame | None = None,
     evidence=None,
     codes: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
 ) -> Scorecard:
     """Score every report of *reports* (see the module doc).
 
@@ -346,7 +347,9 @@ def assess(
     ``structure.items``, the problems' theme *codes* of ``themes.code_items``
     under the package's codebook, the compliance *checklist* and *coverage*, and the
     shared wording and impossible figures of ``flags.gather_evidence``, which
-    ``flags.flags`` reads too) are computed when not given.  *overrides* is a table or a CSV file of
+    ``flags.flags`` reads too, and the problem → plan *links* of
+    ``alignment.align`` over every problem and plan item of *reports*, which
+    the town briefings show) are computed when not given.  *overrides* is a table or a CSV file of
     ``doc_id, criterion, score, reason``.
     """
     from . import alignment, boilerplate, compliance, flags, indicators, structure
@@ -366,12 +369,12 @@ def assess(
         per_doc = rows.drop_duplicates(["doc_id", "start"]).groupby(["doc_id", "sentence"], sort=False).size().reset_index(name="n")
         for doc_id, group in per_doc.groupby("doc_id", sort=False):
             examples[doc_id] = str(group.sort_values("n", ascending=False, kind="stable")["sentence"].iloc[0])
-    links = pd.DataFrame(columns=["doc_id", "problem_no"])
+    given, links = links, pd.DataFrame(columns=["doc_id", "problem_no"])
     problems = plans = pd.DataFrame(columns=["doc_id", "item_no", "text"])
     if need("answered"):
         problems = items[items["role"] == "problems"].reset_index(drop=True)
         plans = items[items["role"] == "plans"].reset_index(drop=True)
-        links = alignment.align(problems, plans, problem_codes=codes)
+        links = alignment.align(problems, plans, problem_codes=codes) if given is None else given
     answered = {d: set(g["problem_no"]) for d, g in links.groupby("doc_id")} if len(links) else {}
     if evidence is None and (need("own_wording") and len(reports) > 1 or need("figures")):
         evidence = flags.gather_evidence(reports, rows if rows is not None else indicators.extract(reports))
