@@ -419,7 +419,7 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
 
 
 def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefings(two_reports, tmp_path, monkeypatch):
-    """One worker writes the work folder while the other builds a briefing that does not read it; the town pages start after."""
+    """This process writes the work folder while the workers build a briefing that does not read it; the town pages start after."""
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
     for name in workers.NATIVE_THREAD_VARS:
         monkeypatch.delenv(name, raising=False)
@@ -435,7 +435,49 @@ def test_on_two_processes_the_shared_tables_are_written_beside_the_other_briefin
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]
 
 
-@pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-in-a-worker"])
+def test_when_the_shared_tables_cannot_be_written_the_run_stops_and_says_why(two_reports, tmp_path, monkeypatch):
+    """On two processes the work folder is written here, beside the workers: its failure stops the run, as before any briefing."""
+
+    def broken(results, folder):
+        raise AnalysisError("the shared tables: disk full")
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(briefings.runner, "prepare", broken)
+    out = tmp_path / "out"
+    with pytest.raises(AnalysisError, match="the shared tables: disk full"):
+        briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["00", "02"], jobs=2, progress=False)
+    assert not list(out.glob("02_town-*.html"))  # the town pages read the tables: none was started
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # no work folder left
+
+
+def test_the_costliest_corpus_notebooks_start_first():
+    """Each corpus notebook in order of its ``briefing.cost``, after the towns' runs: the longest is not left for the end."""
+    from types import SimpleNamespace
+
+    def briefing(name: str, cost: float, town: str = "") -> SimpleNamespace:
+        notebook = SimpleNamespace(path=Path(name), per_town=bool(town), cost=cost)
+        return SimpleNamespace(name=f"{name}-{town}" if town else name, notebook=notebook)
+
+    todo = [briefing("00", 0.3), briefing("01", 2.3), briefing("04", 0.3, "甲镇"), briefing("06", 0.6), briefing("07", 4.7)]
+    todo += [briefing("08", 0.3), briefing("04", 0.3, "乙镇")]
+    work = briefings.batches(todo, 2)
+    assert [[b.name for b in batch] for batch in work] == [["04-甲镇", "04-乙镇"], ["07"], ["01"], ["06"], ["00"], ["08"]]
+
+
+def test_the_package_notebooks_say_what_they_cost_and_a_wrong_cost_is_named(tmp_path):
+    every = briefings.find_notebooks()
+    assert all(n.cost > 0 for n in every), [n.name for n in every if not n.cost > 0]
+    costs = {n.name: n.cost for n in every}
+    assert max(costs, key=costs.get) == "07_structure_of_talk.ipynb"  # topic models and correspondence analysis
+    nb = nbformat.read(str(every[0].path), as_version=4)
+    nb.metadata["briefing"] = {"cost": "slow"}
+    bad = tmp_path / "00_bad.ipynb"
+    nbformat.write(nb, str(bad))
+    with pytest.raises(AnalysisError, match=r"00_bad\.ipynb: the metadata briefing\.cost must be a number of seconds, not 'slow'"):
+        briefings.read_notebook(bad)
+
+
+@pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-beside"])
 def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_callers(two_reports, tmp_path, monkeypatch, notebooks, jobs):
     """A crash ends the worker running the notebook (and its pool): that town fails by name, the others are written."""
     import matplotlib

@@ -3,7 +3,10 @@
 ``find_notebooks()`` reads every numbered notebook of ``notebooks/``
 (``00_corpus_overview.ipynb``, ``01_…``): its first ``#`` heading (the
 briefing's title) and the literal defaults of its ``parameters`` cell.  A
-notebook with a ``town`` parameter is run once per town.
+notebook with a ``town`` parameter is run once per town.  Its metadata
+``briefing.cost`` says about how many seconds it takes (a town notebook: per
+town): the runner starts the costliest first, so that the longest is not left
+for one core at the end of a build.
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ TOWN_PARAMETER = "town"
 DATA_PARAMETER = "data_dir"
 OUTPUT_PARAMETER = "output_dir"  # a notebook that writes files of its own (tables for Excel) gets the output folder
 WORK_PARAMETER = "work_dir"  # a notebook with this parameter gets the run's work folder (corpus-level tables computed once)
+COST_KEY = "briefing"  # the notebook metadata holding its cost: {"cost": seconds}
 
 
 @dataclass(frozen=True)
 class Notebook:
-    """A report notebook: its path, heading, and the literal defaults of its parameters cell."""
+    """A report notebook: its path, heading, the literal defaults of its parameters cell, and its cost (seconds, about)."""
 
     path: Path
     heading: str
     parameters: Mapping[str, object] = field(default_factory=dict)
+    cost: float = 0.0
 
     @property
     def name(self) -> str:
@@ -60,7 +65,10 @@ def read_notebook(path: str | Path) -> Notebook:
             heading = match.group(1) if match else ""
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             parameters.update(_literal_assignments(cell.source, path))
-    return Notebook(path=path, heading=heading or path.stem, parameters=parameters)
+    cost = nb.metadata.get(COST_KEY, {}).get("cost", 0.0) if isinstance(nb.metadata.get(COST_KEY), dict) else 0.0
+    if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost >= 0:
+        raise AnalysisError(f"{path}: the metadata {COST_KEY}.cost must be a number of seconds, not {cost!r}")
+    return Notebook(path=path, heading=heading or path.stem, parameters=parameters, cost=float(cost))
 
 
 def _literal_assignments(source: str, path: Path) -> dict[str, object]:

@@ -16,8 +16,10 @@ import queue
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -255,13 +257,14 @@ def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
 
 
 def batches(todo: Sequence[Briefing], jobs: int) -> list[list[Briefing]]:
-    """The work for *jobs* processes: each town notebook's towns in as few runs as keep the processes busy, then each corpus notebook."""
+    """The work for *jobs* processes: each town notebook's towns in as few runs as keep the processes busy, then each
+    corpus notebook, the costliest first (``Notebook.cost``)."""
     runs: list[list[Briefing]] = []
     for path in dict.fromkeys(b.notebook.path for b in todo if b.notebook.per_town):
         towns = [b for b in todo if b.notebook.path == path]
         parts = max(1, min(jobs, len(towns) // TOWNS_PER_WORKER))
         runs += [towns[i::parts] for i in range(parts)]
-    return runs + [[b] for b in todo if not b.notebook.per_town]
+    return runs + [[b] for b in sorted((b for b in todo if not b.notebook.per_town), key=lambda b: -b.notebook.cost)]
 
 
 CRASHED = "the process running it stopped abruptly (a crash in native code, or it was killed), twice"
@@ -280,10 +283,22 @@ def _lost(briefing: Briefing, reason: str) -> dict:
     }
 
 
-def _prepare_task(data_dir: Path, work: Path, cache_dir: Path | None) -> None:
-    """In a worker: the build's shared tables into *work*, from the stage tables the build has just cached."""
-    options = {"cache_dir": cache_dir} if cache_dir is not None else {"cache": False}
-    prepare(pipeline.run(data_dir, stages=BRIEFING_STAGES, workers=1, progress=False, warn=False, **options), work)
+def _in_thread(fn, *args) -> Future:
+    """``fn(*args)`` in a daemon thread of this process; its result or exception in the returned future.
+
+    A daemon thread: a run stopped (Ctrl-C, a failure) does not wait for it at exit.
+    """
+    future: Future = Future()
+
+    def run() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # given to the caller through the future
+                future.set_exception(exc)
+
+    threading.Thread(target=run, name="prepare", daemon=True).start()
+    return future
 
 
 def _needs_work(batch: Sequence[Briefing]) -> bool:
@@ -304,10 +319,10 @@ def _run_all(
     The notebooks always run in worker processes (one at least), never in
     this one: their code shares the process it runs in.  *prepare_work* is
     ``(data_dir, work folder, results)`` when some briefings read the shared
-    tables of ``profile.prepare``: on one process they are written first, in
-    this one; on several, one worker writes them while the others run the
-    briefings that do not read them, and those that do are started once the
-    tables are there.
+    tables of ``profile.prepare``: on one process they are written first; on
+    several, this process writes them (a thread of its own, from the tables
+    in hand) while every worker runs the briefings that do not read them, and
+    those that do are started once the tables are there.
 
     A worker process that dies (a crash in native code, killed for memory)
     takes its pool down.  The briefings it had not finished are run again in
@@ -330,20 +345,22 @@ def _run_all(
         return [rest for rest in ([b for b in batch if b.name not in rows] for batch in work) if rest]
 
     run = {"footer": footer, "timeout": timeout, "done": done}
+    preparing = None
     try:
         work = batches(todo, jobs)
-        if prepare_work is not None and (jobs == 1 or len(work) == 1):  # nothing to run beside them: from the tables in hand
-            data_dir, folder, results = prepare_work
-            prepare(results, folder)
-            prepare_work = None
-        before = len(rows)
-        running = _pool_round(work, jobs=jobs, prepare_work=prepare_work, **run)
-        while running is not None:  # a worker died: the briefings it was running alone first, then the rest
-            if prepare_work is not None:  # the shared tables may be missing if it was their worker: written again, here
-                data_dir, folder, results = prepare_work
+        if prepare_work is not None:
+            _, folder, results = prepare_work
+            if jobs == 1 or len(work) == 1:  # nothing to run beside them
                 prepare(results, folder)
-                prepare_work = None
-            elif not running and len(rows) == before:  # no briefing started or ended: the workers cannot even start
+            else:  # here, beside the workers: the tables are in hand, and no worker waits for them
+                preparing = _in_thread(prepare, results, folder)
+        before = len(rows)
+        running = _pool_round(work, jobs=jobs, preparing=preparing, **run)
+        while running is not None:  # a worker died: the briefings it was running alone first, then the rest
+            if preparing is not None:  # the rounds after this one start every briefing at once: the tables first
+                preparing.result()
+                preparing = None
+            if not running and len(rows) == before:  # no briefing started or ended: the workers cannot even start
                 for briefing in [b for batch in left(work) for b in batch]:
                     done(_lost(briefing, "the worker processes stopped before running it"))
                 break
@@ -364,14 +381,16 @@ def _pool_round(
     footer: str,
     timeout: int | None,
     done,
-    prepare_work: tuple[Path, Path, object] | None = None,
+    preparing: Future | None = None,
 ) -> set[str] | None:
     """Run *work* (batches of briefings) on a pool of up to *jobs* workers, each row given to *done* as it comes.
 
+    The batches that read the shared tables wait for *preparing* (the future
+    of ``profile.prepare``) when it is given; its failure stops the run.
     Returns ``None`` when every batch ran to its end, else, when a worker
     died, the names of the briefings started and not finished at that time.
     """
-    waiting = [b for b in work if _needs_work(b)] if prepare_work is not None else []
+    waiting = [b for b in work if _needs_work(b)] if preparing is not None else []
     ready = [b for b in work if not any(b is w for w in waiting)]
     finished = mp_context().Queue()
     processes = max(1, min(jobs, len(work)))
@@ -390,18 +409,16 @@ def _pool_round(
             done(value)
 
     with process_pool(processes, initializer=_worker_init, initargs=(finished, environment)) as pool:
-        preparing = None
-        if prepare_work is not None:
-            data_dir, folder, results = prepare_work
-            preparing = pool.submit(_prepare_task, data_dir, folder, results.cache_dir)
         futures = [pool.submit(run_batch, batch, **kwargs) for batch in ready]
         try:
             while True:
                 if preparing is not None and preparing.done():
-                    if not isinstance(preparing.exception(), BrokenProcessPool):  # a dead worker: the caller writes them again
-                        preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
-                        futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
+                    preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
                     preparing = None
+                    try:
+                        futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
+                    except BrokenProcessPool:  # a worker died meanwhile: the caller runs what is left in a new pool
+                        pass
                 try:
                     take(finished.get(timeout=0.2))
                 except queue.Empty:
