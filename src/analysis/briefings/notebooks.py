@@ -65,7 +65,8 @@ def read_notebook(path: str | Path) -> Notebook:
             heading = match.group(1) if match else ""
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             parameters.update(_literal_assignments(cell.source, path))
-    cost = nb.metadata.get(COST_KEY, {}).get("cost", 0.0) if isinstance(nb.metadata.get(COST_KEY), dict) else 0.0
+    said = nb.metadata.get(COST_KEY, {})
+    cost = said.get("cost", 0.0) if isinstance(said, dict) else said
     if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost >= 0:
         raise AnalysisError(f"{path}: the metadata {COST_KEY}.cost must be a number of seconds, not {cost!r}")
     return Notebook(path=path, heading=heading or path.stem, parameters=parameters, cost=float(cost))
