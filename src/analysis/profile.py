@@ -338,13 +338,8 @@ _LINK_KEYS: dict[int, tuple[Results, object, str]] = {}
 
 
 def _links_key(results: Results) -> str:
-    """The key of the links of *results*' reports: the reports, and the code and lexicon of the tables they are made from.
-
-    Kept for these results while those tables' keys are the same (hashing 1,000 reports took 19 ms of every town page).
-    """
-    keys = current_keys(["items", "theme_codes", "tokens"])  # the items, their codes, and the words their similarity counts
-    tag = "|".join(keys[name] for name in sorted(keys))
-    return _kept_for(_LINK_KEYS, results, lambda: corpus_key(results.reports, tag), tag=tag, last_only=True)
+    """The key of the links of *results*' reports: the reports, and the code and lexicon of the tables they are made from."""
+    return _tables_key(_LINK_KEYS, results, ["items", "theme_codes", "tokens"])  # the items, their codes, the words compared
 
 
 def _links(results: Results, work_dir: str | Path | None) -> pd.DataFrame:
@@ -429,13 +424,19 @@ _SUMMARY_KEYS: dict[int, tuple[Results, object, str]] = {}  # id(results) -> (re
 
 
 def _summary_key(results: Results) -> str:
-    """The key of the figures of *results*' reports: the reports, and the code and lexicon of the indicators table.
+    """The key of the figures of *results*' reports: the reports, and the code and lexicon of the indicators table."""
+    return _tables_key(_SUMMARY_KEYS, results, ["indicators"])
 
-    Kept for these results while the table key is the same: hashing 1,000 reports' entries took 26 ms of every town page.
-    The last results only: a key is not worth keeping tables alive for.
+
+def _tables_key(store: dict, results: Results, tables: list[str]) -> str:
+    """``corpus_key`` of *results*' reports under the cache keys of the stage *tables*, kept in *store*.
+
+    Kept for these results while those keys are the same: hashing 1,000 reports' entries took 19–26 ms of every
+    town page.  The last results only: a key is not worth keeping tables alive for.
     """
-    table_key = current_keys(["indicators"])["indicators"]
-    return _kept_for(_SUMMARY_KEYS, results, lambda: corpus_key(results.reports, table_key), tag=table_key, last_only=True)
+    keys = current_keys(tables)
+    tag = "|".join(keys[name] for name in sorted(tables))
+    return _kept_for(store, results, lambda: corpus_key(results.reports, tag), tag=tag, last_only=True)
 
 
 def prepare(results: Results, work_dir: str | Path) -> list[Path]:

@@ -168,7 +168,7 @@ def _build(
             jobs=jobs,
             progress=progress,
             timeout=timeout,
-            prepare_work=None if work is None else (data_dir, work, results),
+            prepare_work=None if work is None else (work, results),
         )
         write_atomic(
             out / INDEX_NAME,
@@ -312,13 +312,13 @@ def _run_all(
     jobs: int | None,
     progress: bool,
     timeout: int | None,
-    prepare_work: tuple[Path, Path, object] | None = None,
+    prepare_work: tuple[Path, object] | None = None,
 ) -> list[dict]:
     """Every briefing of *todo*, on *jobs* worker processes; returns their rows in *todo*'s order.
 
     The notebooks always run in worker processes (one at least), never in
     this one: their code shares the process it runs in.  *prepare_work* is
-    ``(data_dir, work folder, results)`` when some briefings read the shared
+    ``(work folder, results)`` when some briefings read the shared
     tables of ``profile.prepare``: on one process they are written first; on
     several, this process writes them (a thread of its own, from the tables
     in hand) while every worker runs the briefings that do not read them, and
@@ -349,7 +349,7 @@ def _run_all(
     try:
         work = batches(todo, jobs)
         if prepare_work is not None:
-            _, folder, results = prepare_work
+            folder, results = prepare_work
             if jobs == 1 or len(work) == 1:  # nothing to run beside them
                 prepare(results, folder)
             else:  # here, beside the workers: the tables are in hand, and no worker waits for them
