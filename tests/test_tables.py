@@ -1,4 +1,4 @@
-"""A table split once by a column gives what filtering it would give."""
+"""A table split once by a column gives what filtering it would give; its rows read a column at a time are itertuples' rows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from analysis.tables import rows_by
+from analysis.indicators import extract
+from analysis.tables import records, rows_by
 
 
 def test_rows_by_gives_each_values_rows_in_the_tables_order():
@@ -27,3 +28,27 @@ def test_rows_by_gives_each_values_rows_in_the_tables_order():
 def test_rows_by_of_an_empty_table_is_empty():
     empty = pd.DataFrame({"town": pd.Series([], dtype=object), "token": pd.Series([], dtype=object)})
     assert rows_by(empty, "town")("神树镇").empty
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, tuple):
+        return all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(pd.isna(a) and pd.isna(b)) if pd.isna(a) or pd.isna(b) else a == b
+
+
+def test_records_are_the_rows_itertuples_gives(reports):
+    rows = extract(reports)  # text, float, Int64 with missing years, int columns
+    rows.loc[rows.index[:3], "year"] = pd.NA
+    rows.loc[rows.index[:2], "unit"] = None
+    got, want = list(records(rows)), list(rows.itertuples(index=False))
+    assert len(got) == len(want) == len(rows) > 50
+    assert got[0]._fields == want[0]._fields == tuple(rows.columns)
+    assert all(_same(tuple(g), tuple(w)) for g, w in zip(got, want, strict=True))
+    assert got[0].year is pd.NA and isinstance(got[-1].year, int) and isinstance(got[-1].value, float)
+    assert list(records(rows[["doc_id", "raw"]], name=None))[5] == (rows["doc_id"].iloc[5], rows["raw"].iloc[5])
+
+
+def test_records_name_fields_as_itertuples_does():
+    table = pd.DataFrame({"乡镇": ["神树镇"], "class": [1], 3: [2.5], "两个 词": ["x"]})
+    assert list(records(table))[0]._fields == next(table.itertuples(index=False))._fields == ("乡镇", "_1", "_2", "_3")
+    assert len(list(records(pd.DataFrame(index=[0, 1])))) == 2  # no column: still one row per row

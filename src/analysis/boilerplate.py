@@ -38,6 +38,7 @@ from .chinese import fold
 from .cues import Cue, CueSyntaxError
 from .errors import LexiconError, OptionError
 from .lexicon import load_yaml
+from .tables import records
 
 NGRAM = 12
 MIN_REPORTS = 2
@@ -474,7 +475,7 @@ def item_detail(
     position = {d: i for i, d in enumerate(idx.doc_ids)}
     spans = _Spans(idx)
     rows = []
-    for item in items.itertuples(index=False):
+    for item in records(items):
         text = str(item.text)
         doc = position.get(item.doc_id)
         share = _span_share(idx, doc, int(item.start), int(item.end), spans) if doc is not None else 0.0

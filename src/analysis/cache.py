@@ -134,7 +134,7 @@ def table_key(table: str, *, lexicon: Iterable[str] | None = None, options: Mapp
 
 def entry_keys(reports: pd.DataFrame) -> list[str]:
     """One entry per report: its file's sha256 with the identity its tables carry."""
-    columns = [reports[c] if c in reports.columns else [None] * len(reports) for c in IDENTITY]
+    columns = [reports[c].tolist() if c in reports.columns else [None] * len(reports) for c in IDENTITY]
     keys = []
     for sha, *identity in zip(reports["sha256"].tolist(), *columns):
         values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in identity]

@@ -28,6 +28,7 @@ from . import config
 from .chinese import fold, outline_number
 from .cues import Codebook, Entry, load_codebook
 from .structure import INLINE_ITEM_RE, SENTENCE_END_RE, paragraphs, sections
+from .tables import records
 
 STATUSES = ("section", "subsection", "mentioned", "absent")
 CHECK_COLUMNS = ["doc_id", "town", "element", "label", "status", "evidence", "start"]
@@ -148,7 +149,7 @@ def _check_one(entry: Entry, doc_sections: list, units: list[dict[str, object]],
 def _by_doc(table: pd.DataFrame) -> dict[str, list]:
     """Rows of *table* (as named tuples) grouped by doc_id, in table order."""
     grouped: dict[str, list] = {}
-    for row in table.itertuples(index=False):
+    for row in records(table):
         grouped.setdefault(row.doc_id, []).append(row)
     return grouped
 

@@ -32,6 +32,7 @@ from . import config, loaders
 from . import metadata as metadata_stage
 from .errors import InputError
 from .pagemeta import COLUMNS as PAGE_COLUMNS
+from .tables import records
 
 REPORT_COLUMNS = [
     "doc_id",
@@ -246,7 +247,7 @@ def load_corpus(
     reports = reports.sort_values("doc_id", kind="stable").reset_index(drop=True)
     problems_df = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     if warn:
-        for row in problems_df.itertuples(index=False):
+        for row in records(problems_df):
             print(f"warning: {row.file}: {row.problem} ({row.action})", file=sys.stderr)
     return Corpus(reports, problems_df)
 

@@ -40,6 +40,7 @@ import pandas as pd
 from . import config
 from .errors import OptionError
 from .fonts import use_cjk_font
+from .tables import records
 
 NOTE = "note"  # the key of DataFrame.attrs that holds what a limited table left out
 LINE_BREAK_RE = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
@@ -318,7 +319,7 @@ def readable(
         elif reports is not None and {"doc_id", "town"} <= set(reports.columns):
             who = {
                 r.doc_id: " ".join(str(x) for x in (r.town, "" if pd.isna(r.year) else f"{int(r.year)}年") if isinstance(x, str) and x)
-                for r in reports[["doc_id", "town", "year"]].itertuples(index=False)
+                for r in records(reports[["doc_id", "town", "year"]])
             }
             out["doc_id"] = out["doc_id"].map(lambda d: who.get(d) or "（未识别乡镇）")
     data = {}

@@ -21,6 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from . import config
 from .display import label, labels
 from .output import atomic_path
+from .tables import records
 
 __all__ = ["export"]
 
@@ -101,6 +102,6 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], path: Path, *, stem: str
         frame = table.reset_index(allow_duplicates=True) if with_index else table
         sheet.append([_cell((headers or {}).get(str(c)) or label(str(c))) for c in frame.columns])  # the reader's header
         sheet.append([_cell(str(c)) for c in frame.columns])  # the contract's columns, as in the CSV
-        for record in frame.itertuples(index=False, name=None):
+        for record in records(frame, name=None):
             sheet.append([_cell(v) for v in record])
     book.save(path)

@@ -39,7 +39,7 @@ import pandas as pd
 from . import config
 from .chinese import fold
 from .errors import LexiconError
-from .tables import rows_by
+from .tables import records, rows_by
 
 FLAG_COLUMNS = ["doc_id", "town", "year", "flag", "detail", "evidence"]
 FIGURE_COLUMNS = ["doc_id", "town", "year", "flag", "detail", "evidence", "start"]
@@ -155,7 +155,7 @@ def most_shared_sentences(shared: pd.DataFrame) -> dict[str, str]:
     if shared.empty:
         return {}
     ranked = shared.assign(_len=shared["text"].str.len()).sort_values(["shared", "_len"], ascending=False, kind="stable")
-    return {doc_id: str(text) for doc_id, text in ranked.drop_duplicates("doc_id")[["doc_id", "text"]].itertuples(index=False)}
+    return {doc_id: str(text) for doc_id, text in records(ranked.drop_duplicates("doc_id")[["doc_id", "text"]])}
 
 
 # ------------------------------------------------------------------ shared wording with one report
@@ -253,7 +253,7 @@ def impossible_figures(rows: pd.DataFrame, *, rules: FlagRules | None = None) ->
     rules = rules or load_rules()
     out = []
     mentions = rows.drop_duplicates(["doc_id", "start"]).sort_values(["doc_id", "start"])
-    for r in mentions.itertuples(index=False):
+    for r in records(mentions):
         top = r.value_max if not pd.isna(r.value_max) else r.value
         if r.unit in rules.rate_units and not pd.isna(top) and float(top) > 100:
             out.append(
@@ -272,7 +272,7 @@ def impossible_figures(rows: pd.DataFrame, *, rules: FlagRules | None = None) ->
     marked = mentions["sentence"].map(lambda s: any(m in s for m in rules.part_markers), na_action="ignore").fillna(False).astype(bool)
     candidates = mentions[marked & mentions.duplicated(["doc_id", "sentence"], keep=False)]
     sentences: dict[tuple[str, str], list] = {}
-    for r in candidates[["doc_id", "sentence", "start", "raw", "unit", "value", "town", "year"]].itertuples(index=False):
+    for r in records(candidates[["doc_id", "sentence", "start", "raw", "unit", "value", "town", "year"]]):
         sentences.setdefault((r.doc_id, r.sentence), []).append(r)
     for (doc_id, sentence), group in sentences.items():
         marker = next(m for m in rules.part_markers if m in sentence)
@@ -398,7 +398,7 @@ def flags(
     meta = _meta(reports)
     out = []
     examples = most_shared_sentences(evidence.shared)
-    for r in evidence.partners.itertuples(index=False):
+    for r in records(evidence.partners):
         if r.partner and r.share >= rules.share:
             example = examples.get(r.doc_id, "")
             out.append(

@@ -131,7 +131,7 @@ def terms(
     meta = reports[["doc_id", *META_COLUMNS]]
     table = table[["doc_id", "role", "token", "start", "end"]].merge(meta, on="doc_id", how="left")
     table = table[TERM_COLUMNS].sort_values(["doc_id", "start"], kind="mergesort").reset_index(drop=True)
-    silent = sorted(set(reports["doc_id"]) - set(table["doc_id"]))
+    silent = sorted(set(reports["doc_id"].tolist()) - set(table["doc_id"].unique().tolist()))
     if silent:
         where = f" in role {', '.join(roles)}" if roles else ""
         shown = ", ".join(silent[:5]) + (f" and {len(silent) - 5} more" if len(silent) > 5 else "")

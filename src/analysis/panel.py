@@ -44,7 +44,7 @@ import pandas as pd
 from . import config, display
 from .errors import LexiconError
 from .lexicon import load_yaml
-from .tables import rows_by
+from .tables import records, rows_by
 
 PANEL_COLUMNS = ["panel", "town", "county", "doc_id", "year", "prev_doc_id", "prev_year", "gap"]
 FOLLOW_COLUMNS = [
@@ -426,7 +426,7 @@ def follow_through(
     subset = reports[reports["doc_id"].isin(wanted)]
     plans = plan_items(subset)
     evidence = _evidence_of(subset, evidence)
-    vectors = Vectors([*evidence["text"], *plans["text"]])
+    vectors = Vectors(evidence["text"].tolist() + plans["text"].tolist())
     by_doc = evidence.groupby("doc_id")["text"].agg(list).to_dict()
     plans_of = rows_by(plans)
     meta = _meta(reports)
@@ -498,7 +498,7 @@ def recurring(
         return pd.DataFrame(columns=RECURRING_COLUMNS)
     subset = reports[reports["doc_id"].isin({d for pair in todo for d in pair})]
     problems = problem_items(subset)
-    vectors = Vectors([*problems["text"], *_evidence_of(subset, evidence)["text"]])
+    vectors = Vectors(problems["text"].tolist() + _evidence_of(subset, evidence)["text"].tolist())
     problems_of = rows_by(problems)
     meta = _meta(reports)
     rows = []
@@ -621,9 +621,9 @@ def trends(reports: pd.DataFrame, *, rows: pd.DataFrame | None = None, labels: d
     figures = indicators.summary(rows, subset)
     labels = labels if labels is not None else indicator_labels()
     figures = figures.merge(table[["doc_id", "panel", "county", "prev_doc_id", "prev_year"]], on="doc_id")
-    by_key = {(d, k): r for d, k, r in zip(figures["doc_id"].tolist(), figures["indicator"].tolist(), figures.itertuples(index=False))}
+    by_key = {(d, k): r for d, k, r in zip(figures["doc_id"].tolist(), figures["indicator"].tolist(), records(figures))}
     out = []
-    for r in figures.itertuples(index=False):
+    for r in records(figures):
         prev = by_key.get((r.prev_doc_id, r.indicator)) if isinstance(r.prev_doc_id, str) else None
         change = change_pct = prev_value = None
         note = ""

@@ -50,7 +50,7 @@ from .errors import OptionError
 from .indicators import indicator_labels, summary
 from .pipeline import DEFAULT_STAGES, Results, current_keys
 from .structure import ROLES
-from .tables import rows_by
+from .tables import records, rows_by
 from .themes import code_items, load_themes, summarize
 
 BRIEFING_STAGES = (*DEFAULT_STAGES, "checklist", "coverage")  # what the briefings read from the pipeline's cache
@@ -74,7 +74,7 @@ def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
 def heading(mine: pd.DataFrame):
     """One sentence naming the town, its reports and their length (report text escaped)."""
     parts = []
-    for r in mine.itertuples(index=False):
+    for r in records(mine):
         year = "" if pd.isna(r.year) else f"{int(r.year)}年度，"
         title = f"《{markdown_text(str(r.title))}》，" if isinstance(r.title, str) and r.title else ""
         parts.append(f"{year}{title}{int(r.n_chars):,} 字")
@@ -108,7 +108,7 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
     medians = others.median().to_dict()
     counts = others.size().to_dict()
     rows = []
-    for r in mine.itertuples(index=False):
+    for r in records(mine):
         key = (NO_YEAR if pd.isna(r.year) else float(r.year), r.indicator, r.unit)
         has_value = pd.notna(r.value) and bool(r.unit)
         same = counts.get(key, 0) if has_value else 0
@@ -205,7 +205,7 @@ def verdict(scores: pd.DataFrame, totals: pd.DataFrame, town: str, *, flag_table
     if mine.empty:
         return say(f"## {markdown_text(town)}\n\n没有评分结果。")
     parts = []
-    for r in mine.sort_values("year").itertuples(index=False):
+    for r in records(mine.sort_values("year")):
         year = "年度不详" if pd.isna(r.year) else f"{int(r.year)}年度"
         line = f"## {markdown_text(town)} · {year}法治政府建设年度报告评议\n\n"
         line += f"**总分 {r.total:g} 分**（满分 {r.max:g} 分，得分率 {r.percent:.1f}%）"

@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import config
 from .errors import LexiconError, OptionError
-from .tables import rows_by
+from .tables import records, rows_by
 
 SCORE_COLUMNS = ["doc_id", "town", "year", "criterion", "label", "score", "max", "evidence", "override", "computed"]
 TOTAL_COLUMNS = ["doc_id", "town", "year", "total", "max", "percent", "rank", "reports", "overrides"]
@@ -217,7 +217,7 @@ def _fmt(value: float) -> str:
 def _elements(c: Criterion, checks: pd.DataFrame) -> tuple[float, str, list[tuple[str, str]]]:
     points = c.settings["status_points"]
     got, parts, issues = 0.0, [], []
-    for r in checks.itertuples(index=False):
+    for r in records(checks):
         got += float(points[r.status])
         if r.status == "absent":
             parts.append(f"{r.element} 未找到")
@@ -299,8 +299,8 @@ def _figures(c: Criterion, bad: pd.DataFrame) -> tuple[float, str, list[tuple[st
     if bad.empty:
         return c.weight, "没有发现不可能的数字（比率超过100%、分项大于总数）", []
     score = max(0.0, c.weight - float(c.settings["per_figure"]) * len(bad))
-    evidence = "；".join(f"{r.detail}：{_quote(r.evidence, 50)}" for r in bad.itertuples(index=False))
-    return score, evidence, [(f"数字有误：{r.detail}", _quote(r.evidence)) for r in bad.itertuples(index=False)]
+    evidence = "；".join(f"{r.detail}：{_quote(r.evidence, 50)}" for r in records(bad))
+    return score, evidence, [(f"数字有误：{r.detail}", _quote(r.evidence)) for r in records(bad)]
 
 
 def _timeliness(c: Criterion, year: object, published: object) -> tuple[float, str, list[tuple[str, str]]]:
@@ -385,7 +385,7 @@ def assess(
         partner_rows = {r["doc_id"]: r for r in evidence.partners.to_dict("records")}
         shared_examples = flags.most_shared_sentences(evidence.shared)
         # no sentence mostly shared: the longest passage the report shares names the wording instead
-        for p in boilerplate.passages(idx).sort_values("n_chars", ascending=False, kind="stable").itertuples(index=False):
+        for p in records(boilerplate.passages(idx).sort_values("n_chars", ascending=False, kind="stable")):
             for doc_id in str(p.doc_ids).split(";"):
                 shared_examples.setdefault(doc_id, str(p.passage))
     bad = evidence.figures if need("figures") else None
@@ -395,7 +395,7 @@ def assess(
     out, issues = [], []
     checks_of, problems_of, bad_of = ((lambda _: None) if t is None else rows_by(t) for t in (checks, problems, bad))
     cover_rows: dict[str, list] = {}
-    for r in cover.itertuples(index=False) if cover is not None else ():
+    for r in records(cover) if cover is not None else ():
         cover_rows.setdefault(r.doc_id, []).append(r)
     for doc_id, town, year, when in zip(docs, towns, years, published):
         for c in book:

@@ -94,8 +94,16 @@ def documents(
     )
     placed = placed[placed["para_no"].notna() & (placed["start"] < placed["end"])]
     placed = placed.sort_values(["doc_id", "para_no", "start"])
-    docs = placed.groupby(["doc_id", "para_no"])["token"].agg(list).reset_index(name="tokens")
-    docs["para_no"] = docs["para_no"].astype("int64")
+    grouped: dict[tuple[str, float], list[str]] = {}  # in the sorted order groupby would give, columns read as lists
+    for key, token in zip(zip(placed["doc_id"].tolist(), placed["para_no"].tolist()), placed["token"].tolist()):
+        grouped.setdefault(key, []).append(token)
+    docs = pd.DataFrame(
+        {
+            "doc_id": pd.Series([d for d, _ in grouped], dtype=placed["doc_id"].dtype),
+            "para_no": np.array([p for _, p in grouped], dtype="int64"),
+            "tokens": pd.Series(list(grouped.values()), dtype=object),
+        }
+    )
     return docs[docs["tokens"].map(len) >= min_tokens].reset_index(drop=True)
 
 

@@ -76,7 +76,7 @@ def frequencies(
         if table.empty:
             return {}
         summed = table.groupby("token", sort=False)[value].sum()
-        pairs = list(zip(summed.index, summed.to_numpy(dtype="float64")))
+        pairs = list(zip(summed.index.tolist(), summed.to_numpy(dtype="float64")))
     else:
         pairs = [(str(k), float(v)) for k, v in table.items()]
     stop = stopwords(extra=tuple(extra_stopwords))
@@ -329,7 +329,7 @@ def _pick_groups(table: pd.DataFrame, by: str, groups: Sequence[object] | None, 
     if groups is None:
         chosen = largest_groups(table, by=by)
     else:
-        present = set(table[by])
+        present = set(table[by].tolist())
         chosen = [g for g in groups if g in present]
         absent = [g for g in groups if g not in present]
         if absent:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from .. import display
+from ..tables import records
 from .contents import add_contents
 from .pages import FONT_MARKER, embed_font
 from .plan import Briefing
@@ -71,7 +72,7 @@ def index_html(
     Every piece of text from the reports is escaped.
     """
     esc = html.escape
-    done = {row.briefing: row for row in summary.itertuples(index=False)}
+    done = {row.briefing: row for row in records(summary)}
 
     def entry(briefing: Briefing) -> str:
         link = f'<a href="{esc(quote(briefing.html.name))}">{esc(briefing.title)}</a>'
@@ -107,9 +108,9 @@ def index_html(
             f"{int(r.n_chars):,}",
             esc(Path(r.path).name),
         ]
-        for r in reports.sort_values(["doc_id"]).itertuples(index=False)
+        for r in records(reports.sort_values(["doc_id"]))
     ]
-    no_town = [esc(Path(r.path).name) for r in reports.itertuples(index=False) if not isinstance(r.town, str) or not r.town]
+    no_town = [esc(Path(r.path).name) for r in records(reports) if not isinstance(r.town, str) or not r.town]
     parts = [
         f"<h1>{esc(PROJECT_TITLE)}简报 · 目录</h1>",
         f"<p>{esc('，'.join(f for f in facts if f))}。</p>",
@@ -126,7 +127,7 @@ def index_html(
         shown = readable(flags)
         parts.append("<h2>需要先看的报告</h2>")
         parts.append(
-            _table(list(shown.columns), ([esc(str(v)) for v in r] for r in shown.itertuples(index=False)))
+            _table(list(shown.columns), ([esc(str(v)) for v in r] for r in records(shown)))
             if len(shown)
             else '<p class="muted">没有发现需要先看的报告（抄用其他报告、正文写的是其他乡镇、标题年度不符、不可能的数字）。</p>'
         )
@@ -141,7 +142,7 @@ def index_html(
             "<h2>读取问题</h2>",
             _table(
                 ["文件", "问题", "处理"],
-                ([esc(str(v)) for v in r] for r in problems[["file", "problem", "action"]].itertuples(index=False)),
+                ([esc(str(v)) for v in r] for r in records(problems[["file", "problem", "action"]])),
             ),
         ]
     params = meta.get("parameters") or {}

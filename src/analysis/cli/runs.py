@@ -11,6 +11,7 @@ from .. import config
 from ..errors import InputError
 from ..output import atomic_path
 from ..runlock import output_folder
+from ..tables import records
 from .common import Command, add_format, write
 
 
@@ -44,7 +45,7 @@ def briefings(args: argparse.Namespace) -> None:
     from ..pipeline import run
 
     problems = run(args.data or config.DATA_RAW, stages=[], progress=False, warn=False).problems  # read from the cache: no cost
-    for row in problems.itertuples(index=False):  # as the other commands do: named on stderr, exit 1 when a file was skipped
+    for row in records(problems):  # as the other commands do: named on stderr, exit 1 when a file was skipped
         print(f"warning: {row.file}: {row.problem} ({row.action})", file=sys.stderr)
     args.unreadable = bool((problems["action"] == "skipped").any())
     failed = summary[summary["status"] == "failed"]

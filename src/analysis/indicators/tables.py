@@ -25,6 +25,7 @@ import pandas as pd
 from ..corpus import town_labels
 from ..export import export as write_tables
 from ..structure import sentences
+from ..tables import records
 from .grammar import NESTED_RE
 from .rules import key_position, sorted_keys
 
@@ -386,12 +387,12 @@ def year_over_year(rows: pd.DataFrame, reports: pd.DataFrame, *, summary_table: 
     subset = reports[reports["town"].isin(towns)]
     sub_rows = rows[rows["doc_id"].isin(subset["doc_id"])]
     figures: dict[tuple[str, str, str], dict[str, float | None]] = {}
-    for r in _summary_of(sub_rows, subset, summary_table).itertuples(index=False):
+    for r in records(_summary_of(sub_rows, subset, summary_table)):
         if pd.isna(r.year):
             continue
         cell = figures.setdefault((r.town, r.indicator, r.unit or "?"), {})
         cell[str(int(r.year))] = None if pd.isna(r.value) else float(r.value)
-    for r in specificity(sub_rows, subset).itertuples(index=False):
+    for r in records(specificity(sub_rows, subset)):
         if pd.isna(r.year):
             continue
         figures.setdefault((r.town, "specificity: quantities per 1000 chars", ""), {})[str(int(r.year))] = float(r.per_1000_chars)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..tables import records
 from .style import NO_DATA
 
 ROW_COLUMNS = ["label", "value", "share", "side", "color", "text", "cut"]
@@ -113,7 +114,7 @@ class BarChart:
                 f'<th style="text-align: left">{html.escape(self.value_header)}</th></tr></thead>'
             )
         parts.append("<tbody>")
-        for row in self.rows.itertuples(index=False):
+        for row in records(self.rows):
             bar = self._bar(float(row.share), str(row.color), bool(row.cut))
             if self.diverging:
                 left, right = (bar, "") if row.side == "left" else ("", bar)

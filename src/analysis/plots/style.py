@@ -58,7 +58,7 @@ def pick_groups(table: pd.DataFrame, by: str, groups, max_panels: int, weight: s
     if table.empty:
         return [], 0
     if groups is not None:
-        present = set(table[by])
+        present = set(table[by].tolist())
         chosen = [g for g in groups if g in present]
     elif weight is not None:
         totals = table.groupby(by, sort=False)[weight].sum()
