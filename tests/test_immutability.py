@@ -365,6 +365,7 @@ CASES = {
     "flags.gather_evidence": lambda w: ((w.reports, w.rows), {}),
     "flags.most_shared_sentences": lambda w: ((w.shared_sentences,), {}),
     "tables.rows_by": lambda w: ((w.rows,), {}),
+    "tables.records": lambda w: ((w.rows,), {}),
     "flags.flags": lambda w: ((w.reports,), {"rows": w.rows}),
     "flags.readable": lambda w: (
         (
