@@ -158,3 +158,42 @@ def test_a_kind_of_table_names_its_own_columns_and_values():
     assert display.readable(follow).columns.tolist()[1] == "情况"  # without the kind: the shared name
     with pytest.raises(OptionError, match="panel"):
         display.readable(follow, kind="nope")
+
+
+def _pandas_html(table: pd.DataFrame, **options) -> str:
+    """The table part of ``table_html`` as pandas writes it: the readable table through ``DataFrame.to_html``."""
+    return display.readable(table, **options).to_html(
+        index=False, escape=True, border=0, classes="analysis-table", na_rep="", justify="left"
+    )
+
+
+def test_a_table_of_text_is_written_as_pandas_writes_it(reports, items):
+    from analysis import indicators, scorecard
+
+    rows = indicators.extract(reports)
+    card = scorecard.assess(reports)
+    tricky = pd.DataFrame(
+        {
+            "town": ["神树镇", "  a<b & c>d  ", "两个  空格", "制表\t符", "换\n行", "\u3000全角空格\u3000", ""],
+            "text": ["“引号”与'单引号'", "&amp; 已转义", "<script>", "1,234", "是", "  ", "末行"],
+        }
+    )
+    tables = [
+        (rows, {"reports": reports}),
+        (items, {"reports": reports}),
+        (card.scores, {}),
+        (card.totals, {}),
+        (tricky, {}),
+        (overview.overview(reports), {}),
+    ]
+    for table, options in tables:
+        written = display.table_html(table, **options)
+        assert written.endswith(_pandas_html(table, **options)), table.columns.tolist()
+    assert "<td>a&lt;b &amp; c&gt;d</td>" in display.table_html(tricky)  # escaped, outer blanks dropped
+    assert "<td>两个&nbsp;&nbsp;空格</td>" in display.table_html(tricky) and "<td>制表\\t符</td>" in display.table_html(tricky)
+
+
+def test_a_table_with_numbers_left_as_numbers_is_written_by_pandas():
+    table = pd.DataFrame({"乡镇": ["神树镇", "都督乡"], "得分": [1.5, 2.25]})
+    # value_label keeps a float of an unknown column a float: the cells are not all text
+    assert display.table_html(table).endswith(_pandas_html(table))
