@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterator
+from functools import lru_cache
 
 import pandas as pd
 
@@ -46,4 +47,10 @@ def records(table: pd.DataFrame, name: str | None = "Row") -> Iterator[tuple]:
     columns = zip(*(table.iloc[:, k].tolist() for k in range(table.shape[1])))
     if name is None:
         return columns
-    return map(namedtuple(name, list(table.columns), rename=True)._make, columns)
+    return map(_row_type(name, tuple(table.columns))._make, columns)
+
+
+@lru_cache(maxsize=256)
+def _row_type(name: str, fields: tuple) -> type:
+    """The named tuple of these fields, made once (making one takes longer than reading a short table)."""
+    return namedtuple(name, fields, rename=True)
