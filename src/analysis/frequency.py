@@ -289,9 +289,8 @@ def counts(
     if table.empty:
         _warn("no tokens to count: the terms table is empty")
         return _empty(columns)
-    grouped = table.groupby([*keys, "token"], dropna=False, sort=False)[
-        "doc_id"
-    ]  # two plain aggregations: a third of .agg(count=…, docs=…)
+    # two plain aggregations: a third of the time of .agg(count=("doc_id", "size"), docs=("doc_id", "nunique"))
+    grouped = table.groupby([*keys, "token"], dropna=False, sort=False)["doc_id"]
     out = pd.DataFrame({"count": grouped.size(), "docs": grouped.nunique()}).reset_index()
     return rate_and_rank(out, by=keys, top=top)
 
