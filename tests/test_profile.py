@@ -458,6 +458,28 @@ def test_a_towns_page_shows_the_problem_plan_links_its_score_counts(resampled, t
     assert own_differs  # the case in point: a town's items alone would have linked otherwise than its score counts
 
 
+def test_a_towns_rows_of_the_corpus_tables_are_its_rows_in_its_order(resampled):
+    """Split by report once for the build, a town's items, theme codes and links are town_rows of the whole tables."""
+    results = resampled
+    items, codes = results["items"], results["theme_codes"]
+    several = 0
+    for town in results.reports["town"].dropna().unique():
+        mine = profile.town_reports(results.reports, town)
+        several += len(mine) > 1
+        for order in (mine, mine.iloc[::-1]):  # the reports' order is the rows' order
+            for role in ("problems", "plans", "achievements"):
+                pd.testing.assert_frame_equal(
+                    profile.town_items(results, order, role=role), profile.town_rows(items[items["role"] == role], order)
+                )
+            pd.testing.assert_frame_equal(profile.problem_codes(results, order), profile.town_rows(codes, order))
+            pd.testing.assert_frame_equal(profile.town_links(results, order), profile.town_rows(profile.links_for(results), order))
+    assert several > 5  # towns with reports of several years, whose rows interleave in the tables
+    nobody = results.reports.head(0)
+    assert profile.town_items(results, nobody, role="plans").empty and list(
+        profile.town_items(results, nobody, role="plans").columns
+    ) == list(items.columns)
+
+
 # ------------------------------------------------------------ what each town briefing shows
 
 

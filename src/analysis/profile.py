@@ -370,7 +370,8 @@ def links_for(results: Results, *, work_dir: str | Path | None = None) -> pd.Dat
 
 def town_links(results: Results, mine: pd.DataFrame, *, work_dir: str | Path | None = None) -> pd.DataFrame:
     """The rows of ``links_for(results)`` of the reports *mine*, in *mine*'s order: what a town's briefing shows beside its problems."""
-    return town_rows(links_for(results, work_dir=work_dir), mine)
+    where = str(Path(work_dir).resolve()) if work_dir else ""
+    return _report_rows(results, ("links", where), lambda: links_for(results, work_dir=work_dir), mine)
 
 
 def or_say(table: pd.DataFrame, sentence: str):
@@ -389,6 +390,23 @@ def town_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def _report_rows(results: Results, name: tuple, table_of, mine: pd.DataFrame) -> pd.DataFrame:
+    """``town_rows(table_of(), mine)``, from that table split by report once for these *results* (*name* names it).
+
+    Every town page of a build asks for its rows of the same corpus tables
+    (items, theme codes, links); filtering each whole table once a page was a
+    pass over the corpus a page.
+    """
+    splits = _kept_for(_BY_REPORT, results, dict, last_only=True)
+    if name not in splits:
+        table = table_of()
+        splits[name] = (table, rows_by(table, "doc_id"))
+    table, rows_of = splits[name]
+    order = {doc_id: i for i, doc_id in enumerate(mine["doc_id"].tolist())}  # as town_rows orders them
+    parts = [part for part in (rows_of(doc_id) for doc_id in sorted(order, key=order.__getitem__)) if len(part)]
+    return pd.concat(parts).reset_index(drop=True) if parts else table.iloc[0:0].reset_index(drop=True)
+
+
 def cached_rows(table: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     """The rows of a cached stage *table* for the reports *mine*, in the table's own order.
 
@@ -403,20 +421,21 @@ def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFra
     """``structure.items(mine, role=role)``, taken from the pipeline's cached ``items`` table."""
     if role not in ROLES:
         raise OptionError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    items = results["items"]
-    return town_rows(items[items["role"] == role], mine)
+    return _report_rows(results, ("items", role), lambda: results["items"][results["items"]["role"] == role], mine)
 
 
 def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
     """``themes.code_problems(mine)``, from the pipeline's cached ``items`` and ``theme_codes`` tables."""
-    return summarize(town_items(results, mine, role="problems"), town_rows(results["theme_codes"], mine))
+    return summarize(
+        town_items(results, mine, role="problems"), _report_rows(results, ("theme_codes",), lambda: results["theme_codes"], mine)
+    )
 
 
 def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Path | None = None) -> pd.DataFrame:
     """``themes.code_items`` of *mine*'s problem items: the cached ``theme_codes`` for the package's codebook,
     coded anew with *themes_file* when it names another."""
     if themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve():  # the same file, however named
-        return town_rows(results["theme_codes"], mine)
+        return _report_rows(results, ("theme_codes",), lambda: results["theme_codes"], mine)
     return code_items(town_items(results, mine, role="problems"), codebook=load_themes(themes_file))
 
 
@@ -485,6 +504,7 @@ _RUNS: dict[str, tuple[tuple, Results]] = {}
 _TERMS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
 _KEYNESS: dict[int, tuple[Results, object, object]] = {}
 _TOWN_ROWS: dict[int, tuple[Results, object, object]] = {}
+_BY_REPORT: dict[int, tuple[Results, object, dict]] = {}  # id(results) -> (results, None, {table name: (table, its rows by report)})
 
 
 def _kept_for(store: dict, results: Results, make, *, tag: object = None, last_only: bool = False):
@@ -539,6 +559,7 @@ def results_for(data_dir: str | Path) -> Results:
         _TERMS.clear()
         _KEYNESS.clear()
         _TOWN_ROWS.clear()
+        _BY_REPORT.clear()
         _CARDS.clear()
         _LINKS.clear()
         _LINK_KEYS.clear()
