@@ -406,7 +406,7 @@ def table_html(
 
 def _text_table(headers: list[str], cells: list[list[str]]) -> str:
     """The HTML ``DataFrame.to_html(index=False, escape=True, border=0, classes="analysis-table", justify="left")``
-    writes for a table of text, written directly: a town page's six tables cost pandas' formatter about 9 ms.
+    writes for a table of text, written directly (``table_html`` of three tables of data/raw: 18 → 6–7.5 ms).
 
     As pandas writes each cell: a tab or line break in a value shown as ``\\t``, ``\\n``; ``&<>`` escaped;
     leading and trailing blanks dropped; two spaces kept as ``&nbsp;&nbsp;``.
