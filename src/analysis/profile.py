@@ -364,14 +364,17 @@ def links_for(results: Results, *, work_dir: str | Path | None = None) -> pd.Dat
     there for the same reports, code and lexicon; computed otherwise.  Kept
     for these results (and this *work_dir*): every town page of a build asks.
     """
-    where = str(Path(work_dir).resolve()) if work_dir else ""
-    return _kept_for(_LINKS, results, lambda: _links(results, work_dir), tag=where, last_only=True)
+    return _kept_for(_LINKS, results, lambda: _links(results, work_dir), tag=_where(work_dir), last_only=True)
+
+
+def _where(work_dir: str | Path | None) -> str:
+    """The work folder as the links are kept under it ('' for none)."""
+    return str(Path(work_dir).resolve()) if work_dir else ""
 
 
 def town_links(results: Results, mine: pd.DataFrame, *, work_dir: str | Path | None = None) -> pd.DataFrame:
     """The rows of ``links_for(results)`` of the reports *mine*, in *mine*'s order: what a town's briefing shows beside its problems."""
-    where = str(Path(work_dir).resolve()) if work_dir else ""
-    return _report_rows(results, ("links", where), lambda: links_for(results, work_dir=work_dir), mine)
+    return _report_rows(results, ("links", _where(work_dir)), lambda: links_for(results, work_dir=work_dir), mine)
 
 
 def or_say(table: pd.DataFrame, sentence: str):
@@ -426,9 +429,7 @@ def town_items(results: Results, mine: pd.DataFrame, *, role: str) -> pd.DataFra
 
 def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
     """``themes.code_problems(mine)``, from the pipeline's cached ``items`` and ``theme_codes`` tables."""
-    return summarize(
-        town_items(results, mine, role="problems"), _report_rows(results, ("theme_codes",), lambda: results["theme_codes"], mine)
-    )
+    return summarize(town_items(results, mine, role="problems"), problem_codes(results, mine))
 
 
 def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Path | None = None) -> pd.DataFrame:
