@@ -466,6 +466,7 @@ CASES = {
     "profile.indicator_summary": lambda w: ((w.results,), {}),
     "profile.links_for": lambda w: ((w.results,), {}),
     "profile.town_links": lambda w: ((w.results, w.mine), {}),
+    "profile.town_figures": lambda w: ((w.results, w.town), {}),
     "profile.ratio_or_say": lambda w: ((w.versus_median,), {}),
     "profile.problems_beside_plans": lambda w: ((w.problems, w.plans, w.links, w.reports), {}),
     "profile.verdict": lambda w: ((scorecard_of(w).scores, scorecard_of(w).totals, w.town), {}),

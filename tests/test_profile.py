@@ -524,3 +524,29 @@ def test_the_summarys_key_is_hashed_once_for_the_same_results(results, monkeypat
     assert len(calls) == 1
     other = pipeline.run(results.reports["path"].iloc[0], workers=1, cache=False, progress=False, warn=False)
     assert profile._summary_key(other) != first and len(calls) == 2  # other reports: hashed anew
+
+
+def test_a_towns_figures_sit_beside_the_median_of_the_other_towns(resampled, tmp_path):
+    """town_figures files the build's summary once; each figure's median is still that of the OTHER towns' figures
+    of the same year, indicator and unit (checked here with pandas' median, row by row), for every town."""
+    results = resampled
+    profile.prepare(results, tmp_path)
+    whole = indicators.summary(results["indicators"], results.reports)
+    years = whole["year"].astype("float64").fillna(-1.0)
+    compared = even = 0
+    for town in results.reports["town"].dropna().unique():
+        shown = profile.town_figures(results, town, work_dir=tmp_path)
+        pd.testing.assert_frame_equal(shown, profile.versus_median(whole, town))
+        for r in shown.itertuples():
+            if not r.unit:  # a figure the summary could not decide: nothing to compare
+                assert r.reports == 0 and r.median == "" and math.isnan(r.ratio)
+                continue
+            year = -1.0 if pd.isna(r.year) else float(r.year)
+            same = (years == year) & (whole["indicator"] == r.indicator) & (whole["unit"] == r.unit)
+            others = whole.loc[same & (whole["town"] != town) & whole["value"].notna(), "value"]
+            assert r.reports == len(others)
+            if len(others) and others.median():
+                compared += 1
+                even += len(others) % 2 == 0
+                assert r.ratio == round(r.value / others.median(), 2)
+    assert compared > 100 and even  # many figures compared, some of them with a median between two values

@@ -6,7 +6,8 @@ town_reports  the reports of one town (an error names the corpus's towns when it
 versus_median year, indicator, label, figure, value, unit, median, reports, ratio
               each figure the town states, next to the median of the OTHER
               towns' reports of the same year that state the same indicator in
-              the same unit (``reports`` of them)
+              the same unit (``reports`` of them); ``town_figures`` gives a
+              town's from the pipeline's results, as its briefing shows them
 verdict       the opening of a town briefing: town and year, total score and rank
               among the towns of the same year (``analysis.scorecard``)
 improvements  the 需改进 list of a town: each point with its evidence, and its flags
@@ -98,39 +99,66 @@ def versus_median(summary: pd.DataFrame, town: str, *, labels: dict[str, str] | 
     there are, and ``ratio`` the town's value over the median.  A figure the
     summary could not decide (``?``) has no value and no median.
     """
-    labels = indicator_labels() if labels is None else labels
-    order = {key: i for i, key in enumerate(labels)}
-    mine = summary[summary["town"] == town]
-    comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "") & (summary["town"] != town)]
-    # the other towns' figures grouped once by (year, indicator, unit), not filtered once per figure of the town
-    years = pd.to_numeric(comparable["year"]).astype(float).fillna(NO_YEAR)
-    others = comparable.assign(year=years).groupby(["year", "indicator", "unit"])["value"]
-    medians = others.median().to_dict()
-    counts = others.size().to_dict()
-    rows = []
-    for r in records(mine):
-        key = (NO_YEAR if pd.isna(r.year) else float(r.year), r.indicator, r.unit)
-        has_value = pd.notna(r.value) and bool(r.unit)
-        same = counts.get(key, 0) if has_value else 0
-        median = float(medians[key]) if same else float("nan")
-        rows.append(
-            {
-                "year": r.year,
-                "indicator": r.indicator,
-                "label": labels.get(r.indicator, r.indicator),
-                "figure": r.display,
-                "value": r.value if has_value else float("nan"),
-                "unit": r.unit if has_value else "",
-                "median": _number(median, r.unit) if has_value else "",
-                "reports": same,
-                "ratio": round(r.value / median, 2) if has_value and median else float("nan"),
-            }
-        )
-    table = pd.DataFrame(rows, columns=MEDIAN_COLUMNS)
-    if table.empty:
-        return table
-    table["_order"] = table["indicator"].map(order).fillna(len(order))
-    return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
+    return _Medians(summary)(town, labels=labels)
+
+
+class _Medians:
+    """``versus_median(summary, town)`` for many towns of one summary, its figures grouped once.
+
+    Every figure that can be compared (a value and a unit) is filed under
+    (year, indicator, unit) with its town, the values in order; a town's
+    median then leaves out that town's own values from each group it asks
+    about, instead of grouping the whole summary again for every town.
+    """
+
+    def __init__(self, summary: pd.DataFrame) -> None:
+        comparable = summary[summary["value"].notna() & (summary["unit"].fillna("") != "")]
+        years = pd.to_numeric(comparable["year"]).astype(float).fillna(NO_YEAR).tolist()
+        groups: dict[tuple, list[tuple[float, object]]] = {}
+        for year, indicator, unit, town, value in zip(
+            years, comparable["indicator"].tolist(), comparable["unit"].tolist(), comparable["town"].tolist(), comparable["value"].tolist()
+        ):
+            groups.setdefault((year, indicator, unit), []).append((value, town))
+        for values in groups.values():
+            values.sort(key=lambda pair: pair[0])
+        self.groups = groups
+        self.rows_of = rows_by(summary, "town")
+
+    def others(self, key: tuple, town: str) -> tuple[int, float]:
+        """How many figures of other towns the group *key* holds, and their median (NaN when none)."""
+        values = [value for value, other in self.groups.get(key, ()) if other != town]
+        n = len(values)
+        if not n:
+            return 0, float("nan")
+        middle = n // 2
+        return n, float(values[middle]) if n % 2 else (values[middle - 1] + values[middle]) / 2
+
+    def __call__(self, town: str, *, labels: dict[str, str] | None = None) -> pd.DataFrame:
+        labels = indicator_labels() if labels is None else labels
+        order = {key: i for i, key in enumerate(labels)}
+        rows = []
+        for r in records(self.rows_of(town)):
+            key = (NO_YEAR if pd.isna(r.year) else float(r.year), r.indicator, r.unit)
+            has_value = pd.notna(r.value) and bool(r.unit)
+            same, median = self.others(key, town) if has_value else (0, float("nan"))
+            rows.append(
+                {
+                    "year": r.year,
+                    "indicator": r.indicator,
+                    "label": labels.get(r.indicator, r.indicator),
+                    "figure": r.display,
+                    "value": r.value if has_value else float("nan"),
+                    "unit": r.unit if has_value else "",
+                    "median": _number(median, r.unit) if has_value else "",
+                    "reports": same,
+                    "ratio": round(r.value / median, 2) if has_value and median else float("nan"),
+                }
+            )
+        table = pd.DataFrame(rows, columns=MEDIAN_COLUMNS)
+        if table.empty:
+            return table
+        table["_order"] = table["indicator"].map(order).fillna(len(order))
+        return table.sort_values(["year", "_order", "indicator"]).drop(columns="_order").reset_index(drop=True)
 
 
 def ratio_or_say(figures: pd.DataFrame):
@@ -495,6 +523,19 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
     return summary(results["indicators"], results.reports)
 
 
+def town_figures(results: Results, town: str, *, work_dir: str | Path | None = None) -> pd.DataFrame:
+    """``versus_median(indicator_summary(results, work_dir=work_dir), town)``, the summary read and grouped once for these results.
+
+    Every town page of a build compares its town with the same figures: the
+    summary is read from *work_dir* (or computed) and filed by indicator once
+    (``_Medians``), not read and grouped again for every town.
+    """
+    medians = _kept_for(
+        _MEDIANS, results, lambda: _Medians(indicator_summary(results, work_dir=work_dir)), tag=_where(work_dir), last_only=True
+    )
+    return medians(town)
+
+
 # ---------------------------------------------------------------- what every town briefing of a run shares
 #
 # The briefings runner writes the towns one after another in one worker: the
@@ -506,6 +547,7 @@ _TERMS: dict[int, tuple[Results, object, pd.DataFrame]] = {}
 _KEYNESS: dict[int, tuple[Results, object, object]] = {}
 _TOWN_ROWS: dict[int, tuple[Results, object, object]] = {}
 _BY_REPORT: dict[int, tuple[Results, object, dict]] = {}  # id(results) -> (results, None, {table name: (table, its rows by report)})
+_MEDIANS: dict[int, tuple[Results, object, _Medians]] = {}  # id(results) -> (results, work folder, the summary's figures filed)
 
 
 def _kept_for(store: dict, results: Results, make, *, tag: object = None, last_only: bool = False):
@@ -561,6 +603,7 @@ def results_for(data_dir: str | Path) -> Results:
         _KEYNESS.clear()
         _TOWN_ROWS.clear()
         _BY_REPORT.clear()
+        _MEDIANS.clear()
         _CARDS.clear()
         _LINKS.clear()
         _LINK_KEYS.clear()
