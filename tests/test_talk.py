@@ -81,6 +81,28 @@ def test_network_per_group(reports):
         cooccurrence.units(reports, unit="page")
 
 
+@pytest.mark.parametrize("unit", cooccurrence.UNITS)
+def test_a_units_tokens_are_the_words_that_start_in_it(reports, unit):
+    """Each sentence (paragraph) holds the distinct words of frequency.terms whose first character lies in it, sorted;
+    title lines and units without a word are left out (checked here by walking every unit's span)."""
+    from analysis import frequency, structure
+
+    words = frequency.terms(reports)
+    spans = structure.sentences(reports) if unit == "sentence" else structure.paragraphs(reports)
+    by_doc: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, start, token in zip(words["doc_id"], words["start"], words["token"]):
+        by_doc.setdefault(doc_id, []).append((start, token))
+    expected = []
+    for doc_id, start, end, role in zip(spans["doc_id"], spans["start"], spans["end"], spans["role"]):
+        inside = tuple(sorted({token for at, token in by_doc.get(doc_id, []) if start <= at < end}))
+        if role != "title" and inside:
+            expected.append((doc_id, role, inside))
+    got = cooccurrence.units(reports, unit=unit)
+    assert list(zip(got["doc_id"], got["role"], got["tokens"])) == expected
+    assert any("12345" in tokens and "热线" in tokens for tokens in got["tokens"])  # the hotline sentences of four reports
+    pd.testing.assert_frame_equal(cooccurrence.units(reports, unit=unit, terms=words), got)
+
+
 # ------------------------------------------------------------------ correspondence analysis
 
 SMOKING = pd.DataFrame(

@@ -62,20 +62,43 @@ def units(
     spans = spans.assign(unit_id=[f"{d}:{i}" for d, i in zip(spans["doc_id"].tolist(), range(len(spans)))])
     if table.empty or spans.empty:
         return pd.DataFrame(columns=UNIT_COLUMNS)
-    left = table[["doc_id", "start", "token"]].sort_values("start")
-    right = spans[["doc_id", "start", "end", "unit_id"]].rename(columns={"start": "unit_start"}).sort_values("unit_start")
-    placed = pd.merge_asof(left, right, left_on="start", right_on="unit_start", by="doc_id", direction="backward")
-    placed = placed[placed["unit_id"].notna() & (placed["start"] < placed["end"])]
-    sets: dict[str, set[str]] = {}
-    for unit_id, token in zip(placed["unit_id"].tolist(), placed["token"].tolist()):  # one pass, not a Python call per unit
-        sets.setdefault(unit_id, set()).add(token)
-    meta = reports.set_index("doc_id")
     out = spans[["unit_id", "doc_id", "role"]].copy()
-    out["tokens"] = [tuple(sorted(sets.get(u, ()))) for u in out["unit_id"].tolist()]
+    out["tokens"] = _token_sets(table, spans)
+    meta = reports.set_index("doc_id")
     out = out[out["tokens"].map(len) > 0]
     for column in ("town", "county", "year"):
         out[column] = out["doc_id"].map(meta[column]) if column in meta else None
     return out[UNIT_COLUMNS].reset_index(drop=True)
+
+
+def _token_sets(table: pd.DataFrame, spans: pd.DataFrame) -> list[tuple[str, ...]]:
+    """For each row of *spans* (doc_id, start, end), the distinct tokens of *table* (doc_id, start, token) that start in it, sorted.
+
+    A token belongs to the last span of its report that starts at or before it,
+    if it starts before that span's end.  Reports, offsets and tokens are
+    numbered and placed with ``searchsorted``: 1,000 reports have 800,000 tokens.
+    """
+    span_docs, docs = pd.factorize(spans["doc_id"])
+    token_docs = docs.get_indexer(table["doc_id"])  # -1: a report without spans
+    span_starts = spans["start"].to_numpy(dtype=np.int64)
+    token_starts = table["start"].to_numpy(dtype=np.int64)
+    width = int(max(span_starts.max(initial=0), token_starts.max(initial=0))) + 1
+    span_keys = span_docs.astype(np.int64) * width + span_starts
+    order = np.argsort(span_keys, kind="stable")
+    at = np.searchsorted(span_keys[order], token_docs.astype(np.int64) * width + token_starts, side="right") - 1
+    span = order[np.maximum(at, 0)]
+    placed = (token_docs >= 0) & (at >= 0) & (span_docs[span] == token_docs)
+    placed &= token_starts < spans["end"].to_numpy(dtype=np.int64)[span]
+    codes, distinct = pd.factorize(table["token"])
+    names = distinct.tolist()
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))  # codes in the order sorted() gives
+    pairs = np.sort(span[placed].astype(np.int64) * max(len(names), 1) + rank[codes[placed]])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # distinct (numpy's unique hashes: 15× slower here)
+    by_rank = sorted(names)
+    words = [by_rank[r] for r in (pairs % max(len(names), 1)).tolist()]
+    ends = np.cumsum(np.bincount(pairs // max(len(names), 1), minlength=len(spans))).tolist()
+    return [tuple(words[a:b]) for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def _network(token_sets: Sequence[tuple[str, ...]], *, min_freq: int, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
