@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from analysis.indicators import extract
-from analysis.tables import records, rows_by
+from analysis.tables import records, rows_by, sort_rank, spans_of
 
 
 def test_rows_by_gives_each_values_rows_in_the_tables_order():
@@ -52,3 +52,25 @@ def test_records_name_fields_as_itertuples_does():
     table = pd.DataFrame({"乡镇": ["神树镇"], "class": [1], 3: [2.5], "两个 词": ["x"]})
     assert list(records(table))[0]._fields == next(table.itertuples(index=False))._fields == ("乡镇", "_1", "_2", "_3")
     assert len(list(records(pd.DataFrame(index=[0, 1])))) == 2  # no column: still one row per row
+
+
+def test_a_word_is_placed_in_the_span_of_its_report_it_starts_in():
+    """The last span of the word's report starting at or before it, if the word starts before its end; -1 otherwise
+    (before the first span, in a gap, in a report without spans).  The spans need not be sorted."""
+
+    spans = pd.DataFrame({"doc_id": ["b", "a", "a", "a"], "start": [0, 10, 0, 4], "end": [5, 15, 4, 8]})
+    words = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "a", "a", "a", "a", "b", "b", "c"],
+            "start": [0, 3, 4, 8, 9, 14, 4, 5, 0],
+        }
+    )
+    # a@0 → span 2 (0–4), a@3 → 2, a@4 → 3 (4–8), a@8 and a@9 → the gap 8–10, a@14 → 1 (10–15), b@4 → 0, b@5 → past its end, c → none
+    assert spans_of(words, spans).tolist() == [2, 2, 3, -1, -1, 1, 0, -1, -1]
+
+
+def test_sort_rank_numbers_text_in_sorted_order():
+
+    codes, names = sort_rank(pd.Series(["乙", "Z", "甲", "乙", "a"]))
+    assert names == ["Z", "a", "乙", "甲"]  # by code point, as sorted() puts them
+    assert [names[c] for c in codes.tolist()] == ["乙", "Z", "甲", "乙", "a"]

@@ -103,6 +103,32 @@ def test_a_units_tokens_are_the_words_that_start_in_it(reports, unit):
     pd.testing.assert_frame_equal(cooccurrence.units(reports, unit=unit, terms=words), got)
 
 
+@pytest.mark.parametrize("keep_places", [False, True])
+def test_a_topic_document_is_a_paragraphs_words_in_order(reports, keep_places):
+    """One document per paragraph that is no heading and no title: the words of frequency.terms that start in it,
+    in the text's order, the reports' own town and county left out unless asked; reports by doc_id, then paragraphs
+    (checked here by walking every paragraph's span)."""
+    from analysis import frequency, structure
+
+    words = frequency.terms(reports)
+    places = set(reports["town"].dropna()) | set(reports["county"].dropna())
+    by_doc: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, start, token in zip(words["doc_id"], words["start"], words["token"]):
+        by_doc.setdefault(doc_id, []).append((start, token))
+    paras = structure.paragraphs(reports)
+    expected = []
+    for doc_id, para_no, start, end, heading, role in sorted(
+        zip(paras["doc_id"], paras["para_no"], paras["start"], paras["end"], paras["is_heading"], paras["role"])
+    ):
+        inside = [token for at, token in sorted(by_doc.get(doc_id, [])) if start <= at < end]
+        inside = [token for token in inside if keep_places or token not in places]
+        if not heading and role != "title" and len(inside) >= topics.MIN_TOKENS:
+            expected.append((doc_id, para_no, inside))
+    got = topics.documents(reports, keep_places=keep_places)
+    assert list(zip(got["doc_id"], got["para_no"], got["tokens"])) == expected
+    assert keep_places == any(token in places for tokens in got["tokens"] for token in tokens)
+
+
 # ------------------------------------------------------------------ correspondence analysis
 
 SMOKING = pd.DataFrame(

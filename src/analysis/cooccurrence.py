@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import config
 from .errors import OptionError
+from .tables import sort_rank, spans_of
 
 UNIT_COLUMNS = ["unit_id", "doc_id", "town", "county", "year", "role", "tokens"]
 NODE_COLUMNS = ["group", "term", "frequency", "degree", "community"]
@@ -72,32 +73,15 @@ def units(
 
 
 def _token_sets(table: pd.DataFrame, spans: pd.DataFrame) -> list[tuple[str, ...]]:
-    """For each row of *spans* (doc_id, start, end), the distinct tokens of *table* (doc_id, start, token) that start in it, sorted.
-
-    A token belongs to the last span of its report that starts at or before it,
-    if it starts before that span's end.  Reports, offsets and tokens are
-    numbered and placed with ``searchsorted``: 1,000 reports have 800,000 tokens.
-    """
-    span_docs, docs = pd.factorize(spans["doc_id"])
-    token_docs = docs.get_indexer(table["doc_id"])  # -1: a report without spans
-    span_starts = spans["start"].to_numpy(dtype=np.int64)
-    token_starts = table["start"].to_numpy(dtype=np.int64)
-    width = int(max(span_starts.max(initial=0), token_starts.max(initial=0))) + 1
-    span_keys = span_docs.astype(np.int64) * width + span_starts
-    order = np.argsort(span_keys, kind="stable")
-    at = np.searchsorted(span_keys[order], token_docs.astype(np.int64) * width + token_starts, side="right") - 1
-    span = order[np.maximum(at, 0)]
-    placed = (token_docs >= 0) & (at >= 0) & (span_docs[span] == token_docs)
-    placed &= token_starts < spans["end"].to_numpy(dtype=np.int64)[span]
-    codes, distinct = pd.factorize(table["token"])
-    names = distinct.tolist()
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))  # codes in the order sorted() gives
-    pairs = np.sort(span[placed].astype(np.int64) * max(len(names), 1) + rank[codes[placed]])
+    """For each row of *spans* (doc_id, start, end), the distinct tokens of *table* (doc_id, start, token) that start in it, sorted."""
+    span = spans_of(table, spans)
+    placed = span >= 0
+    codes, names = sort_rank(table["token"])
+    n = max(len(names), 1)
+    pairs = np.sort(span[placed] * n + codes[placed])
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # distinct (numpy's unique hashes: 15× slower here)
-    by_rank = sorted(names)
-    words = [by_rank[r] for r in (pairs % max(len(names), 1)).tolist()]
-    ends = np.cumsum(np.bincount(pairs // max(len(names), 1), minlength=len(spans))).tolist()
+    words = [names[code] for code in (pairs % n).tolist()]
+    ends = np.cumsum(np.bincount(pairs // n, minlength=len(spans))).tolist()
     return [tuple(words[a:b]) for a, b in zip([0, *ends[:-1]], ends)]
 
 

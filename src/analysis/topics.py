@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import config, display
 from .errors import OptionError
+from .tables import sort_rank, spans_of
 
 METHODS = ("nmf", "lda")
 TERM_COLUMNS = ["topic", "rank", "term", "weight"]
@@ -84,24 +85,24 @@ def documents(
     paras = paras[~paras["is_heading"] & (paras["role"] != "title")][["doc_id", "para_no", "start", "end"]]
     if table.empty or paras.empty:
         return pd.DataFrame(columns=["doc_id", "para_no", "tokens"])
-    placed = pd.merge_asof(
-        table[["doc_id", "start", "token"]].sort_values("start"),
-        paras.rename(columns={"start": "para_start"}).sort_values("para_start"),
-        left_on="start",
-        right_on="para_start",
-        by="doc_id",
-        direction="backward",
-    )
-    placed = placed[placed["para_no"].notna() & (placed["start"] < placed["end"])]
-    placed = placed.sort_values(["doc_id", "para_no", "start"])
-    grouped: dict[tuple[str, float], list[str]] = {}  # in the sorted order groupby would give, columns read as lists
-    for key, token in zip(zip(placed["doc_id"].tolist(), placed["para_no"].tolist()), placed["token"].tolist()):
-        grouped.setdefault(key, []).append(token)
+    paras = paras.reset_index(drop=True)
+    para = spans_of(table, paras)
+    placed = para >= 0
+    para = para[placed]
+    # in the order groupby would give: by report (as text), paragraph, offset
+    doc_codes, _ = sort_rank(paras["doc_id"])
+    numbers = paras["para_no"].to_numpy(dtype=np.int64)
+    order = np.lexsort((table["start"].to_numpy(dtype=np.int64)[placed], numbers[para], doc_codes[para]))
+    para = para[order]
+    tokens = np.asarray(table["token"].tolist(), dtype=object)[placed][order].tolist()
+    cuts = np.flatnonzero(np.r_[True, para[1:] != para[:-1]]) if len(para) else np.zeros(0, dtype=np.int64)
+    bounds = [*cuts.tolist(), len(tokens)]
+    firsts = para[cuts]
     docs = pd.DataFrame(
         {
-            "doc_id": pd.Series([d for d, _ in grouped], dtype=placed["doc_id"].dtype),
-            "para_no": np.array([p for _, p in grouped], dtype="int64"),
-            "tokens": pd.Series(list(grouped.values()), dtype=object),
+            "doc_id": pd.Series(paras["doc_id"].take(firsts).tolist(), dtype=table["doc_id"].dtype),
+            "para_no": numbers[firsts],
+            "tokens": pd.Series([tokens[a:b] for a, b in zip(bounds[:-1], bounds[1:])], dtype=object),
         }
     )
     return docs[docs["tokens"].map(len) >= min_tokens].reset_index(drop=True)
