@@ -777,3 +777,26 @@ def test_jupyter_examples_run(tmp_path, monkeypatch):
 def test_briefings_examples_run(tmp_path, monkeypatch):
     seen = run_examples("briefings.md", tmp_path, monkeypatch)
     assert (seen["summary"]["status"] == "written").all()
+
+
+def test_a_markdown_picture_is_read_from_its_file_each_time_a_page_is_written(tmp_path, monkeypatch):
+    """Markdown is turned into HTML once a process (the town pages share their text); a picture it shows is not kept:
+    the page shows the file as it is when the page is written."""
+    import base64
+
+    from nbformat.v4 import new_markdown_cell, new_notebook
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    text = "## 本镇概况\n\n数字与其他乡镇**同年度**的中位数比较。"
+    nb = nbformat.from_dict(new_notebook(cells=[new_markdown_cell(text), new_markdown_cell("![示意图](pic.png)")]))
+    shown = []
+    for colour in ("red", "blue"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (2, 2), colour).save(buffer, format="PNG")
+        (tmp_path / "pic.png").write_bytes(buffer.getvalue())
+        page = briefings.to_html(nb, title="示例")
+        assert base64.b64encode(buffer.getvalue()).decode() in page  # this colour's picture
+        shown.append(page)
+    first, second = (re.search(r"<h2.*?</p>", page, re.S).group(0) for page in shown)
+    assert first == second and "<strong>同年度</strong>" in first

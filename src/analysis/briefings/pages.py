@@ -156,16 +156,35 @@ def _has_alt(page: str, start: int, end: int) -> bool:
     return False
 
 
+MARKDOWN_KEPT = 4096  # markdown texts whose HTML one process keeps
+
+
 @lru_cache(maxsize=1)
 def _exporter():
     """One exporter per process: its template is compiled once, not once a page."""
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class BriefingExporter(HTMLExporter):
-        """nbconvert's HTML exporter with its last pass (``finish_page``) done by two regular expressions."""
+        """nbconvert's HTML exporter with its last pass (``finish_page``) done by two regular expressions,
+        and each markdown text turned into HTML once a process (the town pages of a build share their markdown cells)."""
+
+        _markdown: dict[tuple[str, str], str] = {}
+
+        @pass_context
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {})
+            if cell.get("attachments") or "![" in source or "<img" in source:  # a picture is read from its file: not kept
+                return super().markdown2html(context, source)
+            key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""))
+            if key not in self._markdown:
+                if len(self._markdown) >= MARKDOWN_KEPT:
+                    self._markdown.clear()
+                self._markdown[key] = super().markdown2html(context, source)
+            return self._markdown[key]
 
         def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
