@@ -30,7 +30,7 @@ def work_files() -> list[str]:
     """The files ``profile.prepare`` writes into a build's work folder, sorted (as the fixture notebooks list them)."""
     from analysis import profile
 
-    return sorted([profile.SUMMARY_FILE, profile.LINKS_FILE, *profile.CARD_FILES.values()])
+    return sorted([profile.SUMMARY_FILE, profile.LINKS_FILE, *profile.WORDING_FILES.values(), *profile.CARD_FILES.values()])
 
 
 # ------------------------------------------------------------ HTML, read as a browser would
@@ -172,8 +172,15 @@ def test_town_notebooks_get_the_work_folder_when_there_is_one(reports, tmp_path)
     work = tmp_path / ".work-x"
     with_work = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path, work=work)
     shared = [b for b in with_work if "work_dir" in b.notebook.parameters]
-    # the overview (flags), each town's page, the scorecard and the county page read the build's scorecard and flags
-    assert [b.name for b in shared] == ["00_corpus_overview", *(f"04_town_profile-{t}" for t in IDS), "05_scorecard", "08_county"]
+    # the overview (flags), each town's page, the scorecard and the county page read the build's scorecard and flags;
+    # the problem themes its problem → plan links and shared wording
+    assert [b.name for b in shared] == [
+        "00_corpus_overview",
+        "03_problem_themes",
+        *(f"04_town_profile-{t}" for t in IDS),
+        "05_scorecard",
+        "08_county",
+    ]
     assert all(b.parameters["work_dir"] == str(work.resolve()) for b in shared)
     assert all("work_dir" not in b.parameters for b in with_work if "work_dir" not in b.notebook.parameters)
     alone = briefings.plan(reports, briefings.find_notebooks(), data_dir="data/raw", out=tmp_path)

@@ -468,6 +468,8 @@ CASES = {
     "profile.links_for": lambda w: ((w.results,), {}),
     "profile.town_links": lambda w: ((w.results, w.mine), {}),
     "profile.town_figures": lambda w: ((w.results, w.town), {}),
+    "profile.problem_links": lambda w: ((w.results, w.reports), {}),
+    "profile.shared_wording": lambda w: ((w.results, w.reports), {}),
     "profile.ratio_or_say": lambda w: ((w.versus_median,), {}),
     "profile.problems_beside_plans": lambda w: ((w.problems, w.plans, w.links, w.reports), {}),
     "profile.verdict": lambda w: ((scorecard_of(w).scores, scorecard_of(w).totals, w.town), {}),

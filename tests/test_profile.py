@@ -296,6 +296,7 @@ def test_indicator_summary_is_computed_once_and_read_back(results, tmp_path):
     assert profile.prepare(results, tmp_path) == [
         tmp_path / profile.SUMMARY_FILE,
         tmp_path / profile.LINKS_FILE,
+        *(tmp_path / f for f in profile.WORDING_FILES.values()),
         *(tmp_path / f for f in profile.CARD_FILES.values()),
     ]
     pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path), expected)
@@ -550,3 +551,46 @@ def test_a_towns_figures_sit_beside_the_median_of_the_other_towns(resampled, tmp
                 even += len(others) % 2 == 0
                 assert r.ratio == round(r.value / others.median(), 2)
     assert compared > 100 and even  # many figures compared, some of them with a median between two values
+
+
+def test_the_shared_wording_is_indexed_once_a_build_and_read_back(results, tmp_path):
+    """03's passages, shares and problem-item detail are boilerplate's, from the work folder when made for these reports."""
+    import pyarrow.parquet as pq
+
+    from analysis import boilerplate
+
+    reports = results.reports
+    shared = boilerplate.index(reports)
+    expected = (
+        boilerplate.passages(shared),
+        boilerplate.shares(shared),
+        boilerplate.item_detail(profile.town_items(results, reports, role="problems"), reports, shared_index=shared),
+    )
+    computed = profile.shared_wording(results, reports)  # no work folder
+    profile.prepare(results, tmp_path)
+    read = profile.shared_wording(results, reports, work_dir=tmp_path)
+    for want, made, back in zip(expected, (computed.passages, computed.shares, computed.items), (read.passages, read.shares, read.items)):
+        pd.testing.assert_frame_equal(made, want)
+        pd.testing.assert_frame_equal(back, want)
+    assert len(expected[0]) and len(expected[2])  # data/raw shares wording, and its problems are detailed
+    path = tmp_path / profile.WORDING_FILES["passages"]
+    table = pq.read_table(path)
+    marked = table.set_column(table.schema.get_field_index("towns"), "towns", [["标记"] * table.num_rows])
+    pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
+    assert set(profile.shared_wording(results, reports, work_dir=tmp_path).passages["towns"]) == {"标记"}  # read, not computed
+    three = reports.iloc[:3].reset_index(drop=True)  # other reports than the build's: computed for them
+    pd.testing.assert_frame_equal(profile.shared_wording(results, three, work_dir=tmp_path).passages, boilerplate.passages(three))
+
+
+def test_the_problem_links_of_all_reports_are_the_builds_and_of_some_their_own(results, tmp_path):
+    """With the package's codebook, all the reports' links are links_for (the scorecard's); a subset is aligned on its own."""
+    from analysis import alignment
+
+    profile.prepare(results, tmp_path)
+    for reports in (results.reports, results.reports.iloc[:3].reset_index(drop=True)):
+        problems = profile.town_items(results, reports, role="problems")
+        plans = profile.town_items(results, reports, role="plans")
+        want = alignment.align(problems, plans, codebook=config.THEMES_FILE, problem_codes=profile.problem_codes(results, reports))
+        pd.testing.assert_frame_equal(profile.problem_links(results, reports, themes_file=config.THEMES_FILE, work_dir=tmp_path), want)
+        pd.testing.assert_frame_equal(profile.problem_links(results, reports), want)
+    assert len(profile.problem_links(results, results.reports))  # data/raw's problems have answers

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +62,11 @@ PROBLEM_PLAN_COLUMNS = ["doc_id", "year", "item_no", "problem", "themes", "plans
 NO_YEAR = -1.0  # the year of a report whose year is unknown, as a key of versus_median's groups
 SUMMARY_FILE = "indicator_summary.parquet"  # in the work folder: indicators.summary of every report
 LINKS_FILE = "alignment_links.parquet"  # in the work folder: the problem → plan links of every report
+WORDING_FILES = {  # in the work folder: the wording the reports share (shared_wording)
+    "passages": "shared_passages.parquet",
+    "shares": "shared_shares.parquet",
+    "items": "shared_items.parquet",
+}
 
 
 def town_reports(reports: pd.DataFrame, town: str) -> pd.DataFrame:
@@ -297,12 +303,14 @@ def _card_key(results: Results, criteria: Path, overrides: Path | None) -> str:
     return corpus_key(results.reports, "|".join([*(keys[name] for name in sorted(keys)), *map(_file_sha, files)]))
 
 
-def _compute_card(results: Results, criteria: Path, overrides: Path | None):
+def _compute_card(results: Results, criteria: Path, overrides: Path | None, *, evidence=None):
+    """The scorecard and flags of every report; *evidence* is ``flags.gather_evidence`` of them when already made."""
     from .flags import flags, gather_evidence
     from .scorecard import assess, load_criteria
 
     rows = results["indicators"]
-    evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
+    if evidence is None:
+        evidence = gather_evidence(results.reports, rows)  # the shared wording and impossible figures: once for both tables
     cached = {name: results[name] for name in ("checklist", "coverage") if name in results.tables}  # from the cache when run
     if "theme_codes" in results.tables:
         cached["codes"] = results["theme_codes"]
@@ -405,6 +413,72 @@ def town_links(results: Results, mine: pd.DataFrame, *, work_dir: str | Path | N
     return _report_rows(results, ("links", _where(work_dir)), lambda: links_for(results, work_dir=work_dir), mine)
 
 
+def problem_links(
+    results: Results, reports: pd.DataFrame, *, themes_file: str | Path | None = None, work_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """``alignment.align`` of the problem and plan items of *reports* (``problem_codes`` their codes).
+
+    When *reports* are all of *results*' reports and the codebook is the
+    package's, these are the links every page of the build shows
+    (``links_for``: read from *work_dir*, made once); otherwise they are
+    aligned here, with one IDF over *reports*' own items.
+    """
+    from .alignment import align
+
+    default_book = themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve()
+    if default_book and _all_reports(results, reports):
+        return links_for(results, work_dir=work_dir)
+    problems, plans = town_items(results, reports, role="problems"), town_items(results, reports, role="plans")
+    codebook = load_themes(config.resolve_path(themes_file)) if themes_file is not None else None
+    return align(problems, plans, codebook=codebook, problem_codes=problem_codes(results, reports, themes_file=themes_file))
+
+
+@dataclass(frozen=True)
+class SharedWording:
+    """The wording reports share, from one index of it (``boilerplate.index``).
+
+    ``passages`` is ``boilerplate.passages``, ``shares`` ``boilerplate.shares``
+    and ``items`` ``boilerplate.item_detail`` of the problem items.
+    """
+
+    passages: pd.DataFrame
+    shares: pd.DataFrame
+    items: pd.DataFrame
+
+
+def shared_wording(results: Results, reports: pd.DataFrame, *, work_dir: str | Path | None = None) -> SharedWording:
+    """The passages *reports* share, each report's share of shared wording, and its problem items' detail.
+
+    Read from *work_dir* when ``prepare`` wrote them there for the same reports
+    (all of *results*' reports) under the same code and lexicon: a build
+    indexes the shared wording once, for the flags (3–4 s at 1,000 reports).
+    Computed from one index otherwise.
+    """
+    from .boilerplate import index, item_detail, passages, shares
+
+    if work_dir and _all_reports(results, reports):
+        key = _wording_key(results)
+        tables = [read_work_table(Path(work_dir) / file, key=key) for file in WORDING_FILES.values()]
+        if all(table is not None for table in tables):
+            return SharedWording(*tables)
+    shared = index(reports)
+    problems = town_items(results, reports, role="problems")
+    return SharedWording(passages(shared), shares(shared), item_detail(problems, reports, shared_index=shared))
+
+
+def _all_reports(results: Results, reports: pd.DataFrame) -> bool:
+    """True when *reports* are *results*' reports, in their order."""
+    return reports is results.reports or reports["doc_id"].tolist() == results.reports["doc_id"].tolist()
+
+
+def _wording_key(results: Results) -> str:
+    """The key of the shared wording of *results*' reports: the reports, their items' cache key, the code and specifics.yml."""
+    from .cache import table_key
+
+    tag = table_key("shared_wording", lexicon=(config.SPECIFICS_FILE.name,)) + "|" + current_keys(["items"])["items"]
+    return corpus_key(results.reports, tag)
+
+
 def or_say(table: pd.DataFrame, sentence: str):
     """*table*, or *sentence* for the reader when the table is empty."""
     return say(html.escape(sentence)) if table.empty else table
@@ -492,17 +566,29 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
 
     ``indicators.summary`` of every report (``SUMMARY_FILE``), which
     ``versus_median`` compares each town with, the problem → plan links of
-    every report (``LINKS_FILE``), and the scorecard and flags of every report
+    every report (``LINKS_FILE``), the wording the reports share
+    (``WORDING_FILES``, ``shared_wording``), and the scorecard and flags of every report
     under the package's criteria and the reviewer's overrides (``CARD_FILES``),
     which the town, scorecard and county briefings show.  Returns the files
     written.
     """
+    from .boilerplate import item_detail, passages, shares
+    from .flags import gather_evidence
+
     work_dir = Path(work_dir)
     table = summary(results["indicators"], results.reports)
     written = [write_work_table(table, work_dir / SUMMARY_FILE, key=_summary_key(results))]
     written.append(write_work_table(links_for(results), work_dir / LINKS_FILE, key=_links_key(results)))
+    evidence = gather_evidence(results.reports, results["indicators"])  # its index of shared wording: the flags' and 03's
+    shared, key = evidence.shared_index, _wording_key(results)
+    wording = {
+        "passages": passages(shared),
+        "shares": shares(shared),
+        "items": item_detail(town_items(results, results.reports, role="problems"), results.reports, shared_index=shared),
+    }
+    written += [write_work_table(wording[name], work_dir / file, key=key) for name, file in WORDING_FILES.items()]
     overrides = _default_overrides()
-    card, flag_table = _compute_card(results, config.SCORECARD_FILE, overrides)
+    card, flag_table = _compute_card(results, config.SCORECARD_FILE, overrides, evidence=evidence)
     key = _card_key(results, config.SCORECARD_FILE, overrides)
     tables = {"scores": card.scores, "totals": card.totals, "issues": card.issues, "flags": flag_table}
     written += [write_work_table(tables[name], work_dir / file, key=key) for name, file in CARD_FILES.items()]
