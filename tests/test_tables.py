@@ -67,6 +67,8 @@ def test_a_word_is_placed_in_the_span_of_its_report_it_starts_in():
     )
     # a@0 → span 2 (0–4), a@3 → 2, a@4 → 3 (4–8), a@8 and a@9 → the gap 8–10, a@14 → 1 (10–15), b@4 → 0, b@5 → past its end, c → none
     assert spans_of(words, spans).tolist() == [2, 2, 3, -1, -1, 1, 0, -1, -1]
+    assert spans_of(words, spans.iloc[0:0]).tolist() == [-1] * len(words)  # no span at all
+    assert spans_of(words.iloc[0:0], spans).tolist() == []
 
 
 def test_sort_rank_numbers_text_in_sorted_order():
