@@ -404,7 +404,7 @@ def links_for(results: Results, *, work_dir: str | Path | None = None) -> pd.Dat
 
 
 def _where(work_dir: str | Path | None) -> str:
-    """The work folder as the links are kept under it ('' for none)."""
+    """The work folder as the tables read from it are kept under it (the links, the medians; '' for none)."""
     return str(Path(work_dir).resolve()) if work_dir else ""
 
 
@@ -425,8 +425,7 @@ def problem_links(
     """
     from .alignment import align
 
-    default_book = themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve()
-    if default_book and _all_reports(results, reports):
+    if _package_codebook(themes_file) and _all_reports(results, reports):
         return links_for(results, work_dir=work_dir)
     problems, plans = town_items(results, reports, role="problems"), town_items(results, reports, role="plans")
     codebook = load_themes(config.resolve_path(themes_file)) if themes_file is not None else None
@@ -454,14 +453,20 @@ def shared_wording(results: Results, reports: pd.DataFrame, *, work_dir: str | P
     indexes the shared wording once, for the flags (3–4 s at 1,000 reports).
     Computed from one index otherwise.
     """
-    from .boilerplate import index, item_detail, passages, shares
+    from .boilerplate import index
 
     if work_dir and _all_reports(results, reports):
         key = _wording_key(results)
         tables = [read_work_table(Path(work_dir) / file, key=key) for file in WORDING_FILES.values()]
         if all(table is not None for table in tables):
             return SharedWording(*tables)
-    shared = index(reports)
+    return _wording(results, reports, index(reports))
+
+
+def _wording(results: Results, reports: pd.DataFrame, shared) -> SharedWording:
+    """``shared_wording`` of *reports* from *shared*, their ``boilerplate.index``."""
+    from .boilerplate import item_detail, passages, shares
+
     problems = town_items(results, reports, role="problems")
     return SharedWording(passages(shared), shares(shared), item_detail(problems, reports, shared_index=shared))
 
@@ -537,9 +542,14 @@ def coded_problems(results: Results, mine: pd.DataFrame) -> pd.DataFrame:
 def problem_codes(results: Results, mine: pd.DataFrame, *, themes_file: str | Path | None = None) -> pd.DataFrame:
     """``themes.code_items`` of *mine*'s problem items: the cached ``theme_codes`` for the package's codebook,
     coded anew with *themes_file* when it names another."""
-    if themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve():  # the same file, however named
+    if _package_codebook(themes_file):
         return _report_rows(results, ("theme_codes",), lambda: results["theme_codes"], mine)
     return code_items(town_items(results, mine, role="problems"), codebook=load_themes(themes_file))
+
+
+def _package_codebook(themes_file: str | Path | None) -> bool:
+    """True when *themes_file* is None or names the package's codebook (the same file, however named)."""
+    return themes_file is None or config.resolve_path(themes_file).resolve() == config.THEMES_FILE.resolve()
 
 
 _SUMMARY_KEYS: dict[int, tuple[Results, object, str]] = {}  # id(results) -> (results, the indicators' table key, the summary's key)
@@ -572,7 +582,6 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
     which the town, scorecard and county briefings show.  Returns the files
     written.
     """
-    from .boilerplate import item_detail, passages, shares
     from .flags import gather_evidence
 
     work_dir = Path(work_dir)
@@ -580,13 +589,8 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
     written = [write_work_table(table, work_dir / SUMMARY_FILE, key=_summary_key(results))]
     written.append(write_work_table(links_for(results), work_dir / LINKS_FILE, key=_links_key(results)))
     evidence = gather_evidence(results.reports, results["indicators"])  # its index of shared wording: the flags' and 03's
-    shared, key = evidence.shared_index, _wording_key(results)
-    wording = {
-        "passages": passages(shared),
-        "shares": shares(shared),
-        "items": item_detail(town_items(results, results.reports, role="problems"), results.reports, shared_index=shared),
-    }
-    written += [write_work_table(wording[name], work_dir / file, key=key) for name, file in WORDING_FILES.items()]
+    wording, key = _wording(results, results.reports, evidence.shared_index), _wording_key(results)
+    written += [write_work_table(getattr(wording, name), work_dir / file, key=key) for name, file in WORDING_FILES.items()]
     overrides = _default_overrides()
     card, flag_table = _compute_card(results, config.SCORECARD_FILE, overrides, evidence=evidence)
     key = _card_key(results, config.SCORECARD_FILE, overrides)
