@@ -81,6 +81,14 @@ def test_network_per_group(reports):
         cooccurrence.units(reports, unit="page")
 
 
+def _words_by_report(words: pd.DataFrame) -> dict[str, list[tuple[int, str]]]:
+    """(offset, word) of each word of a frequency.terms table, by report, in the table's order."""
+    by_doc: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, start, token in zip(words["doc_id"], words["start"], words["token"]):
+        by_doc.setdefault(doc_id, []).append((start, token))
+    return by_doc
+
+
 @pytest.mark.parametrize("unit", cooccurrence.UNITS)
 def test_a_units_tokens_are_the_words_that_start_in_it(reports, unit):
     """Each sentence (paragraph) holds the distinct words of frequency.terms whose first character lies in it, sorted;
@@ -89,9 +97,7 @@ def test_a_units_tokens_are_the_words_that_start_in_it(reports, unit):
 
     words = frequency.terms(reports)
     spans = structure.sentences(reports) if unit == "sentence" else structure.paragraphs(reports)
-    by_doc: dict[str, list[tuple[int, str]]] = {}
-    for doc_id, start, token in zip(words["doc_id"], words["start"], words["token"]):
-        by_doc.setdefault(doc_id, []).append((start, token))
+    by_doc = _words_by_report(words)
     expected = []
     for doc_id, start, end, role in zip(spans["doc_id"], spans["start"], spans["end"], spans["role"]):
         inside = tuple(sorted({token for at, token in by_doc.get(doc_id, []) if start <= at < end}))
@@ -110,13 +116,10 @@ def test_a_topic_document_is_a_paragraphs_words_in_order(reports, keep_places):
     (checked here by walking every paragraph's span)."""
     from analysis import frequency, structure
 
-    words = frequency.terms(reports)
     own = {  # each report's own town and county (and the two written together)
         doc_id: {town, county, f"{county}{town}"} for doc_id, town, county in zip(reports["doc_id"], reports["town"], reports["county"])
     }
-    by_doc: dict[str, list[tuple[int, str]]] = {}
-    for doc_id, start, token in zip(words["doc_id"], words["start"], words["token"]):
-        by_doc.setdefault(doc_id, []).append((start, token))
+    by_doc = _words_by_report(frequency.terms(reports))
     paras = structure.paragraphs(reports)
     expected = []
     for doc_id, para_no, start, end, heading, role in sorted(
