@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import OUT_DIR, make_corpus  # noqa: E402
 
-from analysis import config, display, frequency, pipeline, profile, wordclouds  # noqa: E402
+from analysis import config, display, frequency, kept, pipeline, wordclouds  # noqa: E402
 
 
 def peak_mb() -> int:
@@ -53,11 +53,11 @@ def main() -> None:
     else:
         corpus = make_corpus(args.reports, OUT_DIR / f"corpus-{args.reports}-seed{args.seed}", seed=args.seed)
         cache = OUT_DIR / f"cache-{args.reports}"
-    results = pipeline.run(corpus, stages=profile.BRIEFING_STAGES, cache_dir=cache, workers=1, progress=False, warn=False)
+    results = pipeline.run(corpus, stages=kept.BRIEFING_STAGES, cache_dir=cache, workers=1, progress=False, warn=False)
     wordclouds._open_large = functools.lru_cache(maxsize=args.kept)(wordclouds._open)  # the full font's sizes
     display.setup_notebook()
     towns = sorted(t for t in results.reports["town"].unique() if isinstance(t, str))[: args.towns]
-    counts = [frequency.counts(profile.town_terms(results, town)) for town in towns]
+    counts = [frequency.counts(kept.town_terms(results, town)) for town in towns]
 
     import matplotlib
 

@@ -1,4 +1,4 @@
-"""Time what a build computes once for the whole corpus: the scorecard and the flags (``profile.prepare``).
+"""Time what a build computes once for the whole corpus: the scorecard and the flags (``workfolder.prepare``).
 
     python benchmarks/bench_scorecard.py --reports 1000     # the synthetic corpus of benchmarks/make_corpus.py
     python benchmarks/bench_scorecard.py --reports 5        # data/raw
@@ -12,10 +12,10 @@ impossible figures, the scorecard (``scorecard.assess``), the flags
 
     reports=N scorecard_for_s=S evidence_s=E assess_s=A flags_s=F prepare_s=P
 
-where ``prepare_s`` is ``profile.prepare`` (the indicator summary, the
+where ``prepare_s`` is ``workfolder.prepare`` (the indicator summary, the
 scorecard and the flags written to a work folder) timed on its own.
 Before those, and comparable across versions of the package, it times
-``profile.scorecard_for`` on the default stages' tables (the compliance
+``workfolder.scorecard_for`` on the default stages' tables (the compliance
 tables then computed inside); the last line then starts with
 ``scorecard_for_s=S``.  To time an older version, point ``PYTHONPATH`` at its
 ``src`` (``git worktree add /tmp/old COMMIT``, then ``PYTHONPATH=/tmp/old/src
@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import OUT_DIR, make_corpus  # noqa: E402
 
-from analysis import boilerplate, config, flags, pipeline, profile, scorecard  # noqa: E402
+from analysis import boilerplate, config, flags, kept, pipeline, scorecard, workfolder  # noqa: E402
 
 
 def main() -> None:
@@ -53,15 +53,15 @@ def main() -> None:
     plain = pipeline.run(corpus, cache_dir=cache_dir, warn=False)
     plain["indicators"], plain["items"]  # read now, not inside the timed step
     started = time.perf_counter()
-    profile.scorecard_for(plain)
+    workfolder.scorecard_for(plain)
     whole = time.perf_counter() - started
-    print(f"{'profile.scorecard_for (default stages)':<34} {whole:7.2f} s")
+    print(f"{'workfolder.scorecard_for (default stages)':<34} {whole:7.2f} s")
     if not hasattr(flags, "gather_evidence"):  # an older version of the package
         print(f"reports={len(plain.reports)} scorecard_for_s={whole:.2f}")
         return
-    results = pipeline.run(corpus, stages=profile.BRIEFING_STAGES, cache_dir=cache_dir, warn=False)
+    results = pipeline.run(corpus, stages=kept.BRIEFING_STAGES, cache_dir=cache_dir, warn=False)
     reports, rows = results.reports, results["indicators"]
-    for name in profile.BRIEFING_STAGES:
+    for name in kept.BRIEFING_STAGES:
         results[name]  # read every table now, not inside a timed step
 
     def step(name: str, work):
@@ -84,7 +84,7 @@ def main() -> None:
     )
     _, t_flags = step("flags.flags", lambda: flags.flags(reports, rows=rows, evidence=evidence))
     with tempfile.TemporaryDirectory() as work:
-        _, t_prepare = step("profile.prepare", lambda: profile.prepare(results, work))
+        _, t_prepare = step("workfolder.prepare", lambda: workfolder.prepare(results, work))
     print(
         f"reports={len(reports)} scorecard_for_s={whole:.2f} evidence_s={t_evidence:.2f} assess_s={t_assess:.2f} "
         f"flags_s={t_flags:.2f} prepare_s={t_prepare:.2f}"

@@ -27,10 +27,10 @@ TOWN_HEADING = "法治政府建设年度报告简报"
 
 
 def work_files() -> list[str]:
-    """The files ``profile.prepare`` writes into a build's work folder, sorted (as the fixture notebooks list them)."""
-    from analysis import profile
+    """The files ``workfolder.prepare`` writes into a build's work folder, sorted (as the fixture notebooks list them)."""
+    from analysis import workfolder
 
-    return sorted([profile.SUMMARY_FILE, profile.LINKS_FILE, *profile.WORDING_FILES.values(), *profile.CARD_FILES.values()])
+    return sorted([workfolder.SUMMARY_FILE, workfolder.LINKS_FILE, *workfolder.WORDING_FILES.values(), *workfolder.CARD_FILES.values()])
 
 
 # ------------------------------------------------------------ HTML, read as a browser would

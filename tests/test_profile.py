@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config, frequency, indicators, pipeline, plots, profile, structure, themes
+from analysis import config, frequency, indicators, kept, pipeline, plots, profile, structure, themes, workfolder
 from analysis.errors import AnalysisError, LexiconError
 from tests.conftest import IDS
 from tests.test_briefings import Page
@@ -238,8 +238,8 @@ def results():
 def test_the_cached_tables_give_what_the_stages_give(results, town):
     mine = profile.town_reports(results.reports, town)
     for role in ("problems", "plans"):
-        pd.testing.assert_frame_equal(profile.town_items(results, mine, role=role), structure.items(mine, role=role))
-    pd.testing.assert_frame_equal(profile.coded_problems(results, mine), themes.code_problems(mine))
+        pd.testing.assert_frame_equal(kept.town_items(results, mine, role=role), structure.items(mine, role=role))
+    pd.testing.assert_frame_equal(kept.coded_problems(results, mine), themes.code_problems(mine))
 
 
 def test_problems_beside_plans_names_each_plan_once_when_a_report_repeats_its_numbering():
@@ -255,15 +255,15 @@ def test_problem_codes_come_from_the_cache_unless_another_codebook_is_asked_for(
     """Notebooks 03 and 07 read the cached theme codes; a codebook of the user's own is coded anew."""
     mine = results.reports
     problems = structure.problem_items(mine)
-    pd.testing.assert_frame_equal(profile.problem_codes(results, mine), themes.code_items(problems))
-    pd.testing.assert_frame_equal(profile.problem_codes(results, mine, themes_file=config.THEMES_FILE), themes.code_items(problems))
+    pd.testing.assert_frame_equal(kept.problem_codes(results, mine), themes.code_items(problems))
+    pd.testing.assert_frame_equal(kept.problem_codes(results, mine, themes_file=config.THEMES_FILE), themes.code_items(problems))
     own = tmp_path / "themes.yml"  # the package's codebook less its first theme
     book = themes.load_themes()
     text = config.THEMES_FILE.read_text(encoding="utf-8")
     first, second = (f"id: {e.id}" for e in book.entries[:2])
     start, end = text.index(first), text.index(second)
     own.write_text(text[: text.rfind("\n", 0, start) + 1] + text[text.rfind("\n", 0, end) + 1 :], encoding="utf-8")
-    recoded = profile.problem_codes(results, mine, themes_file=own)
+    recoded = kept.problem_codes(results, mine, themes_file=own)
     assert book.entries[0].id in set(results["theme_codes"]["theme"]) and book.entries[0].id not in set(recoded["theme"])
     pd.testing.assert_frame_equal(recoded, themes.code_items(problems, codebook=themes.load_themes(own)))
 
@@ -271,9 +271,9 @@ def test_problem_codes_come_from_the_cache_unless_another_codebook_is_asked_for(
 def test_the_package_codebook_is_read_from_the_cache_however_it_is_named(results, monkeypatch):
     """03's parameter is ``data/lexicon/themes.yml``, relative: from the project root it named a file that was coded anew."""
     monkeypatch.chdir(config.ROOT)
-    monkeypatch.setattr(profile, "code_items", lambda *a, **k: pytest.fail("the package's codebook was coded anew"))
+    monkeypatch.setattr(kept, "code_items", lambda *a, **k: pytest.fail("the package's codebook was coded anew"))
     for name in ("data/lexicon/themes.yml", "./data/lexicon/../lexicon/themes.yml", config.THEMES_FILE, str(config.THEMES_FILE)):
-        pd.testing.assert_frame_equal(profile.problem_codes(results, results.reports, themes_file=name), results["theme_codes"])
+        pd.testing.assert_frame_equal(kept.problem_codes(results, results.reports, themes_file=name), results["theme_codes"])
 
 
 def test_terms_from_the_cached_tokens_are_the_terms_of_every_report(results):
@@ -283,25 +283,25 @@ def test_terms_from_the_cached_tokens_are_the_terms_of_every_report(results):
 def test_town_rows_follow_the_order_of_the_town_reports():
     table = pd.DataFrame({"doc_id": ["a", "b", "c", "a", "b"], "n": [1, 2, 3, 4, 5]})
     mine = pd.DataFrame({"doc_id": ["b", "a"]})  # by year: b (2023) before a (2024)
-    assert profile.town_rows(table, mine).to_dict("list") == {"doc_id": ["b", "b", "a", "a"], "n": [2, 5, 1, 4]}
+    assert kept.town_rows(table, mine).to_dict("list") == {"doc_id": ["b", "b", "a", "a"], "n": [2, 5, 1, 4]}
 
 
 def test_town_items_names_the_roles(results):
     with pytest.raises(AnalysisError, match="role must be one of achievements, responsibility, problems, plans, other, not 'problem'"):
-        profile.town_items(results, results.reports, role="problem")
+        kept.town_items(results, results.reports, role="problem")
 
 
 def test_indicator_summary_is_computed_once_and_read_back(results, tmp_path):
     expected = indicators.summary(indicators.extract(results.reports), results.reports)
-    assert profile.prepare(results, tmp_path) == [
-        tmp_path / profile.SUMMARY_FILE,
-        tmp_path / profile.LINKS_FILE,
-        *(tmp_path / f for f in profile.WORDING_FILES.values()),
-        *(tmp_path / f for f in profile.CARD_FILES.values()),
+    assert workfolder.prepare(results, tmp_path) == [
+        tmp_path / workfolder.SUMMARY_FILE,
+        tmp_path / workfolder.LINKS_FILE,
+        *(tmp_path / f for f in workfolder.WORDING_FILES.values()),
+        *(tmp_path / f for f in workfolder.CARD_FILES.values()),
     ]
-    pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path), expected)
-    pd.testing.assert_frame_equal(profile.indicator_summary(results), expected)  # no work folder: computed
-    pd.testing.assert_frame_equal(profile.indicator_summary(results, work_dir=tmp_path / "none"), expected)
+    pd.testing.assert_frame_equal(workfolder.indicator_summary(results, work_dir=tmp_path), expected)
+    pd.testing.assert_frame_equal(workfolder.indicator_summary(results), expected)  # no work folder: computed
+    pd.testing.assert_frame_equal(workfolder.indicator_summary(results, work_dir=tmp_path / "none"), expected)
 
 
 def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results, tmp_path):
@@ -310,12 +310,12 @@ def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results
 
     from tests.conftest import RAW_FILES
 
-    profile.prepare(results, tmp_path)
-    path = tmp_path / profile.SUMMARY_FILE
+    workfolder.prepare(results, tmp_path)
+    path = tmp_path / workfolder.SUMMARY_FILE
     table = pq.read_table(path)
     marked = table.set_column(table.schema.get_field_index("display"), "display", [["标记"] * table.num_rows])
     pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
-    assert set(profile.indicator_summary(results, work_dir=tmp_path)["display"]) == {"标记"}  # read, not computed
+    assert set(workfolder.indicator_summary(results, work_dir=tmp_path)["display"]) == {"标记"}  # read, not computed
 
     three = tmp_path / "three"
     three.mkdir()
@@ -323,14 +323,14 @@ def test_indicator_summary_is_read_only_for_the_reports_it_was_made_from(results
         (three / raw.name).write_bytes(raw.read_bytes())
     fewer = pipeline.run(three, workers=1, cache=False, progress=False, warn=False)
     pd.testing.assert_frame_equal(
-        profile.indicator_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
+        workfolder.indicator_summary(fewer, work_dir=tmp_path), indicators.summary(fewer["indicators"], fewer.reports)
     )  # made from five reports: not these three's
 
 
 @pytest.fixture(scope="module")
 def briefing_results():
     """What a briefing reads: the default stages and the compliance stages (computed here: no cache)."""
-    return pipeline.run(config.DATA_RAW, stages=profile.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
+    return pipeline.run(config.DATA_RAW, stages=kept.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
 
 
 def test_the_cached_compliance_tables_are_what_compliance_gives(briefing_results):
@@ -339,8 +339,8 @@ def test_the_cached_compliance_tables_are_what_compliance_gives(briefing_results
 
     reports = briefing_results.reports
     for mine in (reports, reports.iloc[[0, 2, 3]].reset_index(drop=True), profile.town_reports(reports, "都督乡")):
-        pd.testing.assert_frame_equal(profile.cached_rows(briefing_results["checklist"], mine), compliance.checklist(mine))
-        pd.testing.assert_frame_equal(profile.cached_rows(briefing_results["coverage"], mine), compliance.coverage(mine))
+        pd.testing.assert_frame_equal(kept.cached_rows(briefing_results["checklist"], mine), compliance.checklist(mine))
+        pd.testing.assert_frame_equal(kept.cached_rows(briefing_results["coverage"], mine), compliance.coverage(mine))
 
 
 def test_flags_are_read_from_the_work_folder_when_made_for_these_reports(briefing_results, tmp_path):
@@ -349,17 +349,17 @@ def test_flags_are_read_from_the_work_folder_when_made_for_these_reports(briefin
     from analysis import flags
 
     expected = flags.flags(briefing_results.reports, rows=briefing_results["indicators"])
-    pd.testing.assert_frame_equal(profile.flags_for(briefing_results), expected)
-    profile.prepare(briefing_results, tmp_path)
-    pd.testing.assert_frame_equal(profile.flags_for(briefing_results, work_dir=tmp_path), expected)
-    path = tmp_path / profile.CARD_FILES["flags"]
+    pd.testing.assert_frame_equal(workfolder.flags_for(briefing_results), expected)
+    workfolder.prepare(briefing_results, tmp_path)
+    pd.testing.assert_frame_equal(workfolder.flags_for(briefing_results, work_dir=tmp_path), expected)
+    path = tmp_path / workfolder.CARD_FILES["flags"]
     marked = pd.DataFrame([{"doc_id": "x", "town": "标记", "year": 2025, "flag": "other_town", "detail": "", "evidence": ""}])
     table = pq.read_table(path)
     pq.write_table(pa_table(marked).replace_schema_metadata(table.schema.metadata), path)
-    assert profile.flags_for(briefing_results, work_dir=tmp_path)["town"].tolist() == ["标记"]  # read, not computed
+    assert workfolder.flags_for(briefing_results, work_dir=tmp_path)["town"].tolist() == ["标记"]  # read, not computed
     three = pipeline.run(config.DATA_RAW, stages=["indicators"], workers=1, cache=False, progress=False, warn=False)
     fewer = type(three)(three.reports.head(3), three.problems, three.tables, None, three.timings)
-    assert "标记" not in set(profile.flags_for(fewer, work_dir=tmp_path)["town"])  # other reports: computed
+    assert "标记" not in set(workfolder.flags_for(fewer, work_dir=tmp_path)["town"])  # other reports: computed
 
 
 def pa_table(frame: pd.DataFrame):
@@ -376,37 +376,37 @@ def test_scorecard_and_flags_are_computed_once_and_read_back(briefing_results, t
     from analysis import flags, scorecard
 
     expected = scorecard.assess(results.reports, rows=results["indicators"], items=results["items"])
-    profile._CARDS.clear()
-    card, flag_table = profile.scorecard_for(results)  # no work folder: computed
+    workfolder._CARDS.clear()
+    card, flag_table = workfolder.scorecard_for(results)  # no work folder: computed
     pd.testing.assert_frame_equal(card.scores, expected.scores)
     pd.testing.assert_frame_equal(card.issues, expected.issues)
     pd.testing.assert_frame_equal(flag_table, flags.flags(results.reports, rows=results["indicators"]))
 
-    profile.prepare(results, tmp_path)
-    profile._CARDS.clear()
-    read, read_flags = profile.scorecard_for(results, work_dir=tmp_path)
+    workfolder.prepare(results, tmp_path)
+    workfolder._CARDS.clear()
+    read, read_flags = workfolder.scorecard_for(results, work_dir=tmp_path)
     pd.testing.assert_frame_equal(read.scores, expected.scores)
     pd.testing.assert_frame_equal(read.totals, expected.totals)
     pd.testing.assert_frame_equal(read_flags, flag_table)
 
-    path = tmp_path / profile.CARD_FILES["scores"]
+    path = tmp_path / workfolder.CARD_FILES["scores"]
     table = pq.read_table(path)
     marked = table.set_column(table.schema.get_field_index("evidence"), "evidence", [["标记"] * table.num_rows])
     pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
-    profile._CARDS.clear()
-    assert set(profile.scorecard_for(results, work_dir=tmp_path)[0].scores["evidence"]) == {"标记"}  # read, not computed
+    workfolder._CARDS.clear()
+    assert set(workfolder.scorecard_for(results, work_dir=tmp_path)[0].scores["evidence"]) == {"标记"}  # read, not computed
 
     text = config.SCORECARD_FILE.read_text(encoding="utf-8")
     start, end = text.index("  - id: outline"), text.index("  - id: timeliness")
     smaller = tmp_path / "scorecard.yml"
     smaller.write_text(text[:start] + text[end:], encoding="utf-8")
-    own = profile.scorecard_for(results, work_dir=tmp_path, criteria=smaller)[0]
+    own = workfolder.scorecard_for(results, work_dir=tmp_path, criteria=smaller)[0]
     assert own.scores["criterion"].unique().tolist() == ["elements", "timeliness"]  # other criteria: scored anew
 
     doc_id = results.reports["doc_id"].iloc[0]
     fixes = tmp_path / "overrides.csv"
     fixes.write_text(f"doc_id,criterion,score,reason\n{doc_id},elements,1,复核\n", encoding="utf-8")
-    fixed = profile.scorecard_for(results, work_dir=tmp_path, overrides=fixes)[0].scores
+    fixed = workfolder.scorecard_for(results, work_dir=tmp_path, overrides=fixes)[0].scores
     row = fixed[(fixed["doc_id"] == doc_id) & (fixed["criterion"] == "elements")]
     assert row["score"].tolist() == [1] and row["override"].tolist() == ["复核"]
     assert "标记" not in set(fixed["evidence"])  # other overrides: scored anew
@@ -425,7 +425,7 @@ def resampled(tmp_path_factory):
         folder = module.make_corpus(60, tmp_path_factory.mktemp("resampled") / "reports")
     finally:
         sys.modules.pop("make_corpus", None)
-    return pipeline.run(folder, stages=profile.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
+    return pipeline.run(folder, stages=kept.BRIEFING_STAGES, workers=1, cache=False, progress=False, warn=False)
 
 
 def test_a_towns_page_shows_the_problem_plan_links_its_score_counts(resampled, tmp_path):
@@ -437,22 +437,22 @@ def test_a_towns_page_shows_the_problem_plan_links_its_score_counts(resampled, t
     problems = items[items["role"] == "problems"].reset_index(drop=True)
     plans = items[items["role"] == "plans"].reset_index(drop=True)
     whole = alignment.align(problems, plans, problem_codes=results["theme_codes"])
-    card, _ = profile.scorecard_for(results)
+    card, _ = workfolder.scorecard_for(results)
     answered = card.scores[card.scores["criterion"] == "answered"].set_index("doc_id")["evidence"]
-    profile.prepare(results, tmp_path)
+    workfolder.prepare(results, tmp_path)
     own_differs = 0
     for town in results.reports["town"].dropna().unique():
         mine = profile.town_reports(results.reports, town)
-        shown = profile.town_links(results, mine)
-        pd.testing.assert_frame_equal(shown, profile.town_rows(whole, mine))
-        pd.testing.assert_frame_equal(profile.town_links(results, mine, work_dir=tmp_path), shown)
-        for doc_id in profile.town_items(results, mine, role="problems")["doc_id"].unique():
+        shown = workfolder.town_links(results, mine)
+        pd.testing.assert_frame_equal(shown, kept.town_rows(whole, mine))
+        pd.testing.assert_frame_equal(workfolder.town_links(results, mine, work_dir=tmp_path), shown)
+        for doc_id in kept.town_items(results, mine, role="problems")["doc_id"].unique():
             n = shown.loc[shown["doc_id"] == doc_id, "problem_no"].nunique()
             assert f"条问题中 {n} 条有对应的下一步措施" in answered[doc_id]
         own = alignment.align(
-            profile.town_items(results, mine, role="problems"),
-            profile.town_items(results, mine, role="plans"),
-            problem_codes=profile.problem_codes(results, mine),
+            kept.town_items(results, mine, role="problems"),
+            kept.town_items(results, mine, role="plans"),
+            problem_codes=kept.problem_codes(results, mine),
         )
         pairs = [set(zip(t["doc_id"].tolist(), t["problem_no"].tolist(), t["plan_no"].tolist())) for t in (own, shown)]
         own_differs += pairs[0] != pairs[1]
@@ -470,15 +470,15 @@ def test_a_towns_rows_of_the_corpus_tables_are_its_rows_in_its_order(resampled):
         for order in (mine, mine.iloc[::-1]):  # the reports' order is the rows' order
             for role in ("problems", "plans", "achievements"):
                 pd.testing.assert_frame_equal(
-                    profile.town_items(results, order, role=role), profile.town_rows(items[items["role"] == role], order)
+                    kept.town_items(results, order, role=role), kept.town_rows(items[items["role"] == role], order)
                 )
-            pd.testing.assert_frame_equal(profile.problem_codes(results, order), profile.town_rows(codes, order))
-            pd.testing.assert_frame_equal(profile.town_links(results, order), profile.town_rows(profile.links_for(results), order))
+            pd.testing.assert_frame_equal(kept.problem_codes(results, order), kept.town_rows(codes, order))
+            pd.testing.assert_frame_equal(workfolder.town_links(results, order), kept.town_rows(workfolder.links_for(results), order))
     assert several > 5  # towns with reports of several years, whose rows interleave in the tables
     nobody = results.reports.head(0)
-    assert profile.town_items(results, nobody, role="plans").empty and list(
-        profile.town_items(results, nobody, role="plans").columns
-    ) == list(items.columns)
+    assert kept.town_items(results, nobody, role="plans").empty and list(kept.town_items(results, nobody, role="plans").columns) == list(
+        items.columns
+    )
 
 
 # ------------------------------------------------------------ what each town briefing shows
@@ -518,20 +518,22 @@ def test_the_summarys_key_is_hashed_once_for_the_same_results(results, monkeypat
     from analysis import cache
 
     calls = []
-    monkeypatch.setattr(profile, "corpus_key", lambda *a, _key=cache.corpus_key: calls.append(1) or _key(*a))
-    profile._SUMMARY_KEYS.clear()
-    first = profile._summary_key(results)
-    assert profile._summary_key(results) == first == cache.corpus_key(results.reports, pipeline.current_keys(["indicators"])["indicators"])
+    monkeypatch.setattr(workfolder, "corpus_key", lambda *a, _key=cache.corpus_key: calls.append(1) or _key(*a))
+    workfolder._SUMMARY_KEYS.clear()
+    first = workfolder._summary_key(results)
+    assert (
+        workfolder._summary_key(results) == first == cache.corpus_key(results.reports, pipeline.current_keys(["indicators"])["indicators"])
+    )
     assert len(calls) == 1
     other = pipeline.run(results.reports["path"].iloc[0], workers=1, cache=False, progress=False, warn=False)
-    assert profile._summary_key(other) != first and len(calls) == 2  # other reports: hashed anew
+    assert workfolder._summary_key(other) != first and len(calls) == 2  # other reports: hashed anew
 
 
 def test_a_towns_figures_sit_beside_the_median_of_the_other_towns(resampled, tmp_path):
     """town_figures files the build's summary once; each figure's median is still that of the OTHER towns' figures
     of the same year, indicator and unit (checked here with pandas' median, row by row), for every town."""
     results = resampled
-    profile.prepare(results, tmp_path)
+    workfolder.prepare(results, tmp_path)
     whole = indicators.summary(results["indicators"], results.reports)
     years = whole["year"].astype("float64").fillna(-1.0)
     compared = even = 0
@@ -564,33 +566,33 @@ def test_the_shared_wording_is_indexed_once_a_build_and_read_back(results, tmp_p
     expected = (
         boilerplate.passages(shared),
         boilerplate.shares(shared),
-        boilerplate.item_detail(profile.town_items(results, reports, role="problems"), reports, shared_index=shared),
+        boilerplate.item_detail(kept.town_items(results, reports, role="problems"), reports, shared_index=shared),
     )
-    computed = profile.shared_wording(results, reports)  # no work folder
-    profile.prepare(results, tmp_path)
-    read = profile.shared_wording(results, reports, work_dir=tmp_path)
+    computed = workfolder.shared_wording(results, reports)  # no work folder
+    workfolder.prepare(results, tmp_path)
+    read = workfolder.shared_wording(results, reports, work_dir=tmp_path)
     for want, made, back in zip(expected, (computed.passages, computed.shares, computed.items), (read.passages, read.shares, read.items)):
         pd.testing.assert_frame_equal(made, want)
         pd.testing.assert_frame_equal(back, want)
     assert len(expected[0]) and len(expected[2])  # data/raw shares wording, and its problems are detailed
-    path = tmp_path / profile.WORDING_FILES["passages"]
+    path = tmp_path / workfolder.WORDING_FILES["passages"]
     table = pq.read_table(path)
     marked = table.set_column(table.schema.get_field_index("towns"), "towns", [["标记"] * table.num_rows])
     pq.write_table(marked.replace_schema_metadata(table.schema.metadata), path)
-    assert set(profile.shared_wording(results, reports, work_dir=tmp_path).passages["towns"]) == {"标记"}  # read, not computed
+    assert set(workfolder.shared_wording(results, reports, work_dir=tmp_path).passages["towns"]) == {"标记"}  # read, not computed
     three = reports.iloc[:3].reset_index(drop=True)  # other reports than the build's: computed for them
-    pd.testing.assert_frame_equal(profile.shared_wording(results, three, work_dir=tmp_path).passages, boilerplate.passages(three))
+    pd.testing.assert_frame_equal(workfolder.shared_wording(results, three, work_dir=tmp_path).passages, boilerplate.passages(three))
 
 
 def test_the_problem_links_of_all_reports_are_the_builds_and_of_some_their_own(results, tmp_path):
     """With the package's codebook, all the reports' links are links_for (the scorecard's); a subset is aligned on its own."""
     from analysis import alignment
 
-    profile.prepare(results, tmp_path)
+    workfolder.prepare(results, tmp_path)
     for reports in (results.reports, results.reports.iloc[:3].reset_index(drop=True)):
-        problems = profile.town_items(results, reports, role="problems")
-        plans = profile.town_items(results, reports, role="plans")
-        want = alignment.align(problems, plans, codebook=config.THEMES_FILE, problem_codes=profile.problem_codes(results, reports))
-        pd.testing.assert_frame_equal(profile.problem_links(results, reports, themes_file=config.THEMES_FILE, work_dir=tmp_path), want)
-        pd.testing.assert_frame_equal(profile.problem_links(results, reports), want)
-    assert len(profile.problem_links(results, results.reports))  # data/raw's problems have answers
+        problems = kept.town_items(results, reports, role="problems")
+        plans = kept.town_items(results, reports, role="plans")
+        want = alignment.align(problems, plans, codebook=config.THEMES_FILE, problem_codes=kept.problem_codes(results, reports))
+        pd.testing.assert_frame_equal(workfolder.problem_links(results, reports, themes_file=config.THEMES_FILE, work_dir=tmp_path), want)
+        pd.testing.assert_frame_equal(workfolder.problem_links(results, reports), want)
+    assert len(workfolder.problem_links(results, results.reports))  # data/raw's problems have answers

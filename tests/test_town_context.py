@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import shutil
 
-from analysis import config, frequency, profile
+from analysis import config, frequency, kept
 
 
 def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
     for path in sorted(config.DATA_RAW.glob("*.txt"))[:2]:
         shutil.copy(path, tmp_path / path.name)
-    first = profile.results_for(tmp_path)
-    assert profile.results_for(tmp_path) is first
-    assert profile.corpus_terms(first) is profile.corpus_terms(first)
-    assert profile.corpus_terms(first).equals(frequency.terms(first.reports, tokens=first["tokens"]))
+    first = kept.results_for(tmp_path)
+    assert kept.results_for(tmp_path) is first
+    assert kept.corpus_terms(first) is kept.corpus_terms(first)
+    assert kept.corpus_terms(first).equals(frequency.terms(first.reports, tokens=first["tokens"]))
     edited = sorted(tmp_path.glob("*.txt"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\n全年共调解矛盾纠纷12件。\n", encoding="utf-8")
-    again = profile.results_for(tmp_path)
+    again = kept.results_for(tmp_path)
     assert again is not first
     assert again.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     assert not first.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     third = sorted(config.DATA_RAW.glob("*.txt"))[2]  # a report added is read too
     shutil.copy(third, tmp_path / third.name)
-    added = profile.results_for(tmp_path)
-    assert added is not again and len(added.reports) == 3 and profile.results_for(tmp_path) is added
+    added = kept.results_for(tmp_path)
+    assert added is not again and len(added.reports) == 3 and kept.results_for(tmp_path) is added
 
 
 def test_group_keyness_is_keyness_for_every_town_and_option(reports):
@@ -32,7 +32,7 @@ def test_group_keyness_is_keyness_for_every_town_and_option(reports):
     from analysis import pipeline
 
     results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
-    terms = profile.corpus_terms(results)
+    terms = kept.corpus_terms(results)
     by_town = frequency.GroupKeyness(terms, by="town")
     for town in reports["town"].unique():
         for options in ({}, {"top": 10}, {"measure": "g2"}, {"correction": "none", "top": 5}):
@@ -42,7 +42,7 @@ def test_group_keyness_is_keyness_for_every_town_and_option(reports):
     doc = reports["doc_id"].iloc[2]
     by_doc = frequency.GroupKeyness(terms, by="doc_id", reports=reports)
     pd.testing.assert_frame_equal(by_doc(doc), frequency.keyness(terms, doc, by="doc_id", reports=reports))
-    assert profile.town_keyness(results) is profile.town_keyness(results)
+    assert kept.town_keyness(results) is kept.town_keyness(results)
     top = by_town("神树镇", top=10)
     assert "神树镇" not in set(top["token"])  # its own name is left out, as keyness does
     assert (top["direction"] == "target").sum() == 10
@@ -64,10 +64,10 @@ def test_a_towns_terms_are_its_rows_of_the_corpus_terms(reports):
     from analysis import pipeline
 
     results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
-    terms = profile.corpus_terms(results)
+    terms = kept.corpus_terms(results)
     for town in reports["town"].unique():
-        mine = profile.town_terms(results, town)
+        mine = kept.town_terms(results, town)
         pd.testing.assert_frame_equal(mine, terms[terms["town"] == town])
         assert set(mine["doc_id"]) == set(reports.loc[reports["town"] == town, "doc_id"])
-    assert profile.town_terms(results, "某某镇").empty
-    assert list(profile.town_terms(results, "某某镇").columns) == list(terms.columns)
+    assert kept.town_terms(results, "某某镇").empty
+    assert list(kept.town_terms(results, "某某镇").columns) == list(terms.columns)

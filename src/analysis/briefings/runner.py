@@ -30,11 +30,12 @@ from .. import config, pipeline
 from .._version import __version__
 from ..errors import InputError, OptionError
 from ..fonts import RUN_FONT_ENV, made_run_font, write_run_font
+from ..kept import BRIEFING_STAGES
 from ..lexicon import files_hash
 from ..output import write_atomic
-from ..profile import BRIEFING_STAGES, flags_for, prepare
 from ..runlock import output_folder, run_lock
 from ..workers import BrokenProcessPool, limit_native_threads, mp_context, native_threads, process_pool, start_server, stop_now
+from ..workfolder import flags_for, prepare
 from .index import INDEX_NAME, index_html
 from .notebooks import WORK_PARAMETER, Notebook, find_notebooks
 from .plan import Briefing, plan
@@ -51,6 +52,8 @@ WORKER_PRELOAD = (
     "analysis.briefings.engine",
     "papermill",
     "nbconvert",
+    "analysis.kept",
+    "analysis.workfolder",
     "analysis.profile",
     "analysis.display",
     "analysis.plots",
@@ -92,7 +95,7 @@ def build(
     Before any notebook runs, the stages are run over the reports on every
     core (``pipeline.run``, with progress bars when *progress*), which fills
     the on-disk cache the notebooks then read from; the corpus-level tables
-    the briefings share (``profile.prepare``: the indicator summary, the
+    the briefings share (``workfolder.prepare``: the indicator summary, the
     scorecard and the flags) are computed once, into a hidden work folder in
     *out* that is removed at the end.
 
@@ -319,7 +322,7 @@ def _run_all(
     The notebooks always run in worker processes (one at least), never in
     this one: their code shares the process it runs in.  *prepare_work* is
     ``(work folder, results)`` when some briefings read the shared
-    tables of ``profile.prepare``: on one process they are written first; on
+    tables of ``workfolder.prepare``: on one process they are written first; on
     several, this process writes them (a thread of its own, from the tables
     in hand) while every worker runs the briefings that do not read them, and
     those that do are started once the tables are there.
@@ -386,7 +389,7 @@ def _pool_round(
     """Run *work* (batches of briefings) on a pool of up to *jobs* workers, each row given to *done* as it comes.
 
     The batches that read the shared tables wait for *preparing* (the future
-    of ``profile.prepare``) when it is given; its failure stops the run.
+    of ``workfolder.prepare``) when it is given; its failure stops the run.
     Returns ``None`` when every batch ran to its end, else, when a worker
     died, the names of the briefings started and not finished at that time.
     """
