@@ -109,10 +109,10 @@ API: dict[str, tuple[str, ...]] = {
     "versus_median": ("profile.versus_median",),
     "problem_plans": ("profile.problem_plans",),
     "plan_list": ("profile.plan_list",),
-    "town_rows": ("kept.town_rows",),
-    "town_items": ("kept.town_items",),
-    "coded_problems": ("kept.coded_problems",),
-    "prof_corpus_summary": ("workfolder.indicator_summary", "profile.corpus_summary"),
+    "town_rows": ("kept.town_rows", "profile.town_rows"),
+    "town_items": ("kept.town_items", "profile.town_items"),
+    "coded_problems": ("kept.coded_problems", "profile.coded_problems"),
+    "prof_corpus_summary": ("workfolder.indicator_summary", "profile.indicator_summary", "profile.corpus_summary"),
     # pipeline
     "run": ("pipeline.run",),
 }
