@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import queue
@@ -245,6 +246,9 @@ def _worker_init(progress, environment: Mapping[str, str]) -> None:
     # forkserver workers do not see the environment the caller set after the server started; the notebooks they run read it
     os.environ.update(environment)
     limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
+    # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
+    # the first briefing's reset (two full collections: IPython's own, then RESET_SOURCE's) does not walk it
+    gc.freeze()
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
