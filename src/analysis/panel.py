@@ -254,8 +254,13 @@ class Vectors:
     def __init__(self, background: Sequence[str]) -> None:
         df: Counter[str] = Counter()  # documents per bigram, in the order first seen (counted in C)
         n_docs = 0
+        # each text's letters, kept for _row: the background is what is transformed (a third of the time, simplified and cleaned twice)
+        self._letters: dict[str, str] = {}
         for text in background:
-            grams = set(_bigrams(_letters(text)))
+            letters = self._letters.get(text)
+            if letters is None:
+                letters = self._letters[text] = _letters(text)
+            grams = set(_bigrams(letters))
             if grams:
                 n_docs += 1
                 df.update(grams)
@@ -268,7 +273,8 @@ class Vectors:
         found = self._rows.get(text)
         if found is None:
             counts: dict[int, int] = {}
-            for gram in _bigrams(_letters(text)):
+            letters = self._letters.get(text)
+            for gram in _bigrams(_letters(text) if letters is None else letters):
                 index = self._vocab.get(gram)
                 if index is not None:
                     counts[index] = counts.get(index, 0) + 1
