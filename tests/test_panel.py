@@ -270,7 +270,13 @@ def test_vectors_are_scikit_learns_char_bigram_tfidf():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # a text twice (two documents, its letters made once), one in traditional characters
-    background = ["深化法治宣传教育，继续加大普法形式宣传。", "组织执法业务培训5次。", "普法宣传工作有序推进", "無關的繁體句子", "普法宣传工作有序推进"]
+    background = [
+        "深化法治宣传教育，继续加大普法形式宣传。",
+        "组织执法业务培训5次。",
+        "普法宣传工作有序推进",
+        "無關的繁體句子",
+        "普法宣传工作有序推进",
+    ]
     queries = ["普法宣传", "执法培训2次", "全新的词"]
     mine = panel.Vectors(background)
     reference = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, lowercase=False)
