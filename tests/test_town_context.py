@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from analysis import config, frequency, kept
+from analysis import config, frequency, kept, workfolder
 
 
 def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
@@ -14,10 +14,14 @@ def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
     assert kept.results_for(tmp_path) is first
     assert kept.corpus_terms(first) is kept.corpus_terms(first)
     assert kept.corpus_terms(first).equals(frequency.terms(first.reports, tokens=first["tokens"]))
+    terms, card = kept.corpus_terms(first), workfolder.scorecard_for(first)[0]
+    assert workfolder.scorecard_for(first)[0] is card  # kept by workfolder, in a store of kept's
     edited = sorted(tmp_path.glob("*.txt"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\n全年共调解矛盾纠纷12件。\n", encoding="utf-8")
     again = kept.results_for(tmp_path)
     assert again is not first
+    # reading a new run let go of everything kept for the last, in every module's stores
+    assert kept.corpus_terms(first) is not terms and workfolder.scorecard_for(first)[0] is not card
     assert again.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     assert not first.reports["text"].str.contains("全年共调解矛盾纠纷12件").any()
     third = sorted(config.DATA_RAW.glob("*.txt"))[2]  # a report added is read too

@@ -41,22 +41,22 @@ _STORES: list[dict] = []  # every store of things kept for a run's results (``st
 
 def store() -> dict:
     """A new store for ``keep``: emptied with the others when ``results_for`` reads a new run."""
-    kept: dict = {}
-    _STORES.append(kept)
-    return kept
+    stored: dict = {}
+    _STORES.append(stored)
+    return stored
 
 
-def keep(kept: dict, results: Results, make, *, tag: object = None, last_only: bool = False):
-    """``make()``, kept in *kept* (a ``store()``) for these *results* (the very object) and *tag*; made again otherwise.
+def keep(stored: dict, results: Results, make, *, tag: object = None, last_only: bool = False):
+    """``make()``, kept in *stored* (a ``store()``) for these *results* (the very object) and *tag*; made again otherwise.
 
     *last_only*: the store keeps the latest results only.  ``results_for`` empties
     the stores when it reads a new run.
     """
-    entry = kept.get(id(results))
+    entry = stored.get(id(results))
     if entry is None or entry[0] is not results or entry[1] != tag:
         if last_only:
-            kept.clear()
-        entry = kept[id(results)] = (results, tag, make())
+            stored.clear()
+        entry = stored[id(results)] = (results, tag, make())
     return entry[2]
 
 
