@@ -1,4 +1,4 @@
-"""The town profile (analysis.profile) and what a town briefing shows."""
+"""The town profile (analysis.profile), the tables it reads (analysis.kept, analysis.workfolder) and what a town briefing shows."""
 
 from __future__ import annotations
 
