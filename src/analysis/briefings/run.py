@@ -54,7 +54,8 @@ def _failed_cell(executed: Path, source: Path, exc) -> str:
 # next reset's collection, and every automatic one while a town is written, no
 # longer walks it (0.25 s a town at 1,000 reports, 0.01 s after).  What the fork
 # server imported is frozen when the worker starts (``runner._worker_init``): a
-# worker's first reset walked it twice, 0.37–0.42 s, and takes 0.01 s since.
+# worker's first reset walked it in each of its collections (two in IPython's
+# ``%reset``, one here), 0.37–0.42 s, and takes 0.01 s since.
 RESET_SOURCE = """%reset -f
 import gc as _gc, warnings as _warnings, pandas as _pd, matplotlib.pyplot as _plt
 _plt.close("all")

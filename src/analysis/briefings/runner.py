@@ -247,7 +247,7 @@ def _worker_init(progress, environment: Mapping[str, str]) -> None:
     os.environ.update(environment)
     limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
     # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
-    # the first briefing's reset (two full collections: IPython's own, then RESET_SOURCE's) does not walk it
+    # the first briefing's reset (three full collections: two in IPython's %reset, one in RESET_SOURCE) does not walk it
     gc.freeze()
 
 
