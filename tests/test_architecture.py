@@ -25,7 +25,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
 # Lowest first.  A name is a module of the package, or a subpackage (all its modules).
 # "analysis" is the package root (src/analysis/__init__.py).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation: version, errors, paths", ("_version", "errors", "config")),
+    ("foundation: version, errors, paths, Arrow's memory pool", ("_version", "errors", "config", "arrowpool")),
     (
         "shared helpers: lexicon files, Chinese text, TF-IDF, statistics, splitting tables, writing files, fonts, process pool, codebooks, notebook display",
         ("lexicon", "chinese", "tfidf", "stats", "tables", "output", "runlock", "export", "fonts", "workers", "cues", "display"),

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from . import summary
 from ._version import __version__
+from .arrowpool import use_jemalloc
 from .corpus import Corpus, load_corpus, read_reports
 from .display import setup_notebook
 from .structure import items, locate, paragraphs, plan_items, problem_items, sections, sentences
 from .tokenize import tokenize
+
+use_jemalloc()  # every process that imports the package: Arrow's memory through jemalloc (arrowpool)
 
 __all__ = [
     "Corpus",
