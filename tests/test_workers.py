@@ -64,6 +64,30 @@ def test_a_server_started_early_gives_its_workers_the_modules_it_imported(start)
     assert done.stdout.split() == [str(start), "False"]
 
 
+def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):
+    """The pipeline prepares its pool when it knows how many files it has: the server's imports then run beside the hashing."""
+    import analysis.workers as workers
+
+    started = []
+    monkeypatch.setattr(workers, "start_server", lambda preload: started.append(tuple(preload)))
+    Pool(2, min_items=40, preload=["analysis.pipeline"]).prepare(39)  # the run stays in this process: no server
+    Pool(1, preload=["analysis.pipeline"]).prepare(10_000)  # one worker: everything here
+    Pool(2, preload=["analysis.pipeline"]).prepare(1)  # one item is never shared out
+    assert started == []
+    Pool(2, min_items=40, preload=["analysis.pipeline"]).prepare(40)
+    assert started == [("analysis.pipeline",)]
+
+
+def test_the_pipeline_prepares_its_pool_with_the_number_of_files(monkeypatch, tmp_path):
+    import analysis.workers as workers
+    from analysis import config, pipeline
+
+    asked = []
+    monkeypatch.setattr(workers.Pool, "prepare", lambda self, items: asked.append((self.workers, items)))
+    pipeline.run(config.DATA_RAW, stages=["sections"], workers=1, cache_dir=tmp_path, warn=False)
+    assert asked == [(1, 5)]
+
+
 def test_map_gives_results_in_task_order_from_other_processes():
     pool = Pool(2)
     try:

@@ -70,6 +70,9 @@ class DaskPool:
             self._client.run(_init_worker)  # every worker now; one that joins later sets up on its first task
         return self._client
 
+    def prepare(self, items: int) -> None:
+        """Nothing to start ahead: the cluster starts when ``client`` is first asked for (``Pool.prepare``'s counterpart)."""
+
     def map(self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1) -> list:
         """fn(*task) for every task on the cluster, results in task order (an error in a task is raised here)."""
         if not tasks:

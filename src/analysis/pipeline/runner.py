@@ -194,6 +194,7 @@ def _load(
     """load_corpus, with each file read from the cache or by the workers."""
     t0 = time.perf_counter()
     files, _ = _expand(paths)
+    pool.prepare(len(files))  # the workers' imports beside the hashing
     shas: dict[str, str] = {}
     for path in files:
         try:
