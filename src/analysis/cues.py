@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .chinese import fold
@@ -55,8 +55,8 @@ Span = tuple[int, int]
 class Term:
     words: tuple[str, ...]  # alternatives (one word, or a group's words)
 
-    @property
-    def regex(self) -> re.Pattern[str]:
+    @cached_property
+    def regex(self) -> re.Pattern[str]:  # kept on the term: a codebook asks each term for it once per text
         return _alternatives(self.words)
 
     def spans(self, text: str, breaks: list[int]) -> list[Span] | None:

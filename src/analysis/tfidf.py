@@ -15,6 +15,7 @@ fitted corpus uses gets the IDF of df = 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -40,9 +41,7 @@ def fit(docs: Sequence[Sequence[str]]) -> tuple[dict[str, float], float]:
 
 def vector(tokens: Iterable[str], weights: dict[str, float], unseen: float, *, sublinear: bool = True) -> dict[str, float]:
     """The unit-length TF-IDF vector of one text (a list of tokens) as token → weight; {} for no tokens."""
-    counts: dict[str, int] = {}
-    for tok in tokens:
-        counts[tok] = counts.get(tok, 0) + 1
+    counts = Counter(tokens)  # counted in C, in order of first appearance as a dict would be
     if not counts:
         return {}
     tf = np.fromiter(counts.values(), dtype="float64", count=len(counts))
