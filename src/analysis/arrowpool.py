@@ -3,13 +3,13 @@
 pandas keeps the package's text columns in Arrow, and the cache is Arrow
 tables, so every process of the package allocates most of its memory through
 pyarrow's pool.  pyarrow's default on Linux is mimalloc, which asks the kernel
-for huge pages; where transparent huge pages are on "madvise" (the usual
-setting) the kernel then compacts memory for them, and the first large tables
-a process makes or reads cost seconds of system time.  Measured on this
-project's machine: reading the term counts of 10,000 synthetic reports from
-the cache (4.1 million rows) took 0.9–3.2 s in a fresh process with mimalloc,
-0.4–0.7 s with jemalloc; the pipeline's last two steps on those reports 6.0 s
-→ 1.5 s (docs/readme/scale.md, "Pipeline, session 19").
+for huge pages; where transparent huge pages are on "madvise" (as on this
+project's machine) the kernel then compacts memory for them, and the first
+large tables a process makes or reads cost seconds of system time.  Measured
+there: reading the term counts of 10,000 synthetic reports from the cache
+(4.1 million rows) took 0.9–3.2 s in ten fresh processes of eleven with
+mimalloc, 0.4–0.7 s with jemalloc; the pipeline's last two steps on those
+reports 7.1–7.8 s → 1.5–1.7 s (docs/readme/scale.md, "Pipeline, session 19").
 
 The package root calls ``use_jemalloc`` when it is imported, so every process
 that imports the package (the caller, the pipeline's and the briefings'
