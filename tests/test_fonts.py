@@ -1,9 +1,10 @@
-"""The CJK font cut down for a page: from the run's TrueType font when it has every character, else from the full font."""
+"""The CJK font cut down for a run and for a page: from the run font when it has every character, else from the full font."""
 
 from __future__ import annotations
 
 import io
 
+from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 
 from analysis import fonts
@@ -13,91 +14,96 @@ def _font(data: bytes) -> TTFont:
     return TTFont(io.BytesIO(data))
 
 
-def test_a_page_cut_from_the_run_font_has_the_pages_characters_as_truetype(reports, tmp_path, monkeypatch):
+def _fonttools_cut(source, chars: str, *, layout: bool) -> TTFont:
+    """fontTools' subsetter, the reference HarfBuzz's cuts are checked against: *chars* only, layout tables kept or dropped."""
+    import logging
+
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    options = subset.Options()
+    if layout:
+        options.layout_features = ["*"]
+    else:
+        options.layout_features = []
+        options.drop_tables += list(fonts.PAGE_DROPPED_TABLES)
+    font = TTFont(source, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return _font(buffer.getvalue())
+
+
+def _drawn(font: TTFont, ch: str) -> tuple[list, object]:
+    """The outline of *ch* in *font* as drawing commands, and its advance."""
+    name = font.getBestCmap()[ord(ch)]
+    pen = RecordingPen()
+    font.getGlyphSet()[name].draw(pen)
+    return pen.value, font["hmtx"][name]
+
+
+def test_a_page_cut_from_the_run_font_has_the_pages_characters_and_the_full_fonts_outlines(reports, tmp_path, monkeypatch):
     monkeypatch.delenv(fonts.RUN_FONT_ENV, raising=False)
     page = reports["text"].iloc[0][:400] + " 简报 2024 (50%)"
-    full, kind = fonts.page_font(page)
-    assert kind == "opentype" and "CFF " in _font(full)
-    run = fonts.write_run_font(reports["text"], tmp_path / "run.ttf")
+    full = fonts.page_font(page)
+    assert "CFF " in _font(full)
+    run = fonts.write_run_font(reports["text"], tmp_path / "run.otf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
-    cut, kind = fonts.page_font(page)
-    assert kind == "truetype" and "glyf" in _font(cut)
+    sources = []
+    monkeypatch.setattr(fonts, "_page_cut", lambda path, chars, _cut=fonts._page_cut: sources.append(path) or _cut(path, chars))
+    cut = fonts.page_font(page)
+    assert sources == [str(run)]  # cut from the run font, not the full one
     wanted = set(page) - {"\n", "\r", "\t"}
     assert set(map(chr, _font(cut).getBestCmap())) == set(map(chr, _font(full).getBestCmap())) >= wanted - {" "}
-    assert fonts.page_font(page) == (cut, kind)  # the same bytes every time
-    assert len(cut) < 2 * len(full)
+    assert _font(cut).getTableData("CFF ") == _font(full).getTableData("CFF ")  # the same outlines and hints
+    assert not {"GSUB", "GPOS"} & set(_font(cut).keys())
+    assert fonts.page_font(page) == cut  # the same bytes every time
+    assert len(cut) < len(full) * 1.05
 
 
-def test_a_pages_cut_has_the_tables_and_outlines_fonttools_gives(reports, tmp_path, monkeypatch):
-    """HarfBuzz cuts a page's font (``_page_cut``): the same tables, characters and outlines as fontTools' cut (``_cut``)."""
-    from fontTools.pens.recordingPen import RecordingPen
-
+def test_harfbuzzs_cuts_have_the_tables_and_outlines_fonttools_gives(reports, tmp_path):
+    """HarfBuzz cuts the run font (layout tables kept) and a page's font (dropped): the same tables, characters,
+    outlines and advances as fontTools' subsetter gives from the full font."""
     page = reports["text"].iloc[1][:600] + " 简报 2024 (50%) ①—“”"
     chars = "".join(sorted(set(page) - {"\n", "\r", "\t"}))
-    run = fonts.write_run_font(reports["text"], tmp_path / "run.ttf")
-    for source in (str(run), str(fonts.font_path())):
-        data = fonts._run_font(source)[0] if source == str(run) else None
-        mine = _font(fonts._page_cut(source, chars))
-        theirs = _font(fonts._cut(io.BytesIO(data) if data else source, chars))
-        assert set(mine.keys()) == set(theirs.keys()) and not {"GSUB", "GPOS"} & set(mine.keys())
+    run = fonts.write_run_font([*reports["text"], page], tmp_path / "run.otf")
+    full = str(fonts.font_path())
+    for mine, layout in ((_font(run.read_bytes()), True), (_font(fonts._page_cut(str(run), chars)), False)):
+        theirs = _fonttools_cut(full, chars if not layout else (tmp_path / "run.chars").read_text(encoding="utf-8"), layout=layout)
+        assert set(mine.keys()) == set(theirs.keys())
+        assert {"GSUB", "GPOS"} <= set(mine.keys()) if layout else not {"GSUB", "GPOS"} & set(mine.keys())
         assert mine.getBestCmap().keys() == theirs.getBestCmap().keys() and len(mine.getBestCmap()) > 100
         for ch in [c for c in chars if ord(c) in theirs.getBestCmap()]:
-            drawn = []
-            for font in (mine, theirs):
-                pen = RecordingPen()
-                font.getGlyphSet()[font.getBestCmap()[ord(ch)]].draw(pen)
-                drawn.append(pen.value)
-            assert drawn[0] == drawn[1], (source, ch)
-            assert mine["hmtx"][mine.getBestCmap()[ord(ch)]] == theirs["hmtx"][theirs.getBestCmap()[ord(ch)]]
+            assert _drawn(mine, ch) == _drawn(theirs, ch), (layout, ch)
 
 
-def test_the_outlines_stay_within_a_thousandth_of_an_em(reports, tmp_path, monkeypatch):
-    from fontTools.pens.boundsPen import BoundsPen
-
-    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
-    monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
-    truetype = _font(fonts.page_font("法治政府")[0])
-    monkeypatch.delenv(fonts.RUN_FONT_ENV)
-    full = _font(fonts.page_font("法治政府")[0])
-    for ch in "法治政府":
-        bounds = []
-        for font in (full, truetype):
-            pen = BoundsPen(font.getGlyphSet())
-            font.getGlyphSet()[font.getBestCmap()[ord(ch)]].draw(pen)
-            bounds.append(pen.bounds)
-        assert all(abs(a - b) <= 2 for a, b in zip(*bounds)), ch
-
-
-def test_the_run_font_is_the_full_font_cut_to_the_runs_characters(reports, tmp_path):
-    """Cut from its drawing cut (quicker), the run font has the same bytes as cut from the full font."""
-    text = reports["text"].iloc[0][:300]
-    run = fonts.write_run_font([text], tmp_path / "run.ttf")
-    chars = (tmp_path / "run.chars").read_text(encoding="utf-8")
-    assert set(text) - {"\n", "\r", "\t"} <= set(chars)
-    assert run.read_bytes() == fonts._truetype(fonts._cut(str(fonts.font_path()), chars))
-    assert run.with_suffix(fonts.DRAWING_SUFFIX).read_bytes() == fonts._cut(str(fonts.font_path()), chars, shaping=True)
-
-
-def test_a_run_font_already_made_is_found_without_cutting_it(reports, tmp_path, monkeypatch):
-    """A build asks ``made_run_font`` first and cuts the font in another process only when it is not there yet."""
+def test_the_run_font_is_cut_once_and_kept_by_its_characters(reports, tmp_path, monkeypatch):
+    """A build asks for the run font of its texts: kept in the font cache, found there the next time, not cut again."""
     from analysis import config
 
     monkeypatch.setattr(config, "FONT_CACHE_DIR", tmp_path / "fonts")
     texts = [reports["text"].iloc[0][:200]]
-    assert fonts.made_run_font(texts) is None
     made = fonts.write_run_font(texts)
-    assert fonts.made_run_font(texts) == made and made.parent == tmp_path / "fonts"
-    assert fonts.made_run_font([texts[0] + "龘"]) is None  # another character: another font
-    made.with_suffix(fonts.DRAWING_SUFFIX).unlink()  # a font without its drawing cut is not complete
-    assert fonts.made_run_font(texts) is None
+    assert made.parent == tmp_path / "fonts" and made.with_suffix(".chars").is_file()
+    assert set(texts[0]) - {"\n", "\r", "\t"} <= set(made.with_suffix(".chars").read_text(encoding="utf-8"))
+    made.write_bytes(b"kept")  # found again, not cut again
+    assert fonts.write_run_font(texts) == made and made.read_bytes() == b"kept"
+    other = fonts.write_run_font([texts[0] + "龘"])  # another character: another font
+    assert other != made and "龘" in other.with_suffix(".chars").read_text(encoding="utf-8")
+    made.with_suffix(".chars").unlink()  # a font without its characters is not complete: cut again
+    assert fonts.write_run_font(texts) == made and made.read_bytes() != b"kept"
 
 
 def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp_path, monkeypatch):
-    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.ttf")
+    run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.otf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
     assert "龘" not in (tmp_path / "run.chars").read_text(encoding="utf-8")
-    data, kind = fonts.page_font("龘法治")
-    assert kind == "opentype" and ord("龘") in _font(data).getBestCmap()
+    data = fonts.page_font("龘法治")
+    assert ord("龘") in _font(data).getBestCmap()
+    monkeypatch.delenv(fonts.RUN_FONT_ENV)
+    assert fonts.page_font("龘法治") == data
 
 
 def _draws_in_a_kernel(figure_source: str) -> tuple[int, int]:

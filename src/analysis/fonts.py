@@ -81,16 +81,24 @@ def _draw_once_in_notebooks() -> None:
 
 # ---------------------------------------------------------------- the font cut down for a page
 #
-# A run that writes many pages first cuts the CJK font (65,000 CFF glyphs)
-# once, with fontTools, to every character the run can show (``write_run_font``:
-# the reports, the notebooks, the lexicons, the package's own labels), with the
-# outlines converted to TrueType quadratic curves (within 1/1000 em), and points
-# ``ANALYSIS_RUN_FONT`` at that file; each page is then cut from it by HarfBuzz
-# (``_page_cut``, under a millisecond; fontTools took about two seconds from
-# the full font, 23 ms from the run font), and its word clouds drawn from it.
-# The run font is kept under ``.cache/analysis/fonts`` by its characters, so a
-# run on the same corpus makes none.  A page with a character outside it is
-# cut from the full font, as without a run font.
+# A run that writes many pages first cuts the CJK font (65,000 CFF glyphs, 16 MB)
+# once, by HarfBuzz, to every character the run can show (``write_run_font``:
+# the reports, the notebooks, the lexicons, the package's own labels), and
+# points ``ANALYSIS_RUN_FONT`` at that file.  The cut keeps the font's own CFF
+# outlines, hints and layout tables, so its word clouds are drawn from it to
+# the same pixels as from the full font (``drawing_font``), and each page's font
+# is cut from it (``_page_cut``, a few milliseconds).  The run font is kept
+# under ``.cache/analysis/fonts`` by its characters, so a run on the same
+# corpus makes none; a new corpus's takes about 50 ms, in the run's own process
+# (fontTools took 3–4 s: a cut with layout tables, a second without, and the
+# outlines converted to TrueType curves, for a page cut that fontTools made
+# faster from TrueType).  A page or a word with a character outside the run
+# font is cut or drawn from the full font, as without a run font.
+#
+# Drawn from the run font, a town's cloud takes 0.22 s instead of 0.37: FreeType
+# opens a size of it in a quarter of the time and a sixth of the memory (0.17 ms
+# and 0.5 MB against 0.76 ms and 3 MB), and wordcloud opens a size for every
+# size it tries.
 
 RUN_FONT_ENV = "ANALYSIS_RUN_FONT"
 # Besides the run's own text, the run font has the characters a page's frame can
@@ -98,46 +106,11 @@ RUN_FONT_ENV = "ANALYSIS_RUN_FONT"
 # Latin-1, general punctuation, arrows, mathematical operators, CJK symbols and
 # full-width forms (the characters of these the font lacks are skipped).
 EXTRA_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x3000, 0x303F), (0xFF00, 0xFFEF))
-
-# The word clouds of a run are drawn with a third cut, ``run-….otf`` beside the run
-# font: the same characters with the font's own CFF outlines, hints and layout
-# tables, so FreeType draws every glyph to the same pixels as from the full font.
-# It opens in a quarter of the time and holds a sixth of the memory per size
-# (0.17 ms and 0.5 MB against 0.76 ms and 3 MB; wordcloud opens a size for every
-# size it tries), which takes a town's cloud from 0.37 to 0.22 s.
-DRAWING_SUFFIX = ".otf"
+# Changed when the way the run font is cut changes, so a font cut the old way is not taken for it.
+RUN_FONT_CUT = "harfbuzz-cff-layout"
 
 
-def _cut(source, chars: str, *, shaping: bool = False) -> bytes:
-    """The font *source* (a path or a binary file) cut down to *chars*: OpenType bytes, the same for the same input.
-
-    Without *shaping* the layout tables are dropped (a page's font: horizontal
-    text, 4× faster to cut, half the size); with it they are kept, so text is
-    laid out as with the full font.
-    """
-    import io
-    import logging
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    options = subset.Options()
-    if shaping:
-        options.layout_features = ["*"]
-    else:
-        options.layout_features = []
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
-    font = TTFont(source, lazy=True, recalcTimestamp=False, recalcBBoxes=False)  # same bytes for the same text
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=chars)
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
-
-
-# A page's cut drops what a page never uses, as ``_cut`` without shaping does: the layout tables.
+# A page's cut drops what a page never uses: the layout tables (a page's text is horizontal).
 PAGE_DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx")
 
 
@@ -150,34 +123,37 @@ def _face(path: str):
     return hb.Face(hb.Blob(run[0] if run is not None else Path(path).read_bytes()))
 
 
-def _page_cut(path: str, chars: str) -> bytes:
-    """The font at *path* cut down to *chars* for a page, by HarfBuzz's subsetter (uharfbuzz).
+def _subset(path: str, chars: str, *, dropped: tuple[str, ...] = ()) -> bytes:
+    """The font at *path* cut down to *chars* by HarfBuzz's subsetter (uharfbuzz), without the tables *dropped*.
 
-    The same tables and glyphs as ``_cut`` without shaping (fontTools), in
-    0.4 ms instead of 23 for a town page from the run font: 8 s of a core in a
-    build of 1,000 reports.  The same input gives the same bytes.
+    Outlines, hints and every other table are kept, cut to the glyphs of
+    *chars* (and those the layout tables reach from them).  The same input
+    gives the same bytes.
     """
     import uharfbuzz as hb
 
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(map(ord, chars))
-    dropped = wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
-    for tag in PAGE_DROPPED_TABLES:
-        dropped.add(int.from_bytes(tag.ljust(4).encode("ascii"), "big"))
+    drop = wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
+    for tag in dropped:
+        drop.add(int.from_bytes(tag.ljust(4).encode("ascii"), "big"))
     cut = hb.subset(_face(path), wanted)
-    if cut is None:  # pragma: no cover - HarfBuzz failed on a font fontTools may still read
-        raise AnalysisError(f"{path}: the font could not be cut down for a page")
+    if cut is None:  # pragma: no cover - HarfBuzz failed on a font other tools may still read
+        raise AnalysisError(f"{path}: the font could not be cut down to {len(chars)} characters")
     return bytes(cut.blob.data)
 
 
-def page_font(text: str) -> tuple[bytes, str]:
-    """The CJK font cut down to the characters of *text*: (bytes, CSS format), from the run font when it has them all."""
+def _page_cut(path: str, chars: str) -> bytes:
+    """The font at *path* cut down to *chars* for a page, without layout tables: a few milliseconds from the run font."""
+    return _subset(path, chars, dropped=PAGE_DROPPED_TABLES)
+
+
+def page_font(text: str) -> bytes:
+    """The CJK font cut down to the characters of *text* (OpenType with CFF outlines), from the run font when it has them all."""
     chars = "".join(sorted(set(text) - {"\n", "\r", "\t"}))
     path = os.environ.get(RUN_FONT_ENV, "")
     run = _run_font(path)
-    if run is not None and set(chars) <= run[1]:
-        return _page_cut(path, chars), "truetype"
-    return _page_cut(str(font_path()), chars), "opentype"
+    return _page_cut(path if run is not None and set(chars) <= run[1] else str(font_path()), chars)
 
 
 @lru_cache(maxsize=2)
@@ -198,57 +174,44 @@ def _run_chars(texts) -> str:
 
 
 def _run_font_path(chars: str) -> Path:
-    """Where the run font of *chars* is kept: under ``config.FONT_CACHE_DIR`` by a hash of the characters and the font."""
+    """Where the run font of *chars* is kept: under ``config.FONT_CACHE_DIR`` by a hash of the characters, the font
+    and the way it is cut (``RUN_FONT_CUT``)."""
     import hashlib
 
     from . import config
 
     source = font_path()
     stat = source.stat()
-    key = hashlib.sha256(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{chars}".encode()).hexdigest()[:24]
-    return config.FONT_CACHE_DIR / f"run-{key}.ttf"
+    key = hashlib.sha256(f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}\0{RUN_FONT_CUT}\0{chars}".encode()).hexdigest()[:24]
+    return config.FONT_CACHE_DIR / f"run-{key}.otf"
 
 
 def _complete(path: Path) -> bool:
-    """The run font at *path* is there with its characters and its drawing cut."""
-    return path.is_file() and path.with_suffix(".chars").is_file() and path.with_suffix(DRAWING_SUFFIX).is_file()
-
-
-def made_run_font(texts) -> Path | None:
-    """The path of ``write_run_font(texts)`` when it is already made (nothing to cut); None otherwise."""
-    path = _run_font_path(_run_chars(texts))
-    return path if _complete(path) else None
+    """The run font at *path* is there with its characters."""
+    return path.is_file() and path.with_suffix(".chars").is_file()
 
 
 def write_run_font(texts, path: str | os.PathLike[str] | None = None) -> Path:
-    """The CJK font cut down to every character of *texts* and of ``EXTRA_RANGES``, as TrueType; its path.
+    """The CJK font cut down to every character of *texts* and of ``EXTRA_RANGES``, with its CFF outlines, hints
+    and layout tables; its path.
 
-    Kept under ``config.FONT_CACHE_DIR`` by a hash of the characters and
-    the font (or written to *path*), with the characters beside it (``.chars``)
-    and the same cut with CFF outlines for drawing (``drawing_font``).
+    Kept under ``config.FONT_CACHE_DIR`` by a hash of the characters and the
+    font (or written to *path*), with the characters beside it (``.chars``).
+    About 50 ms for the five reports of ``data/raw`` (2,246 characters).
     """
-    import io
-
     from .output import write_atomic
 
     chars = _run_chars(texts)
     path = Path(path) if path is not None else _run_font_path(chars)
     if _complete(path):
         return path
-    drawing = path.with_suffix(DRAWING_SUFFIX)
-    if drawing.is_file():
-        shaped = drawing.read_bytes()
-    else:
-        shaped = _cut(str(font_path()), chars, shaping=True)
-        write_atomic(drawing, shaped)
-    # Cut from the drawing cut, which holds the same glyphs: the same bytes as from the full font, in two thirds of the time.
-    write_atomic(path, _truetype(_cut(io.BytesIO(shaped), chars)))
-    write_atomic(path.with_suffix(".chars"), chars)
+    write_atomic(path, _subset(str(font_path()), chars))
+    write_atomic(path.with_suffix(".chars"), chars)  # written last: a font without it is not complete
     return path
 
 
 def drawing_font(text: str, font: Path | None = None) -> Path:
-    """The file to draw *text* in *font* (default ``font_path()``) from: the run's CFF cut when it can stand in.
+    """The file to draw *text* in *font* (default ``font_path()``) from: the run font when it can stand in.
 
     That is during a run of briefings (``ANALYSIS_RUN_FONT`` set), for the
     package's font, when the run font has every character of *text*; the
@@ -258,46 +221,7 @@ def drawing_font(text: str, font: Path | None = None) -> Path:
     path = os.environ.get(RUN_FONT_ENV, "")
     if not path or font != font_path():
         return font
-    run, drawing = _run_font(path), Path(path).with_suffix(DRAWING_SUFFIX)
-    if run is not None and drawing.is_file() and set(text) - {"\n", "\r", "\t"} <= run[1]:
-        return drawing
+    run = _run_font(path)
+    if run is not None and set(text) - {"\n", "\r", "\t"} <= run[1]:
+        return Path(path)
     return font
-
-
-def _truetype(data: bytes) -> bytes:
-    """A CFF-flavoured OpenType font with its outlines as TrueType quadratic curves (fontTools' otf2ttf recipe)."""
-    import io
-
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont, newTable
-
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
-    order = font.getGlyphOrder()
-    glyphs = font.getGlyphSet()
-    glyf = newTable("glyf")
-    glyf.glyphOrder = order
-    glyf.glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(glyphs)
-        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        glyf[name] = pen.glyph()
-    font["glyf"] = glyf
-    font["loca"] = newTable("loca")
-    maxp = font["maxp"] = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements"):
-        setattr(maxp, attr, 0)
-    maxp.maxZones = 1
-    maxp.maxSizeOfInstructions = 0
-    maxp.maxComponentElements = max((len(g.components) for g in glyf.glyphs.values() if hasattr(g, "components")), default=0)
-    post = font["post"]
-    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
-    del font["CFF "]
-    if "VORG" in font:
-        del font["VORG"]
-    font.sfntVersion = "\x00\x01\x00\x00"
-    font["head"].glyphDataFormat = 0
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()

@@ -112,7 +112,7 @@ def missing_glyphs(words: Sequence[str] | str, *, font: str | Path | None = None
 # wordcloud walks down the sizes word after word, so a few dozen catch most of its
 # repeats.
 FONT_SIZES_KEPT = 32
-# A font file this small (a run's drawing cut, ``fonts.drawing_font``: a few thousand
+# A font file this small (a run's font, ``fonts.drawing_font``: a few thousand
 # glyphs, 0.6 MB) holds about a tenth of a megabyte a size, so every size stays open,
 # from one cloud to the next: 40 town clouds opened 298 sizes instead of 11,594
 # (+35 MB; 0.19 → 0.15 s a cloud).

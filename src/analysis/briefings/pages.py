@@ -255,10 +255,8 @@ def font_face(text: str) -> str:
     """
     import base64
 
-    data, kind = page_font(text)
-    mime = "ttf" if kind == "truetype" else "otf"
-    encoded = base64.b64encode(data).decode("ascii")
-    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/{mime};base64,{encoded}) format("{kind}"); }}'
+    encoded = base64.b64encode(page_font(text)).decode("ascii")
+    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/otf;base64,{encoded}) format("opentype"); }}'
 
 
 def embed_font(page: str) -> str:
