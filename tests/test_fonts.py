@@ -57,10 +57,10 @@ def test_a_page_cut_from_the_run_font_has_the_pages_characters_and_the_full_font
     assert sources == [str(run)]  # cut from the run font, not the full one
     wanted = set(page) - {"\n", "\r", "\t"}
     assert set(map(chr, _font(cut).getBestCmap())) == set(map(chr, _font(full).getBestCmap())) >= wanted - {" "}
-    assert _font(cut).getTableData("CFF ") == _font(full).getTableData("CFF ")  # the same outlines and hints
+    assert all(_drawn(_font(cut), ch) == _drawn(_font(full), ch) for ch in wanted - {" "})  # the same outlines and advances
     assert not {"GSUB", "GPOS"} & set(_font(cut).keys())
     assert fonts.page_font(page) == cut  # the same bytes every time
-    assert len(cut) < len(full) * 1.05
+    assert len(cut) < len(full)  # its subroutines inlined: smaller than a cut of the full font's
 
 
 def test_harfbuzzs_cuts_have_the_tables_and_outlines_fonttools_gives(reports, tmp_path):
