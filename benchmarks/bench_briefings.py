@@ -16,8 +16,10 @@ One run measures, in this order:
    an empty pipeline cache (``ANALYSIS_CACHE_DIR`` pointed at a new folder;
    jieba's dictionary cache, the tokenizer's resolved terms — made once per
    install — and the run font of the corpus's characters — made once per
-   corpus — are copied in when they exist; ``--bare`` copies nothing), or
-   with ``--warm`` after one untimed run filled it.
+   corpus — are copied in when they exist; ``--new-corpus`` copies the
+   tokenizer's terms only, so the run cuts its font as a first build of a
+   corpus does; ``--bare`` copies nothing), or with ``--warm`` after one
+   untimed run filled it.
 
 Prints the load average before and after, the briefings' own seconds (the
 runner's summary), and as its last line exactly::
@@ -78,10 +80,11 @@ def floor_once(folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def seeded_cache(folder: Path, *, seed: bool = True) -> Path:
-    """An empty pipeline cache, with the tokenizer's resolved terms and the run fonts made before copied in (unless not *seed*)."""
+def seeded_cache(folder: Path, *, seed: tuple[str, ...] = ("tokenizer", "fonts")) -> Path:
+    """An empty pipeline cache, with what was made before of *seed* copied in: the tokenizer's resolved terms
+    (``tokenizer``), the run fonts (``fonts``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("tokenizer", "fonts") if seed else ():
+    for name in seed:
         made = config.CACHE_DIR / name
         if made.is_dir():
             shutil.copytree(made, folder / name)
@@ -113,6 +116,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=config.RANDOM_SEED, help="synthetic corpus seed")
     parser.add_argument("--warm", action="store_true", help="time a second run, on the cache the first one filled")
     parser.add_argument("--bare", action="store_true", help="an empty cache without the tokenizer's terms and the run font made before")
+    parser.add_argument(
+        "--new-corpus", action="store_true", help="an empty cache with the tokenizer's terms but no run font: a first build of the corpus"
+    )
     parser.add_argument("--jobs", type=int, help="passed to the briefings command (default: one per CPU)")
     parser.add_argument("--floor-runs", type=int, default=5, help="times the floor is measured (the median counts)")
     parser.add_argument("--keep", help="keep the briefings in this folder (default: a temporary one, removed)")
@@ -131,7 +137,7 @@ def main() -> None:
             floors.append(floor_once(tmp / f"floor{i}"))
         floor = statistics.median(floors)
         print(f"floor (papermill + nbconvert, trivial notebook): {', '.join(f'{f:.2f}' for f in floors)} s; median {floor:.2f} s")
-        cache = seeded_cache(tmp / "cache", seed=not args.bare)
+        cache = seeded_cache(tmp / "cache", seed=() if args.bare else ("tokenizer",) if args.new_corpus else ("tokenizer", "fonts"))
         out = Path(args.keep) if args.keep else tmp / "out"
         if args.warm:
             run_briefings(corpus, out, cache, args.jobs)
@@ -140,8 +146,16 @@ def main() -> None:
     ok = table[table["status"] != "failed"]
     n_reports = sum(1 for p in corpus.iterdir() if p.suffix in config.SUPPORTED_SUFFIXES)
     slowest = table.sort_values("seconds", ascending=False).head(8)
-    state = "warm" if args.warm else "empty (nothing copied)" if args.bare else "empty"
-    print(f"briefings ({state} cache): {wall:.2f} s wall for {len(table)} briefings; slowest:")
+    state = (
+        "warm cache"
+        if args.warm
+        else "empty cache, nothing copied"
+        if args.bare
+        else "empty cache, no run font"
+        if args.new_corpus
+        else "empty cache"
+    )
+    print(f"briefings ({state}): {wall:.2f} s wall for {len(table)} briefings; slowest:")
     print(", ".join(f"{b}={s:.1f}s" for b, s in zip(slowest["briefing"], slowest["seconds"])))
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores (1 min)")
     for row in table[table["status"] == "failed"].itertuples():
