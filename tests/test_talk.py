@@ -263,3 +263,75 @@ def test_network_figure_is_the_same_whatever_the_hash_seed():
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def _spring_layout_part_by_part(graph, seed: int) -> dict:
+    """The network's layout as networkx gives it, each connected part laid out from its own words (the reference)."""
+    import networkx as nx
+
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    sides = [max(1.0, float(np.sqrt(len(c)))) for c in parts]
+    limit = max(max(sides), float(np.sqrt(sum(side * side for side in sides))) * 1.3)
+    pos, x, y, row_height = {}, 0.0, 0.0, 0.0
+    for part, side in zip(parts, sides):
+        if x > 0 and x + side > limit:
+            x, y, row_height = 0.0, y - row_height, 0.0
+        centre = np.array([x + side / 2, y - side / 2])
+        sub = nx.Graph()
+        sub.add_nodes_from(part)
+        sub.add_edges_from(sorted((a, b) for a, b in graph.edges(part)))
+        if len(part) == 1:
+            local = {part[0]: np.zeros(2)}
+        else:
+            local = nx.spring_layout(sub, seed=seed, weight=None, k=1.5 / np.sqrt(len(part)), iterations=200, scale=0.38 * side)
+        pos.update({node: centre + np.asarray(xy) for node, xy in local.items()})
+        x, row_height = x + side, max(row_height, side)
+    return pos
+
+
+@pytest.mark.parametrize("seed", [42, 7])
+def test_a_part_laid_out_once_per_shape_is_where_its_own_layout_puts_it(reports, seed):
+    """Parts of the same shape share one layout (``_part_layout``); every word still lands where networkx puts it."""
+    import networkx as nx
+
+    from analysis.plots import talk
+
+    whole = cooccurrence.network(reports, min_freq=3, top=60)
+    nodes, edges = cooccurrence.network(reports, by="town", min_freq=2, top=30)
+    networks = [whole] + [(nodes[nodes["group"] == g], edges[edges["group"] == g]) for g in edges["group"].unique()]
+    talk._part_layout.cache_clear()
+    for nodes, edges in networks:
+        graph = nx.Graph()
+        graph.add_nodes_from(nodes["term"])
+        graph.add_edges_from(zip(edges["source"], edges["target"]))
+        expected, laid = _spring_layout_part_by_part(graph, seed), talk._layout(graph, seed=seed)
+        assert laid.keys() == expected.keys()
+        assert all(np.array_equal(laid[term], expected[term]) for term in expected)
+    shared = talk._part_layout.cache_info()
+    assert shared.hits > shared.misses  # most parts are two or three words: their shapes repeat
+
+
+def test_html_topic_chart_draws_the_panels_of_the_figure(reports):
+    """07's topic terms as the browser draws them: the figure's panels, titles, words and weights, the heaviest first."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    model = topics.fit(reports, n_topics=4)
+    figure = plots.topic_terms_chart(model, top=5)
+    grid = plots.topic_terms_chart_html(model, top=5)
+    drawn = [ax for ax in figure.axes if ax.get_title()]
+    assert len(grid.charts) == len(drawn) == 4
+    for chart, ax, (k, label, share) in zip(grid.charts, drawn, model.topics[["topic", "label", "share"]].itertuples(index=False)):
+        assert chart.title == ax.get_title() == f"{label}（{share:.0%}）"
+        top = model.terms[(model.terms["topic"] == k) & (model.terms["rank"] <= 5)].sort_values("rank")
+        assert chart.rows["label"].tolist() == top["term"].tolist() == [t.get_text() for t in ax.get_yticklabels()][::-1]
+        assert chart.rows["value"].tolist() == top["weight"].tolist() == [bar.get_width() for bar in ax.patches][::-1]
+        assert chart.rows["share"].iloc[0] == 1.0 and chart.rows["share"].is_monotonic_decreasing
+    shown = grid.to_html()
+    assert (
+        shown.count('<table class="analysis-bars">') == 4 and shown.count(plots.talk.TOPIC_WEIGHT_NOTE) == 1
+    )  # what the bars are, said once under the charts
+    empty = dataclasses.replace(model, terms=model.terms.iloc[0:0])
+    assert "没有主题" in plots.topic_terms_chart_html(empty).to_html()
+    plt.close(figure)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import config
+from .html import BarChart, ChartGrid, bar_rows
 from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, use_cjk_font
 
-__all__ = ["network_chart", "network_facets", "biplot", "topic_terms_chart", "topic_shares_chart"]
+__all__ = ["network_chart", "network_facets", "biplot", "topic_terms_chart", "topic_terms_chart_html", "topic_shares_chart"]
 
 COMMUNITY_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
 OTHER_COMMUNITY = "#BBBBBB"  # communities past the tenth, and lone nodes
@@ -24,6 +27,8 @@ AXIS_NAMES = {
     "term": "词语",
     "theme": "问题主题",
 }
+NO_TOPICS = "没有主题"
+TOPIC_WEIGHT_NOTE = "条形的长短和数字是词语在该主题中的权重：权重越大，越能代表这个主题。"
 ROW_COLOR = "#4C72B0"
 COLUMN_COLOR = "#C44E52"
 
@@ -50,18 +55,36 @@ def _layout(graph, *, seed: int) -> dict:
         if x > 0 and x + side > limit:
             x, y, row_height = 0.0, y - row_height, 0.0
         centre = np.array([x + side / 2, y - side / 2])
-        sub = nx.Graph()  # not graph.subgraph(): a view iterates its nodes in set order, which changes run to run
-        sub.add_nodes_from(part)
-        sub.add_edges_from(sorted((a, b) for a, b in graph.edges(part) if a in sub and b in sub))
-        if len(part) == 1:
-            local = {part[0]: np.zeros(2)}
-        else:
-            local = nx.spring_layout(sub, seed=seed, weight=None, k=1.5 / np.sqrt(len(part)), iterations=200, scale=0.38 * side)
-        for node, xy in local.items():
-            pos[node] = centre + np.asarray(xy)
+        number = {node: i for i, node in enumerate(part)}
+        links = tuple(sorted({tuple(sorted((number[a], number[b]))) for a, b in graph.edges(part) if a in number and b in number}))
+        for node, xy in zip(part, _part_layout(len(part), links, seed=seed, side=side)):
+            pos[node] = centre + xy
         x += side
         row_height = max(row_height, side)
     return pos
+
+
+@functools.lru_cache(maxsize=1024)
+def _part_layout(n: int, links: tuple[tuple[int, int], ...], *, seed: int, side: float) -> np.ndarray:
+    """The seeded spring layout of one connected part: nodes 0…n-1 (the part's sorted terms), *links* between them.
+
+    A layout depends only on the number of nodes, which of them are linked,
+    the seed and the square's side, not on the words: a network's many
+    two-word parts are all laid out alike (57 of the 84 parts of the five
+    reports' networks), so each shape is laid out once per process
+    (``networkx.spring_layout``, 200 iterations, about 12 ms a part).
+    """
+    if n == 1:
+        return np.zeros((1, 2))
+    import networkx as nx
+
+    sub = nx.Graph()
+    sub.add_nodes_from(range(n))
+    sub.add_edges_from(links)
+    local = nx.spring_layout(sub, seed=seed, weight=None, k=1.5 / np.sqrt(n), iterations=200, scale=0.38 * side)
+    placed = np.array([local[i] for i in range(n)], dtype=float)
+    placed.flags.writeable = False  # shared by every part of this shape
+    return placed
 
 
 def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None) -> None:
@@ -181,19 +204,42 @@ def biplot(result, *, max_labels: int = 25, title: str | None = None, ax=None) -
 def topic_terms_chart(model, *, top: int = 8, ncols: int = 4) -> Figure:
     """Each topic's top terms as a bar chart, one panel a topic."""
     use_cjk_font()
-    terms = model.terms
-    if terms.empty:
-        return no_data("没有主题")
-    topics = model.topics
-    fig, axes = panels(len(topics), ncols, 3.2, 2.6)
-    for ax, (k, label, share) in zip(axes, zip(topics["topic"], topics["label"], topics["share"])):
-        part = terms[(terms["topic"] == k) & (terms["rank"] <= top)].sort_values("rank", ascending=False)
+    if model.terms.empty:
+        return no_data(NO_TOPICS)
+    drawn = topic_terms_drawn(model, top=top)
+    fig, axes = panels(len(drawn), ncols, 3.2, 2.6)
+    for ax, (title, part) in zip(axes, drawn):
+        part = part.iloc[::-1]  # the heaviest on top
         ax.barh(part["term"], part["weight"], color=BAR_COLOR)
-        ax.set_title(f"{label}（{share:.0%}）", fontsize=9)
+        ax.set_title(title, fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
         ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     return fig
+
+
+def topic_terms_drawn(model, *, top: int) -> list[tuple[str, pd.DataFrame]]:
+    """Each topic's title (its label and share) and its *top* terms, the heaviest first: the panels of a topic terms chart."""
+    terms = model.terms
+    drawn = []
+    for k, label, share in zip(model.topics["topic"].tolist(), model.topics["label"].tolist(), model.topics["share"].tolist()):
+        part = terms[(terms["topic"] == k) & (terms["rank"] <= top)].sort_values("rank", kind="stable")
+        drawn.append((f"{label}（{share:.0%}）", part))
+    return drawn
+
+
+def topic_terms_chart_html(model, *, top: int = 8) -> ChartGrid:
+    """``topic_terms_chart`` drawn by the browser: each topic's *top* terms and their weights, one chart a topic, side by side."""
+    charts = []
+    for title, part in topic_terms_drawn(model, top=top) if not model.terms.empty else []:
+        weights = part["weight"].to_numpy(dtype=float)
+        heaviest = float(weights.max()) if len(weights) and weights.max() > 0 else 1.0
+        rows = [
+            {"label": term, "value": w, "share": w / heaviest, "side": "right", "color": BAR_COLOR, "text": f"{w:.3g}", "cut": False}
+            for term, w in zip(part["term"].tolist(), weights)
+        ]
+        charts.append(BarChart(bar_rows(rows), title=title, empty=NO_TOPICS))
+    return ChartGrid(charts, note=TOPIC_WEIGHT_NOTE if charts else None, empty=NO_TOPICS)
 
 
 def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> Figure:
@@ -201,7 +247,7 @@ def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的�
     use_cjk_font()
     table = model.share_table()
     if table.empty:
-        return no_data("没有主题")
+        return no_data(NO_TOPICS)
     note = ""
     if len(table) > max_rows:
         note = f"（仅显示前{max_rows}份，共{len(table)}份）"
