@@ -184,6 +184,8 @@ class Browser:
                         fonts: Array.from(document.fonts).map(f => f.family + ':' + f.status),
                         charts: Array.from(document.querySelectorAll('table.analysis-bars')).map(
                             t => Array.from(t.querySelectorAll('span')).filter(s => s.offsetWidth > 0 && s.offsetHeight > 0).length),
+                        overrun: Array.from(document.querySelectorAll('table.analysis-bars tbody th'))
+                            .filter(th => th.scrollWidth > th.clientWidth + 1).map(th => th.textContent),
                     });
                 })()""",
                 "awaitPromise": True,
@@ -388,6 +390,7 @@ def test_every_briefing_renders_offline(browser, built_briefings):
         html = path.read_text(encoding="utf-8")
         assert len(seen["images"]) == html.count("<img "), where
         assert "AnalysisCJK:loaded" in seen["fonts"], f"{where}: the embedded CJK font was not used {seen['fonts']}"
+        assert seen["overrun"] == [], f"{where}: a bar chart's labels run under its bars {seen['overrun'][:5]}"
         share, colours = ink(seen["png"])
         assert share > 0.02 and colours > 20, f"{where}: the screenshot is (nearly) blank ({share:.3f} inked, {colours} colours)"
         if path.name.startswith("04_town_profile-"):

@@ -20,13 +20,16 @@ def _has_image(nb) -> bool:
 
 
 def png_sizes(nb) -> list[tuple[int, int]]:
-    """(width, height) in pixels of every figure the notebook shows (read from the PNG header)."""
+    """(width, height) in pixels of every figure the notebook shows: the size its output asks the page for
+    (``display.figure``: drawn at 150 dpi, shown at the figure's size), else the PNG's own (read from its header)."""
     sizes = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             png = output.get("data", {}).get("image/png")
             if png:
-                sizes.append(struct.unpack(">II", b64decode(png)[16:24]))
+                shown = output.get("metadata", {}).get("image/png", {})
+                drawn = struct.unpack(">II", b64decode(png)[16:24])
+                sizes.append((shown["width"], shown["height"]) if "width" in shown else drawn)
     return sizes
 
 

@@ -2,8 +2,9 @@
 
 ``export(tables, folder, stem="corpus")`` writes ``corpus_<name>.csv`` per
 table (UTF-8 with BOM, so Excel reads the Chinese), every table as a sheet of
-``corpus.xlsx`` (a Chinese header row above the columns' own), and ``corpus_<name>.png`` per figure; each file is written
-whole or not at all (``output.atomic_path``).  ``display.files_note`` names
+``corpus.xlsx`` (a Chinese header row above the columns' own), and ``corpus_<name>.png`` per figure (at
+``display.FIGURE_DPI``: the picture ``display.figure`` showed, when the figure has not changed since, else drawn
+now); each file is written whole or not at all (``output.atomic_path``).  ``display.files_note`` names
 the written files for the reader of a briefing.
 """
 
@@ -19,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import config
-from .display import label, labels
+from .display import FIGURE_DPI, drawn_png, label, labels
 from .output import atomic_path
 from .tables import records
 
@@ -46,8 +47,12 @@ def export(
     written = []
     for name, figure in (figures or {}).items():
         path = folder / f"{stem}_{name}.png"
+        shown = drawn_png(figure, dpi=FIGURE_DPI)  # the picture display.figure showed, when the figure is unchanged
         with atomic_path(path, suffix=".png") as tmp:
-            figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
+            if shown is not None:
+                tmp.write_bytes(shown)
+            else:
+                figure.savefig(tmp, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
         written.append(path)
     for name, table in tables.items():
         path = folder / f"{stem}_{name}.csv"

@@ -34,8 +34,11 @@ CUT_SHARE = 0.92  # a cut bar: this much in its colour, the rest lighter ("goes 
 
 # The chart's own style, inside its output: the same look in JupyterLab (no
 # briefing template there) and in a briefing; bars print (print-color-adjust).
+# Its table is laid out by its content (table-layout: auto; JupyterLab's style,
+# which the briefings' pages keep, fixes every table's columns by its first row,
+# and a label longer than that column ran under the bars).
 STYLE = """<style>
-table.analysis-bars { border-collapse: collapse; margin: .2rem 0 .3rem; width: 100%; max-width: 52em; font-size: 13px; }
+table.analysis-bars { border-collapse: collapse; table-layout: auto; margin: .2rem 0 .3rem; width: 100%; max-width: 52em; font-size: 13px; }
 table.analysis-bars th, table.analysis-bars td { border: none; padding: 1px 0; line-height: 1.35; vertical-align: middle; }
 table.analysis-bars th { text-align: right; font-weight: normal; white-space: nowrap; padding-right: .6em; width: 1%; }
 table.analysis-bars thead th { color: #555; font-size: 12px; }

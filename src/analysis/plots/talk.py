@@ -238,7 +238,7 @@ def topic_terms_chart_html(model, *, top: int = 8) -> ChartGrid:
             {"label": term, "value": w, "share": w / heaviest, "side": "right", "color": BAR_COLOR, "text": f"{w:.3g}", "cut": False}
             for term, w in zip(part["term"].tolist(), weights)
         ]
-        charts.append(BarChart(bar_rows(rows), title=title, empty=NO_TOPICS))
+        charts.append(BarChart(bar_rows(rows), title=title, label_header="词", value_header="权重", empty=NO_TOPICS))
     return ChartGrid(charts, note=TOPIC_WEIGHT_NOTE if charts else None, empty=NO_TOPICS)
 
 
