@@ -308,7 +308,9 @@ def test_every_html_is_self_contained(built_briefings):
     assert len(pages) >= 7
     for path in pages:
         assert external_references(path) == [], path.name
-        text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", path.read_text(encoding="utf-8"))  # a picture's bytes can spell anything
+        text = re.sub(
+            r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", path.read_text(encoding="utf-8")
+        )  # a picture's bytes can spell anything
         for cdn in ("require.js", "mathjax", "mermaid", "cdnjs", "unpkg", "googleapis"):
             assert cdn not in text.lower(), f"{path.name} names {cdn}"
 
