@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -479,3 +480,31 @@ if __name__ == "__main__":  # python tests/test_browser.py PAGE.html OUT.png
     import sys
 
     screenshot(Path(sys.argv[1]), Path(sys.argv[2]))
+
+
+@needs_chromium
+def test_a_word_cloud_drawn_by_the_browser_is_wordclouds_own_picture(browser, tmp_path):
+    """A cloud is shown as SVG text in its own cut of the font (``wordclouds.cloud_svg``): Chromium draws it where
+    wordcloud's own picture has it, the same words at the same places and sizes, offline."""
+    import io
+
+    from PIL import Image
+
+    from analysis import config, frequency, load_corpus, wordclouds
+
+    reports = load_corpus(config.DATA_RAW, warn=False).reports
+    counts = frequency.counts(frequency.terms(reports[reports["town"] == "神树镇"]))
+    shown = wordclouds.cloud_image(counts, max_words=120, width=1000, height=600)
+    page = tmp_path / "cloud.html"
+    page.write_text(
+        f"<!DOCTYPE html><html><head><title>词云</title><style>body {{ margin: 0 }} img {{ display: block }}</style></head>"
+        f"<body>{shown._repr_html_()}<h1>词云</h1></body></html>",
+        encoding="utf-8",
+    )
+    seen = browser.visit(page)
+    assert seen["errors"] == [] and seen["blocked"] == [] and seen["images"][0]["width"] == 1000
+    drawn = np.asarray(Image.open(io.BytesIO(seen["png"])).convert("RGB"), dtype=int)[:600, :1000]
+    expected = np.asarray(Image.open(io.BytesIO(shown.to_png())).convert("RGB"), dtype=int)
+    differ = np.abs(drawn - expected).sum(axis=2) > 96  # glyph edges are smoothed a little differently
+    inked = (expected.sum(axis=2) < 600).mean()
+    assert inked > 0.1 and differ.mean() < 0.01, f"{differ.mean():.4f} of the pixels differ ({inked:.3f} inked)"

@@ -169,25 +169,45 @@ def test_no_two_words_of_a_cloud_overlap(terms, town):
     assert (drawn > 1).sum() == 0
 
 
-def test_a_cloud_image_is_the_cloud_as_a_png(terms):
-    """The town briefing's cloud: the pixels wordcloud draws for those counts, as a PNG of the size asked for."""
+def test_a_cloud_image_is_wordclouds_own_svg_with_its_font(terms):
+    """The town briefing's cloud: wordcloud's SVG of the layout (each word where its picture has it), cut to the size
+    asked for, carrying the font cut to its characters; ``to_png`` is wordcloud's own picture of it."""
+    import base64
     import io
+    import re
+    import xml.etree.ElementTree as ET
 
+    from fontTools.ttLib import TTFont
     from PIL import Image
 
     counts = frequency.counts(terms[terms["town"] == "神树镇"])
     shown = wordclouds.cloud_image(counts, max_words=60, width=1000, height=600)  # 1000 is not a multiple of DRAW_SCALE
     reference = wordclouds.cloud(counts, max_words=60, width=1000, height=600)
     with wordclouds._fonts_kept():
-        pixels = reference.to_array()
-    picture = Image.open(io.BytesIO(shown._repr_png_()))
+        theirs, pixels = ET.fromstring(reference.to_svg()), reference.to_array()
+    svg = ET.fromstring(shown.svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert (svg.get("width"), svg.get("height"), svg.get("viewBox")) == ("1000", "600", "0 0 1000 600")  # cut, as the PNG was
+
+    def words(root):
+        return [(t.text, t.get("transform"), t.get("font-size"), t.get("style")) for t in root.iter(f"{ns}text")]
+
+    assert words(svg) == words(theirs) and [w for w, *_ in words(svg)] == list(shown.words) == wordclouds.drawn_words(reference)
+    style = "".join(t.text for t in svg.iter(f"{ns}style"))
+    assert f"font-family:{wordclouds.CLOUD_FONT_FAMILY}" in style.replace("@font-face{font-family:", "")  # the words' own
+    font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", style).group(1))))
+    assert set("".join(shown.words)) <= {chr(c) for c in font.getBestCmap()} and "CFF " in font
+    picture = Image.open(io.BytesIO(shown.to_png()))
     assert picture.format == "PNG" and picture.size == (1000, 600)
     np.testing.assert_array_equal(np.asarray(picture.convert("RGB")), pixels[:600, :1000])
-    assert list(shown.words) == wordclouds.drawn_words(reference) and shown.words[0] in set(counts.nlargest(3, "count")["token"])
-    assert shown._repr_html_() is None and "PNG" not in repr(shown) and "词云" in repr(shown)
+    assert shown.words[0] in set(counts.nlargest(3, "count")["token"])
+    tag = shown._repr_html_()
+    assert tag.startswith('<img src="data:image/svg+xml;base64,') and 'width="1000" height="600" alt="词云"' in tag
+    assert base64.b64decode(tag.split("base64,")[1].split('"')[0]).decode("utf-8") == shown.svg
+    assert "svg" not in repr(shown) and "词云" in repr(shown)
     with pytest.warns(FrequencyWarning):
         empty = wordclouds.cloud_image(counts.iloc[0:0])
-    assert empty._repr_png_() is None and wordclouds.EMPTY_MESSAGE in empty._repr_html_()
+    assert empty.svg is None and empty.to_png() is None and wordclouds.EMPTY_MESSAGE in empty._repr_html_()
 
 
 def test_frequencies_apply_stopwords():
@@ -237,10 +257,10 @@ def test_cloud_grid_html_shows_the_same_towns_as_pictures(town_counts):
     grid = wordclouds.cloud_grid_html(town_counts, by="town", max_panels=2)
     assert [caption for caption, _ in grid.clouds] == ["上社镇", "都督乡"] and grid.title == "显示 2 / 5 个（按词数最多者）"
     alone = wordclouds.cloud_image(town_counts[town_counts["town"] == "都督乡"], max_words=60, width=420, height=300)
-    assert grid.clouds[1][1].png == alone.png and grid.clouds[1][1].words == alone.words
+    assert grid.clouds[1][1].svg == alone.svg and grid.clouds[1][1].words == alone.words
     shown = grid._repr_html_()
     assert shown.count("<img ") == 2 and "<figcaption>上社镇</figcaption>" in shown and 'alt="都督乡的词云"' in shown
-    assert base64.b64encode(alone.png).decode("ascii") in shown and "显示 2 / 5 个" in shown
+    assert base64.b64encode(alone.svg.encode("utf-8")).decode("ascii") in shown and "显示 2 / 5 个" in shown
     every = wordclouds.cloud_grid_html(town_counts, by="town", groups=["神树镇", "双庙镇"])
     assert [caption for caption, _ in every.clouds] == ["神树镇", "双庙镇"] and every.title == ""  # as asked, nothing left out
     odd = pd.DataFrame({"town": ["<b>甲镇</b>"], "token": ["执法"], "count": [3]})

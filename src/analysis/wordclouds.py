@@ -9,7 +9,8 @@ word whose characters the font cannot draw is reported, never shown as boxes.
 
 cloud            one WordCloud from a counts table or a {term: weight} mapping
 cloud_figure     a figure of one cloud (the corpus, a report)
-cloud_image      one cloud as a PNG picture, no figure around it (the town briefing)
+cloud_image      one cloud as a picture (SVG, the words as text in the font), no figure around it (the town briefing)
+cloud_svg        a generated cloud as SVG, its font inside
 cloud_grid       one cloud per report or group, side by side (capped at max_panels)
 cloud_grid_html  the same as pictures the browser puts side by side (the word-frequency briefing)
 comparison_cloud one circle cut into sectors, each group's over-used terms in its sector
@@ -23,7 +24,7 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -271,28 +272,78 @@ def cloud_figure(
 # zlib's level for a cloud's PNG: 1 encodes a 1000 × 600 cloud in 17 ms instead of 29 (level 6, PIL's
 # default) for a file 4 % larger (228 against 220 KB, eight town clouds).
 PNG_COMPRESS_LEVEL = 1
+CLOUD_FONT_FAMILY = "AnalysisCloud"  # the family name of the font cut a cloud's SVG carries inside it
+
+
+def cloud_svg(wc: WordCloud, *, width: int, height: int) -> str:
+    """A generated cloud as SVG: wordcloud's own ``to_svg`` (each word placed where ``to_image`` draws it), cut to
+    *width* × *height*, with the font inside, cut to the cloud's characters.
+
+    The picture is drawn by whatever shows it (a browser, Word), from the
+    same font: the same words at the same places, sharp at any size and on
+    paper.  The font travels inside the SVG because a picture cannot use its
+    page's fonts, and a notebook in JupyterLab has none of the package's.
+    """
+    import base64
+    import re
+
+    from .fonts import page_font
+
+    with _fonts_kept():
+        drawn = wc.to_svg()
+    words = "".join(word for (word, _), *_ in wc.layout_)
+    font = base64.b64encode(page_font(words)).decode("ascii")
+    header = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<style>@font-face{{font-family:{CLOUD_FONT_FAMILY};src:url(data:font/otf;base64,{font}) format("opentype")}}</style>'
+    )
+    svg, found = re.subn(r"\A<svg [^>]*>", lambda _: header, drawn, count=1)
+    svg, styled = re.subn(r"text\{font-family:[^;]*;", lambda _: f"text{{font-family:{CLOUD_FONT_FAMILY};", svg, count=1)
+    if not found or not styled:  # pragma: no cover - a wordcloud whose SVG no longer starts as 1.9's does
+        raise AnalysisError("wordcloud's to_svg wrote an SVG this package does not know how to give its font")
+    return svg
 
 
 @dataclass(frozen=True, repr=False)
 class CloudImage:
-    """A word cloud as a PNG picture, shown as such in a notebook and a briefing; or, empty, the sentence saying so.
+    """A word cloud as a picture, shown as such in a notebook and a briefing; or, empty, the sentence saying so.
 
-    ``png`` the picture (None when there was nothing to draw), ``words`` the
-    words placed, largest first, ``message`` what an empty cloud says.
+    ``svg`` the picture (``cloud_svg``: the words as text in the font, inside;
+    None when there was nothing to draw), ``width`` × ``height`` its size,
+    ``words`` the words placed, largest first, ``message`` what an empty
+    cloud says.  ``to_png()`` draws the same cloud as a PNG (wordcloud's
+    pixels), for a file.
     """
 
-    png: bytes | None
+    svg: str | None
     words: tuple[str, ...] = ()
     message: str = ""
+    width: int = 0
+    height: int = 0
+    cloud: WordCloud | None = field(default=None, compare=False)
 
-    def _repr_png_(self) -> bytes | None:
-        return self.png
+    def img_tag(self, alt: str = "词云") -> str:
+        """The picture as an HTML ``<img>`` of its own size (the SVG base64-encoded in the tag)."""
+        import base64
 
-    def _repr_html_(self) -> str | None:
-        return None if self.png else f"<p>{html.escape(self.message)}</p>"
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f'<img src="data:image/svg+xml;base64,{data}" width="{self.width}" height="{self.height}" alt="{html.escape(alt)}">'
+
+    def to_png(self) -> bytes | None:
+        """The cloud as a PNG of its size, as wordcloud draws it (None for an empty cloud)."""
+        if self.cloud is None:
+            return None
+        with _fonts_kept():
+            image = self.cloud.to_image().crop((0, 0, self.width, self.height))  # the canvas was rounded up to a multiple of DRAW_SCALE
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+        return buffer.getvalue()
+
+    def _repr_html_(self) -> str:
+        return self.img_tag() if self.svg else f"<p>{html.escape(self.message)}</p>"
 
     def __repr__(self) -> str:  # the notebook's plain-text fallback: no bytes
-        return f"词云（{len(self.words)} 个词）" if self.png else self.message
+        return f"词云（{len(self.words)} 个词）" if self.svg else self.message
 
 
 def cloud_image(
@@ -303,23 +354,21 @@ def cloud_image(
     height: int = 600,
     **options,
 ) -> CloudImage:
-    """One word cloud as a *width* × *height* PNG, straight from wordcloud (no matplotlib figure around it).
+    """One word cloud as a *width* × *height* picture (``cloud_svg``), straight from wordcloud's layout.
 
     The same cloud as ``cloud_figure`` gives with the same options, without
-    the figure's margins and title: a briefing showing one cloud uses this,
-    which saves laying out and encoding a figure (0.1–0.3 s a cloud).  An
-    empty table gives the sentence ``EMPTY_MESSAGE``.
+    the figure's margins and title: a briefing showing one cloud uses this.
+    No pixels are drawn or encoded: the words go into the picture as text in
+    the font, which the browser draws (about a third of a town's cloud was
+    drawing it at full size and encoding the PNG).  An empty table gives the
+    sentence ``EMPTY_MESSAGE``.
     """
     _warn_if_empty(table)
     try:
         wc = cloud(table, max_words=max_words, width=width, height=height, **options)
     except AnalysisError:
         return CloudImage(None, (), EMPTY_MESSAGE)
-    with _fonts_kept():
-        image = wc.to_image().crop((0, 0, width, height))  # the canvas was rounded up to a multiple of DRAW_SCALE
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return CloudImage(buffer.getvalue(), tuple(drawn_words(wc)))
+    return CloudImage(cloud_svg(wc, width=width, height=height), tuple(drawn_words(wc)), width=width, height=height, cloud=wc)
 
 
 def _pick_groups(table: pd.DataFrame, by: str, groups: Sequence[object] | None, max_panels: int) -> tuple[list[object], int]:
@@ -394,7 +443,7 @@ p.analysis-cloud-grid-title { font-weight: bold; margin: .6rem 0 .2rem; }
 
 @dataclass(frozen=True, repr=False)
 class CloudGrid:
-    """Word clouds side by side, each a PNG picture under its caption, shown as HTML; or the sentence saying there is none.
+    """Word clouds side by side, each a picture (``CloudImage``) under its caption, shown as HTML; or the sentence saying there is none.
 
     ``clouds`` (caption, ``CloudImage``) in the order shown, ``title`` above
     them (how many groups were left out), ``message`` what an empty grid says.
@@ -405,8 +454,6 @@ class CloudGrid:
     message: str = ""
 
     def _repr_html_(self) -> str:
-        import base64
-
         if not self.clouds:
             return f"<p>{html.escape(self.message)}</p>"
         parts = [GRID_STYLE]
@@ -415,8 +462,8 @@ class CloudGrid:
         parts.append('<div class="analysis-cloud-grid">')
         for caption, image in self.clouds:
             shown = html.escape(caption)
-            if image.png:
-                picture = f'<img src="data:image/png;base64,{base64.b64encode(image.png).decode("ascii")}" alt="{shown}的词云">'
+            if image.svg:
+                picture = image.img_tag(alt=f"{caption}的词云")
             else:
                 picture = f"<p>{html.escape(image.message)}</p>"
             parts.append(f"<figure><figcaption>{shown}</figcaption>{picture}</figure>")
