@@ -279,9 +279,8 @@ def cloud_svg(wc: WordCloud, *, width: int, height: int) -> str:
     """A generated cloud as SVG: wordcloud's own ``to_svg`` (each word placed where ``to_image`` draws it), cut to
     *width* × *height*, with the font inside, cut to the cloud's characters.
 
-    The picture is drawn by whatever shows it (a browser, Word), from the
-    same font: the same words at the same places, sharp at any size and on
-    paper.  The font travels inside the SVG because a picture cannot use its
+    The browser draws the picture from the same font: the same words at the
+    same places, sharp at any size and on paper.  The font travels inside the SVG because a picture cannot use its
     page's fonts, and a notebook in JupyterLab has none of the package's.
     """
     import base64
