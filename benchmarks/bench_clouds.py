@@ -4,9 +4,12 @@
     python benchmarks/bench_clouds.py --reports 1000     # the synthetic corpus of benchmarks/make_corpus.py
     python benchmarks/bench_clouds.py --kept 256         # keep that many font sizes open (session 5 kept 256)
 
-Each town's cloud is drawn with ``wordclouds.cloud_figure(counts,
-max_words=120)`` and encoded as PNG, as the inline backend of a briefing's
-kernel does.  The stage tables come from (or are first written to) a pipeline
+Each town's cloud is made as the town briefing makes it: ``wordclouds.cloud_image(counts,
+max_words=120)`` (the layout, then the SVG with its font; since session 21),
+laid out from the run's cut of the font, as in a build (``fonts.write_run_font``
+of what the run's pages show).  ``--figure`` draws it as sessions 5–20
+measured it: ``wordclouds.cloud_figure`` from the full font, encoded as PNG
+as a notebook's inline backend does.  The stage tables come from (or are first written to) a pipeline
 cache kept under ``benchmarks/out/`` (git-ignored).  The peak memory of this
 process (``ru_maxrss``) is read before the first cloud and after the last:
 the CJK font holds about 3.3 MB in FreeType for each size kept open.  Prints,
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import functools
 import io
+import os
 import resource
 import sys
 import time
@@ -33,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import OUT_DIR, make_corpus  # noqa: E402
 
-from analysis import config, display, frequency, kept, pipeline, wordclouds  # noqa: E402
+from analysis import config, display, fonts, frequency, kept, pipeline, wordclouds  # noqa: E402
 
 
 def peak_mb() -> int:
@@ -46,6 +50,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=config.RANDOM_SEED, help="synthetic corpus seed")
     parser.add_argument("--towns", type=int, help="only the first N towns (default: every town)")
     parser.add_argument("--kept", type=int, default=wordclouds.FONT_SIZES_KEPT, help="font sizes kept open (default: the package's)")
+    parser.add_argument("--figure", action="store_true", help="a matplotlib figure from the full font, encoded as PNG (sessions 5-20)")
     args = parser.parse_args()
 
     if args.reports == 5:
@@ -64,12 +69,20 @@ def main() -> None:
     matplotlib.use("agg")
     import matplotlib.pyplot as plt
 
+    if not args.figure:  # as a build: the clouds laid out from the run font, cut to what the run's pages show
+        from analysis.briefings.notebooks import find_notebooks
+        from analysis.briefings.runner import _shown_texts
+
+        os.environ[fonts.RUN_FONT_ENV] = str(fonts.write_run_font(_shown_texts(results.reports, find_notebooks())))
     before = peak_mb()
     started = time.perf_counter()
     for table in counts:
-        fig = wordclouds.cloud_figure(table, max_words=120)
-        fig.canvas.print_figure(io.BytesIO(), format="png", bbox_inches="tight")
-        plt.close(fig)
+        if args.figure:
+            fig = wordclouds.cloud_figure(table, max_words=120)
+            fig.canvas.print_figure(io.BytesIO(), format="png", bbox_inches="tight")
+            plt.close(fig)
+        else:
+            wordclouds.cloud_image(table, max_words=120)
     seconds = time.perf_counter() - started
     after = peak_mb()
     print(
