@@ -50,6 +50,7 @@ import json
 import logging
 import os
 import re
+from functools import lru_cache
 from importlib import metadata
 from math import log
 from pathlib import Path
@@ -61,10 +62,20 @@ from . import config
 from .lexicon import load_user_dict
 from .output import write_atomic
 
-try:  # a dependency; without it the package's tokenizer is FastTokenizer
-    import rjieba
-except ImportError:  # pragma: no cover - exercised only where rjieba cannot be installed
-    rjieba = None
+
+@lru_cache(maxsize=1)
+def _rjieba():
+    """rjieba (a dependency; without it the package's tokenizer is FastTokenizer), imported on first use, or None.
+
+    Importing it builds its default dictionary (about 0.15 s): a process that
+    never cuts text, the command line's or a briefing's, does not pay it.
+    """
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - exercised only where rjieba cannot be installed
+        return None
+    return rjieba
+
 
 PAD = "\U0010fffd\U0010fffd"  # carries jieba's total: private-use characters, outside every Han block
 # Characters rjieba puts in Han blocks and jieba does not (jieba: [\u4E00-\u9FD5a-zA-Z0-9+#&._%-]).
@@ -227,14 +238,14 @@ def with_terms(tok: jieba.Tokenizer, terms_file: str = str(config.TERMS_FILE)) -
 
 def available() -> bool:
     """True when rjieba is installed."""
-    return rjieba is not None
+    return _rjieba() is not None
 
 
 class RustTokenizer(FastTokenizer):
     """A ``jieba.Tokenizer`` whose accurate mode with HMM is cut by rjieba where it gives jieba's words."""
 
     def __init__(self, dictionary=jieba.DEFAULT_DICT):
-        if rjieba is None:
+        if _rjieba() is None:
             raise ImportError("rjieba is not installed: pip install rjieba (or use tokenize.FastTokenizer)")
         super().__init__(dictionary)
         self._rust = None  # the rjieba.Jieba mirroring FREQ and total, or None (made on the next cut)
@@ -261,7 +272,7 @@ class RustTokenizer(FastTokenizer):
 
     def _mirror(self) -> None:
         """Build rjieba's dictionary from jieba's FREQ (every word of positive frequency) and total."""
-        rust = rjieba.Jieba.empty()
+        rust = _rjieba().Jieba.empty()
         add = rust.add_word
         total = 0
         self._rust_state = self._state()
@@ -394,7 +405,7 @@ def build(terms_file: str | os.PathLike[str] = config.TERMS_FILE) -> RustTokeniz
     tok = RustTokenizer()
     rows = [(word, freq, tag) for word, freq, tag, _ in resolved["rows"]]
     if resolved["rjieba_default_is_jieba"]:
-        rust = rjieba.Jieba()
+        rust = _rjieba().Jieba()
         total = resolved["base_sum"]
         for word, freq, tag, old in resolved["rows"]:
             rust.add_word(word, freq, tag)
@@ -468,17 +479,17 @@ def default_dictionary_is_jiebas(tok: jieba.Tokenizer) -> bool:
     made of two huge padding words (which reads the total).
     """
     words = [(word, freq) for word, freq in tok.FREQ.items() if freq]
-    default = rjieba.Jieba()
+    default = _rjieba().Jieba()
     if not all(default.has_word(word) for word, _ in words):
         return False
-    mirror = rjieba.Jieba.empty()
+    mirror = _rjieba().Jieba.empty()
     for word, freq in words:
         mirror.add_word(word, freq, None)
     if any(default.suggest_freq(word) != mirror.suggest_freq(word) for word, _ in words):
         return False
     a, b = "\U0010fff0", "\U0010fff1"
     probes = []
-    for rust in (rjieba.Jieba(), mirror):
+    for rust in (_rjieba().Jieba(), mirror):
         rust.add_word(a, 10**12, None)
         rust.add_word(b, 10**12, None)
         probes.append(rust.suggest_freq(a + b))
