@@ -265,3 +265,14 @@ def test_the_package_refers_to_nothing_outside_the_repository():
         if "shared/" in line or "/work/" in line
     ]
     assert not found, "refers outside the repository: " + ", ".join(found)
+
+
+def test_the_package_imports_no_library_it_needs_only_for_one_job():
+    """openpyxl (workbooks) and rjieba (cutting text: it builds a dictionary on import) are imported on first use:
+    the command line's process and a briefing's worker do not pay for them (docs/readme/scale.md, session 21)."""
+    import subprocess
+    import sys
+
+    script = "import sys, analysis; print(' '.join(m for m in ('openpyxl', 'rjieba') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
