@@ -159,6 +159,15 @@ def page_font(text: str) -> bytes:
     return _page_cut(path if run is not None and set(chars) <= run[1] else str(font_path()), chars)
 
 
+def font_face(text: str, family: str) -> str:
+    """A CSS ``@font-face`` rule naming *family* the CJK font cut down to the characters of *text* (``page_font``),
+    inside it as a ``data:`` URL: a briefing's page and a word cloud's SVG show their text in it, nothing fetched."""
+    import base64
+
+    encoded = base64.b64encode(page_font(text)).decode("ascii")
+    return f'@font-face {{ font-family: "{family}"; src: url(data:font/otf;base64,{encoded}) format("opentype"); }}'
+
+
 @lru_cache(maxsize=2)
 def _run_font(path: str) -> tuple[bytes, frozenset[str]] | None:
     """(font bytes, its characters) of the run font at *path*, or None when there is none."""

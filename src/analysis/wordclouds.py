@@ -283,18 +283,16 @@ def cloud_svg(wc: WordCloud, *, width: int, height: int) -> str:
     same places, sharp at any size and on paper.  The font travels inside the SVG because a picture cannot use its
     page's fonts, and a notebook in JupyterLab has none of the package's.
     """
-    import base64
     import re
 
-    from .fonts import page_font
+    from .fonts import font_face
 
     with _fonts_kept():
         drawn = wc.to_svg()
     words = "".join(word for (word, _), *_ in wc.layout_)
-    font = base64.b64encode(page_font(words)).decode("ascii")
     header = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-        f'<style>@font-face{{font-family:{CLOUD_FONT_FAMILY};src:url(data:font/otf;base64,{font}) format("opentype")}}</style>'
+        f"<style>{font_face(words, CLOUD_FONT_FAMILY)}</style>"
     )
     svg, found = re.subn(r"\A<svg [^>]*>", lambda _: header, drawn, count=1)
     svg, styled = re.subn(r"text\{font-family:[^;]*;", lambda _: f"text{{font-family:{CLOUD_FONT_FAMILY};", svg, count=1)

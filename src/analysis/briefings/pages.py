@@ -14,9 +14,8 @@ import html
 import re
 from functools import lru_cache
 
-from .. import config
+from .. import config, fonts
 from .._version import __version__
-from ..fonts import page_font
 from .contents import add_contents
 
 TEMPLATE_DIR = config.TEMPLATES_DIR
@@ -253,10 +252,7 @@ def font_face(text: str) -> str:
     font installed and nothing fetched.  During a run of briefings the font is
     cut from the run's font (``fonts.page_font``).
     """
-    import base64
-
-    encoded = base64.b64encode(page_font(text)).decode("ascii")
-    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/otf;base64,{encoded}) format("opentype"); }}'
+    return fonts.font_face(text, FONT_FAMILY)
 
 
 def embed_font(page: str) -> str:
