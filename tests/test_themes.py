@@ -593,6 +593,88 @@ def test_alignment_reads_the_problems_codes_when_given(problems, plans, codes, l
     assert len(uncoded) < len(links) and set(uncoded["via"]) == {"similarity"}
 
 
+def _candidates_report_by_report(problems, plans, p_vec, q_vec, p_themes, q_themes, *, threshold, max_answers):
+    """``alignment._candidates`` as it was to session 21: one sparse product per report (the reference)."""
+    from scipy import sparse
+
+    def matrix(vectors, names):
+        indptr, indices, values = [0], [], []
+        for vec in vectors:
+            for tok, weight in vec.items():
+                indices.append(names.setdefault(tok, len(names)))
+                values.append(weight)
+            indptr.append(len(indices))
+        return indptr, indices, values
+
+    def csr(parts, width):
+        indptr, indices, values = parts
+        return sparse.csr_matrix((values, indices, indptr), shape=(len(indptr) - 1, width))
+
+    vocab, theme_ids = {}, {}
+    p_parts, q_parts = matrix(p_vec, vocab), matrix(q_vec, vocab)
+    p_words, q_words = csr(p_parts, len(vocab)), csr(q_parts, len(vocab))
+    p_keys = list(zip(problems["doc_id"], problems["item_no"].astype(int)))
+    q_keys = list(zip(plans["doc_id"], plans["item_no"].astype(int)))
+    p_parts = matrix([dict.fromkeys(p_themes.get(k, []), 1.0) for k in p_keys], theme_ids)
+    q_parts = matrix([dict.fromkeys(q_themes.get(k, []), 1.0) for k in q_keys], theme_ids)
+    p_codes, q_codes = csr(p_parts, len(theme_ids)), csr(q_parts, len(theme_ids))
+    p_by_doc, q_by_doc = {}, {}
+    for i, doc_id in enumerate(problems["doc_id"]):
+        p_by_doc.setdefault(doc_id, []).append(i)
+    for j, doc_id in enumerate(plans["doc_id"]):
+        q_by_doc.setdefault(doc_id, []).append(j)
+    same_plan = pd.factorize(pd.Series(plans["item_no"].astype(str).to_numpy()) + "\0" + plans["text"].astype(str).to_numpy())[0]
+    found = {}
+    for doc_id, ps in p_by_doc.items():
+        qs = q_by_doc.get(doc_id, [])
+        if not qs:
+            continue
+        sims = p_words[ps] @ q_words[qs].T
+        themed = (p_codes[ps] @ q_codes[qs].T) > 0
+        if threshold <= alignment._ROUNDING:
+            score = sparse.csr_matrix(sims.toarray() + 1.0 + 2.0 * themed.toarray())
+        else:
+            sims = sims.tocsr()
+            sims.data[sims.data < threshold - alignment._ROUNDING] = 0.0
+            sims.eliminate_zeros()
+            score = (sims + 2.0 * themed).tocsr()
+        for r in range(score.shape[0]):
+            cols, values = score.indices[score.indptr[r] : score.indptr[r + 1]], score.data[score.indptr[r] : score.indptr[r + 1]]
+            if len(cols) > max_answers:
+                cols = cols[np.lexsort((cols, -values))]
+                _, first = np.unique(same_plan[np.asarray(qs)[cols]], return_index=True)
+                cols = cols[np.sort(first)[:max_answers]]
+            if len(cols):
+                found[ps[r]] = [qs[c] for c in sorted(cols.tolist())]
+    return found
+
+
+def test_the_plans_that_may_answer_a_problem_are_those_of_a_product_per_report(problems, plans, codes, monkeypatch):
+    """One sparse product over the whole corpus, a word a column per report, gives the candidates a product per
+    report gave: no plan of another report, the same order under the cap, for any threshold (0: every pair)."""
+    # five reports three times over (other doc_ids, the same words): pairs of two copies share every word
+    many_p = pd.concat([problems.assign(doc_id=problems["doc_id"] + f"#{k}") for k in range(3)], ignore_index=True)
+    many_q = pd.concat([plans.assign(doc_id=plans["doc_id"] + f"#{k}") for k in range(3)], ignore_index=True)
+    many_codes = pd.concat([codes.assign(doc_id=codes["doc_id"] + f"#{k}") for k in range(3)], ignore_index=True)
+    seen = []
+    real = alignment._candidates
+
+    def both(*args, **kwargs):
+        got, expected = real(*args, **kwargs), _candidates_report_by_report(*args, **kwargs)
+        seen.append((kwargs["threshold"], kwargs["max_answers"], sum(map(len, got.values()))))
+        assert got == expected, (kwargs, {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v})
+        assert all(many_p["doc_id"].iat[i] == many_q["doc_id"].iat[j] for i, js in got.items() for j in js)
+        return got
+
+    monkeypatch.setattr(alignment, "_candidates", both)
+    for threshold in (alignment.SIMILARITY_THRESHOLD, 0.05, 0.0):
+        for cap in (alignment.MAX_ANSWERS, 2, 1):
+            alignment.align(many_p, many_q, problem_codes=many_codes, threshold=threshold, max_answers=cap)
+    counts = {(t, c): n for t, c, n in seen}
+    assert counts[0.0, alignment.MAX_ANSWERS] > counts[0.05, alignment.MAX_ANSWERS] > counts[alignment.SIMILARITY_THRESHOLD, 1] > 0
+    assert counts[0.0, 1] == len(many_p[many_p["doc_id"].isin(set(many_q["doc_id"]))])  # the cap reached: one plan each
+
+
 def test_problems_without_a_plan(problems, links):
     """By reading: 上社镇 #3 (数字技术) and 乌马河镇 #1, #2 have no answering plan item."""
     table = alignment.unanswered(problems, links)
