@@ -286,3 +286,29 @@ def test_vectors_are_scikit_learns_char_bigram_tfidf():
         reference.transform([panel._letters(t) for t in queries]) @ reference.transform([panel._letters(t) for t in background]).T
     ).toarray()
     assert np.allclose(ours, theirs)
+
+
+def test_the_plans_of_a_report_compared_at_once_score_as_each_alone(reports):
+    """``_sims`` compares every plan of a report with the next year's sentences in one product: each plan's row is,
+    number for number, what its clauses alone give (the best clause on the whole sentence, the best clause pair)."""
+    pairs = panel.pairs(reports)
+    assert len(pairs) >= 5
+    evidence = panel.evidence_sentences(reports)
+    plans = analysis.structure.plan_items(reports)
+    vectors = panel.Vectors(evidence["text"].tolist() + plans["text"].tolist())
+    compared, clauses_per_plan, clauses_per_sentence = 0, [], []
+    for plan_doc, doc in zip(pairs["prev_doc_id"], pairs["doc_id"]):
+        texts = plans.loc[plans["doc_id"] == plan_doc, "text"].tolist()
+        candidates = panel._Candidates(vectors, evidence.loc[evidence["doc_id"] == doc, "text"].tolist())
+        together = panel._sims(vectors, texts, candidates)
+        assert together.shape == (len(texts), len(candidates.sentences))
+        clauses_per_sentence += np.diff([*candidates.starts, candidates.clauses.shape[1]]).tolist()
+        for k, text in enumerate(texts):
+            clauses = vectors.transform(panel.measures(text))
+            clauses_per_plan.append(clauses.shape[0])
+            whole = (clauses @ candidates.whole).toarray().max(axis=0)
+            by_clause = np.maximum.reduceat((clauses @ candidates.clauses).toarray().max(axis=0), candidates.starts)
+            assert np.array_equal(together[k], 0.5 * whole + 0.5 * by_clause), (plan_doc, k, text)
+            compared += 1
+    # plans of several clauses and sentences of several clauses: both groupings are taken apart
+    assert compared >= 10 and max(clauses_per_plan) > 1 and max(clauses_per_sentence) > 1

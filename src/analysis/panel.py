@@ -323,17 +323,23 @@ class _Candidates:
         self.starts = np.cumsum([0, *[len(p) for p in pieces[:-1]]])
 
 
-def _sims(vectors: Vectors, plan: str, candidates: _Candidates) -> np.ndarray:
-    """Similarity of a plan item to each candidate sentence.
+def _sims(vectors: Vectors, plans: Sequence[str], candidates: _Candidates) -> np.ndarray:
+    """Similarity of each plan item (a row) to each candidate sentence (a column).
 
     The mean of two scores: the best cosine of one of the plan's clauses with
     the whole sentence, and the best cosine of one of its clauses with one of
     the sentence's clauses (a short measure found inside a long sentence).
+    The clauses of every plan of a report are compared in one product, each
+    cosine the same sum as alone: ``follow_through`` of the synthetic 1,000
+    reports took 2.89–3.78 s with a product per plan, 2.15–3.08 s so (six
+    runs each, alternately).
     """
-    plan_vecs = vectors.transform(measures(plan))
-    whole = (plan_vecs @ candidates.whole).toarray().max(axis=0)
-    by_clause = (plan_vecs @ candidates.clauses).toarray().max(axis=0)
-    return 0.5 * whole + 0.5 * np.maximum.reduceat(by_clause, candidates.starts)
+    pieces = [measures(plan) for plan in plans]
+    clauses = vectors.transform([clause for piece in pieces for clause in piece])
+    starts = np.cumsum([0, *[len(piece) for piece in pieces[:-1]]])
+    whole = np.maximum.reduceat((clauses @ candidates.whole).toarray(), starts, axis=0)
+    by_clause = np.maximum.reduceat((clauses @ candidates.clauses).toarray(), starts, axis=0)
+    return 0.5 * whole + 0.5 * np.maximum.reduceat(by_clause, candidates.starts, axis=1)
 
 
 def evidence_sentences(reports: pd.DataFrame) -> pd.DataFrame:
@@ -443,8 +449,10 @@ def follow_through(
         prepared = _Candidates(vectors, cands) if cands else None
         town, county, year = meta.get(plan_doc, (None, NO_COUNTY, None))
         evidence_year = meta.get(doc, (None, None, None))[2]
-        for plan_no, text in zip(mine["item_no"].tolist(), mine["text"].tolist()):
-            sims = _sims(vectors, text, prepared) if prepared is not None else np.zeros(0)
+        texts = mine["text"].tolist()
+        every = _sims(vectors, texts, prepared) if prepared is not None and texts else None
+        for k, (plan_no, text) in enumerate(zip(mine["item_no"].tolist(), texts)):
+            sims = every[k] if every is not None else np.zeros(0)
             status, sentence, sim = judge(
                 text, cands, sims, done_threshold=done_threshold, mention_threshold=mention_threshold, rules=rules
             )
