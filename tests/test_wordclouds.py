@@ -119,6 +119,59 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
     assert wordclouds._open_large.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
 
 
+def test_the_map_of_taken_pixels_brought_up_to_date_from_a_words_pixels_holds_wordclouds_numbers():
+    """``_Occupancy`` adds the sums of the pixels a word added; wordcloud sums again from the word's corner.  The same
+    integral image after every word, and after a word with a pixel left of its corner (wordcloud's own update from then on)."""
+    from wordcloud.wordcloud import IntegralOccupancyMap
+
+    height, width = 40, 60
+    theirs, ours = IntegralOccupancyMap(height, width, None), wordclouds._Occupancy(IntegralOccupancyMap)(height, width, None)
+    image = np.zeros((height, width), dtype=np.uint8)
+    rng = np.random.default_rng(7)
+    # (corner, box of the pixels drawn): inside the corner's quadrant, then one reaching left of its corner, then inside again
+    steps = [((5, 8), (6, 12, 9, 30)), ((20, 3), (22, 30, 3, 20)), ((10, 40), (12, 18, 38, 55)), ((30, 10), (31, 39, 10, 50))]
+    for (x, y), (r0, r1, c0, c1) in steps:
+        image = image.copy()
+        image[r0:r1, c0:c1] = np.maximum(image[r0:r1, c0:c1], rng.integers(0, 256, size=(r1 - r0, c1 - c0), dtype=np.uint8))
+        theirs.update(image, x, y)
+        ours.update(image, x, y)
+        assert np.array_equal(theirs.integral, ours.integral), (x, y)
+    truth = np.cumsum(np.cumsum(image.astype(np.int64), axis=1), axis=0)
+    assert not np.array_equal(theirs.integral, truth)  # the third word's pixels left of its corner: wordcloud's numbers, not the sums
+
+
+def test_every_cloud_is_laid_out_and_coloured_as_by_wordcloud_itself(terms, monkeypatch):
+    """The map of taken pixels kept up to date (``_Occupancy``) and the colours looked up (``_ColormapColors``) give
+    the five towns' clouds and the corpus's the layout, colours and SVG wordcloud gives alone."""
+    from contextlib import nullcontext
+
+    from wordcloud.wordcloud import colormap_color_func
+
+    tables = [frequency.counts(terms[terms["town"] == town]) for town in sorted(terms["town"].unique())] + [frequency.counts(terms)]
+    ours = [wordclouds.cloud_image(table, max_words=120) for table in tables]
+    monkeypatch.setattr(wordclouds, "_fonts_kept", nullcontext)  # the fonts kept open are tested on their own
+    monkeypatch.setattr(wordclouds, "_colormap_colors", colormap_color_func)
+    for table, mine in zip(tables, ours, strict=True):
+        alone = wordclouds.cloud_image(table, max_words=120)
+        assert len(mine.words) > 60
+        assert mine.cloud.layout_ == alone.cloud.layout_
+        assert mine.svg == alone.svg
+
+
+@pytest.mark.parametrize("colormap", ["viridis", "tab10", "Blues"])
+def test_colours_looked_up_are_wordclouds_own(colormap):
+    from random import Random
+
+    from wordcloud.wordcloud import colormap_color_func
+
+    theirs, ours = colormap_color_func(colormap), wordclouds._ColormapColors(colormap)
+    one, two = Random(3), Random(3)
+    for _ in range(20_000):
+        assert ours(random_state=one) == theirs(None, None, None, None, random_state=two)
+    for draw in (0.0, 1.0, 0.5, 1 / 3, np.nextafter(1.0, 0.0)):
+        assert ours(random_state=wordclouds._Draw(draw)) == theirs(None, None, None, None, random_state=wordclouds._Draw(draw))
+
+
 def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixels(reports, terms, tmp_path, monkeypatch):
     """In a run of briefings the clouds are drawn from the run font (a CFF cut of the font): the same layout and pixels, Latin words included."""
     monkeypatch.delenv(fonts.RUN_FONT_ENV, raising=False)

@@ -31,6 +31,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from wordcloud import WordCloud
 
@@ -155,24 +156,117 @@ class _KeptFonts:
         return _truetype(str(path), int(size))
 
 
+class _Occupancy:
+    """wordcloud's map of the pixels taken (``IntegralOccupancyMap``), its integral image brought up to date from
+    the pixels the last word added.
+
+    After each word wordcloud sums the image again from the word's corner to
+    the canvas's far corner (two cumulative sums over most of the canvas, a
+    fifth of a town's cloud).  A word adds pixels inside a small box, and the
+    image only gains pixels: adding the box's sums to what lies right of and
+    below it gives the same numbers.  That holds while every pixel a word adds
+    lies right of and below the corner wordcloud recomputes from; when one
+    does not (never seen), and with a mask, wordcloud's own update runs, for
+    that word and every later one of the cloud, so its image stays wordcloud's
+    own number for number.  Which positions are free, and the random draws
+    that pick one, are wordcloud's (``sample_position``).
+    """
+
+    def __init__(self, original):
+        self._original = original
+
+    def __call__(self, height: int, width: int, mask):
+        occupancy = self._original(height, width, mask)
+        if mask is None:
+            image = np.zeros((height, width), dtype=np.uint8)  # the image as of the last update
+
+            def update(img_array: np.ndarray, pos_x: int, pos_y: int) -> None:
+                nonlocal image
+                before, image = image, None
+                if before is not None and img_array.dtype == np.uint8 and img_array.shape == before.shape:
+                    changed = img_array != before
+                    rows = np.flatnonzero(changed.any(axis=1))
+                    if not len(rows):
+                        image = img_array
+                        return
+                    cols = np.flatnonzero(changed.any(axis=0))
+                    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+                    if r0 >= pos_x and c0 >= pos_y:
+                        added = np.cumsum(np.cumsum(img_array[r0:r1, c0:c1].astype(np.int64) - before[r0:r1, c0:c1], axis=1), axis=0)
+                        total = occupancy.integral
+                        for part, add in (
+                            ((slice(r0, r1), slice(c0, c1)), added),
+                            ((slice(r0, r1), slice(c1, None)), added[:, -1:]),
+                            ((slice(r1, None), slice(c0, c1)), added[-1:, :]),
+                            ((slice(r1, None), slice(c1, None)), added[-1, -1]),
+                        ):
+                            np.add(total[part], add, out=total[part], casting="unsafe")
+                        image = img_array
+                        return
+                type(occupancy).update(occupancy, img_array, pos_x, pos_y)
+
+            occupancy.update = update
+        return occupancy
+
+
+class _ColormapColors:
+    """wordcloud's ``colormap_color_func``: the same colour for the same random draw, from the colormap's table.
+
+    wordcloud asks matplotlib for each word's colour (a colormap call, an
+    array, a format); the colour depends only on the table entry
+    ``int(draw × N)``, so the N colours are made once, by wordcloud's own
+    function.
+    """
+
+    def __init__(self, colormap: str) -> None:
+        from wordcloud.wordcloud import colormap_color_func
+
+        original = colormap_color_func(colormap)
+        self._n = colormaps[colormap].N
+        self._colors = [original(None, None, None, None, random_state=_Draw((i + 0.5) / self._n)) for i in range(self._n)]
+
+    def __call__(self, word=None, font_size=None, position=None, orientation=None, random_state=None, **kwargs) -> str:
+        from random import Random
+
+        entry = int((random_state or Random()).uniform(0, 1) * self._n)
+        return self._colors[min(max(entry, 0), self._n - 1)]
+
+
+class _Draw:
+    """A random state whose ``uniform`` gives one number (``_ColormapColors`` asks wordcloud for each entry's colour)."""
+
+    def __init__(self, value: float) -> None:
+        self._value = value
+
+    def uniform(self, low: float, high: float) -> float:
+        return self._value
+
+
+@lru_cache(maxsize=8)
+def _colormap_colors(colormap: str) -> _ColormapColors:
+    return _ColormapColors(colormap)
+
+
 @contextmanager
 def _fonts_kept() -> Iterator[None]:
-    """While laying out and drawing a cloud, the sizes just used are opened again from memory, not from the file.
+    """While laying out and drawing a cloud, the sizes just used are opened again from memory, not from the file,
+    and the map of the pixels taken is kept up to date from each word's own pixels (``_Occupancy``).
 
     wordcloud opens the font file anew (``ImageFont.truetype``) for every size
     it tries for every word; with the full CJK font that was a third of a
     cloud's time.  The last sizes used stay open (``_truetype``).  The fonts are
-    the same objects PIL gives, so the picture is the same; outside this block
-    wordcloud is untouched.
+    the same objects PIL gives, and the map holds the same numbers, so the
+    picture is the same; outside this block wordcloud is untouched.
     """
     import wordcloud.wordcloud as module
 
-    original = module.ImageFont
-    module.ImageFont = _KeptFonts(original)
+    font, occupancy = module.ImageFont, module.IntegralOccupancyMap
+    module.ImageFont = _KeptFonts(font)
+    module.IntegralOccupancyMap = _Occupancy(occupancy)
     try:
         yield
     finally:
-        module.ImageFont = original
+        module.ImageFont, module.IntegralOccupancyMap = font, occupancy
 
 
 def drawn_words(wc: WordCloud) -> list[str]:
@@ -223,6 +317,8 @@ def cloud(
     )
     if color is not None:
         options["color_func"] = lambda *args, **kwargs: color
+    elif isinstance(colormap, str) and colormap in colormaps:
+        options["color_func"] = _colormap_colors(colormap)  # wordcloud's colours, looked up (a matplotlib call a word)
     wc = WordCloud(**options)
     with _fonts_kept():
         wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
