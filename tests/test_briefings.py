@@ -599,7 +599,7 @@ def test_the_output_cleaner_drops_what_a_briefing_never_shows():
     """Script goes with its content; other unknown tags go and their text stays; attributes outside the list, comments,
     outside links and style declarations outside nbconvert's list go; tables, bars and the pages' own links stay."""
     shown = clean_output(
-        "<!-- 注释 --><script>alert(1)</script><iframe>丙</iframe><svg><circle r=3></circle></svg>"
+        "<!-- 注释 --><script>alert(1)</script><iframe>丙</iframe><math><mi>x</mi></math>"
         '<table class="t" border="1"><tr><td colspan="2" onmouseover="alert(3)" data-x="1">5件</td></tr></table>'
         '<span style="width: 41.20%; background-color: #4c72b0; background: url(http://x.org/a.png); position: fixed"></span>'
         '<a href="04_town_profile-甲镇.html#问题">甲镇</a><a href="http://x.org/a.html">外链</a><a href="javascript:alert(4)">丁</a>'
@@ -609,6 +609,72 @@ def test_the_output_cleaner_drops_what_a_briefing_never_shows():
         '丙<table class="t" border="1"><tbody><tr><td colspan="2">5件</td></tr></tbody></table>'
         '<span style="width: 41.20%; background-color: #4c72b0;"></span>'
         '<a href="04_town_profile-甲镇.html#问题">甲镇</a><a>外链</a><a>丁</a><a href="indicators.csv">表</a>'
+    )
+
+
+def test_the_output_cleaner_keeps_a_chart_of_points_and_nothing_that_links_loads_or_runs():
+    """A network or biplot drawn by the browser (``plots.svg.PointChart``) passes whole; inside an SVG, script,
+    links, pictures, foreign HTML, handlers and values that are not numbers, colours or keywords go."""
+    from analysis import plots
+
+    chart = plots.PointChart(
+        plots.svg.point_rows(
+            [
+                {
+                    "x": 0,
+                    "y": 0,
+                    "radius": 6,
+                    "color": "#4C72B0",
+                    "opacity": 0.85,
+                    "mark": "circle",
+                    "label": "普法<b>",
+                    "label_color": "#222222",
+                    "label_dx": 0,
+                    "label_dy": 0,
+                    "anchor": "middle",
+                },
+                {
+                    "x": 1,
+                    "y": 2,
+                    "radius": 4,
+                    "color": "#C44E52",
+                    "opacity": 0.8,
+                    "mark": "triangle",
+                    "label": "调解",
+                    "label_color": "#C44E52",
+                    "label_dx": 4,
+                    "label_dy": -6,
+                    "anchor": "start",
+                },
+            ]
+        ),
+        plots.svg.line_rows([{"x1": 0, "y1": 0, "x2": 1, "y2": 2, "width": 2.5, "color": "#999999", "opacity": 0.7}]),
+        title="网络",
+        x_label="第一维（40.0%）",
+        y_label="第二维（20.0%）",
+    )
+    drawing = chart.svg()
+    kept = clean_output(chart.to_html())
+    for part in (
+        "<svg viewBox=",
+        "<circle ",
+        "<polygon points=",
+        "<line x1=",
+        'fill="#C44E52"',
+        'transform="rotate(-90',
+        ">调解</text>",
+        "普法&lt;b&gt;",
+    ):
+        assert part in kept, part
+    assert kept.count("<text ") == drawing.count("<text ") == 4 and kept.count("<circle ") == 1 and kept.count("<line ") == 3
+    shown = clean_output(
+        '<svg viewBox="0 0 9 9" onload="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)"><text x="1">甲</text></a>'
+        '<image href="http://x.org/a.png"></image><use href="#a"></use><foreignObject><p onclick="alert(4)">乙</p></foreignObject>'
+        '<circle r="3" fill="url(javascript:alert(5))" cx="1"></circle><text x="1" y="2" fill="red" font-size="javascript:x">丙</text></svg>'
+    )
+    assert (
+        shown
+        == '<svg viewBox="0 0 9 9"><a><text x="1">甲</text></a><circle r="3" cx="1"></circle><text x="1" y="2" fill="red">丙</text></svg>'
     )
 
 

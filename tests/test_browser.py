@@ -187,6 +187,14 @@ class Browser:
                             t => Array.from(t.querySelectorAll('span')).filter(s => s.offsetWidth > 0 && s.offsetHeight > 0).length),
                         overrun: Array.from(document.querySelectorAll('table.analysis-bars tbody th'))
                             .filter(th => th.scrollWidth > th.clientWidth + 1).map(th => th.textContent),
+                        drawings: Array.from(document.querySelectorAll('figure.analysis-points svg')).map(svg => {
+                            const shown = svg.getBoundingClientRect();
+                            const words = Array.from(svg.querySelectorAll('text'));
+                            const cut = words.filter(t => { const b = t.getBoundingClientRect();
+                                return b.left < shown.left - 1 || b.top < shown.top - 1 || b.right > shown.right + 1 || b.bottom > shown.bottom + 1;
+                            }).map(t => t.textContent);
+                            return {words: words.length, dots: svg.querySelectorAll('circle, polygon').length, width: shown.width, cut: cut};
+                        }),
                     });
                 })()""",
                 "awaitPromise": True,
@@ -392,6 +400,11 @@ def test_every_briefing_renders_offline(browser, built_briefings):
         assert len(seen["images"]) == html.count("<img "), where
         assert "AnalysisCJK:loaded" in seen["fonts"], f"{where}: the embedded CJK font was not used {seen['fonts']}"
         assert seen["overrun"] == [], f"{where}: a bar chart's labels run under its bars {seen['overrun'][:5]}"
+        # a network or biplot drawn by the browser: shown, every word inside its picture
+        assert all(d["words"] > 0 and d["dots"] > 0 and d["width"] > 100 for d in seen["drawings"]), f"{where}: {seen['drawings']}"
+        assert [d["cut"] for d in seen["drawings"] if d["cut"]] == [], f"{where}: a word of a drawing runs out of it"
+        if path.name.startswith("07_"):
+            assert len(seen["drawings"]) >= 3, f"{where}: the network and the two biplots drawn by the browser"
         share, colours = ink(seen["png"])
         assert share > 0.02 and colours > 20, f"{where}: the screenshot is (nearly) blank ({share:.3f} inked, {colours} colours)"
         if path.name.startswith("04_town_profile-"):

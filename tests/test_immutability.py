@@ -445,6 +445,8 @@ CASES = {
     "plots.shares_chart": lambda w: ((w.shares,), {}),
     "plots.network_chart": lambda w: (w.network, {}),
     "plots.network_facets": lambda w: (w.network, {}),
+    "plots.network_chart_html": lambda w: (w.network, {}),
+    "plots.network_facets_html": lambda w: (w.network, {}),
     "plots.fulfilment_chart": lambda w: (
         (pd.DataFrame(columns=["town", "county", "year", "plans", "done", "mentioned", "no_evidence", "rate"]),),
         {},

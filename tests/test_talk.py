@@ -238,6 +238,77 @@ def test_figures_draw_and_say_when_empty(reports):
     matplotlib.pyplot.close("all")
 
 
+def _drawn(svg: str) -> dict:
+    """The dots (centre, radius, colour), triangles, lines and words of a chart of points' SVG."""
+    import re
+
+    def numbers(tag: str, names: tuple[str, ...]) -> list[tuple[float, ...]]:
+        found = []
+        for attrs in re.findall(rf"<{tag} ([^>]*)>", svg):
+            values = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+            found.append(tuple(float(values[n]) if n not in ("fill",) else values[n] for n in names))
+        return found
+
+    return {
+        "dots": numbers("circle", ("cx", "cy", "r", "fill")),
+        "triangles": re.findall(r"<polygon ", svg),
+        "lines": numbers("line", ("x1", "y1", "x2", "y2", "stroke-width")),
+        "words": re.findall(r"<text [^>]*>([^<]*)</text>", svg),
+    }
+
+
+def test_the_network_drawn_by_the_browser_is_the_figures_network(reports):
+    """``network_chart_html`` puts each word where ``network_chart`` does (the same seeded layout, one scale across and
+    up, y upwards), its dot as large (√area pt across) and in its community's colour, one line per edge, widths by Jaccard."""
+    from analysis.plots import talk
+
+    nodes, edges = cooccurrence.network(reports, min_freq=3, top=40)
+    chart = plots.network_chart_html(nodes, edges)
+    drawn = _drawn(chart.svg())
+    assert drawn["words"] == nodes["term"].tolist() and len(drawn["lines"]) == len(edges) and not drawn["triangles"]
+    pos, widths, sizes = talk._network_drawn(nodes, edges, seed=config.RANDOM_SEED)
+    layout = np.array([pos[t] for t in nodes["term"]])
+    centres = np.array([(x, y) for x, y, _, _ in drawn["dots"]])
+    # one scale and a shift map the layout onto the picture (y turned upside down): the same shape
+    scale = (centres[:, 0].max() - centres[:, 0].min()) / (layout[:, 0].max() - layout[:, 0].min())
+    assert scale > 0
+    np.testing.assert_allclose(centres[:, 0], (layout[:, 0] - layout[:, 0].min()) * scale + centres[:, 0].min(), atol=0.15)
+    np.testing.assert_allclose(centres[:, 1], (layout[:, 1].max() - layout[:, 1]) * scale + centres[:, 1].min(), atol=0.15)
+    np.testing.assert_allclose([r for _, _, r, _ in drawn["dots"]], np.sqrt(sizes) / 2 * 100 / 72, atol=0.15)
+    assert [f for *_, f in drawn["dots"]] == [talk._community_color(int(c)) for c in nodes["community"]]
+    np.testing.assert_allclose([w for *_, w in drawn["lines"]], np.array(widths) * 100 / 72, atol=0.15)
+    # the figure draws the same words at the same places
+    fig = plots.network_chart(nodes, edges)
+    texts = fig.axes[0].texts
+    assert [t.get_text() for t in texts] == nodes["term"].tolist()
+    np.testing.assert_allclose([t.get_position() for t in texts], layout)
+    matplotlib.pyplot.close("all")
+
+
+def test_the_networks_of_each_town_and_the_biplot_drawn_by_the_browser(reports):
+    """The towns' networks are those of the figure, in its order, its heading saying how many are shown; the biplot
+    labels the points the figure labels, names its axes and title as the figure does, and draws every point."""
+    by_town = cooccurrence.network(reports, by="town", min_freq=2, top=10)
+    grid, figure = plots.network_facets_html(*by_town, max_panels=2), plots.network_facets(*by_town, max_panels=2)
+    assert [chart.title for chart in grid.charts] == [ax.get_title() for ax in figure.axes]
+    assert grid.wide and grid.title == "仅显示共现最多的2组（共5组）"  # five towns, two drawn
+    page = grid.to_html()
+    assert page.count("<svg ") == 2 and page.count("figure.analysis-points svg {") == 1  # the style once
+    result = correspondence.fit(SMOKING)
+    figure, chart = plots.biplot(result, max_labels=2), plots.biplot_html(result, max_labels=2)
+    ax, drawn = figure.axes[0], _drawn(chart.svg())
+    assert drawn["words"] == [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+    assert len(ax.texts) == 4 and chart.title == ax.get_title()  # two rows and two columns labelled
+    assert len(drawn["dots"]) == len(result.rows) and len(drawn["triangles"]) == len(result.columns)
+    matplotlib.pyplot.close("all")
+
+
+def test_charts_drawn_by_the_browser_say_when_empty(reports):
+    nodes, edges = cooccurrence.network(reports, min_freq=3, top=30)
+    for chart in (plots.network_chart_html(nodes.iloc[0:0], edges.iloc[0:0]), plots.network_facets_html(nodes.iloc[0:0], edges.iloc[0:0])):
+        assert "没有达到最低频次的共现词语" in chart.to_html() and "<svg" not in chart.to_html()
+
+
 def test_network_figure_is_the_same_whatever_the_hash_seed():
     """Sets of words iterate in an order that changes with PYTHONHASHSEED; the layout must not depend on it."""
     import os

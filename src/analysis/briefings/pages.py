@@ -30,10 +30,23 @@ SAFE_TAGS = frozenset(
     "table tbody td tfoot th thead tr u ul".split()
 )
 SAFE_ATTRIBUTES = frozenset("class id title style lang dir align valign border colspan rowspan scoped width height alt".split())
+# The drawings the browser makes of a chart of points (``plots.svg.PointChart``): dots, lines, triangles and words,
+# nothing that links, loads or runs.  An attribute's value must be numbers, a colour or a keyword (no quote, colon or
+# slash: no url() or script); the words are the elements' text.
+SVG_ATTRIBUTES = {
+    "svg": frozenset("viewBox role aria-label".split()),
+    "line": frozenset("x1 y1 x2 y2 stroke stroke-width stroke-opacity stroke-linecap".split()),
+    "circle": frozenset("cx cy r fill fill-opacity stroke stroke-width".split()),
+    "polygon": frozenset("points fill fill-opacity".split()),
+    "text": frozenset("x y fill font-size text-anchor dominant-baseline transform".split()),
+}
+SVG_VALUE_RE = re.compile(r"[-#\w.,() %]*")
 SAFE_OUTPUT_KEYS = frozenset({"metadata", "text/plain", "image/png", "image/jpeg", "image/svg+xml"})
 
 
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    if tag in SVG_ATTRIBUTES and name in SVG_ATTRIBUTES[tag]:
+        return name == "aria-label" or bool(SVG_VALUE_RE.fullmatch(value))
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "a" and name == "href":
@@ -80,9 +93,9 @@ def _cleaner():
     import nh3
 
     return nh3.Cleaner(
-        tags=set(SAFE_TAGS),
+        tags=set(SAFE_TAGS) | set(SVG_ATTRIBUTES),
         clean_content_tags={"script"},
-        attributes={"*": set(SAFE_ATTRIBUTES), "img": {"src"}, "a": {"href"}},
+        attributes={"*": set(SAFE_ATTRIBUTES), "img": {"src"}, "a": {"href"}, **{tag: set(names) for tag, names in SVG_ATTRIBUTES.items()}},
         attribute_filter=_filter_attribute,
         strip_comments=True,
         link_rel=None,

@@ -8,7 +8,9 @@ indicators  shared_keys_chart, key_distribution_chart, specificity_chart
 themes      theme_heatmap, residual_heatmap, coverage_heatmap, checklist_chart, shares_chart
 profile     ratio_chart, ratio_chart_html (a town's figures against the corpus median)
 html        BarChart: a bar chart the browser draws (the ``*_html`` charts); ChartGrid: several side by side
-talk        network_chart, network_facets, biplot, topic_terms_chart, topic_terms_chart_html, topic_shares_chart
+svg         PointChart: dots, lines and words the browser draws as SVG (the networks' and biplots' ``*_html``)
+talk        network_chart, network_chart_html, network_facets, network_facets_html, biplot, biplot_html,
+            topic_terms_chart, topic_terms_chart_html, topic_shares_chart
 years       fulfilment_chart, trend_chart, carried_chart, citations_chart
 
 Word clouds are drawn by ``analysis.wordclouds``.  Every figure function is
@@ -35,14 +37,27 @@ from .html import BarChart, ChartGrid
 from .indicators import key_distribution_chart, shared_keys_chart, specificity_chart
 from .profile import ratio_chart, ratio_chart_html
 from .style import font_path, no_data, use_cjk_font
-from .talk import biplot, network_chart, network_facets, topic_shares_chart, topic_terms_chart, topic_terms_chart_html
+from .svg import PointChart
+from .talk import (
+    biplot,
+    biplot_html,
+    network_chart,
+    network_chart_html,
+    network_facets,
+    network_facets_html,
+    topic_shares_chart,
+    topic_terms_chart,
+    topic_terms_chart_html,
+)
 from .themes import checklist_chart, coverage_heatmap, residual_heatmap, shares_chart, theme_heatmap
 from .years import carried_chart, citations_chart, fulfilment_chart, trend_chart
 
 __all__ = [
     "BarChart",
     "ChartGrid",
+    "PointChart",
     "biplot",
+    "biplot_html",
     "carried_chart",
     "checklist_chart",
     "citations_chart",
@@ -55,7 +70,9 @@ __all__ = [
     "keyness_facets",
     "keyness_facets_html",
     "network_chart",
+    "network_chart_html",
     "network_facets",
+    "network_facets_html",
     "no_data",
     "ratio_chart",
     "ratio_chart_html",

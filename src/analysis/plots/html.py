@@ -97,6 +97,8 @@ class BarChart:
             f'<span style="width: {rest:.2f}%; background-color: {lighter(color)}"></span>'
         )
 
+    styles = (STYLE,)  # what its HTML needs (``ChartGrid`` gives each once)
+
     def to_html(self) -> str:
         """The chart as an HTML fragment: its style, title, table of bars and note."""
         return f"{STYLE}\n{self.body()}"
@@ -142,31 +144,34 @@ GRID_STYLE = """<style>
 div.analysis-chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(16em, 1fr)); column-gap: 2em; max-width: 64em; }
 div.analysis-chart-grid > div { min-width: 0; break-inside: avoid; }
 div.analysis-chart-grid table.analysis-bars { font-size: 12px; }
+div.analysis-chart-grid.analysis-wide { grid-template-columns: repeat(auto-fill, minmax(26em, 1fr)); max-width: 72em; }
 </style>"""
 
 
 @dataclass(eq=False)
 class ChartGrid:
-    """Bar charts side by side, one per group (``frequency.terms_facets_html``, ``keyness_facets_html``).
+    """Charts side by side, one per group: bar charts (``frequency.terms_facets_html``, ``keyness_facets_html``) or
+    charts of points (``svg.PointChart``: ``talk.network_facets_html``), *wide* for the latter (two a row on A4).
 
     *title* above them (how many groups are shown, when some were left out),
     *note* below; no chart says *empty*.
     """
 
-    charts: list[BarChart]
+    charts: list
     title: str | None = None
     note: str | None = None
     empty: str = NO_DATA
+    wide: bool = False
 
     def to_html(self) -> str:
-        """The charts as one HTML fragment: the style once, the title, the grid, the note."""
-        parts = [STYLE, GRID_STYLE]
+        """The charts as one HTML fragment: each style once, the title, the grid, the note."""
+        parts = [*dict.fromkeys([STYLE, *(style for chart in self.charts for style in chart.styles)]), GRID_STYLE]
         if self.title:
             parts.append(f'<p class="analysis-bars-title">{_lines(self.title)}</p>')
         if not self.charts:
             parts.append(f'<p class="analysis-bars-note">{html.escape(self.empty)}</p>')
             return "\n".join(parts)
-        parts.append('<div class="analysis-chart-grid">')
+        parts.append('<div class="analysis-chart-grid analysis-wide">' if self.wide else '<div class="analysis-chart-grid">')
         parts += [f"<div>{chart.body()}</div>" for chart in self.charts]
         parts.append("</div>")
         if self.note:

@@ -12,8 +12,19 @@ from matplotlib.figure import Figure
 from .. import config
 from .html import BarChart, ChartGrid, bar_rows
 from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, use_cjk_font
+from .svg import FONT_PX, PX_PER_PT, PointChart, line_rows, point_rows
 
-__all__ = ["network_chart", "network_facets", "biplot", "topic_terms_chart", "topic_terms_chart_html", "topic_shares_chart"]
+__all__ = [
+    "network_chart",
+    "network_chart_html",
+    "network_facets",
+    "network_facets_html",
+    "biplot",
+    "biplot_html",
+    "topic_terms_chart",
+    "topic_terms_chart_html",
+    "topic_shares_chart",
+]
 
 COMMUNITY_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
 OTHER_COMMUNITY = "#BBBBBB"  # communities past the tenth, and lone nodes
@@ -28,6 +39,8 @@ AXIS_NAMES = {
     "theme": "问题主题",
 }
 NO_TOPICS = "没有主题"
+NO_NETWORK = "没有达到最低频次的共现词语"
+NO_BIPLOT = "没有可做对应分析的数据"
 TOPIC_WEIGHT_NOTE = "条形的长短和数字是词语在该主题中的权重：权重越大，越能代表这个主题。"
 ROW_COLOR = "#4C72B0"
 COLUMN_COLOR = "#C44E52"
@@ -87,7 +100,8 @@ def _part_layout(n: int, links: tuple[tuple[int, int], ...], *, seed: int, side:
     return placed
 
 
-def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None) -> None:
+def _network_drawn(nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int) -> tuple[dict, list[float], np.ndarray]:
+    """What a network chart draws: each word's position (``_layout``), each edge's width (pt) and each dot's area (pt²)."""
     import networkx as nx
 
     graph = nx.Graph()
@@ -95,12 +109,16 @@ def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, ti
         graph.add_node(term)
     for s, t, w in zip(edges["source"].tolist(), edges["target"].tolist(), edges["jaccard"].tolist()):
         graph.add_edge(s, t, weight=float(w))
-    pos = _layout(graph, seed=seed)
     widths = [0.5 + 3.0 * float(w) for w in edges["jaccard"]]
-    for (s, t), width in zip(zip(edges["source"], edges["target"]), widths):
-        ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], color=REFERENCE_COLOR, linewidth=width, zorder=1, alpha=0.7)
     freq = nodes["frequency"].to_numpy(dtype=float)
     sizes = 80 + 500 * (freq - freq.min()) / (np.ptp(freq) or 1.0)
+    return _layout(graph, seed=seed), widths, sizes
+
+
+def _draw_network(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None) -> None:
+    pos, widths, sizes = _network_drawn(nodes, edges, seed=seed)
+    for (s, t), width in zip(zip(edges["source"], edges["target"]), widths):
+        ax.plot([pos[s][0], pos[t][0]], [pos[s][1], pos[t][1]], color=REFERENCE_COLOR, linewidth=width, zorder=1, alpha=0.7)
     xy = np.array([pos[t] for t in nodes["term"]])
     ax.scatter(
         xy[:, 0], xy[:, 1], s=sizes, c=[_community_color(int(c)) for c in nodes["community"]], zorder=2, edgecolors="white", alpha=0.85
@@ -132,7 +150,7 @@ def network_chart(
     if group is not None:
         nodes, edges = nodes[nodes["group"] == group], edges[edges["group"] == group]
     if nodes.empty or edges.empty:
-        return no_data("没有达到最低频次的共现词语", ax=ax, figsize=(6, 2))
+        return no_data(NO_NETWORK, ax=ax, figsize=(6, 2))
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7))
     _draw_network(ax, nodes.reset_index(drop=True), edges.reset_index(drop=True), seed=seed, title=title)
@@ -151,13 +169,8 @@ def network_facets(
     """One network per group, side by side (the groups with most edges first, at most *max_panels*)."""
     use_cjk_font()
     if edges.empty:
-        return no_data("没有达到最低频次的共现词语")
-    order = (
-        list(groups)
-        if groups is not None
-        else edges["group"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index.tolist()
-    )
-    shown = [g for g in order if (edges["group"] == g).any()][:max_panels]
+        return no_data(NO_NETWORK)
+    order, shown = _network_groups(edges, groups, max_panels)
     fig, axes = panels(len(shown), ncols, 6.5, 5.5)
     for ax, group in zip(axes, shown):
         _draw_network(
@@ -168,9 +181,97 @@ def network_facets(
             title=str(group),
         )
     if len(order) > len(shown):
-        fig.suptitle(f"仅显示共现最多的{len(shown)}组（共{len(order)}组）", fontsize=10)
+        fig.suptitle(_groups_shown(shown, order), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _network_groups(edges: pd.DataFrame, groups, max_panels: int) -> tuple[list, list]:
+    """The groups of a grouped network (*groups*, else those with most edges first) and those drawn (at most *max_panels*)."""
+    order = (
+        list(groups)
+        if groups is not None
+        else edges["group"].value_counts().sort_index().sort_values(ascending=False, kind="stable").index.tolist()
+    )
+    return order, [g for g in order if (edges["group"] == g).any()][:max_panels]
+
+
+def _groups_shown(shown: list, order: list) -> str:
+    return f"仅显示共现最多的{len(shown)}组（共{len(order)}组）"
+
+
+def _network_points(nodes: pd.DataFrame, edges: pd.DataFrame, *, seed: int, title: str | None, width: float, height: float) -> PointChart:
+    """A network as the browser draws it: the figure's positions, dot areas, colours and edge widths."""
+    nodes, edges = nodes.reset_index(drop=True), edges.reset_index(drop=True)
+    pos, widths, sizes = _network_drawn(nodes, edges, seed=seed)
+    points = point_rows(
+        [
+            {
+                "x": pos[term][0],
+                "y": pos[term][1],
+                "radius": float(np.sqrt(area)) / 2 * PX_PER_PT,  # a dot of area s pt² is √s pt across
+                "color": _community_color(int(community)),
+                "opacity": 0.85,
+                "mark": "circle",
+                "label": term,
+                "label_color": "#222222",
+                "label_dx": 0.0,
+                "label_dy": 0.0,
+                "anchor": "middle",
+            }
+            for term, community, area in zip(nodes["term"].tolist(), nodes["community"].tolist(), sizes)
+        ]
+    )
+    lines = line_rows(
+        [
+            {
+                "x1": pos[s][0],
+                "y1": pos[s][1],
+                "x2": pos[t][0],
+                "y2": pos[t][1],
+                "width": w * PX_PER_PT,
+                "color": REFERENCE_COLOR,
+                "opacity": 0.7,
+            }
+            for s, t, w in zip(edges["source"].tolist(), edges["target"].tolist(), widths)
+        ]
+    )
+    return PointChart(points, lines, title=title, width=width, height=height, equal=True, empty=NO_NETWORK)
+
+
+def network_chart_html(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    group: object | None = None,
+    seed: int = config.RANDOM_SEED,
+    title: str | None = "词语共现网络",
+) -> PointChart:
+    """``network_chart`` drawn by the browser (SVG): the same positions, dots, colours and edges, the words in the page's font."""
+    if group is not None:
+        nodes, edges = nodes[nodes["group"] == group], edges[edges["group"] == group]
+    if nodes.empty or edges.empty:
+        return PointChart(point_rows([]), title=title, empty=NO_NETWORK)
+    return _network_points(nodes, edges, seed=seed, title=title, width=900, height=700)
+
+
+def network_facets_html(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    groups=None,
+    max_panels: int = 6,
+    seed: int = config.RANDOM_SEED,
+) -> ChartGrid:
+    """``network_facets`` drawn by the browser: one network per group, side by side (two a row on A4)."""
+    if edges.empty:
+        return ChartGrid([], empty=NO_NETWORK)
+    order, shown = _network_groups(edges, groups, max_panels)
+    charts = [
+        _network_points(nodes[nodes["group"] == g], edges[edges["group"] == g], seed=seed, title=str(g), width=650, height=550)
+        for g in shown
+    ]
+    return ChartGrid(charts, title=_groups_shown(shown, order) if len(order) > len(shown) else None, wide=True)
 
 
 def biplot(result, *, max_labels: int = 25, title: str | None = None, ax=None) -> Figure:
@@ -183,22 +284,71 @@ def biplot(result, *, max_labels: int = 25, title: str | None = None, ax=None) -
     use_cjk_font()
     rows, columns = result.rows, result.columns
     if rows.empty or columns.empty:
-        return no_data("没有可做对应分析的数据", ax=ax)
+        return no_data(NO_BIPLOT, ax=ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7.5))
     ax.axhline(0, color=LINE_COLOR, linewidth=0.5)
     ax.axvline(0, color=LINE_COLOR, linewidth=0.5)
     for table, color, marker in ((rows, ROW_COLOR, "o"), (columns, COLUMN_COLOR, "^")):
         ax.scatter(table["dim1"], table["dim2"], c=color, marker=marker, s=30, alpha=0.8)
-        best = table.assign(_rank=table["mass"] * (table["dim1"] ** 2 + table["dim2"] ** 2)).nlargest(max_labels, "_rank")
+        best = _labelled(table, max_labels)
         for x, y, label in zip(best["dim1"].tolist(), best["dim2"].tolist(), best["label"].tolist()):
             ax.annotate(str(label), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9, color=color)
-    shares = result.inertia["share"].tolist() + [0.0, 0.0]
-    ax.set_xlabel(f"第一维（{shares[0]:.1%}）")
-    ax.set_ylabel(f"第二维（{shares[1]:.1%}）")
-    names = (AXIS_NAMES.get(result.row_name, result.row_name), AXIS_NAMES.get(result.column_name, result.column_name))
-    ax.set_title(title or f"对应分析：{names[0]} × {names[1]}", fontsize=11)
+    x_label, y_label, heading = _biplot_names(result, title)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_title(heading, fontsize=11)
     return ax.figure
+
+
+def _labelled(table: pd.DataFrame, max_labels: int) -> pd.DataFrame:
+    """The *max_labels* rows of a biplot's side that contribute most to its two dimensions (mass × squared distance)."""
+    return table.assign(_rank=table["mass"] * (table["dim1"] ** 2 + table["dim2"] ** 2)).nlargest(max_labels, "_rank")
+
+
+def _biplot_names(result, title: str | None) -> tuple[str, str, str]:
+    """The axes' names (each dimension with its share of the inertia) and the title of a biplot."""
+    shares = result.inertia["share"].tolist() + [0.0, 0.0]
+    names = (AXIS_NAMES.get(result.row_name, result.row_name), AXIS_NAMES.get(result.column_name, result.column_name))
+    return f"第一维（{shares[0]:.1%}）", f"第二维（{shares[1]:.1%}）", title or f"对应分析：{names[0]} × {names[1]}"
+
+
+def biplot_html(result, *, max_labels: int = 25, title: str | None = None) -> PointChart:
+    """``biplot`` drawn by the browser (SVG): the same points, marks, colours and labelled points, the words in the page's font."""
+    rows, columns = result.rows, result.columns
+    x_label, y_label, heading = _biplot_names(result, title)
+    if rows.empty or columns.empty:
+        return PointChart(point_rows([]), title=heading, empty=NO_BIPLOT)
+    points = []
+    for table, color, mark in ((rows, ROW_COLOR, "circle"), (columns, COLUMN_COLOR, "triangle")):
+        named = set(_labelled(table, max_labels).index)
+        for index, x, y, label in zip(table.index, table["dim1"].tolist(), table["dim2"].tolist(), table["label"].tolist()):
+            points.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "radius": float(np.sqrt(30)) / 2 * PX_PER_PT * (1.25 if mark == "triangle" else 1.0),  # s=30 pt², as drawn there
+                    "color": color,
+                    "opacity": 0.8,
+                    "mark": mark,
+                    "label": str(label) if index in named else "",
+                    "label_color": color,
+                    "label_dx": 3 * PX_PER_PT,  # 3 pt right of and above the point, as annotated there
+                    "label_dy": -3 * PX_PER_PT - FONT_PX / 2,
+                    "anchor": "start",
+                }
+            )
+    return PointChart(
+        point_rows(points),
+        title=heading,
+        width=900,
+        height=750,
+        equal=False,
+        margin=0.05,
+        x_label=x_label,
+        y_label=y_label,
+        empty=NO_BIPLOT,
+    )
 
 
 def topic_terms_chart(model, *, top: int = 8, ncols: int = 4) -> Figure:
