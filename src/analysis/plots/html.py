@@ -105,13 +105,10 @@ class BarChart:
 
     def body(self) -> str:
         """The chart without its style (``ChartGrid`` gives the style once for all its charts)."""
-        parts = []
-        if self.title:
-            parts.append(f'<p class="analysis-bars-title">{_lines(self.title)}</p>')
-        if self.rows.empty:
-            parts.append(f'<p class="analysis-bars-note">{html.escape(self.empty)}</p>')
-            return "\n".join(parts)
-        parts.append('<table class="analysis-bars">')
+        return framed(self.title, self.note, self.empty, None if self.rows.empty else self._table)
+
+    def _table(self) -> str:
+        parts = ['<table class="analysis-bars">']
         if self.label_header or self.value_header:
             middle = "<th></th><th></th>" if self.diverging else "<th></th>"
             parts.append(
@@ -130,8 +127,6 @@ class BarChart:
                 f'<tr><th>{html.escape(str(row.label))}</th>{cells}<td class="analysis-bar-text">{html.escape(str(row.text))}</td></tr>'
             )
         parts.append("</tbody></table>")
-        if self.note:
-            parts.append(f'<p class="analysis-bars-note">{_lines(self.note)}</p>')
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
@@ -180,6 +175,17 @@ class ChartGrid:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def framed(title: str | None, note: str | None, empty: str, drawing) -> str:
+    """A chart's HTML without its style: its title, then *drawing()* (None: the sentence *empty*), then its note."""
+    parts = [f'<p class="analysis-bars-title">{_lines(title)}</p>'] if title else []
+    if drawing is None:
+        return "\n".join([*parts, f'<p class="analysis-bars-note">{html.escape(empty)}</p>'])
+    parts.append(drawing())
+    if note:
+        parts.append(f'<p class="analysis-bars-note">{_lines(note)}</p>')
+    return "\n".join(parts)
 
 
 def _lines(text: str) -> str:

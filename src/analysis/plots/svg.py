@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..tables import records
 from .html import STYLE as BAR_STYLE
-from .html import _lines
+from .html import framed
 from .style import NO_DATA
 
 POINT_COLUMNS = ["x", "y", "radius", "color", "opacity", "mark", "label", "label_color", "label_dx", "label_dy", "anchor"]
@@ -190,16 +190,12 @@ class PointChart:
 
     def body(self) -> str:
         """The chart without its style (``ChartGrid`` gives the style once for all its charts)."""
-        parts = []
-        if self.title:
-            parts.append(f'<p class="analysis-bars-title">{_lines(self.title)}</p>')
-        if self.points.empty:
-            parts.append(f'<p class="analysis-bars-note">{html.escape(self.empty)}</p>')
-            return "\n".join(parts)
-        parts.append(f'<figure class="analysis-points">{self.svg()}</figure>')
-        if self.note:
-            parts.append(f'<p class="analysis-bars-note">{_lines(self.note)}</p>')
-        return "\n".join(parts)
+        return framed(
+            self.title,
+            self.note,
+            self.empty,
+            None if self.points.empty else lambda: f'<figure class="analysis-points">{self.svg()}</figure>',
+        )
 
     def to_html(self) -> str:
         """The chart as an HTML fragment: its style, title, drawing and note."""
