@@ -303,6 +303,25 @@ def test_the_networks_of_each_town_and_the_biplot_drawn_by_the_browser(reports):
     matplotlib.pyplot.close("all")
 
 
+def test_the_topic_shares_drawn_by_the_browser_are_the_figures(reports):
+    """The same reports and topics, each cell in the colour of the figure's image, its share written on it."""
+    from matplotlib.colors import to_hex
+
+    model = topics.fit(reports, n_topics=3)
+    figure, heat = plots.topic_shares_chart(model, max_rows=4), plots.topic_shares_chart_html(model, max_rows=4)
+    ax = figure.axes[0]
+    image = ax.images[0]
+    assert heat.colors.to_numpy().tolist() == [
+        [to_hex(c) for c in row] for row in image.to_rgba(np.asarray(image.get_array(), dtype=float))
+    ]
+    assert list(heat.colors.index) == [t.get_text() for t in ax.get_yticklabels()] and len(heat.colors) == 4
+    assert list(heat.colors.columns) == [t.get_text() for t in ax.get_xticklabels()]
+    assert heat.title == ax.get_title() == "各报告的主题构成（仅显示前4份，共5份）"
+    share = model.share_table().iloc[0, 2]
+    assert heat.texts.iloc[0, 0] == f"{share:.0%}"
+    matplotlib.pyplot.close(figure)
+
+
 def test_charts_drawn_by_the_browser_say_when_empty(reports):
     nodes, edges = cooccurrence.network(reports, min_freq=3, top=30)
     for chart in (plots.network_chart_html(nodes.iloc[0:0], edges.iloc[0:0]), plots.network_facets_html(nodes.iloc[0:0], edges.iloc[0:0])):

@@ -786,7 +786,9 @@ def test_notebook_on_the_corpus(run_notebook):
     assert "2.严格落实第一责任人职责" in out  # compliance evidence
     assert "习近平新时代中国特色社会主义思想" in out  # shared wording
     images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-    assert images >= 4
+    assert images >= 2  # the checklist and the shared wording
+    # drawn by the browser: the towns × themes counts and shares, the coverage (no residuals: the test means nothing here)
+    assert out.count('<table class="analysis-heat">') == 3
 
 
 @pytest.mark.slow
@@ -800,6 +802,44 @@ def test_notebook_on_a_report_without_problems(run_notebook, tmp_path):
 
 
 # ------------------------------------------------------------------ theme charts
+
+
+def test_heat_maps_drawn_by_the_browser_are_the_figures_maps(codes, problems, reports):
+    """``*_heatmap_html`` colour each cell as the figure's image does and write the figure's numbers, on the same rows
+    (the largest when cut, the note saying so) under the same title; the scale's numbers rise, each once."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    from analysis import compliance, plots
+
+    table = themes.theme_table(codes, problems)
+    shares = themes.theme_table(codes, problems, by="county", reports=reports, share=True)
+    residuals = themes.chi_square(codes, problems).residuals
+    cover = compliance.coverage_table(compliance.coverage(reports))
+    pairs = [
+        (plots.theme_heatmap(table, max_rows=3), plots.theme_heatmap_html(table, max_rows=3)),
+        (plots.theme_heatmap(shares, share=True), plots.theme_heatmap_html(shares, share=True)),
+        (plots.residual_heatmap(residuals), plots.residual_heatmap_html(residuals)),
+        (plots.coverage_heatmap(cover), plots.coverage_heatmap_html(cover)),
+    ]
+    for figure, heat in pairs:
+        ax = figure.axes[0]
+        image = ax.images[0]
+        values = np.ma.masked_invalid(np.asarray(image.get_array(), dtype=float))
+        expected = [
+            [to_hex(c) if not m else "" for c, m in zip(row, mask)] for row, mask in zip(image.to_rgba(values), np.ma.getmaskarray(values))
+        ]
+        assert heat.colors.to_numpy().tolist() == expected, ax.get_title()
+        assert list(heat.colors.index) == [t.get_text() for t in ax.get_yticklabels()]
+        assert list(heat.colors.columns) == [t.get_text() for t in ax.get_xticklabels()]
+        assert [t for row in heat.texts.to_numpy().tolist() for t in row if t] == [t.get_text() for t in ax.texts]
+        assert heat.title == ax.get_title()
+        shown = [float(t.rstrip("%")) for _, t, _ in heat.key]
+        assert shown == sorted(set(shown)) and len(shown) >= 2
+        plt.close(figure)
+    assert "仅显示合计最大的 3 行，共 5 行" in pairs[0][1].title
+    page = pairs[0][1].to_html()
+    assert page.count("<tr><th>") == 4 and "条目数：" in page  # the header and three rows
 
 
 def test_theme_charts_render_without_missing_glyphs(codes, problems, reports):

@@ -70,10 +70,12 @@ def test_structure_of_talk_briefing(run_notebook):
     for words in ("Jaccard系数", "词群", "特征值（惯量）", "主题名称", "主要词语"):
         assert words in text
     assert "主题1：" in text
-    assert _images(nb) == 1  # the topic shares
-    # drawn by the browser: the network, two towns' networks and the two biplots (SVG), each topic's terms (bars)
+    assert _images(nb) == 0
+    # drawn by the browser: the network, two towns' networks and the two biplots (SVG), each topic's terms (bars),
+    # the reports' topic shares (a heat map)
     assert text.count('<figure class="analysis-points">') == 5
     assert text.count('<table class="analysis-bars">') == 4
+    assert text.count('<table class="analysis-heat">') == 1
     _no_code_leftovers(nb, text)
 
 

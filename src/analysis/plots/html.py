@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..tables import records
@@ -175,6 +176,116 @@ class ChartGrid:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+# A heat map as a table: each cell's colour is its value's, its number written on it; the colours print.
+HEAT_STYLE = """<style>
+table.analysis-heat { border-collapse: collapse; table-layout: auto; margin: .2rem 0 .3rem; font-size: 12px; }
+table.analysis-heat th, table.analysis-heat tbody td { border: 1px solid #fff; padding: 2px 5px; line-height: 1.3; text-align: center; }
+table.analysis-heat thead th { font-weight: normal; color: #333; max-width: 6em; vertical-align: bottom; }
+table.analysis-heat tbody th { font-weight: normal; text-align: right; white-space: nowrap; }
+table.analysis-heat td, span.analysis-heat-key { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+table.analysis-heat td { min-width: 2.6em; }
+span.analysis-heat-key { display: inline-block; padding: 0 .5em; margin-right: 1px; }
+@media print { table.analysis-heat tr { break-inside: avoid; } table.analysis-heat tbody th { white-space: nowrap !important; } }
+</style>"""
+
+
+@dataclass(eq=False)
+class HeatTable:
+    """A heat map as HTML: a table whose cells are coloured by their values, each number written on its cell.
+
+    *colors* and *texts* have the rows and columns of the map (index and
+    columns: the labels): each cell's ``#rrggbb`` ('' for no value) and the
+    number written on it; a cell is written in white where *dark*.  *key* is
+    the scale under the map: (colour, number, dark) from the lowest to the
+    highest.  *corner* names the rows (乡镇, 报告).  No row says *empty*.
+    """
+
+    colors: pd.DataFrame
+    texts: pd.DataFrame
+    dark: pd.DataFrame
+    key: list[tuple[str, str, bool]]
+    title: str | None = None
+    note: str | None = None
+    key_label: str = ""
+    corner: str = ""
+    empty: str = NO_DATA
+
+    styles = (STYLE, HEAT_STYLE)
+
+    def _table(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.colors.columns)
+        parts = ['<table class="analysis-heat">', f"<thead><tr><th>{html.escape(self.corner)}</th>{head}</tr></thead>", "<tbody>"]
+        for label, colors, texts, dark in zip(
+            self.colors.index, self.colors.to_numpy(), self.texts.to_numpy(), self.dark.to_numpy(), strict=True
+        ):
+            cells = "".join(
+                f'<td style="background-color: {c}; color: {_ink(d)}; text-align: center">{html.escape(str(t))}</td>' if c else "<td></td>"
+                for c, t, d in zip(colors, texts, dark, strict=True)
+            )
+            parts.append(f"<tr><th>{html.escape(str(label))}</th>{cells}</tr>")
+        parts.append("</tbody></table>")
+        if self.key:
+            swatches = "".join(
+                f'<span class="analysis-heat-key" style="background-color: {c}; color: {_ink(d)}">{html.escape(t)}</span>'
+                for c, t, d in self.key
+            )
+            parts.append(f'<p class="analysis-bars-note">{html.escape(self.key_label)}：{swatches}</p>')
+        return "\n".join(parts)
+
+    def body(self) -> str:
+        """The map without its style."""
+        return framed(self.title, self.note, self.empty, None if self.colors.empty or self.colors.columns.empty else self._table)
+
+    def to_html(self) -> str:
+        """The map as an HTML fragment: its styles, title, table, scale and note."""
+        return "\n".join([*self.styles, self.body()])
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def heat_table(
+    shown: pd.DataFrame, *, title: str, cmap: str, vmin: float | None, vmax: float | None, fmt: str, key_label: str, corner: str
+) -> HeatTable:
+    """*shown* (numbers; index and columns: the labels) as a ``HeatTable``: each cell coloured as matplotlib's
+    ``imshow`` with *cmap* colours it (from *vmin* to *vmax*, the data's own where None), its number written in
+    *fmt*, white on a cell past 0.6 of the largest magnitude; under it the scale, five steps, each number once."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize, to_hex
+
+    if shown.empty or shown.columns.empty:
+        empty = pd.DataFrame()
+        return HeatTable(empty, empty, empty, [], title=title)
+    values = shown.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    norm = Normalize(
+        vmin=vmin if vmin is not None else (finite.min() if finite.size else 0.0),
+        vmax=vmax if vmax is not None else (finite.max() if finite.size else 1.0),
+    )
+    colors = np.array([to_hex(c) for c in colormaps[cmap](norm(np.nan_to_num(values.ravel())))], dtype=object).reshape(values.shape)
+    high = np.abs(finite).max() if finite.size else 0
+
+    def frame(cells) -> pd.DataFrame:
+        return pd.DataFrame(cells, index=[str(i) for i in shown.index], columns=[str(c) for c in shown.columns])
+
+    texts = frame([[format(v, fmt) if np.isfinite(v) else "" for v in row] for row in values])
+    dark = frame(np.abs(np.nan_to_num(values)) > 0.6 * high if high else np.zeros(values.shape, dtype=bool))
+    # the scale: five steps from the lowest colour to the highest, each in the colour of the number written on it, once
+    # (a map counting 0–3 shows 0, 1, 2, 3)
+    key: dict[str, tuple[str, bool]] = {}
+    for step in np.linspace(norm.vmin, norm.vmax, 5):
+        text = format(step, fmt)
+        shown_value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+        key.setdefault(text, (to_hex(colormaps[cmap](norm(shown_value))), bool(high) and abs(shown_value) > 0.6 * high))
+    cells = frame(np.where(np.isfinite(values), colors, ""))
+    return HeatTable(cells, texts, dark, [(c, t, d) for t, (c, d) in key.items()], title=title, key_label=key_label, corner=corner)
+
+
+def _ink(dark: bool) -> str:
+    """The colour of a number written on a coloured cell: white on a dark one."""
+    return "#ffffff" if dark else "#000000"
 
 
 def framed(title: str | None, note: str | None, empty: str, drawing) -> str:

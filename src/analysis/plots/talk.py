@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import config
-from .html import BarChart, ChartGrid, bar_rows
+from .html import BarChart, ChartGrid, HeatTable, bar_rows, heat_table
 from .style import BAR_COLOR, LINE_COLOR, REFERENCE_COLOR, no_data, panels, use_cjk_font
 from .svg import FONT_PX, PX_PER_PT, PointChart, line_rows, point_rows
 
@@ -24,6 +24,7 @@ __all__ = [
     "topic_terms_chart",
     "topic_terms_chart_html",
     "topic_shares_chart",
+    "topic_shares_chart_html",
 ]
 
 COMMUNITY_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
@@ -392,23 +393,48 @@ def topic_terms_chart_html(model, *, top: int = 8) -> ChartGrid:
     return ChartGrid(charts, note=TOPIC_WEIGHT_NOTE if charts else None, empty=NO_TOPICS)
 
 
+def _topic_shares_drawn(model, max_rows: int, title: str) -> tuple[pd.DataFrame, str]:
+    """The reports (rows, at most *max_rows*, each "town doc_id") × topics (their names) a topic shares chart shows, and its title."""
+    table = model.share_table()
+    if len(table) > max_rows:
+        title += f"（仅显示前{max_rows}份，共{len(table)}份）"
+        table = table.head(max_rows)
+    labels = [f"{t} {d}" if pd.notna(t) else str(d) for t, d in zip(table["town"].tolist(), table["doc_id"].tolist())]
+    values = table.drop(columns=["doc_id", "town"])
+    values.index, values.columns = labels, [c.split("：")[0] for c in values.columns]
+    return values, title
+
+
 def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> Figure:
     """Reports (rows, at most *max_rows*) × topics: each report's topic shares as a heatmap."""
     use_cjk_font()
-    table = model.share_table()
-    if table.empty:
+    if model.share_table().empty:
         return no_data(NO_TOPICS)
-    note = ""
-    if len(table) > max_rows:
-        note = f"（仅显示前{max_rows}份，共{len(table)}份）"
-        table = table.head(max_rows)
-    values = table.drop(columns=["doc_id", "town"]).to_numpy(dtype=float)
-    labels = [f"{t} {d}" if pd.notna(t) else str(d) for t, d in zip(table["town"].tolist(), table["doc_id"].tolist())]
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * values.shape[1], 1.0 + 0.28 * len(labels)))
+    shown, title = _topic_shares_drawn(model, max_rows, title)
+    values = shown.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * values.shape[1], 1.0 + 0.28 * len(shown)))
     image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=max(0.01, values.max()))
-    ax.set_xticks(range(values.shape[1]), [c.split("：")[0] for c in table.columns[2:]], fontsize=8)
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xticks(range(values.shape[1]), list(shown.columns), fontsize=8)
+    ax.set_yticks(range(len(shown)), list(shown.index), fontsize=8)
     fig.colorbar(image, ax=ax, label="占比")
-    ax.set_title(title + note, fontsize=11)
+    ax.set_title(title, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def topic_shares_chart_html(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> HeatTable:
+    """``topic_shares_chart`` drawn by the browser: the same reports, topics and colours, each share written on its cell."""
+    if model.share_table().empty:
+        empty = pd.DataFrame()
+        return HeatTable(empty, empty, empty, [], title=title, empty=NO_TOPICS)
+    shown, title = _topic_shares_drawn(model, max_rows, title)
+    return heat_table(
+        shown,
+        title=title,
+        cmap="Blues",
+        vmin=0,
+        vmax=max(0.01, float(shown.to_numpy(dtype=float).max())),
+        fmt=".0%",
+        key_label="占比",
+        corner="报告",
+    )

@@ -3,6 +3,7 @@
 theme_heatmap     group × theme counts or shares (``themes.theme_table``)
 residual_heatmap  adjusted standardised residuals (``themes.chi_square``)
 coverage_heatmap  report × Outline area hits per 1,000 characters (``compliance.coverage_table``)
+*_heatmap_html    the same maps drawn by the browser (``html.HeatTable``: the numbers on coloured cells)
 checklist_chart   report × required element statuses (``compliance.checklist``)
 shares_chart      per report, the share of wording shared with other reports (``boilerplate.shares``)
 """
@@ -19,6 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from ..display import label, value_label
+from .html import HeatTable, heat_table
 from .style import BAR_COLOR, no_data, use_cjk_font
 
 STATUS_COLORS = {"section": "#2E7D32", "subsection": "#81C784", "mentioned": "#FFD54F", "absent": "#E57373"}
@@ -80,6 +82,33 @@ def _group_label(table: pd.DataFrame) -> str:
     return label(str(table.index.name)) if table.index.name is not None else "乡镇"
 
 
+def _theme_spec(table: pd.DataFrame, title: str | None, share: bool) -> dict:
+    """How a group × theme map is drawn: its title, colours, numbers and scale."""
+    if title is None:
+        title = f"各{_group_label(table)}问题主题" + ("占比" if share else "（条目数）")
+    return {
+        "title": title,
+        "cmap": "Blues",
+        "vmin": 0,
+        "vmax": None,
+        "fmt": ".0%" if share else ".0f",
+        "colorbar": "占比" if share else "条目数",
+    }
+
+
+def _residual_spec(residuals: pd.DataFrame, title: str | None) -> dict:
+    if title is None:
+        title = f"调整后标准化残差（{_group_label(residuals)} × 主题）"
+    return {"title": title, "cmap": "RdBu_r", "vmin": -3, "vmax": 3, "fmt": ".1f", "colorbar": "残差（±2 约为显著）"}
+
+
+def _coverage_spec(title: str) -> dict:
+    return {"title": title, "cmap": "YlGn", "vmin": 0, "vmax": None, "fmt": ".1f", "colorbar": "每千字命中数"}
+
+
+COVERAGE_TITLE = "纲要任务领域覆盖（每千字命中数）"
+
+
 def theme_heatmap(
     table: pd.DataFrame, *, title: str | None = None, max_rows: int = 40, share: bool = False, ax: Axes | None = None
 ) -> Figure:
@@ -87,19 +116,12 @@ def theme_heatmap(
 
     The default title names the groups in Chinese: ``各乡镇问题主题（条目数）``, ``各县区问题主题占比``.
     """
-    if title is None:
-        title = f"各{_group_label(table)}问题主题" + ("占比" if share else "（条目数）")
-    return _heatmap(
-        table,
-        title=title,
-        cmap="Blues",
-        vmin=0,
-        vmax=None,
-        fmt=".0%" if share else ".0f",
-        colorbar="占比" if share else "条目数",
-        max_rows=max_rows,
-        ax=ax,
-    )
+    return _heatmap(table, **_theme_spec(table, title, share), max_rows=max_rows, ax=ax)
+
+
+def theme_heatmap_html(table: pd.DataFrame, *, title: str | None = None, max_rows: int = 40, share: bool = False) -> HeatTable:
+    """``theme_heatmap`` drawn by the browser: a table of the same rows, colours and numbers."""
+    return _heat_table(table, **_theme_spec(table, title, share), max_rows=max_rows)
 
 
 def residual_heatmap(residuals: pd.DataFrame, *, title: str | None = None, max_rows: int = 40, ax: Axes | None = None) -> Figure:
@@ -107,18 +129,29 @@ def residual_heatmap(residuals: pd.DataFrame, *, title: str | None = None, max_r
 
     The default title names the groups in Chinese: ``调整后标准化残差（县区 × 主题）``.
     """
-    if title is None:
-        title = f"调整后标准化残差（{_group_label(residuals)} × 主题）"
-    return _heatmap(
-        residuals, title=title, cmap="RdBu_r", vmin=-3, vmax=3, fmt=".1f", colorbar="残差（±2 约为显著）", max_rows=max_rows, ax=ax
-    )
+    return _heatmap(residuals, **_residual_spec(residuals, title), max_rows=max_rows, ax=ax)
 
 
-def coverage_heatmap(
-    table: pd.DataFrame, *, title: str = "纲要任务领域覆盖（每千字命中数）", max_rows: int = 40, ax: Axes | None = None
-) -> Figure:
+def residual_heatmap_html(residuals: pd.DataFrame, *, title: str | None = None, max_rows: int = 40) -> HeatTable:
+    """``residual_heatmap`` drawn by the browser."""
+    return _heat_table(residuals, **_residual_spec(residuals, title), max_rows=max_rows)
+
+
+def coverage_heatmap(table: pd.DataFrame, *, title: str = COVERAGE_TITLE, max_rows: int = 40, ax: Axes | None = None) -> Figure:
     """Report × Outline area table from ``compliance.coverage_table`` as a heat map."""
-    return _heatmap(table, title=title, cmap="YlGn", vmin=0, vmax=None, fmt=".1f", colorbar="每千字命中数", max_rows=max_rows, ax=ax)
+    return _heatmap(table, **_coverage_spec(title), max_rows=max_rows, ax=ax)
+
+
+def coverage_heatmap_html(table: pd.DataFrame, *, title: str = COVERAGE_TITLE, max_rows: int = 40) -> HeatTable:
+    """``coverage_heatmap`` drawn by the browser."""
+    return _heat_table(table, **_coverage_spec(title), max_rows=max_rows)
+
+
+def _heat_table(
+    table: pd.DataFrame, *, title: str, cmap: str, vmin: float | None, vmax: float | None, fmt: str, colorbar: str, max_rows: int
+) -> HeatTable:
+    shown, note = _top_rows(table, max_rows)
+    return heat_table(shown, title=title + note, cmap=cmap, vmin=vmin, vmax=vmax, fmt=fmt, key_label=colorbar, corner=_group_label(table))
 
 
 def checklist_chart(checklist: pd.DataFrame, *, max_rows: int = 40, title: str = "年度报告必备内容（E1–E5）") -> Figure:
