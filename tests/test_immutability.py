@@ -442,6 +442,10 @@ CASES = {
     "plots.residual_heatmap": lambda w: ((w.theme_table,), {}),
     "plots.coverage_heatmap": lambda w: ((w.coverage.pivot_table(index="town", columns="area", values="per_1000"),), {}),
     "plots.theme_heatmap_html": lambda w: ((w.theme_table,), {}),
+    "plots.heat_table": lambda w: (
+        (w.theme_table,),
+        {"title": "", "cmap": "Blues", "vmin": 0, "vmax": None, "fmt": ".0f", "key_label": "", "corner": ""},
+    ),
     "plots.residual_heatmap_html": lambda w: ((w.theme_table,), {}),
     "plots.coverage_heatmap_html": lambda w: ((w.coverage.pivot_table(index="town", columns="area", values="per_1000"),), {}),
     "plots.checklist_chart": lambda w: ((w.checklist,), {}),
