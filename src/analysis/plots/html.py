@@ -1,4 +1,4 @@
-"""Bar charts the browser draws: a small HTML table of bars in the page's own font, printable.
+"""Bar charts and heat maps the browser draws: small HTML tables in the page's own font, printable.
 
 The town briefing's plain bar charts (its top terms, its key terms, its
 figures against the median) are HTML rather than pictures.  Nothing is laid
@@ -13,10 +13,15 @@ side, color, text, cut; largest first, the order on the page) and a title
 and a note; it shows itself as HTML in a notebook and in a briefing.
 ``ChartGrid`` puts several side by side (small multiples: the word-frequency
 briefing's top terms and key terms of each town, which as matplotlib panels
-took 0.5–1.7 s to lay out).
+took 0.5–1.7 s to lay out), and charts of points too (``svg.PointChart``).
+``HeatTable`` (made by ``heat_table``) is a heat map as a table of coloured
+cells, each in the colour matplotlib's ``imshow`` gives it, its number
+written on it, the scale under it (03's maps, 07's topic shares).
+``framed`` puts a chart's title, empty sentence and note around it.
 The charts themselves live with their matplotlib siblings, in the module of
 their subject (``frequency.terms_bar_html``, ``frequency.keyness_bar_html``,
-``profile.ratio_chart_html``), and choose their rows with the same helpers.
+``profile.ratio_chart_html``, ``themes.theme_heatmap_html``), and choose
+their rows with the same helpers.
 """
 
 from __future__ import annotations
