@@ -252,17 +252,27 @@ class HeatTable:
 
 
 def heat_table(
-    shown: pd.DataFrame, *, title: str, cmap: str, vmin: float | None, vmax: float | None, fmt: str, key_label: str, corner: str
+    shown: pd.DataFrame,
+    *,
+    title: str,
+    cmap: str,
+    vmin: float | None,
+    vmax: float | None,
+    fmt: str,
+    key_label: str,
+    corner: str,
+    empty: str = NO_DATA,
 ) -> HeatTable:
     """*shown* (numbers; index and columns: the labels) as a ``HeatTable``: each cell coloured as matplotlib's
     ``imshow`` with *cmap* colours it (from *vmin* to *vmax*, the data's own where None), its number written in
-    *fmt*, white on a cell past 0.6 of the largest magnitude; under it the scale, five steps, each number once."""
+    *fmt*, white on a cell past 0.6 of the largest magnitude; under it the scale, five steps, each number once.
+    With no cell, the sentence *empty*."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize, to_hex
 
     if shown.empty or shown.columns.empty:
-        empty = pd.DataFrame()
-        return HeatTable(empty, empty, empty, [], title=title)
+        nothing = pd.DataFrame()
+        return HeatTable(nothing, nothing, nothing, [], title=title, empty=empty)
     values = shown.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     norm = Normalize(
@@ -285,7 +295,9 @@ def heat_table(
         shown_value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
         key.setdefault(text, (to_hex(colormaps[cmap](norm(shown_value))), bool(high) and abs(shown_value) > 0.6 * high))
     cells = frame(np.where(np.isfinite(values), colors, ""))
-    return HeatTable(cells, texts, dark, [(c, t, d) for t, (c, d) in key.items()], title=title, key_label=key_label, corner=corner)
+    return HeatTable(
+        cells, texts, dark, [(c, t, d) for t, (c, d) in key.items()], title=title, key_label=key_label, corner=corner, empty=empty
+    )
 
 
 def _ink(dark: bool) -> str:

@@ -96,7 +96,6 @@ class PointChart:
     margin: float = 0.08
     x_label: str | None = None
     y_label: str | None = None
-    description: str = ""
     empty: str = NO_DATA
 
     styles = (BAR_STYLE, SVG_STYLE)  # the title and note as the bar charts'; the SVG's own
@@ -182,7 +181,7 @@ class PointChart:
                 )
         left, top, right, bottom = box[0] - PAD_PX, box[1] - PAD_PX, box[2] + PAD_PX, box[3] + PAD_PX
         width, height = right - left, bottom - top
-        name = html.escape(self.description or self.title or "", quote=True)
+        name = html.escape(self.title or "", quote=True)
         return (
             f'<svg viewBox="{_num(left)} {_num(top)} {_num(width)} {_num(height)}" width="{_num(width)}" height="{_num(height)}" '
             f'role="img" aria-label="{name}">' + "".join(shapes) + "".join(words) + "</svg>"

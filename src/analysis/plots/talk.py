@@ -394,8 +394,11 @@ def topic_terms_chart_html(model, *, top: int = 8) -> ChartGrid:
 
 
 def _topic_shares_drawn(model, max_rows: int, title: str) -> tuple[pd.DataFrame, str]:
-    """The reports (rows, at most *max_rows*, each "town doc_id") × topics (their names) a topic shares chart shows, and its title."""
+    """The reports (rows, at most *max_rows*, each "town doc_id") × topics (their names) a topic shares chart shows, and its title
+    (an empty table when the model has no shares)."""
     table = model.share_table()
+    if table.empty:
+        return pd.DataFrame(), title
     if len(table) > max_rows:
         title += f"（仅显示前{max_rows}份，共{len(table)}份）"
         table = table.head(max_rows)
@@ -408,9 +411,9 @@ def _topic_shares_drawn(model, max_rows: int, title: str) -> tuple[pd.DataFrame,
 def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> Figure:
     """Reports (rows, at most *max_rows*) × topics: each report's topic shares as a heatmap."""
     use_cjk_font()
-    if model.share_table().empty:
-        return no_data(NO_TOPICS)
     shown, title = _topic_shares_drawn(model, max_rows, title)
+    if shown.empty:
+        return no_data(NO_TOPICS)
     values = shown.to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * values.shape[1], 1.0 + 0.28 * len(shown)))
     image = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=max(0.01, values.max()))
@@ -424,17 +427,8 @@ def topic_shares_chart(model, *, max_rows: int = 40, title: str = "各报告的�
 
 def topic_shares_chart_html(model, *, max_rows: int = 40, title: str = "各报告的主题构成") -> HeatTable:
     """``topic_shares_chart`` drawn by the browser: the same reports, topics and colours, each share written on its cell."""
-    if model.share_table().empty:
-        empty = pd.DataFrame()
-        return HeatTable(empty, empty, empty, [], title=title, empty=NO_TOPICS)
     shown, title = _topic_shares_drawn(model, max_rows, title)
+    top = float(shown.to_numpy(dtype=float).max()) if shown.size else 0.0
     return heat_table(
-        shown,
-        title=title,
-        cmap="Blues",
-        vmin=0,
-        vmax=max(0.01, float(shown.to_numpy(dtype=float).max())),
-        fmt=".0%",
-        key_label="占比",
-        corner="报告",
+        shown, title=title, cmap="Blues", vmin=0, vmax=max(0.01, top), fmt=".0%", key_label="占比", corner="报告", empty=NO_TOPICS
     )
