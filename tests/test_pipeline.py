@@ -409,3 +409,30 @@ def test_each_row_is_filed_under_its_reports_cache_entry():
     assert _row_entries(doc_ids.iloc[:0], entry_of).to_pylist() == []
     assert _row_entries(pd.Series(["甲镇-2024", "丙镇-2024"], dtype="str"), entry_of) is None  # a report the stage was not given
     assert _row_entries(pd.Series(["甲镇-2024", None], dtype="str"), entry_of) is None  # a row without a report
+
+
+def test_the_paragraphs_and_sentences_a_run_cached_are_what_every_later_caller_reads(tmp_path, monkeypatch):
+    from analysis import panel
+
+    stages = ["paragraphs", "sentences"]
+    quiet_run(stages=stages, workers=1, cache_dir=tmp_path)  # fills the cache
+    structure._last_tables.cache_clear()  # what the first run parsed in this process is forgotten
+    structure._offered_tables.cache_clear()
+    own = {name: getattr(structure, f"_{name}") for name in stages}
+    made = []
+    for name in stages:
+        monkeypatch.setattr(structure, f"_{name}", lambda t, rules, make=own[name], name=name: made.append(name) or make(t, rules))
+    results = quiet_run(stages=stages, workers=1, cache_dir=tmp_path)
+    assert set(computed(results).values()) == {(0, 5)} and not results.tables.loaded("sentences")
+    reports = results.reports
+    for name in stages:
+        pd.testing.assert_frame_equal(results[name], own[name](reports, None), obj=name)  # structure's own tables
+    assert made == []
+    pd.testing.assert_frame_equal(structure.sentences(reports), results["sentences"])
+    some = reports.iloc[[1, 3]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(structure.paragraphs(some), own["paragraphs"](some, None))
+    evidence = panel.evidence_sentences(reports)  # a module that asks structure for them
+    assert made == []  # read from the run's cache, not parsed again
+    structure._offered_tables.cache_clear()
+    pd.testing.assert_frame_equal(panel.evidence_sentences(reports), evidence)
+    assert made == ["sentences", "paragraphs"]

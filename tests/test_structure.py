@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import structure
-from analysis.errors import LexiconError
+from analysis.errors import LexiconError, OptionError
 from tests.conftest import DATA, IDS
 
 # Top-level sections of each report and their roles, by reading.
@@ -233,3 +233,43 @@ def test_part_markers_and_unmarked_headings(tmp_path):
     # a body line that starts with 下一步 is not a heading
     paras = structure.paragraphs(reports)
     assert not paras[paras["text"].str.startswith("下一步，")]["is_heading"].any()
+
+
+@pytest.mark.parametrize("name", ["paragraphs", "sentences"])
+def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(reports, monkeypatch, name):
+    maker = getattr(structure, f"_{name}")
+    table = getattr(structure, name)
+    made, loads = [], []
+    monkeypatch.setattr(structure, f"_{name}", lambda t, rules: made.append(len(t)) or maker(t, rules))
+    structure._last_tables.cache_clear()
+    structure._offered_tables.cache_clear()
+    offered = maker(reports, None).assign(text=lambda t: "offered:" + t["text"])  # told apart from a table made here
+
+    def load():
+        loads.append(1)
+        return offered
+
+    structure.offer(name, reports, load)
+    assert loads == []  # nothing read until asked for
+    pd.testing.assert_frame_equal(table(reports), offered)
+    some = reports.iloc[[1, 3]].reset_index(drop=True)
+    expected = offered[offered["doc_id"].isin(some["doc_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(table(some), expected)
+    assert loads == [1] and made == []
+    table(reports.iloc[[3, 1]])  # another order: made, and kept as the last made
+    pd.testing.assert_frame_equal(table(reports), offered)  # the offer stays
+    changed = reports.copy()
+    changed.loc[0, "text"] = changed.loc[0, "text"].replace("法治", "法制", 1)
+    assert not table(changed)["text"].str.startswith("offered:").any()  # another text: made
+    pd.testing.assert_frame_equal(table(reports.iloc[[0]]), offered[offered["doc_id"] == reports.loc[0, "doc_id"]])
+    assert made == [2, len(reports)] and loads == [1]
+    structure.load_section_rules.cache_clear()  # the lexicon read anew: the offer was made under the old rules
+    assert not table(reports)["text"].str.startswith("offered:").any()
+
+
+def test_only_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
+    with pytest.raises(OptionError, match="only paragraphs and sentences can be offered, not 'items'"):
+        structure.offer("items", reports, lambda: reports)
+    structure._offered_tables.cache_clear()
+    structure.offer("paragraphs", reports.iloc[[0, 0]].reset_index(drop=True), lambda: reports)
+    assert structure._offered_tables() == {}  # the same report twice: which rows are whose cannot be told

@@ -91,6 +91,8 @@ STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
     "reports": (PAGE_FURNITURE_FILE, PLACES_FILE),  # the read files: page columns, town, year and title
     "sections": _SECTIONS,
     "items": _SECTIONS,
+    "paragraphs": _SECTIONS,
+    "sentences": _SECTIONS,
     "tokens": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
     "doc_counts": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
     "indicators": (*_SECTIONS, *_QUANTITIES, INDICATORS_FILE),

@@ -34,7 +34,9 @@ from .structure import ROLES
 from .tables import rows_by
 from .themes import code_items, load_themes, summarize
 
-BRIEFING_STAGES = (*DEFAULT_STAGES, "checklist", "coverage")  # what the briefings read from the pipeline's cache
+# what the briefings read from the pipeline's cache; the paragraphs and sentences are read by the modules that
+# ask ``structure`` for them (``pipeline.run`` offers them), not parsed again in every notebook
+BRIEFING_STAGES = (*DEFAULT_STAGES, "paragraphs", "sentences", "checklist", "coverage")
 
 _STORES: list[dict] = []  # every store of things kept for a run's results (``store``)
 

@@ -18,6 +18,7 @@ sentences  — doc_id, sent_no, start, end, text, section, role
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -267,14 +268,41 @@ def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.
 
 
 @lru_cache(maxsize=1)
-def _last_tables() -> dict[str, tuple]:
+def _last_tables() -> dict[str, list]:
     """The last paragraphs and sentences tables made with the lexicon's rules, with what they were made for.
 
-    name → (rules, doc_id dtype, doc_id → position, the reports' texts as Arrow, table).  The tokeniser and
+    name → [rules, doc_id dtype, doc_id → position, the reports' texts as Arrow, table].  The tokeniser and
     the indicator stage read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance
     the same sentences.  An lru cache, so that clearing the package's caches forgets them too.
     """
     return {}
+
+
+@lru_cache(maxsize=1)
+def _offered_tables() -> dict[str, list]:
+    """The paragraphs and sentences tables offered for a set of reports (``offer``), as ``_last_tables`` holds
+    its own, the table a function that reads it until it is first asked for.  Kept apart from ``_last_tables``:
+    a table made for other reports does not replace the offer."""
+    return {}
+
+
+OFFERED_TABLES = ("paragraphs", "sentences")
+
+
+def offer(name: str, reports: pd.DataFrame, load: Callable[[], pd.DataFrame]) -> None:
+    """Let ``paragraphs(reports)`` or ``sentences(reports)`` (*name*), and the same of any of those reports kept
+    in their order, be cut from ``load()`` instead of made: the pipeline offers its cached tables of a run's
+    reports (``pipeline.run`` with those stages), so that every notebook and module that asks for them reads
+    them, once, instead of parsing every report again.  *load* must give what *name* gives for *reports*
+    under the lexicon's section rules as they are now; it is called when the table is first asked for.  An
+    offer replaces the last of *name*; when the rules are read anew (a lexicon edit), it is no longer used.
+    Nothing is offered for reports whose doc_ids repeat or whose texts are not all text.
+    """
+    if name not in OFFERED_TABLES:
+        raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
+    entry = _entry(reports)
+    if entry is not None:
+        _offered_tables()[name] = [*entry, load]
 
 
 def _text_array(reports: pd.DataFrame) -> pa.Array | None:
@@ -287,13 +315,23 @@ def _text_array(reports: pd.DataFrame) -> pa.Array | None:
     return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts  # a concatenated table gives chunks
 
 
-def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
-    """Table *name* as last made, cut to *reports* when every one of them was among its reports, with the
-    same text and in the same order (and doc_ids of the same dtype); else None."""
-    made = _last_tables().get(name)
+def _entry(reports: pd.DataFrame) -> list | None:
+    """What a kept table is checked against: [the rules now, doc_id dtype, doc_id → position, texts as Arrow];
+    None when the doc_ids repeat or a text is not one."""
+    known = {doc_id: position for position, doc_id in enumerate(reports["doc_id"].tolist())}
+    texts = _text_array(reports)
+    if len(known) != len(reports) or texts is None:
+        return None
+    return [load_section_rules(), reports["doc_id"].dtype, known, texts]
+
+
+def _cut(made: list | None, reports: pd.DataFrame) -> pd.DataFrame | None:
+    """The kept table of *made* (an entry of ``_last_tables`` or ``_offered_tables``), cut to *reports* when
+    every one of them was among its reports, with the same text and in the same order (and doc_ids of the
+    same dtype), under the rules it was made with; else None.  An offered table is read here, once."""
     if made is None or made[0] is not load_section_rules() or made[1] != reports["doc_id"].dtype:
         return None
-    _, _, known, texts, table = made
+    known, texts = made[2], made[3]
     positions = []
     for doc_id in reports["doc_id"].tolist():
         position = known.get(doc_id, -1)
@@ -303,23 +341,32 @@ def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
     asked = _text_array(reports)
     if asked is None or not texts.take(pa.array(positions, type=pa.int64())).equals(asked):
         return None
+    if callable(made[4]):
+        made[4] = made[4]()
+    table = made[4]
     if len(positions) == len(known):
         return table.copy(deep=False)
     return table[table["doc_id"].isin(reports["doc_id"])].reset_index(drop=True)
 
 
+def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
+    """Table *name* as last made (``_last_tables``), else as offered (``_offered_tables``), cut to *reports*
+    (``_cut``); None when neither holds them."""
+    made = _cut(_last_tables().get(name), reports)
+    return made if made is not None else _cut(_offered_tables().get(name), reports)
+
+
 def _keep(name: str, reports: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Keep *table* as the last *name* made for *reports* (when their doc_ids are unique); a copy of it for the caller."""
-    known = {doc_id: position for position, doc_id in enumerate(reports["doc_id"].tolist())}
-    texts = _text_array(reports)
-    if len(known) == len(reports) and texts is not None:
-        _last_tables()[name] = (load_section_rules(), reports["doc_id"].dtype, known, texts, table)
+    entry = _entry(reports)
+    if entry is not None:
+        _last_tables()[name] = [*entry, table]
     return table.copy(deep=False)
 
 
 def _made_once(name: str, reports: pd.DataFrame, rules: SectionRules | None, make) -> pd.DataFrame:
-    """``make(reports, rules)``; with the lexicon's rules, the table *name* as last made for these reports
-    (``_last_made``), or made now and kept (``_keep``)."""
+    """``make(reports, rules)``; with the lexicon's rules, the table *name* as last made or offered for these
+    reports (``_last_made``), or made now and kept (``_keep``)."""
     if rules is not None or not len(reports):
         return make(reports, rules)
     made = _last_made(name, reports)

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,7 @@ from .. import cache as cache_mod
 from .. import config
 from ..corpus import _expand, load_corpus, read_report
 from ..errors import AnalysisError, InputError, OptionError, PipelineError
+from ..structure import OFFERED_TABLES, offer
 from ..workers import Pool
 from .results import Results, Tables, _loader
 from .stages import READ_STAGE, STAGES, available_stages, current_keys
@@ -145,6 +147,8 @@ def run(
                 tables._lazy(name, loader)
             else:
                 tables._set(name, loader())
+            if name in OFFERED_TABLES:  # every later ``structure.paragraphs(reports)`` reads it instead of parsing again
+                offer(name, reports, partial(tables.__getitem__, name))
         timer.add("read tables", wall_s=time.perf_counter() - t0)
         counts = None
         if "doc_counts" in names:

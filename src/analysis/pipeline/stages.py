@@ -10,6 +10,9 @@ tokens                 tokenize.tokenize (large: kept on disk until asked for)
 doc_counts             frequency.counts of each report
 indicators             indicators.extract
 theme_codes            themes.code_items of the problem items
+paragraphs, sentences  structure.paragraphs / structure.sentences (not run by default; kept on
+                       disk until asked for: ``run`` offers them to ``structure``, which gives
+                       them to every later caller instead of parsing the reports again)
 checklist, coverage    compliance (not run by default: slow)
 """
 
@@ -105,6 +108,14 @@ def _items(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("structure").items(reports)
 
 
+def _paragraphs(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    return _module("structure").paragraphs(reports)
+
+
+def _sentences(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    return _module("structure").sentences(reports)
+
+
 def _tokens(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("tokenize").tokenize(reports)
 
@@ -169,6 +180,20 @@ register(
     lexicon=_lexicon("theme_codes"),
     requires="analysis.themes",
     description="themes.code_items of the problem items: one row per item and theme",
+)
+register(
+    "paragraphs",
+    _paragraphs,
+    lexicon=_lexicon("paragraphs"),
+    lazy=True,
+    description="structure.paragraphs: every paragraph with its section and role",
+)
+register(
+    "sentences",
+    _sentences,
+    lexicon=_lexicon("sentences"),
+    lazy=True,
+    description="structure.sentences: every sentence with its section and role",
 )
 register(
     "checklist",
