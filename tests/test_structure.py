@@ -267,6 +267,19 @@ def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(re
     assert not table(reports)["text"].str.startswith("offered:").any()
 
 
+def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
+    structure._last_tables.cache_clear()
+    structure._offered_tables.cache_clear()
+
+    def lost():
+        raise OSError("the cache file is gone")
+
+    structure.offer("sentences", reports, lost)
+    with pytest.raises(OSError, match="the cache file is gone"):
+        structure.sentences(reports)
+    pd.testing.assert_frame_equal(structure.sentences(reports), structure._sentences(reports, None))
+
+
 def test_only_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
     with pytest.raises(OptionError, match="only paragraphs and sentences can be offered, not 'items'"):
         structure.offer("items", reports, lambda: reports)

@@ -119,6 +119,29 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
     assert wordclouds._open_large.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
 
 
+def test_a_kept_size_answers_a_words_box_and_mask_as_the_font_does_and_asks_it_once():
+    """wordcloud measures a word at each size it tries and draws it where it found room; a kept size keeps those
+    answers (``_kept_per_word``): the same box and pixels as a font of its own gives, for each word, anchor and start."""
+    from PIL import ImageFont
+
+    path = str(wordclouds.font_path())
+    kept, own = wordclouds._open(path, 23), ImageFont.truetype(path, 23)
+    asked = [("法治政府", {}), ("法治政府", {"anchor": "lt"}), ("依法行政", {"anchor": "lt"}), ("依法", {"anchor": "ls"})]
+    for _ in range(2):
+        for word, named in asked:
+            assert kept.getbbox(word, **named) == own.getbbox(word, **named), (word, named)
+            for start in ((0, 0), (0.5, 0.25)):
+                mask, theirs = (
+                    kept.getmask(word, "L", anchor=named.get("anchor"), start=start),
+                    own.getmask(word, "L", anchor=named.get("anchor"), start=start),
+                )
+                assert (mask.size, bytes(mask)) == (theirs.size, bytes(theirs)), (word, named, start)
+    assert kept.getbbox.cache_info().misses == len(asked) and kept.getbbox.cache_info().hits == len(asked)
+    assert kept.getmask.cache_info().misses == 2 * len(asked) and kept.getmask.cache_info().hits == 2 * len(asked)
+    assert kept.getbbox("法治", features=["-kern"]) == own.getbbox("法治", features=["-kern"])  # a list: asked of the font
+    assert kept.getbbox.cache_info().misses == len(asked)
+
+
 def test_the_map_of_taken_pixels_brought_up_to_date_from_a_words_pixels_holds_wordclouds_numbers():
     """``_Occupancy`` adds the sums of the pixels a word added; wordcloud sums again from the word's corner.  The same
     integral image after every word, and after a word with a pixel left of its corner (wordcloud's own update from then on)."""

@@ -295,8 +295,8 @@ def offer(name: str, reports: pd.DataFrame, load: Callable[[], pd.DataFrame]) ->
     reports (``pipeline.run`` with those stages), so that every notebook and module that asks for them reads
     them, once, instead of parsing every report again.  *load* must give what *name* gives for *reports*
     under the lexicon's section rules as they are now; it is called when the table is first asked for.  An
-    offer replaces the last of *name*; when the rules are read anew (a lexicon edit), it is no longer used.
-    Nothing is offered for reports whose doc_ids repeat or whose texts are not all text.
+    offer replaces the last of *name*; when the rules are read anew (a lexicon edit), it is no longer used;
+    when *load* fails, its error reaches the caller who asked, and the offer is dropped.  Nothing is offered for reports whose doc_ids repeat or whose texts are not all text.
     """
     if name not in OFFERED_TABLES:
         raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
@@ -353,7 +353,15 @@ def _last_made(name: str, reports: pd.DataFrame) -> pd.DataFrame | None:
     """Table *name* as last made (``_last_tables``), else as offered (``_offered_tables``), cut to *reports*
     (``_cut``); None when neither holds them."""
     made = _cut(_last_tables().get(name), reports)
-    return made if made is not None else _cut(_offered_tables().get(name), reports)
+    if made is not None:
+        return made
+    offered = _offered_tables().get(name)
+    try:
+        return _cut(offered, reports)
+    except BaseException:  # the offered table could not be read: its error is the caller's, and the offer is gone
+        if _offered_tables().get(name) is offered:
+            del _offered_tables()[name]
+        raise
 
 
 def _keep(name: str, reports: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

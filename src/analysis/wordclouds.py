@@ -122,10 +122,42 @@ SMALL_FONT_BYTES = 4_000_000
 SMALL_FONT_SIZES_KEPT = 1024
 
 
+# Of each kept size, the boxes and glyph masks of this many words are kept with it (``_kept_per_word``).
+WORDS_KEPT_PER_SIZE = 256
+
+
 def _open(path: str, size: int):
+    """PIL's font *path* at *size*, which keeps what it measured and drew of each word (``_kept_per_word``)."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(path, size)
+    font = ImageFont.truetype(path, size)
+    font.getbbox = _kept_per_word(font.getbbox)
+    font.getmask = _kept_per_word(font.getmask)
+    return font
+
+
+def _kept_per_word(method):
+    """A font's *method* (``getbbox``, ``getmask``) answering a call it answered before from memory.
+
+    wordcloud asks for a word's box at each size it tries, and draws the word
+    at the size it found room for; the town clouds of a build ask again and
+    again for the same words at the same sizes.  The box is a tuple and the
+    mask an image PIL only reads, both made by the font from its arguments
+    alone, so the kept answer is the one the font would give.  A call whose
+    arguments cannot be keys (a list of features) is answered by the font.
+    """
+    kept = lru_cache(maxsize=WORDS_KEPT_PER_SIZE)(lambda args, named: method(*args, **dict(named)))
+
+    def call(*args, **kwargs):
+        named = tuple(sorted(kwargs.items()))
+        try:
+            hash((args, named))
+        except TypeError:
+            return method(*args, **kwargs)
+        return kept(args, named)
+
+    call.cache_info = kept.cache_info
+    return call
 
 
 _open_large = lru_cache(maxsize=FONT_SIZES_KEPT)(_open)
