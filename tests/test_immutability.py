@@ -271,7 +271,10 @@ CASES = {
     "structure.problem_items": lambda w: ((w.reports,), {}),
     "structure.plan_items": lambda w: ((w.reports,), {}),
     "structure.sentences": lambda w: ((w.reports,), {}),
-    "structure.offer": lambda w: (("sentences", w.reports, lambda: analysis.structure._sentences(w.reports, None)), {}),  # what it offers is right
+    "structure.offer": lambda w: (
+        ("sentences", w.reports, lambda: analysis.structure._sentences(w.reports, None)),
+        {},
+    ),  # what it offers is right
     "structure.locate": lambda w: ((w.rows[["doc_id", "start", "end"]].copy(), w.reports), {}),
     "tokenize.tokenize": lambda w: ((w.reports,), {"pos": True}),
     # frequency and word clouds
