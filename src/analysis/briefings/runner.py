@@ -43,22 +43,6 @@ from .run import run_briefing
 
 SUMMARY_COLUMNS = ["briefing", "title", "notebook", "town", "html", "seconds", "status", "message"]
 WORK_PREFIX = ".work-"  # the work folder: hidden, inside the output folder, removed when the run ends
-# What the workers import before their first briefing: the pipeline's workers' own module, then the
-# engine, the page writer and what the notebooks import.  The fork server imports them once, while the
-# pipeline runs here (``workers.start_server``).
-WORKER_PRELOAD = (
-    "analysis.pipeline",
-    "analysis.briefings.run",
-    "analysis.briefings.engine",
-    "papermill",
-    "nbconvert",
-    "analysis.kept",
-    "analysis.workfolder",
-    "analysis.profile",
-    "analysis.display",
-    "analysis.plots",
-    "analysis.wordclouds",
-)
 
 
 def input_hash(reports: pd.DataFrame) -> str:
@@ -136,7 +120,7 @@ def _build(
     timeout: int | None,
 ) -> pd.DataFrame:
     started = time.perf_counter()
-    start_server(WORKER_PRELOAD)
+    start_server(config.BRIEFING_PRELOAD)  # running already when the command line started it (cli.runs.briefings)
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
     corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once

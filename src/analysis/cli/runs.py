@@ -25,6 +25,9 @@ def _shown(path: str | Path) -> str:
 
 
 def briefings(args: argparse.Namespace) -> None:
+    from ..workers import start_server
+
+    start_server(config.BRIEFING_PRELOAD)  # the workers' imports begin now, beside this process's own
     from ..briefings import INDEX_NAME, build
 
     parameters = {name: value for name, value in (args.parameter or [])}
