@@ -296,7 +296,8 @@ def offer(name: str, reports: pd.DataFrame, load: Callable[[], pd.DataFrame]) ->
     them, once, instead of parsing every report again.  *load* must give what *name* gives for *reports*
     under the lexicon's section rules as they are now; it is called when the table is first asked for.  An
     offer replaces the last of *name*; when the rules are read anew (a lexicon edit), it is no longer used;
-    when *load* fails, its error reaches the caller who asked, and the offer is dropped.  Nothing is offered for reports whose doc_ids repeat or whose texts are not all text.
+    when *load* fails, its error reaches the caller who asked, and the offer is dropped.  Nothing is
+    offered for reports whose doc_ids repeat or whose texts are not all text.
     """
     if name not in OFFERED_TABLES:
         raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
