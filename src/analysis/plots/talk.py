@@ -149,7 +149,7 @@ def network_chart(
     """
     use_cjk_font()
     if group is not None:
-        nodes, edges = nodes[nodes["group"] == group], edges[edges["group"] == group]
+        nodes, edges = _one_network(nodes, edges, group)
     if nodes.empty or edges.empty:
         return no_data(NO_NETWORK, ax=ax, figsize=(6, 2))
     if ax is None:
@@ -174,17 +174,16 @@ def network_facets(
     order, shown = _network_groups(edges, groups, max_panels)
     fig, axes = panels(len(shown), ncols, 6.5, 5.5)
     for ax, group in zip(axes, shown):
-        _draw_network(
-            ax,
-            nodes[nodes["group"] == group].reset_index(drop=True),
-            edges[edges["group"] == group].reset_index(drop=True),
-            seed=seed,
-            title=str(group),
-        )
+        _draw_network(ax, *_one_network(nodes, edges, group), seed=seed, title=str(group))
     if len(order) > len(shown):
         fig.suptitle(_groups_shown(shown, order), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _one_network(nodes: pd.DataFrame, edges: pd.DataFrame, group: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The nodes and edges of one network of a grouped table (``cooccurrence.network(by=…)``)."""
+    return nodes[nodes["group"] == group].reset_index(drop=True), edges[edges["group"] == group].reset_index(drop=True)
 
 
 def _network_groups(edges: pd.DataFrame, groups, max_panels: int) -> tuple[list, list]:
@@ -250,7 +249,7 @@ def network_chart_html(
 ) -> PointChart:
     """``network_chart`` drawn by the browser (SVG): the same positions, dots, colours and edges, the words in the page's font."""
     if group is not None:
-        nodes, edges = nodes[nodes["group"] == group], edges[edges["group"] == group]
+        nodes, edges = _one_network(nodes, edges, group)
     if nodes.empty or edges.empty:
         return PointChart(point_rows([]), title=title, empty=NO_NETWORK)
     return _network_points(nodes, edges, seed=seed, title=title, width=900, height=700)
@@ -268,10 +267,7 @@ def network_facets_html(
     if edges.empty:
         return ChartGrid([], empty=NO_NETWORK)
     order, shown = _network_groups(edges, groups, max_panels)
-    charts = [
-        _network_points(nodes[nodes["group"] == g], edges[edges["group"] == g], seed=seed, title=str(g), width=650, height=550)
-        for g in shown
-    ]
+    charts = [_network_points(*_one_network(nodes, edges, g), seed=seed, title=str(g), width=650, height=550) for g in shown]
     return ChartGrid(charts, title=_groups_shown(shown, order) if len(order) > len(shown) else None, wide=True)
 
 
