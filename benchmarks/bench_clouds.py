@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import OUT_DIR, make_corpus  # noqa: E402
 
-from analysis import config, display, fonts, frequency, kept, pipeline, wordclouds  # noqa: E402
+from analysis import cloudlayout, config, display, fonts, frequency, kept, pipeline, wordclouds  # noqa: E402
 
 
 def peak_mb() -> int:
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=5, help="5: data/raw; more: the synthetic corpus of that size (default 5)")
     parser.add_argument("--seed", type=int, default=config.RANDOM_SEED, help="synthetic corpus seed")
     parser.add_argument("--towns", type=int, help="only the first N towns (default: every town)")
-    parser.add_argument("--kept", type=int, default=wordclouds.FONT_SIZES_KEPT, help="font sizes kept open (default: the package's)")
+    parser.add_argument("--kept", type=int, default=cloudlayout.FONT_SIZES_KEPT, help="font sizes kept open (default: the package's)")
     parser.add_argument("--figure", action="store_true", help="a matplotlib figure from the full font, encoded as PNG (sessions 5-20)")
     args = parser.parse_args()
 
@@ -59,7 +59,7 @@ def main() -> None:
         corpus = make_corpus(args.reports, OUT_DIR / f"corpus-{args.reports}-seed{args.seed}", seed=args.seed)
         cache = OUT_DIR / f"cache-{args.reports}"
     results = pipeline.run(corpus, stages=kept.BRIEFING_STAGES, cache_dir=cache, workers=1, progress=False, warn=False)
-    wordclouds._open_large = functools.lru_cache(maxsize=args.kept)(wordclouds._open)  # the full font's sizes
+    cloudlayout._open_large = functools.lru_cache(maxsize=args.kept)(cloudlayout._open)  # the full font's sizes
     display.setup_notebook()
     towns = sorted(t for t in results.reports["town"].unique() if isinstance(t, str))[: args.towns]
     counts = [frequency.counts(kept.town_terms(results, town)) for town in towns]

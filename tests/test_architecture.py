@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the cache of the pipeline", ("cache",)),
     ("the pipeline (all stages over many reports) and its engines", ("pipeline", "dask_pool")),
     ("what a build keeps: a run's results read once per worker, the corpus tables made once into the work folder", ("kept", "workfolder")),
-    ("tables and figures for the reader", ("overview", "summary", "plots", "wordclouds", "profile", "analysis")),
+    ("tables and figures for the reader", ("overview", "summary", "plots", "cloudlayout", "wordclouds", "profile", "analysis")),
     ("briefings", ("briefings",)),
     ("command line", ("cli", "__main__")),
 ]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
 
-from analysis import config, fonts, frequency, plots, wordclouds
+from analysis import cloudlayout, config, fonts, frequency, plots, wordclouds
 from analysis.corpus import load_corpus
 from analysis.errors import AnalysisError, OptionError
 from analysis.frequency import FrequencyWarning
@@ -103,29 +103,29 @@ def test_fonts_kept_open_give_the_same_picture_in_bounded_memory(terms, monkeypa
 
     opened = []
     monkeypatch.setattr(ImageFont, "truetype", lambda *a, _open=ImageFont.truetype, **k: opened.append(a[1]) or _open(*a, **k))
-    wordclouds._open_large.cache_clear()
+    cloudlayout._open_large.cache_clear()
     counts = frequency.counts(terms[terms["town"] == "上社镇"])
     kept = wordclouds.cloud(counts, max_words=120, width=1000, height=600)
-    with wordclouds._fonts_kept():
+    with cloudlayout.fast_layout():
         kept_pixels = kept.to_array()
     assert module.ImageFont is ImageFont  # wordcloud is itself again outside the block
     kept_opened, opened[:] = list(opened), []
-    monkeypatch.setattr(wordclouds, "_fonts_kept", nullcontext)
+    monkeypatch.setattr(cloudlayout, "fast_layout", nullcontext)
     plain = wordclouds.cloud(counts, max_words=120, width=1000, height=600)
     np.testing.assert_array_equal(plain.to_array(), kept_pixels)
     assert plain.layout_ == kept.layout_
     assert set(kept_opened) == set(opened)  # the same sizes
     assert len(opened) > 1.5 * len(kept_opened)  # wordcloud's own way opens many sizes again and again
-    assert wordclouds._open_large.cache_info().currsize <= wordclouds.FONT_SIZES_KEPT <= 32
+    assert cloudlayout._open_large.cache_info().currsize <= cloudlayout.FONT_SIZES_KEPT <= 32
 
 
 def test_a_kept_size_answers_a_words_box_and_mask_as_the_font_does_and_asks_it_once():
     """wordcloud measures a word at each size it tries and draws it where it found room; a kept size keeps those
-    answers (``_kept_per_word``): the same box and pixels as a font of its own gives, for each word, anchor and start."""
+    answers (``cloudlayout._kept_per_word``): the same box and pixels as a font of its own gives, for each word, anchor and start."""
     from PIL import ImageFont
 
     path = str(wordclouds.font_path())
-    kept, own = wordclouds._open(path, 23), ImageFont.truetype(path, 23)
+    kept, own = cloudlayout._open(path, 23), ImageFont.truetype(path, 23)
     asked = [("法治政府", {}), ("法治政府", {"anchor": "lt"}), ("依法行政", {"anchor": "lt"}), ("依法", {"anchor": "ls"})]
     for _ in range(2):
         for word, named in asked:
@@ -143,12 +143,12 @@ def test_a_kept_size_answers_a_words_box_and_mask_as_the_font_does_and_asks_it_o
 
 
 def test_the_map_of_taken_pixels_brought_up_to_date_from_a_words_pixels_holds_wordclouds_numbers():
-    """``_Occupancy`` adds the sums of the pixels a word added; wordcloud sums again from the word's corner.  The same
+    """``cloudlayout._Occupancy`` adds the sums of the pixels a word added; wordcloud sums again from the word's corner.  The same
     integral image after every word, and after a word with a pixel left of its corner (wordcloud's own update from then on)."""
     from wordcloud.wordcloud import IntegralOccupancyMap
 
     height, width = 40, 60
-    theirs, ours = IntegralOccupancyMap(height, width, None), wordclouds._Occupancy(IntegralOccupancyMap)(height, width, None)
+    theirs, ours = IntegralOccupancyMap(height, width, None), cloudlayout._Occupancy(IntegralOccupancyMap)(height, width, None)
     image = np.zeros((height, width), dtype=np.uint8)
     rng = np.random.default_rng(7)
     # (corner, box of the pixels drawn): inside the corner's quadrant, then one reaching left of its corner, then inside again
@@ -164,7 +164,7 @@ def test_the_map_of_taken_pixels_brought_up_to_date_from_a_words_pixels_holds_wo
 
 
 def test_every_cloud_is_laid_out_and_coloured_as_by_wordcloud_itself(terms, monkeypatch):
-    """The map of taken pixels kept up to date (``_Occupancy``) and the colours looked up (``_ColormapColors``) give
+    """The map of taken pixels kept up to date (``cloudlayout._Occupancy``) and the colours looked up (``_ColormapColors``) give
     the five towns' clouds and the corpus's the layout, colours and SVG wordcloud gives alone."""
     from contextlib import nullcontext
 
@@ -172,8 +172,8 @@ def test_every_cloud_is_laid_out_and_coloured_as_by_wordcloud_itself(terms, monk
 
     tables = [frequency.counts(terms[terms["town"] == town]) for town in sorted(terms["town"].unique())] + [frequency.counts(terms)]
     ours = [wordclouds.cloud_image(table, max_words=120) for table in tables]
-    monkeypatch.setattr(wordclouds, "_fonts_kept", nullcontext)  # the fonts kept open are tested on their own
-    monkeypatch.setattr(wordclouds, "_colormap_colors", colormap_color_func)
+    monkeypatch.setattr(cloudlayout, "fast_layout", nullcontext)  # the fonts kept open are tested on their own
+    monkeypatch.setattr(cloudlayout, "colormap_colors", colormap_color_func)
     for table, mine in zip(tables, ours, strict=True):
         alone = wordclouds.cloud_image(table, max_words=120)
         assert len(mine.words) > 60
@@ -187,12 +187,12 @@ def test_colours_looked_up_are_wordclouds_own(colormap):
 
     from wordcloud.wordcloud import colormap_color_func
 
-    theirs, ours = colormap_color_func(colormap), wordclouds._ColormapColors(colormap)
+    theirs, ours = colormap_color_func(colormap), cloudlayout._ColormapColors(colormap)
     one, two = Random(3), Random(3)
     for _ in range(20_000):
         assert ours(random_state=one) == theirs(None, None, None, None, random_state=two)
     for draw in (0.0, 1.0, 0.5, 1 / 3, np.nextafter(1.0, 0.0)):
-        assert ours(random_state=wordclouds._Draw(draw)) == theirs(None, None, None, None, random_state=wordclouds._Draw(draw))
+        assert ours(random_state=cloudlayout._Draw(draw)) == theirs(None, None, None, None, random_state=cloudlayout._Draw(draw))
 
 
 def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixels(reports, terms, tmp_path, monkeypatch):
@@ -209,13 +209,13 @@ def test_a_cloud_drawn_in_a_run_uses_its_cut_of_the_font_and_gives_the_same_pixe
     assert {"APP", "Wi-Fi", "12348热线"} <= set(wordclouds.drawn_words(cut))
     assert cut.layout_ == full.layout_
     # the cut is small: every size it was opened at stays open for the next cloud, which opens next to none again
-    assert wordclouds._small(str(cut_file)) and not wordclouds._small(str(fonts.font_path()))
-    opened = wordclouds._open_small.cache_info().misses
-    assert wordclouds._open_small.cache_info().currsize >= 100
+    assert cloudlayout._small(str(cut_file)) and not cloudlayout._small(str(fonts.font_path()))
+    opened = cloudlayout._open_small.cache_info().misses
+    assert cloudlayout._open_small.cache_info().currsize >= 100
     again = wordclouds.cloud({**words, "法治": 10.0}, max_words=90, width=800, height=480)
     assert Path(again.font_path) == cut_file
-    assert wordclouds._open_small.cache_info().misses - opened < 10
-    with wordclouds._fonts_kept():
+    assert cloudlayout._open_small.cache_info().misses - opened < 10
+    with cloudlayout.fast_layout():
         np.testing.assert_array_equal(cut.to_array(), full.to_array())
     # a word with a character the run font lacks is drawn from the full font, which has it
     assert fonts.drawing_font("龘法治") == fonts.font_path() and fonts.drawing_font("法治") == cut_file
@@ -259,7 +259,7 @@ def test_a_cloud_image_is_wordclouds_own_svg_with_its_font(terms):
     counts = frequency.counts(terms[terms["town"] == "神树镇"])
     shown = wordclouds.cloud_image(counts, max_words=60, width=1000, height=600)  # 1000 is not a multiple of DRAW_SCALE
     reference = wordclouds.cloud(counts, max_words=60, width=1000, height=600)
-    with wordclouds._fonts_kept():
+    with cloudlayout.fast_layout():
         theirs, pixels = ET.fromstring(reference.to_svg()), reference.to_array()
     svg = ET.fromstring(shown.svg)
     ns = "{http://www.w3.org/2000/svg}"

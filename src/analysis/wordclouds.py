@@ -22,8 +22,7 @@ import html
 import io
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +34,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from wordcloud import WordCloud
 
-from . import config
+from . import cloudlayout, config
 from .errors import AnalysisError, OptionError
 from .fonts import drawing_font, font_path, use_cjk_font
 from .frequency import FrequencyWarning, largest_groups
@@ -109,198 +108,6 @@ def missing_glyphs(words: Sequence[str] | str, *, font: str | Path | None = None
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
 
 
-# Font sizes kept open between the words of a cloud.  A size of the CJK font holds
-# about 3.3 MB in FreeType (256 sizes kept took a kernel from 0.2 to 1.2 GB);
-# wordcloud walks down the sizes word after word, so a few dozen catch most of its
-# repeats.
-FONT_SIZES_KEPT = 32
-# A font file this small (a run's font, ``fonts.drawing_font``: a few thousand
-# glyphs, 0.6 MB) holds about a tenth of a megabyte a size, so every size stays open,
-# from one cloud to the next: 40 town clouds opened 298 sizes instead of 11,594
-# (+35 MB; 0.19 → 0.15 s a cloud).
-SMALL_FONT_BYTES = 4_000_000
-SMALL_FONT_SIZES_KEPT = 1024
-
-
-# Of each kept size, the boxes and glyph masks of this many words are kept with it (``_kept_per_word``).
-WORDS_KEPT_PER_SIZE = 256
-
-
-def _open(path: str, size: int):
-    """PIL's font *path* at *size*, which keeps what it measured and drew of each word (``_kept_per_word``)."""
-    from PIL import ImageFont
-
-    font = ImageFont.truetype(path, size)
-    font.getbbox = _kept_per_word(font.getbbox)
-    font.getmask = _kept_per_word(font.getmask)
-    return font
-
-
-def _kept_per_word(method):
-    """A font's *method* (``getbbox``, ``getmask``) answering a call it answered before from memory.
-
-    wordcloud asks for a word's box at each size it tries, and draws the word
-    at the size it found room for; the town clouds of a build ask again and
-    again for the same words at the same sizes.  The box is a tuple and the
-    mask an image PIL only reads, both made by the font from its arguments
-    alone, so the kept answer is the one the font would give.  A call whose
-    arguments cannot be keys (a list of features) is answered by the font.
-    """
-    kept = lru_cache(maxsize=WORDS_KEPT_PER_SIZE)(lambda args, named: method(*args, **dict(named)))
-
-    def call(*args, **kwargs):
-        named = tuple(sorted(kwargs.items()))
-        try:
-            hash((args, named))
-        except TypeError:
-            return method(*args, **kwargs)
-        return kept(args, named)
-
-    call.cache_info = kept.cache_info
-    return call
-
-
-_open_large = lru_cache(maxsize=FONT_SIZES_KEPT)(_open)
-_open_small = lru_cache(maxsize=SMALL_FONT_SIZES_KEPT)(_open)
-
-
-@lru_cache(maxsize=8)
-def _small(path: str) -> bool:
-    return Path(path).stat().st_size <= SMALL_FONT_BYTES
-
-
-def _truetype(path: str, size: int):
-    """PIL's font *path* at *size*, kept open (``FONT_SIZES_KEPT`` sizes, or ``SMALL_FONT_SIZES_KEPT`` of a small file)."""
-    return (_open_small if _small(path) else _open_large)(path, size)
-
-
-class _KeptFonts:
-    """PIL's ImageFont as wordcloud sees it inside ``_fonts_kept``: ``truetype`` opens each (font, size) once."""
-
-    def __init__(self, module) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str):
-        return getattr(self._module, name)
-
-    @staticmethod
-    def truetype(path, size):
-        return _truetype(str(path), int(size))
-
-
-class _Occupancy:
-    """wordcloud's map of the pixels taken (``IntegralOccupancyMap``), its integral image brought up to date from
-    the pixels the last word added.
-
-    After each word wordcloud sums the image again from the word's corner to
-    the canvas's far corner (two cumulative sums over most of the canvas, a
-    fifth of a town's cloud).  A word adds pixels inside a small box, and the
-    image only gains pixels: adding the box's sums to what lies right of and
-    below it gives the same numbers.  That holds while every pixel a word adds
-    lies right of and below the corner wordcloud recomputes from; when one
-    does not (never seen), and with a mask, wordcloud's own update runs, for
-    that word and every later one of the cloud, so its image stays wordcloud's
-    own number for number.  Which positions are free, and the random draws
-    that pick one, are wordcloud's (``sample_position``).
-    """
-
-    def __init__(self, original):
-        self._original = original
-
-    def __call__(self, height: int, width: int, mask):
-        occupancy = self._original(height, width, mask)
-        if mask is None:
-            image = np.zeros((height, width), dtype=np.uint8)  # the image as of the last update
-
-            def update(img_array: np.ndarray, pos_x: int, pos_y: int) -> None:
-                nonlocal image
-                before, image = image, None
-                if before is not None and img_array.dtype == np.uint8 and img_array.shape == before.shape:
-                    changed = img_array != before
-                    rows = np.flatnonzero(changed.any(axis=1))
-                    if not len(rows):
-                        image = img_array
-                        return
-                    cols = np.flatnonzero(changed.any(axis=0))
-                    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-                    if r0 >= pos_x and c0 >= pos_y:
-                        added = np.cumsum(np.cumsum(img_array[r0:r1, c0:c1].astype(np.int64) - before[r0:r1, c0:c1], axis=1), axis=0)
-                        total = occupancy.integral
-                        for part, add in (
-                            ((slice(r0, r1), slice(c0, c1)), added),
-                            ((slice(r0, r1), slice(c1, None)), added[:, -1:]),
-                            ((slice(r1, None), slice(c0, c1)), added[-1:, :]),
-                            ((slice(r1, None), slice(c1, None)), added[-1, -1]),
-                        ):
-                            np.add(total[part], add, out=total[part], casting="unsafe")
-                        image = img_array
-                        return
-                type(occupancy).update(occupancy, img_array, pos_x, pos_y)
-
-            occupancy.update = update
-        return occupancy
-
-
-class _ColormapColors:
-    """wordcloud's ``colormap_color_func``: the same colour for the same random draw, from the colormap's table.
-
-    wordcloud asks matplotlib for each word's colour (a colormap call, an
-    array, a format); the colour depends only on the table entry
-    ``int(draw × N)``, so the N colours are made once, by wordcloud's own
-    function.
-    """
-
-    def __init__(self, colormap: str) -> None:
-        from wordcloud.wordcloud import colormap_color_func
-
-        original = colormap_color_func(colormap)
-        self._n = colormaps[colormap].N
-        self._colors = [original(None, None, None, None, random_state=_Draw((i + 0.5) / self._n)) for i in range(self._n)]
-
-    def __call__(self, word=None, font_size=None, position=None, orientation=None, random_state=None, **kwargs) -> str:
-        from random import Random
-
-        entry = int((random_state or Random()).uniform(0, 1) * self._n)
-        return self._colors[min(max(entry, 0), self._n - 1)]
-
-
-class _Draw:
-    """A random state whose ``uniform`` gives one number (``_ColormapColors`` asks wordcloud for each entry's colour)."""
-
-    def __init__(self, value: float) -> None:
-        self._value = value
-
-    def uniform(self, low: float, high: float) -> float:
-        return self._value
-
-
-@lru_cache(maxsize=8)
-def _colormap_colors(colormap: str) -> _ColormapColors:
-    return _ColormapColors(colormap)
-
-
-@contextmanager
-def _fonts_kept() -> Iterator[None]:
-    """While laying out and drawing a cloud, the sizes just used are opened again from memory, not from the file,
-    and the map of the pixels taken is kept up to date from each word's own pixels (``_Occupancy``).
-
-    wordcloud opens the font file anew (``ImageFont.truetype``) for every size
-    it tries for every word; with the full CJK font that was a third of a
-    cloud's time.  The last sizes used stay open (``_truetype``).  The fonts are
-    the same objects PIL gives, and the map holds the same numbers, so the
-    picture is the same; outside this block wordcloud is untouched.
-    """
-    import wordcloud.wordcloud as module
-
-    font, occupancy = module.ImageFont, module.IntegralOccupancyMap
-    module.ImageFont = _KeptFonts(font)
-    module.IntegralOccupancyMap = _Occupancy(occupancy)
-    try:
-        yield
-    finally:
-        module.ImageFont, module.IntegralOccupancyMap = font, occupancy
-
-
 def drawn_words(wc: WordCloud) -> list[str]:
     """The words a generated WordCloud actually placed, largest first."""
     return [word for (word, _), *_ in wc.layout_]
@@ -350,9 +157,9 @@ def cloud(
     if color is not None:
         options["color_func"] = lambda *args, **kwargs: color
     elif isinstance(colormap, str) and colormap in colormaps:
-        options["color_func"] = _colormap_colors(colormap)  # wordcloud's colours, looked up (a matplotlib call a word)
+        options["color_func"] = cloudlayout.colormap_colors(colormap)  # wordcloud's colours, looked up (a matplotlib call a word)
     wc = WordCloud(**options)
-    with _fonts_kept():
+    with cloudlayout.fast_layout():
         wc.generate_from_frequencies(freqs, max_font_size=None if max_font_size is None else max(1, max_font_size // DRAW_SCALE))
     bad = missing_glyphs(drawn_words(wc), font=font)
     if bad:
@@ -371,7 +178,7 @@ def _draw(ax, table, title: str | None, **options) -> None:
     except AnalysisError:
         no_data(EMPTY_MESSAGE, ax=ax)
     else:
-        with _fonts_kept():
+        with cloudlayout.fast_layout():
             image = wc.to_array()
         ax.imshow(image, interpolation="bilinear")
         ax.set_axis_off()
@@ -415,7 +222,7 @@ def cloud_svg(wc: WordCloud, *, width: int, height: int) -> str:
 
     from .fonts import font_face
 
-    with _fonts_kept():
+    with cloudlayout.fast_layout():
         drawn = wc.to_svg()
     words = "".join(word for (word, _), *_ in wc.layout_)
     header = (
@@ -458,7 +265,7 @@ class CloudImage:
         """The cloud as a PNG of its size, as wordcloud draws it (None for an empty cloud)."""
         if self.cloud is None:
             return None
-        with _fonts_kept():
+        with cloudlayout.fast_layout():
             image = self.cloud.to_image().crop((0, 0, self.width, self.height))  # the canvas was rounded up to a multiple of DRAW_SCALE
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
@@ -708,7 +515,7 @@ def comparison_cloud(
                 wc = None  # nothing fits in a narrow sector
             if wc is not None:
                 inside = mask == 0
-                with _fonts_kept():
+                with cloudlayout.fast_layout():
                     drawn = wc.to_array()
                 canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: a size it does not divide is over
         middle = start + step / 2
