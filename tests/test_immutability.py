@@ -272,7 +272,7 @@ CASES = {
     "structure.plan_items": lambda w: ((w.reports,), {}),
     "structure.sentences": lambda w: ((w.reports,), {}),
     "structure.offer": lambda w: (
-        ("sentences", w.reports, lambda: analysis.structure._sentences(w.reports, None)),
+        (w.reports, {"sentences": lambda: analysis.structure._sentences(w.reports, None)}),
         {},
     ),  # what it offers is right
     "structure.locate": lambda w: ((w.rows[["doc_id", "start", "end"]].copy(), w.reports), {}),

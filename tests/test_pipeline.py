@@ -424,6 +424,8 @@ def test_the_paragraphs_and_sentences_a_run_cached_are_what_every_later_caller_r
         monkeypatch.setattr(structure, f"_{name}", lambda t, rules, make=own[name], name=name: made.append(name) or make(t, rules))
     results = quiet_run(stages=stages, workers=1, cache_dir=tmp_path)
     assert set(computed(results).values()) == {(0, 5)} and not results.tables.loaded("sentences")
+    offered = structure._offered_tables()
+    assert offered["paragraphs"][3] is offered["sentences"][3]  # the reports' texts held once for both
     reports = results.reports
     for name in stages:
         pd.testing.assert_frame_equal(results[name], own[name](reports, None), obj=name)  # structure's own tables

@@ -249,7 +249,7 @@ def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(re
         loads.append(1)
         return offered
 
-    structure.offer(name, reports, load)
+    structure.offer(reports, {name: load})
     assert loads == []  # nothing read until asked for
     pd.testing.assert_frame_equal(table(reports), offered)
     some = reports.iloc[[1, 3]].reset_index(drop=True)
@@ -274,7 +274,7 @@ def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
     def lost():
         raise OSError("the cache file is gone")
 
-    structure.offer("sentences", reports, lost)
+    structure.offer(reports, {"sentences": lost})
     with pytest.raises(OSError, match="the cache file is gone"):
         structure.sentences(reports)
     pd.testing.assert_frame_equal(structure.sentences(reports), structure._sentences(reports, None))
@@ -282,7 +282,7 @@ def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
 
 def test_only_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
     with pytest.raises(OptionError, match="only paragraphs and sentences can be offered, not 'items'"):
-        structure.offer("items", reports, lambda: reports)
+        structure.offer(reports, {"items": lambda: reports})
     structure._offered_tables.cache_clear()
-    structure.offer("paragraphs", reports.iloc[[0, 0]].reset_index(drop=True), lambda: reports)
+    structure.offer(reports.iloc[[0, 0]].reset_index(drop=True), {"paragraphs": lambda: reports})
     assert structure._offered_tables() == {}  # the same report twice: which rows are whose cannot be told

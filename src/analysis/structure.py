@@ -18,7 +18,7 @@ sentences  — doc_id, sent_no, start, end, text, section, role
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -289,21 +289,24 @@ def _offered_tables() -> dict[str, list]:
 OFFERED_TABLES = ("paragraphs", "sentences")
 
 
-def offer(name: str, reports: pd.DataFrame, load: Callable[[], pd.DataFrame]) -> None:
-    """Let ``paragraphs(reports)`` or ``sentences(reports)`` (*name*), and the same of any of those reports kept
-    in their order, be cut from ``load()`` instead of made: the pipeline offers its cached tables of a run's
-    reports (``pipeline.run`` with those stages), so that every notebook and module that asks for them reads
-    them, once, instead of parsing every report again.  *load* must give what *name* gives for *reports*
-    under the lexicon's section rules as they are now; it is called when the table is first asked for.  An
-    offer replaces the last of *name*; when the rules are read anew (a lexicon edit), it is no longer used;
-    when *load* fails, its error reaches the caller who asked, and the offer is dropped.  Nothing is
-    offered for reports whose doc_ids repeat or whose texts are not all text.
+def offer(reports: pd.DataFrame, loads: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
+    """Let ``paragraphs(reports)`` and ``sentences(reports)`` (the names of *loads*), and the same of any of
+    those reports kept in their order, be cut from ``loads[name]()`` instead of made: the pipeline offers its
+    cached tables of a run's reports (``pipeline.run`` with those stages), so that every notebook and module
+    that asks for them reads them, once, instead of parsing every report again.  Each load must give what
+    its name gives for *reports* under the lexicon's section rules as they are now; it is called when the
+    table is first asked for.  The offers share one record of the reports (their texts are held once).  An
+    offer replaces the last of its name; when the rules are read anew (a lexicon edit), it is no longer
+    used; when its load fails, its error reaches the caller who asked, and the offer is dropped.  Nothing
+    is offered for reports whose doc_ids repeat or whose texts are not all text.
     """
-    if name not in OFFERED_TABLES:
-        raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
-    entry = _entry(reports)
+    for name in loads:
+        if name not in OFFERED_TABLES:
+            raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
+    entry = _entry(reports) if loads else None
     if entry is not None:
-        _offered_tables()[name] = [*entry, load]
+        for name, load in loads.items():
+            _offered_tables()[name] = [*entry, load]
 
 
 def _text_array(reports: pd.DataFrame) -> pa.Array | None:

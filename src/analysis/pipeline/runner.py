@@ -147,8 +147,8 @@ def run(
                 tables._lazy(name, loader)
             else:
                 tables._set(name, loader())
-            if name in OFFERED_TABLES:  # every later ``structure.paragraphs(reports)`` reads it instead of parsing again
-                offer(name, reports, partial(tables.__getitem__, name))
+        # every later ``structure.paragraphs(reports)`` or ``sentences`` reads the run's table instead of parsing again
+        offer(reports, {name: partial(tables.__getitem__, name) for name in names if name in OFFERED_TABLES})
         timer.add("read tables", wall_s=time.perf_counter() - t0)
         counts = None
         if "doc_counts" in names:
