@@ -276,3 +276,41 @@ def test_the_package_imports_no_library_it_needs_only_for_one_job():
     script = "import sys, analysis; print(' '.join(m for m in ('openpyxl', 'rjieba') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []
+
+
+def test_the_root_imports_the_package_only_when_a_name_is_asked_for():
+    """``import analysis`` loads no stage (``python -m analysis briefings`` starts its workers' imports before the rest)."""
+    import subprocess
+
+    code = (
+        "import sys, analysis\n"
+        "print(sorted(m for m in ('pandas', 'jieba', 'analysis.corpus', 'analysis.tokenize', 'analysis.display') if m in sys.modules))\n"
+        "print(analysis.load_corpus.__module__, analysis.summary.__name__, analysis.pipeline.__name__)\n"
+        "print(analysis.tokenize.__module__, callable(analysis.tokenize))\n"  # the module analysis.tokenize is loaded by now
+        "print(sorted(set(analysis.__all__) - set(dir(analysis))), hasattr(analysis, 'no_such_name'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    assert lines == [
+        "[]",
+        "analysis.corpus analysis.summary analysis.pipeline",
+        "analysis.tokenize True",
+        "[] False",
+    ], done.stderr
+
+
+def test_the_roots_names_are_their_modules_own():
+    import importlib
+    import types
+
+    import analysis
+
+    for name in set(analysis.__all__) - {"__version__"}:
+        value = getattr(analysis, name)
+        if isinstance(value, types.ModuleType):
+            assert value.__name__ == f"analysis.{name}"
+        else:
+            assert getattr(importlib.import_module(value.__module__), name) is value, name
+    import analysis.tokenize  # noqa: F401  (binds the module on the package: the name stays the function)
+
+    assert analysis.tokenize is sys.modules["analysis.tokenize"].tokenize

@@ -113,3 +113,37 @@ def test_each_command_takes_only_its_own_options():
 def test_a_positional_folder_is_refused_by_the_commands_that_read_none(tmp_path):
     result = run("cache", "info", "--cache-dir", str(tmp_path), str(tmp_path))  # info only reads
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+
+
+def test_the_command_is_found_past_the_options_before_it():
+    from analysis.cli import command_of
+
+    assert command_of(["briefings", "--data", "x"]) == "briefings"
+    assert command_of(["--max-report-chars", "100", "briefings"]) == "briefings"
+    assert command_of(["--max-docx-bytes", "5", "--max-report-chars", "100", "corpus", "briefings"]) == "corpus"
+    assert command_of(["--version"]) is None
+    assert command_of([]) is None
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
+    """A fresh process: ``briefings`` (not its --help, nor another command) starts the fork server at once."""
+    code = (
+        "import sys\n"
+        "from multiprocessing import forkserver\n"
+        "from analysis.cli import start_early\n"
+        "start_early(sys.argv[1:])\n"
+        "print(forkserver._forkserver._forkserver_pid is not None, 'pandas' in sys.modules)\n"
+    )
+    seen = {
+        args: subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=config.ROOT
+        ).stdout.split()
+        for args in (("briefings", "--quiet"), ("--max-report-chars", "9", "briefings"), ("briefings", "--help"), ("corpus", "briefings"))
+    }
+    assert seen == {
+        ("briefings", "--quiet"): ["True", "False"],
+        ("--max-report-chars", "9", "briefings"): ["True", "False"],
+        ("briefings", "--help"): ["False", "False"],
+        ("corpus", "briefings"): ["False", "False"],
+    }

@@ -129,3 +129,35 @@ def test_side_by_side_processes_share_out_the_cores_to_the_programs_they_start(m
     assert native_threads(16) == dict.fromkeys(NATIVE_THREAD_VARS, "1")
     monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's own setting stays
     assert "OMP_NUM_THREADS" not in native_threads(2)
+
+
+def _environment(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+def test_a_worker_has_the_package_variables_the_caller_has_when_the_pool_starts_not_the_servers(monkeypatch):
+    """The command line starts the fork server before it sets --max-report-chars; a worker must read the limit set after."""
+    from analysis.workers import start_server
+
+    monkeypatch.setenv("ANALYSIS_TEST_LIMIT", "before")
+    start_server(["analysis.config"])  # running already, or started now with "before"
+    monkeypatch.setenv("ANALYSIS_TEST_LIMIT", "after")
+    monkeypatch.setenv("OTHER_TEST_VARIABLE", "the caller's")
+    with process_pool(1) as pool:
+        assert pool.submit(_environment, "ANALYSIS_TEST_LIMIT").result() == "after"
+        assert pool.submit(_environment, "OTHER_TEST_VARIABLE").result() is None  # only the package's own are given
+
+
+def test_taking_the_callers_variables_sets_and_drops_only_the_packages(monkeypatch):
+    from analysis.workers import _take_environment
+
+    monkeypatch.setenv("ANALYSIS_TEST_GONE", "the server's")
+    monkeypatch.setenv("ANALYSIS_TEST_KEPT", "the server's")
+    monkeypatch.setenv("OTHER_TEST_VARIABLE", "the server's")
+    monkeypatch.setenv("ANALYSIS_TEST_NEW", "")
+    _take_environment({"ANALYSIS_TEST_KEPT": "the caller's", "ANALYSIS_TEST_NEW": "set"})
+    assert "ANALYSIS_TEST_GONE" not in os.environ
+    assert os.environ["ANALYSIS_TEST_KEPT"] == "the caller's"
+    assert os.environ["ANALYSIS_TEST_NEW"] == "set"
+    assert os.environ["OTHER_TEST_VARIABLE"] == "the server's"

@@ -38,7 +38,7 @@ RANDOM_SEED = 42
 # What the briefings' workers import before their first briefing: the pipeline's workers' own module, then
 # the engine, the page writer and what the notebooks import.  Their fork server imports them once
 # (``workers.start_server``), beside the process that started it: ``python -m analysis briefings`` starts it
-# once it has read its arguments, before importing the briefings package (0.1–0.15 s sooner).
+# before it builds its parser (``cli.start_early``), so they run beside the command line's own imports.
 BRIEFING_PRELOAD = (
     "analysis.pipeline",
     "analysis.briefings.run",

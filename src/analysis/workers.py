@@ -113,8 +113,31 @@ def _watch(pid: int) -> None:
     os._exit(1)
 
 
-def _start_worker(parent: int, initializer: Callable[..., object] | None, initargs: tuple) -> None:
-    """Every worker's first step: die with the parent; leave Ctrl-C to the parent (it stops the pool)."""
+# The package's own environment variables (``ANALYSIS_*``: the run font, the size limits of reading, the
+# font, the folders) reach every worker as the caller has them when it starts the pool (``package_environment``).
+ENV_PREFIX = "ANALYSIS_"
+
+
+def package_environment() -> dict[str, str]:
+    """This process's ``ANALYSIS_*`` variables: what a worker is given at its start (``process_pool``)."""
+    return {name: value for name, value in os.environ.items() if name.startswith(ENV_PREFIX)}
+
+
+def _take_environment(environment: dict[str, str]) -> None:
+    """Make this process's ``ANALYSIS_*`` variables *environment*'s: set those it has, drop the others.
+
+    A worker forked from the fork server has the server's environment, as it
+    was when the server started: before the command line read
+    ``--max-report-chars``, or before a notebook set a variable.
+    """
+    for name in [name for name in os.environ if name.startswith(ENV_PREFIX) and name not in environment]:
+        del os.environ[name]
+    os.environ.update(environment)
+
+
+def _start_worker(parent: int, environment: dict[str, str], initializer: Callable[..., object] | None, initargs: tuple) -> None:
+    """Every worker's first step: the caller's ``ANALYSIS_*`` variables; die with the parent; leave Ctrl-C to the parent."""
+    _take_environment(environment)
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
@@ -154,7 +177,7 @@ def process_pool(
         max_workers=workers,
         mp_context=mp_context(preload=preload),
         initializer=_start_worker,
-        initargs=(os.getpid(), initializer, initargs),
+        initargs=(os.getpid(), package_environment(), initializer, initargs),
     )
 
 

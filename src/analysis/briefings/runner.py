@@ -120,7 +120,7 @@ def _build(
     timeout: int | None,
 ) -> pd.DataFrame:
     started = time.perf_counter()
-    start_server(config.BRIEFING_PRELOAD)  # running already when the command line started it (cli.runs.briefings)
+    start_server(config.BRIEFING_PRELOAD)  # running already when the command line started it (cli.start_early)
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
     corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
@@ -218,8 +218,7 @@ _PROGRESS = None  # in a worker: the queue each briefing's start and finished ro
 def _worker_init(progress, environment: Mapping[str, str]) -> None:
     global _PROGRESS
     _PROGRESS = progress
-    # forkserver workers do not see the environment the caller set after the server started; the notebooks they run read it
-    os.environ.update(environment)
+    os.environ.update(environment)  # the thread-pool sizes, read by the libraries the notebooks load (ANALYSIS_* came already)
     limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
     # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
     # the first briefing's reset (three full collections: two in IPython's %reset, one in RESET_SOURCE) does not walk it
@@ -377,8 +376,6 @@ def _pool_round(
     finished = mp_context().Queue()
     processes = max(1, min(jobs, len(work)))
     environment = native_threads(processes)  # a notebook process per core: one BLAS thread each
-    if os.environ.get(RUN_FONT_ENV):
-        environment[RUN_FONT_ENV] = os.environ[RUN_FONT_ENV]
     kwargs = {"footer": footer, "timeout": timeout}
     started: set[str] = set()
 

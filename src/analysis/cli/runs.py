@@ -25,10 +25,7 @@ def _shown(path: str | Path) -> str:
 
 
 def briefings(args: argparse.Namespace) -> None:
-    from ..workers import start_server
-
-    start_server(config.BRIEFING_PRELOAD)  # the workers' imports begin now, beside this process's own
-    from ..briefings import INDEX_NAME, build
+    from ..briefings import INDEX_NAME, build  # the fork server and its imports were started before the parser (cli.start_early)
 
     parameters = {name: value for name, value in (args.parameter or [])}
     started = time.perf_counter()
