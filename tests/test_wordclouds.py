@@ -367,3 +367,27 @@ def test_comparison_cloud(town_counts):
     with pytest.warns(FrequencyWarning, match="at least two groups"):
         fig = wordclouds.comparison_cloud(town_counts[town_counts["town"] == "神树镇"], by="town")
     matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("size", [101, 300])
+def test_the_sectors_of_a_comparison_cloud_share_out_its_circle(size):
+    """Each group's sector: together they are the inscribed circle, none overlapping; a quarter is where it is drawn."""
+    from analysis.wordclouds import _sector_mask
+
+    quarters = [_sector_mask(size, k * np.pi / 2, (k + 1) * np.pi / 2) == 0 for k in range(4)]
+    assert (sum(q.astype(int) for q in quarters) <= 1).all()
+    union = np.logical_or.reduce(quarters)
+    middle, near = size // 2, size // 10
+    assert union[middle, middle] and not union[0, 0] and not union[-1, -1] and not union[0, -1]  # the corners are outside
+    assert union.sum() == pytest.approx(np.pi * (size / 2 - 2) ** 2, rel=0.05)
+    top_right, top_left, bottom_left, bottom_right = (
+        (middle - near, middle + near),
+        (middle - near, middle - near),
+        (middle + near, middle - near),
+        (middle + near, middle + near),
+    )
+    for quarter, pixel in zip(quarters, (top_right, top_left, bottom_left, bottom_right)):  # counter-clockwise from the right
+        assert quarter[pixel] and sum(q[pixel] for q in quarters) == 1
+    again = _sector_mask(size, 0, np.pi / 2)
+    again[:] = 7  # a mask is the caller's own: the next is made afresh
+    assert (_sector_mask(size, 0, np.pi / 2) == 0).sum() == quarters[0].sum()

@@ -459,13 +459,22 @@ def comparison_weights(
     return out.sort_values([by, "weight", "token"], ascending=[True, False, True], kind="mergesort").reset_index(drop=True)
 
 
-def _sector_mask(size: int, start: float, stop: float) -> np.ndarray:
-    """255 outside the sector [start, stop) radians of the inscribed circle, 0 inside."""
+@lru_cache(maxsize=4)
+def _polar(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's angle (0–2π, counter-clockwise from the right) and whether it is inside the inscribed circle."""
     y, x = np.mgrid[0:size, 0:size]
     cx = cy = (size - 1) / 2
     radius = size / 2 - 2
     angle = np.mod(np.arctan2(cy - y, x - cx), 2 * np.pi)
-    inside = ((x - cx) ** 2 + (y - cy) ** 2 <= radius**2) & (angle >= start) & (angle < stop)
+    inside = (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
+    angle.flags.writeable = inside.flags.writeable = False  # kept for the next cloud of this size
+    return angle, inside
+
+
+def _sector_mask(size: int, start: float, stop: float) -> np.ndarray:
+    """255 outside the sector [start, stop) radians of the inscribed circle, 0 inside."""
+    angle, circle = _polar(size)
+    inside = circle & (angle >= start) & (angle < stop)
     return np.where(inside, 0, 255).astype(np.uint8)
 
 
