@@ -520,6 +520,8 @@ def test_shared_keys_figure_for_five_reports_has_a_bar_per_town(rows, reports):
     panels = {ax.get_title(): ax for ax in fig.axes if ax.axison}
     assert len(panels) == 12 and "普法宣传活动（次）" in panels  # 12 keys at least two towns report
     assert _bars(panels["普法宣传活动（次）"]) == 4 and not fig._suptitle
+    for panel in panels.values():  # each bar's figure written on it: no axis of numbers beside them
+        assert len(panel.texts) == _bars(panel) and not panel.yaxis.get_visible() and panel.xaxis.get_visible()
     plt.close(fig)
 
 
@@ -531,6 +533,7 @@ def test_shared_keys_figure_at_scale_shows_the_top_towns(many):
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 6 and all(_bars(ax) == 5 for ax in panels)
     assert all("前 5 /" in ax.get_title() for ax in panels)
+    assert all(len(ax.texts) == 5 and not ax.xaxis.get_visible() and ax.yaxis.get_visible() for ax in panels)
     assert fig._suptitle.get_text().startswith("显示 6 / ")
     assert fig.get_size_inches()[1] <= 2 * (0.26 * 5 + 1.2) + 0.01  # two rows of panels
     plt.close(fig)
