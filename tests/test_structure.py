@@ -235,7 +235,7 @@ def test_part_markers_and_unmarked_headings(tmp_path):
     assert not paras[paras["text"].str.startswith("下一步，")]["is_heading"].any()
 
 
-@pytest.mark.parametrize("name", ["paragraphs", "sentences"])
+@pytest.mark.parametrize("name", ["sections", "paragraphs", "sentences"])
 def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(reports, monkeypatch, name):
     maker = getattr(structure, f"_{name}")
     table = getattr(structure, name)
@@ -243,7 +243,8 @@ def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(re
     monkeypatch.setattr(structure, f"_{name}", lambda t, rules: made.append(len(t)) or maker(t, rules))
     structure._last_tables.cache_clear()
     structure._offered_tables.cache_clear()
-    offered = maker(reports, None).assign(text=lambda t: "offered:" + t["text"])  # told apart from a table made here
+    column = "heading" if name == "sections" else "text"
+    offered = maker(reports, None).assign(**{column: lambda t: "offered:" + t[column]})  # told apart from a table made here
 
     def load():
         loads.append(1)
@@ -260,11 +261,11 @@ def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(re
     pd.testing.assert_frame_equal(table(reports), offered)  # the offer stays
     changed = reports.copy()
     changed.loc[0, "text"] = changed.loc[0, "text"].replace("法治", "法制", 1)
-    assert not table(changed)["text"].str.startswith("offered:").any()  # another text: made
+    assert not table(changed)[column].str.startswith("offered:").any()  # another text: made
     pd.testing.assert_frame_equal(table(reports.iloc[[0]]), offered[offered["doc_id"] == reports.loc[0, "doc_id"]])
     assert made == [2, len(reports)] and loads == [1]
     structure.load_section_rules.cache_clear()  # the lexicon read anew: the offer was made under the old rules
-    assert not table(reports)["text"].str.startswith("offered:").any()
+    assert not table(reports)[column].str.startswith("offered:").any()
 
 
 def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
@@ -280,8 +281,8 @@ def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
     pd.testing.assert_frame_equal(structure.sentences(reports), structure._sentences(reports, None))
 
 
-def test_only_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
-    with pytest.raises(OptionError, match="only paragraphs and sentences can be offered, not 'items'"):
+def test_only_sections_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
+    with pytest.raises(OptionError, match="only sections, paragraphs, sentences can be offered, not 'items'"):
         structure.offer(reports, {"items": lambda: reports})
     structure._offered_tables.cache_clear()
     structure.offer(reports.iloc[[0, 0]].reset_index(drop=True), {"paragraphs": lambda: reports})

@@ -246,6 +246,10 @@ def _parsed(text: str, rules: SectionRules | None) -> tuple[list[_Heading], list
 
 def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.DataFrame:
     """One row per heading: its level (depth), marker, heading, role, path and span."""
+    return _made_once("sections", reports, rules, _sections)
+
+
+def _sections(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
     rows = []
     for doc_id, text in zip(reports["doc_id"].tolist(), reports["text"].tolist()):
         headings, _ = _parsed(text, rules)
@@ -269,7 +273,7 @@ def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.
 
 @lru_cache(maxsize=1)
 def _last_tables() -> dict[str, list]:
-    """The last paragraphs and sentences tables made with the lexicon's rules, with what they were made for.
+    """The last sections, paragraphs and sentences tables made with the lexicon's rules, with what they were made for.
 
     name → [rules, doc_id dtype, doc_id → position, the reports' texts as Arrow, table].  The tokeniser and
     the indicator stage read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance
@@ -280,17 +284,17 @@ def _last_tables() -> dict[str, list]:
 
 @lru_cache(maxsize=1)
 def _offered_tables() -> dict[str, list]:
-    """The paragraphs and sentences tables offered for a set of reports (``offer``), as ``_last_tables`` holds
+    """The sections, paragraphs and sentences tables offered for a set of reports (``offer``), as ``_last_tables`` holds
     its own, the table a function that reads it until it is first asked for.  Kept apart from ``_last_tables``:
     a table made for other reports does not replace the offer."""
     return {}
 
 
-OFFERED_TABLES = ("paragraphs", "sentences")
+OFFERED_TABLES = ("sections", "paragraphs", "sentences")
 
 
 def offer(reports: pd.DataFrame, loads: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
-    """Let ``paragraphs(reports)`` and ``sentences(reports)`` (the names of *loads*), and the same of any of
+    """Let ``sections(reports)``, ``paragraphs(reports)`` and ``sentences(reports)`` (the names of *loads*), and the same of any of
     those reports kept in their order, be cut from ``loads[name]()`` instead of made: the pipeline offers its
     cached tables of a run's reports (``pipeline.run`` with those stages), so that every notebook and module
     that asks for them reads them, once, instead of parsing every report again.  Each load must give what
@@ -302,7 +306,7 @@ def offer(reports: pd.DataFrame, loads: Mapping[str, Callable[[], pd.DataFrame]]
     """
     for name in loads:
         if name not in OFFERED_TABLES:
-            raise OptionError(f"only {' and '.join(OFFERED_TABLES)} can be offered, not {name!r}")
+            raise OptionError(f"only {', '.join(OFFERED_TABLES)} can be offered, not {name!r}")
     entry = _entry(reports) if loads else None
     if entry is not None:
         for name, load in loads.items():
