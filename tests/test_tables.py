@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from analysis.indicators import extract
-from analysis.tables import records, rows_by, sort_rank, spans_of
+from analysis.tables import records, records_by, rows_by, sort_rank, spans_of
 
 
 def test_rows_by_gives_each_values_rows_in_the_tables_order():
@@ -28,6 +28,15 @@ def test_rows_by_gives_each_values_rows_in_the_tables_order():
 def test_rows_by_of_an_empty_table_is_empty():
     empty = pd.DataFrame({"town": pd.Series([], dtype=object), "token": pd.Series([], dtype=object)})
     assert rows_by(empty, "town")("神树镇").empty
+
+
+def test_records_by_lists_each_values_rows_as_named_tuples_in_the_tables_order():
+    table = pd.DataFrame({"doc_id": ["b", "a", "b", "c", "b"], "text": ["一", "二", "三", "五", "六"]}, index=[10, 11, 12, 14, 15])
+    by = records_by(table)
+    assert list(by) == ["b", "a", "c"]  # first seen first
+    assert [r.text for r in by["b"]] == ["一", "三", "六"] and by["a"][0] == ("a", "二") and by["a"][0].doc_id == "a"
+    assert [r.doc_id for r in records_by(table, "text")["五"]] == ["c"]
+    assert records_by(table.iloc[0:0]) == {} and records_by(None) == {}
 
 
 def _same(a: object, b: object) -> bool:

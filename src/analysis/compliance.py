@@ -28,7 +28,7 @@ from . import config
 from .chinese import fold, outline_number
 from .cues import Codebook, Entry, load_codebook
 from .structure import INLINE_ITEM_RE, SENTENCE_END_RE, paragraphs, sections
-from .tables import records
+from .tables import records_by
 
 STATUSES = ("section", "subsection", "mentioned", "absent")
 CHECK_COLUMNS = ["doc_id", "town", "element", "label", "status", "evidence", "start"]
@@ -146,24 +146,16 @@ def _check_one(entry: Entry, doc_sections: list, units: list[dict[str, object]],
     return "absent", "", -1
 
 
-def _by_doc(table: pd.DataFrame) -> dict[str, list]:
-    """Rows of *table* (as named tuples) grouped by doc_id, in table order."""
-    grouped: dict[str, list] = {}
-    for row in records(table):
-        grouped.setdefault(row.doc_id, []).append(row)
-    return grouped
-
-
 def checklist(reports: pd.DataFrame, *, elements: Codebook | str | Path | None = None) -> pd.DataFrame:
     """The compliance checklist: one row per report × element (see module doc)."""
     from .structure import sentences
 
     book = elements if isinstance(elements, Codebook) else load_elements(elements or config.ELEMENTS_FILE)
-    all_sections = _by_doc(sections(reports))
+    all_sections = records_by(sections(reports))
     paras = paragraphs(reports)
-    all_paras = _by_doc(paras[paras["role"] != "title"])
+    all_paras = records_by(paras[paras["role"] != "title"])
     sents = sentences(reports)
-    all_sents = _by_doc(sents[sents["role"] != "title"])
+    all_sents = records_by(sents[sents["role"] != "title"])
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
     for doc_id, town, text in zip(reports["doc_id"].tolist(), towns, reports["text"].tolist()):

@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import config
 from .errors import LexiconError, OptionError
-from .tables import records, rows_by
+from .tables import records, records_by
 
 SCORE_COLUMNS = ["doc_id", "town", "year", "criterion", "label", "score", "max", "evidence", "override", "computed"]
 TOTAL_COLUMNS = ["doc_id", "town", "year", "total", "max", "percent", "rank", "reports", "overrides"]
@@ -214,10 +214,11 @@ def _fmt(value: float) -> str:
 # ------------------------------------------------------------------ the criteria, one report at a time
 
 
-def _elements(c: Criterion, checks: pd.DataFrame) -> tuple[float, str, list[tuple[str, str]]]:
+def _elements(c: Criterion, checks: list) -> tuple[float, str, list[tuple[str, str]]]:
+    """*checks*: the report's rows of ``compliance.checklist`` (named tuples)."""
     points = c.settings["status_points"]
     got, parts, issues = 0.0, [], []
-    for r in records(checks):
+    for r in checks:
         got += float(points[r.status])
         if r.status == "absent":
             parts.append(f"{r.element} 未找到")
@@ -264,15 +265,16 @@ def _concreteness(c: Criterion, spec: pd.Series | None, example: str) -> tuple[f
     return score, evidence, issues
 
 
-def _answered(c: Criterion, problems: pd.DataFrame, answered: set[int]) -> tuple[float, str, list[tuple[str, str]]]:
-    if problems.empty:
+def _answered(c: Criterion, problems: list, answered: set[int]) -> tuple[float, str, list[tuple[str, str]]]:
+    """*problems*: the report's problem items (named tuples of ``structure.items`` rows)."""
+    if not problems:
         return 0.0, "没有找到“存在的问题”部分的条目", [("没有写出存在的问题", "没有找到“存在的问题”部分的条目")]
-    open_items = problems[~problems["item_no"].isin(answered)]
-    score = c.weight * (len(problems) - len(open_items)) / len(problems)
-    evidence = f"{len(problems)} 条问题中 {len(problems) - len(open_items)} 条有对应的下一步措施"
-    if len(open_items):
-        evidence += "；没有对应措施的：" + "；".join(_quote(t, 40) for t in open_items["text"])
-    issues = [("问题没有对应的下一步措施", _quote(t)) for t in open_items["text"]]
+    open_texts = [r.text for r in problems if r.item_no not in answered]
+    score = c.weight * (len(problems) - len(open_texts)) / len(problems)
+    evidence = f"{len(problems)} 条问题中 {len(problems) - len(open_texts)} 条有对应的下一步措施"
+    if open_texts:
+        evidence += "；没有对应措施的：" + "；".join(_quote(t, 40) for t in open_texts)
+    issues = [("问题没有对应的下一步措施", _quote(t)) for t in open_texts]
     return score, evidence, issues
 
 
@@ -295,12 +297,13 @@ def _own_wording(c: Criterion, share: float, partner: Mapping | None, example: s
     return score, evidence, issues
 
 
-def _figures(c: Criterion, bad: pd.DataFrame) -> tuple[float, str, list[tuple[str, str]]]:
-    if bad.empty:
+def _figures(c: Criterion, bad: list) -> tuple[float, str, list[tuple[str, str]]]:
+    """*bad*: the report's rows of ``flags.impossible_figures`` (named tuples)."""
+    if not bad:
         return c.weight, "没有发现不可能的数字（比率超过100%、分项大于总数）", []
     score = max(0.0, c.weight - float(c.settings["per_figure"]) * len(bad))
-    evidence = "；".join(f"{r.detail}：{_quote(r.evidence, 50)}" for r in records(bad))
-    return score, evidence, [(f"数字有误：{r.detail}", _quote(r.evidence)) for r in records(bad)]
+    evidence = "；".join(f"{r.detail}：{_quote(r.evidence, 50)}" for r in bad)
+    return score, evidence, [(f"数字有误：{r.detail}", _quote(r.evidence)) for r in bad]
 
 
 def _timeliness(c: Criterion, year: object, published: object) -> tuple[float, str, list[tuple[str, str]]]:
@@ -393,24 +396,22 @@ def assess(
     years = reports["year"] if "year" in reports else [None] * len(reports)
     published = reports["published"] if "published" in reports else [None] * len(reports)
     out, issues = [], []
-    checks_of, problems_of, bad_of = ((lambda _: None) if t is None else rows_by(t) for t in (checks, problems, bad))
-    cover_rows: dict[str, list] = {}
-    for r in records(cover) if cover is not None else ():
-        cover_rows.setdefault(r.doc_id, []).append(r)
+    # each report's rows of the tables read per report, as named tuples: split once, not a table cut per report
+    check_rows, problem_rows, bad_rows, cover_rows = (records_by(t) for t in (checks, problems, bad, cover))
     for doc_id, town, year, when in zip(docs, towns, years, published):
         for c in book:
             if c.id == "elements":
-                result = _elements(c, checks_of(doc_id))
+                result = _elements(c, check_rows.get(doc_id, []))
             elif c.id == "outline":
                 result = _outline(c, cover_rows.get(doc_id, []))
             elif c.id == "concreteness":
                 result = _concreteness(c, spec.loc[doc_id] if doc_id in spec.index else None, examples.get(doc_id, ""))
             elif c.id == "answered":
-                result = _answered(c, problems_of(doc_id), answered.get(doc_id, set()))
+                result = _answered(c, problem_rows.get(doc_id, []), answered.get(doc_id, set()))
             elif c.id == "own_wording":
                 result = _own_wording(c, float(shares.get(doc_id, 0.0)), partner_rows.get(doc_id), shared_examples.get(doc_id, ""))
             elif c.id == "figures":
-                result = _figures(c, bad_of(doc_id))
+                result = _figures(c, bad_rows.get(doc_id, []))
             else:
                 result = _timeliness(c, year, when)
             score, shown, points = result

@@ -53,6 +53,21 @@ def records(table: pd.DataFrame, name: str | None = "Row") -> Iterator[tuple]:
     return map(_row_type(name, tuple(table.columns))._make, columns)
 
 
+def records_by(table: pd.DataFrame | None, column: str = "doc_id") -> dict[Hashable, list]:
+    """*table*'s rows as ``records`` gives them (named tuples), listed by their *column*, in table order.
+
+    The rows of one report, read a report at a time (the compliance
+    checklist, the scorecard's criteria), without a table cut per report.
+    Nothing for no table.
+    """
+    grouped: dict[Hashable, list] = {}
+    if table is None or not len(table):
+        return grouped
+    for key, row in zip(table[column].tolist(), records(table)):
+        grouped.setdefault(key, []).append(row)
+    return grouped
+
+
 @lru_cache(maxsize=256)
 def _row_type(name: str, fields: tuple) -> type:
     """The named tuple of these fields, made once (making one takes longer than reading a short table)."""
