@@ -409,10 +409,14 @@ def test_tfidf_leaves_the_own_name_out_by_default(terms):
 def test_drop_own_places_keeps_other_towns_names(reports):
     t = frequency.terms(reports)
     mentioned = t.iloc[[0]].assign(doc_id=IDS["都督乡"], town="都督乡", county=None, token="神树镇")  # 都督乡 naming 神树镇
-    table = pd.concat([t, mentioned], ignore_index=True)
+    traditional = t.iloc[[0, 0]].assign(
+        doc_id=IDS["双庙镇"], town="双庙镇", county=None, token=["雙廟鎮", "神樹鎮"]
+    )  # in traditional characters
+    table = pd.concat([t, mentioned, traditional], ignore_index=True)
     out = frequency.drop_own_places(table, by="town")
     assert not ((out["town"] == "神树镇") & (out["token"] == "神树镇")).any()
     assert ((out["town"] == "都督乡") & (out["token"] == "神树镇")).sum() == 1
+    assert out[out["town"] == "双庙镇"]["token"].isin(["雙廟鎮", "神樹鎮"]).tolist().count(True) == 1  # its own name goes, another's stays
     # what goes, read in the texts: each name as often as str.count finds it, 杭锦后旗 in 双庙镇's title, 神树 in “多彩神树”
     gone = pd.concat([table, out]).drop_duplicates(keep=False).groupby(["town", "token"]).size().to_dict()
     assert gone == {
@@ -420,6 +424,7 @@ def test_drop_own_places_keeps_other_towns_names(reports):
         ("乌马河镇", "乌马河镇"): 6,
         ("双庙镇", "双庙镇"): 3,
         ("双庙镇", "杭锦后旗"): 1,
+        ("双庙镇", "雙廟鎮"): 1,  # the row added above
         ("神树镇", "神树"): 1,
         ("神树镇", "神树镇"): 4,
         ("都督乡", "都督乡"): 3,

@@ -371,6 +371,7 @@ CASES = {
     "flags.most_shared_sentences": lambda w: ((w.shared_sentences,), {}),
     "tables.rows_by": lambda w: ((w.rows,), {}),
     "tables.records": lambda w: ((w.rows,), {}),
+    "tables.records_by": lambda w: ((w.rows,), {}),
     "tables.spans_of": lambda w: ((w.terms, analysis.sentences(w.reports)), {}),
     "flags.flags": lambda w: ((w.reports,), {"rows": w.rows}),
     "flags.readable": lambda w: (

@@ -261,7 +261,13 @@ def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.Data
         return terms
     table = _with_columns(terms, [by], reports)
     pairs = {(group, token) for group, place in zip(places[by], places["place"].tolist()) for token in place_tokens([place])}
-    hit = pd.MultiIndex.from_arrays([table[by], _folded(table["token"])]).isin(list(pairs))
+    # only a row whose token folds to some place's token can name its own: the pairs are looked up for those rows alone
+    names = {token for _, token in pairs}
+    tokens = table["token"]
+    maybe = np.flatnonzero(tokens.isin([t for t in pd.unique(tokens) if fold(t) in names]).to_numpy())
+    hit = np.zeros(len(table), dtype=bool)
+    if len(maybe):
+        hit[maybe] = pd.MultiIndex.from_arrays([table[by].iloc[maybe], _folded(tokens.iloc[maybe])]).isin(list(pairs))
     return terms[~hit].reset_index(drop=True)
 
 
