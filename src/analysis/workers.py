@@ -113,8 +113,10 @@ def _watch(pid: int) -> None:
     os._exit(1)
 
 
-# The package's own environment variables (``ANALYSIS_*``: the run font, the size limits of reading, the
-# font, the folders) reach every worker as the caller has them when it starts the pool (``package_environment``).
+# The package's own environment variables (``ANALYSIS_*``) reach every worker as the caller has them when it
+# starts the pool (``package_environment``).  Those read when used (the run font, the size limits of reading,
+# the CJK font) then hold in the worker; the folders (``ANALYSIS_ROOT``, ``ANALYSIS_CACHE_DIR``) are read when
+# ``config`` is imported, which a worker forked from the fork server did when the server started.
 ENV_PREFIX = "ANALYSIS_"
 
 
