@@ -264,10 +264,11 @@ def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.Data
     # only a row whose token folds to some place's token can name its own: the pairs are looked up for those rows alone
     names = {token for _, token in pairs}
     tokens = table["token"]
-    maybe = np.flatnonzero(tokens.isin([t for t in pd.unique(tokens) if fold(t) in names]).to_numpy())
+    folded = {token: fold(token) for token in pd.unique(tokens)}  # each distinct token folded once
+    maybe = np.flatnonzero(tokens.isin([t for t, f in folded.items() if f in names]).to_numpy())
     hit = np.zeros(len(table), dtype=bool)
     if len(maybe):
-        hit[maybe] = pd.MultiIndex.from_arrays([table[by].iloc[maybe], _folded(tokens.iloc[maybe])]).isin(list(pairs))
+        hit[maybe] = pd.MultiIndex.from_arrays([table[by].iloc[maybe], tokens.iloc[maybe].map(folded)]).isin(list(pairs))
     return terms[~hit].reset_index(drop=True)
 
 
