@@ -116,7 +116,11 @@ def test_a_positional_folder_is_refused_by_the_commands_that_read_none(tmp_path)
 
 
 def test_the_command_is_found_past_the_options_before_it():
-    from analysis.cli import command_of
+    from analysis.cli import GLOBAL_VALUES, build_parser, command_of
+
+    parser = build_parser()
+    valued = {o for a in parser._actions if a.option_strings and a.nargs != 0 and a.dest != "command" for o in a.option_strings}
+    assert set(GLOBAL_VALUES) == valued  # every option before the command that takes a value is skipped
 
     assert command_of(["briefings", "--data", "x"]) == "briefings"
     assert command_of(["--max-report-chars", "100", "briefings"]) == "briefings"

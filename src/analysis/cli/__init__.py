@@ -15,16 +15,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from .._version import __version__
 from ..errors import AnalysisError
+
+if TYPE_CHECKING:  # imported by the parser only: ``start_early`` runs before it
+    from .common import Command
 
 # The options before the command that take a value (``build_parser``), skipped when looking for the command.
 GLOBAL_VALUES = ("--max-report-chars", "--max-docx-bytes")
 
 
-def commands() -> list:
-    """Every command (``common.Command``), in the order ``--help`` lists them."""
+def commands() -> list[Command]:
+    """Every command, in the order ``--help`` lists them."""
     from . import measures, reports, reviews, runs, years
 
     return [*reports.COMMANDS, *measures.COMMANDS, *years.COMMANDS, *runs.COMMANDS, *reviews.COMMANDS]
