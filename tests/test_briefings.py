@@ -780,18 +780,28 @@ def test_command_line_mistakes_exit_2_with_a_message(two_reports, tmp_path, args
 
 
 def test_relative_folders_are_read_from_where_the_command_runs(two_reports, tmp_path):
-    """As `make briefings` gives them (--data data/raw --out reports): a corpus notebook and a town notebook."""
+    """As `make briefings` gives them (--data data/raw --out reports): a corpus notebook and a town notebook.
+
+    A relative cache folder too (``ANALYSIS_CACHE_DIR=cache``): the workers,
+    which run each notebook from the notebooks' folder, use the same cache and
+    run font as the command, and start no second cache beside the notebooks.
+    """
+    env = {**os.environ, "ANALYSIS_CACHE_DIR": "cache"}
     result = subprocess.run(
         [sys.executable, "-m", "analysis", "briefings", "--data", "raw", "--out", "out", "--notebooks-dir", str(FIXTURES)]
         + ["--notebook", "00", "--notebook", "02", "--quiet"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     written = sorted(p.name for p in (tmp_path / "out").glob("*.html"))
     assert written == ["00_tables.html", "02_town-神树镇.html", "02_town-都督乡.html", "index.html"]
     assert not list((tmp_path / "out").glob(".building-*"))
+    shown = Page((tmp_path / "out" / "02_town-都督乡.html").read_text(encoding="utf-8")).shown
+    assert f"cache folder: {tmp_path / 'cache'} run font: True" in shown
+    assert list((tmp_path / "cache" / "fonts").glob("run-*")) and not (FIXTURES / "cache").exists()
 
 
 def test_one_town_one_notebook_in_json(two_reports, tmp_path):

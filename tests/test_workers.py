@@ -161,3 +161,17 @@ def test_taking_the_callers_variables_sets_and_drops_only_the_packages(monkeypat
     assert os.environ["ANALYSIS_TEST_KEPT"] == "the caller's"
     assert os.environ["ANALYSIS_TEST_NEW"] == "set"
     assert os.environ["OTHER_TEST_VARIABLE"] == "the server's"
+
+
+def test_the_paths_the_workers_are_given_are_the_callers_made_absolute(monkeypatch, tmp_path):
+    """A briefing's worker runs its notebook from the notebooks' folder: a relative font path must still name the caller's file."""
+    from analysis.workers import package_environment
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANALYSIS_CJK_FONT", "fonts/own.otf")
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ANALYSIS_MAX_REPORT_CHARS", "900")
+    given = package_environment()
+    assert given["ANALYSIS_CJK_FONT"] == str(tmp_path / "fonts" / "own.otf")
+    assert given["ANALYSIS_CACHE_DIR"] == str(tmp_path / "cache")
+    assert given["ANALYSIS_MAX_REPORT_CHARS"] == "900"  # not a path: as it is

@@ -4,6 +4,12 @@ Every other module asks this one where the project's folders are; nothing
 else hard-codes a path.  The project root is found from this file's location
 (``src/analysis/config.py``), or from ``ANALYSIS_ROOT`` when the package is
 installed somewhere else.
+
+Both folders are absolute from the start: a relative ``ANALYSIS_ROOT`` or
+``ANALYSIS_CACHE_DIR`` is read from the folder the process was started in, so
+that the briefings' workers, which run each notebook from the notebooks'
+folder, find the same cache and the same run font as the command that
+started them.
 """
 
 from __future__ import annotations
@@ -11,13 +17,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("ANALYSIS_ROOT", Path(__file__).resolve().parents[2]))
+ROOT = Path(os.environ.get("ANALYSIS_ROOT", Path(__file__).resolve().parents[2])).absolute()
 DATA_DIR = ROOT / "data"
 DATA_RAW = DATA_DIR / "raw"
 LEXICON_DIR = DATA_DIR / "lexicon"
 REPORTS_DIR = ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
-CACHE_DIR = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache" / "analysis"))  # the env var: benchmarks, shared clusters
+CACHE_DIR = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache" / "analysis")).absolute()  # the env var: benchmarks, clusters
 
 PACKAGE_DIR = Path(__file__).resolve().parent  # the package's own code (its hash keys the cache)
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the HTML template of the briefings

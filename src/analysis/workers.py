@@ -116,13 +116,23 @@ def _watch(pid: int) -> None:
 # The package's own environment variables (``ANALYSIS_*``) reach every worker as the caller has them when it
 # starts the pool (``package_environment``).  Those read when used (the run font, the size limits of reading,
 # the CJK font) then hold in the worker; the folders (``ANALYSIS_ROOT``, ``ANALYSIS_CACHE_DIR``) are read when
-# ``config`` is imported, which a worker forked from the fork server did when the server started.
+# ``config`` is imported, which a worker forked from the fork server did when the server started.  A path in
+# one of them is given as an absolute path: a briefing's worker runs its notebook from the notebooks' folder.
 ENV_PREFIX = "ANALYSIS_"
+PATH_VARIABLES = ("ANALYSIS_ROOT", "ANALYSIS_CACHE_DIR", "ANALYSIS_CJK_FONT", "ANALYSIS_RUN_FONT")
 
 
 def package_environment() -> dict[str, str]:
-    """This process's ``ANALYSIS_*`` variables: what a worker is given at its start (``process_pool``)."""
-    return {name: value for name, value in os.environ.items() if name.startswith(ENV_PREFIX)}
+    """This process's ``ANALYSIS_*`` variables: what a worker is given at its start (``process_pool``).
+
+    The paths among them (``PATH_VARIABLES``) are made absolute from this
+    process's working folder, where a user who wrote a relative one meant it.
+    """
+    return {
+        name: os.path.abspath(value) if name in PATH_VARIABLES and value else value
+        for name, value in os.environ.items()
+        if name.startswith(ENV_PREFIX)
+    }
 
 
 def _take_environment(environment: dict[str, str]) -> None:
