@@ -67,3 +67,25 @@ def test_report_lengths_bar_per_report_up_to_max_bars(n, bars):
     assert len(fig.axes[0].get_yticklabels()) == bars or (bars == 0 and fig.axes[0].get_ylabel() == "报告数")
     assert fig.get_size_inches()[1] <= 0.35 * 40 + 1.5
     plt.close(fig)
+
+
+def test_charts_the_browser_draws_say_in_one_plain_line_what_they_are(reports):
+    """A notebook keeps each output's plain text beside its HTML: a chart's is its kind, title and size, not its table."""
+    import pandas as pd
+
+    from analysis import frequency
+    from analysis.plots.html import heat_table
+    from analysis.plots.svg import PointChart, point_rows
+
+    counts = frequency.counts(frequency.terms(reports), by="town")
+    bar = plots.terms_bar_html(counts[counts["town"] == "神树镇"], top=7, title="高频词")
+    grid = plots.terms_facets_html(counts, by="town", top=5, max_panels=3)
+    shares = pd.DataFrame({"执法": [0.2, 0.5], "普法": [0.8, 0.5]}, index=["神树镇", "都督乡"])
+    heat = heat_table(shares, title="主题占比", cmap="Blues", vmin=0, vmax=1, fmt=".0%", key_label="占比", corner="乡镇")
+    points = PointChart(point_rows([{"x": 0.0, "y": 1.0, "text": "执法"}, {"x": 1.0, "y": 0.0, "text": "普法"}]), title="词语网络")
+    assert repr(bar) == "条形图「高频词」：7 项"
+    assert repr(grid) == (f"图组「{grid.title}」：3 幅" if grid.title else "图组：3 幅")
+    assert repr(heat) == "热力表「主题占比」：2 行"
+    assert repr(points) == "点图「词语网络」：2 个点"
+    top_word = bar.rows["label"].iloc[0]
+    assert all(top_word not in repr(chart) for chart in (bar, grid))  # the table is the HTML's, not written out again

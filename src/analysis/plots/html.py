@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..tables import records
-from .style import NO_DATA
+from .style import NO_DATA, described
 
 ROW_COLUMNS = ["label", "value", "share", "side", "color", "text", "cut"]
 CUT_SHARE = 0.92  # a cut bar: this much in its colour, the rest lighter ("goes on")
@@ -73,7 +73,7 @@ def bar_rows(rows: list[dict]) -> pd.DataFrame:
     return table
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class BarChart:
     """A bar chart as HTML: one row per bar, the largest first.
 
@@ -138,6 +138,9 @@ class BarChart:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return described("条形图", self.title, len(self.rows), "项")
+
 
 # Small multiples: the charts side by side, as many a row as the page is wide
 # (three on a printed A4 page, one on a phone); a chart is never cut by a page break.
@@ -149,7 +152,7 @@ div.analysis-chart-grid.analysis-wide { grid-template-columns: repeat(auto-fill,
 </style>"""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ChartGrid:
     """Charts side by side, one per group: bar charts (``frequency.terms_facets_html``, ``keyness_facets_html``) or
     charts of points (``svg.PointChart``: ``talk.network_facets_html``), *wide* for the latter (two a row on A4).
@@ -182,6 +185,9 @@ class ChartGrid:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return described("图组", self.title, len(self.charts), "幅")
+
 
 # A heat map as a table: each cell's colour is its value's, its number written on it; the colours print.
 HEAT_STYLE = """<style>
@@ -196,7 +202,7 @@ span.analysis-heat-key { display: inline-block; padding: 0 .5em; margin-right: 1
 </style>"""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class HeatTable:
     """A heat map as HTML: a table whose cells are coloured by their values, each number written on its cell.
 
@@ -249,6 +255,9 @@ class HeatTable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return described("热力表", self.title, len(self.colors), "行")
 
 
 def heat_table(

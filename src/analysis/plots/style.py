@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from ..fonts import font_path, use_cjk_font
 
-__all__ = ["font_path", "use_cjk_font", "no_data", "plain", "pick_groups", "group_parts", "shown_of", "panels", "town_labels"]
+__all__ = ["font_path", "use_cjk_font", "no_data", "plain", "described", "pick_groups", "group_parts", "shown_of", "panels", "town_labels"]
 
 BAR_COLOR = "#4C72B0"  # the one colour of a plain bar chart
 SECOND_COLOR = "#55A868"  # the second measure of a pair of charts
@@ -33,6 +33,16 @@ def plain(text: object) -> str:
     package; this is for a figure drawn with other settings.
     """
     return str(text).replace("$", r"\$")
+
+
+def described(kind: str, title: str | None, count: int, unit: str) -> str:
+    """A chart the browser draws, in one line of plain text: ``条形图「高频词」：20 项``.
+
+    It is what a notebook keeps beside the chart's HTML (its plain-text
+    representation): the chart's table written out instead cost a town page
+    about 1.3 ms a chart, for text no page shows.
+    """
+    return f"{kind}「{title}」：{count} {unit}" if title else f"{kind}：{count} {unit}"
 
 
 def no_data(message: str = NO_DATA, *, ax: Axes | None = None, figsize: tuple[float, float] = (6, 2)) -> Figure:

@@ -30,7 +30,7 @@ import pandas as pd
 from ..tables import records
 from .html import STYLE as BAR_STYLE
 from .html import framed
-from .style import NO_DATA
+from .style import NO_DATA, described
 
 POINT_COLUMNS = ["x", "y", "radius", "color", "opacity", "mark", "label", "label_color", "label_dx", "label_dy", "anchor"]
 LINE_COLUMNS = ["x1", "y1", "x2", "y2", "width", "color", "opacity"]
@@ -70,7 +70,7 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PointChart:
     """Points and lines as SVG, the data mapped onto a *width* × *height* px box.
 
@@ -202,3 +202,6 @@ class PointChart:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return described("点图", self.title, len(self.points), "个点")
