@@ -364,3 +364,19 @@ def test_bad_new_not_quantities_entries_are_named(tmp_path, not_quantities, entr
     with pytest.raises(LexiconError) as error:
         _rules_with(tmp_path, not_quantities=not_quantities)
     assert error.value.entry == entry
+
+
+def test_the_lookahead_before_the_quantity_pattern_drops_no_match(reports):
+    """Every alternative begins with a digit or a numeral (``STARTS``): the pattern finds what it finds without the lookahead."""
+    import re
+
+    from analysis.chinese import fold
+    from analysis.quantities import STARTS
+
+    pattern = load_rules().regex.pattern
+    assert pattern.startswith(f"{STARTS}(?:") and pattern.endswith(")")
+    bare = re.compile(pattern[len(STARTS) + 3 : -1])
+    for text in [*reports["text"], "百分之九十五，１２０件，〇点五，二〇二四年共30余场，3—5个百分点，安全事故零起"]:
+        view = fold(text)
+        found = [(m.span(), m.groupdict()) for m in load_rules().regex.finditer(view)]
+        assert found == [(m.span(), m.groupdict()) for m in bare.finditer(view)]
