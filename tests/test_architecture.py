@@ -27,8 +27,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation: version, errors, paths, Arrow's memory pool", ("_version", "errors", "config", "arrowpool")),
     (
-        "shared helpers: lexicon files, Chinese text, TF-IDF, statistics, splitting tables, writing files, fonts, process pool, codebooks, notebook display",
-        ("lexicon", "chinese", "tfidf", "stats", "tables", "output", "runlock", "export", "fonts", "workers", "cues", "display"),
+        "shared helpers: lexicon files, Chinese text, TF-IDF, statistics, splitting tables, writing files, workbooks, fonts, process pool, codebooks, notebook display",
+        ("lexicon", "chinese", "tfidf", "stats", "tables", "output", "runlock", "xlsx", "export", "fonts", "workers", "cues", "display"),
     ),
     ("reading the reports", ("corpus", "pagemeta", "metadata", "places", "loaders")),
     ("structure and words", ("structure", "quantities", "tokenize", "segmenter")),
