@@ -127,3 +127,22 @@ def test_the_engine_refuses_a_process_that_has_its_own_shell():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "needs a process of its own" in done.stdout, done.stderr
+
+
+def test_a_cell_run_again_is_transformed_once_and_gives_the_same_outputs():
+    """Every town page runs the same cells: IPython's transformation of a text (a magic here) is kept, its outputs are not."""
+    code = textwrap.dedent(
+        """
+        from analysis.briefings.engine import run_cell, shell
+        source = "%time y = 2\\nz = y + 1\\nz"
+        first, second = run_cell(source), run_cell(source.replace("y = 2", "y = 5"))
+        third = run_cell(source)
+        kept = shell().input_transformer_manager.transform_cell.cache_info()
+        print([out[1][-1]["data"]["text/plain"] for out in (first, second, third)], kept.hits, kept.misses)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    # kept: the third cell and the statement %time runs (the magic transforms it through the same manager); the
+    # first two cells and their statements were new
+    assert done.stdout.split() == ["['3',", "'6',", "'3']", "2", "4"]
