@@ -414,7 +414,7 @@ def test_each_row_is_filed_under_its_reports_cache_entry():
 def test_the_paragraphs_and_sentences_a_run_cached_are_what_every_later_caller_reads(tmp_path, monkeypatch):
     from analysis import panel
 
-    stages = ["sections", "paragraphs", "sentences"]
+    stages = ["sections", "items", "paragraphs", "sentences"]
     quiet_run(stages=stages, workers=1, cache_dir=tmp_path)  # fills the cache
     structure._last_tables.cache_clear()  # what the first run parsed in this process is forgotten
     structure._offered_tables.cache_clear()
@@ -425,7 +425,7 @@ def test_the_paragraphs_and_sentences_a_run_cached_are_what_every_later_caller_r
     results = quiet_run(stages=stages, workers=1, cache_dir=tmp_path)
     assert set(computed(results).values()) == {(0, 5)} and not results.tables.loaded("sentences")
     offered = structure._offered_tables()
-    assert offered["paragraphs"][3] is offered["sentences"][3] is offered["sections"][3]  # the reports' texts held once for all
+    assert offered["paragraphs"][3] is offered["sentences"][3] is offered["sections"][3] is offered["items"][3]  # texts held once
     reports = results.reports
     for name in stages:
         pd.testing.assert_frame_equal(results[name], own[name](reports, None), obj=name)  # structure's own tables
@@ -434,6 +434,9 @@ def test_the_paragraphs_and_sentences_a_run_cached_are_what_every_later_caller_r
     some = reports.iloc[[1, 3]].reset_index(drop=True)
     pd.testing.assert_frame_equal(structure.paragraphs(some), own["paragraphs"](some, None))
     evidence = panel.evidence_sentences(reports)  # a module that asks structure for them
+    pd.testing.assert_frame_equal(
+        structure.plan_items(reports), own["items"](reports, None).query("role == 'plans'").reset_index(drop=True)
+    )
     assert made == []  # read from the run's cache, not parsed again
     structure._offered_tables.cache_clear()
     pd.testing.assert_frame_equal(panel.evidence_sentences(reports), evidence)

@@ -235,7 +235,7 @@ def test_part_markers_and_unmarked_headings(tmp_path):
     assert not paras[paras["text"].str.startswith("下一步，")]["is_heading"].any()
 
 
-@pytest.mark.parametrize("name", ["sections", "paragraphs", "sentences"])
+@pytest.mark.parametrize("name", ["sections", "items", "paragraphs", "sentences"])
 def test_an_offered_table_is_read_once_when_asked_for_and_cut_like_a_kept_one(reports, monkeypatch, name):
     maker = getattr(structure, f"_{name}")
     table = getattr(structure, name)
@@ -281,9 +281,28 @@ def test_an_offer_that_cannot_be_read_says_so_once_and_is_dropped(reports):
     pd.testing.assert_frame_equal(structure.sentences(reports), structure._sentences(reports, None))
 
 
-def test_only_sections_paragraphs_and_sentences_are_offered_and_only_for_reports_told_apart(reports):
-    with pytest.raises(OptionError, match="only sections, paragraphs, sentences can be offered, not 'items'"):
-        structure.offer(reports, {"items": lambda: reports})
+def test_only_the_tables_of_structure_are_offered_and_only_for_reports_told_apart(reports):
+    with pytest.raises(OptionError, match="only sections, items, paragraphs, sentences can be offered, not 'tokens'"):
+        structure.offer(reports, {"tokens": lambda: reports})
     structure._offered_tables.cache_clear()
     structure.offer(reports.iloc[[0, 0]].reset_index(drop=True), {"paragraphs": lambda: reports})
     assert structure._offered_tables() == {}  # the same report twice: which rows are whose cannot be told
+
+
+def test_items_read_from_the_kept_table_carry_the_role_and_the_towns_asked_for(reports, monkeypatch):
+    """problem_items and plan_items cut the one table of items made for these reports; its towns are the caller's."""
+    maker = structure._items
+    made = []
+    monkeypatch.setattr(structure, "_items", lambda t, rules: made.append(len(t)) or maker(t, rules))
+    structure._last_tables.cache_clear()
+    structure._offered_tables.cache_clear()
+    every = structure.items(reports)
+    problems, plans = structure.problem_items(reports), structure.plan_items(reports)
+    assert made == [len(reports)]
+    pd.testing.assert_frame_equal(problems, every[every["role"] == "problems"].reset_index(drop=True))
+    pd.testing.assert_frame_equal(plans, every[every["role"] == "plans"].reset_index(drop=True))
+    renamed = reports.assign(town=reports["town"].replace({"神树镇": "神树镇（改名）"}))
+    again = structure.plan_items(renamed)
+    assert made == [len(reports)]  # the same texts: the kept table
+    assert set(again.loc[again["doc_id"] == IDS["神树镇"], "town"]) == {"神树镇（改名）"}
+    assert set(again.loc[again["doc_id"] == IDS["都督乡"], "town"]) == {"都督乡"}

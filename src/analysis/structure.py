@@ -290,7 +290,7 @@ def _offered_tables() -> dict[str, list]:
     return {}
 
 
-OFFERED_TABLES = ("sections", "paragraphs", "sentences")
+OFFERED_TABLES = ("sections", "items", "paragraphs", "sentences")
 
 
 def offer(reports: pd.DataFrame, loads: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
@@ -464,7 +464,15 @@ def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules
     """
     if role is not None and role not in ROLES:
         raise OptionError(f"role must be one of {ROLES}, not {role!r}")
-    wanted = (role,) if role else ("problems", "plans")
+    table = _made_once("items", reports, rules, _items)
+    # the towns of the reports asked about (a kept or offered table has those of the reports it was made for)
+    table = table.assign(town=table["doc_id"].map(dict(zip(reports["doc_id"], reports["town"]))) if "town" in reports else None)
+    return table if role is None else table[table["role"] == role].reset_index(drop=True)
+
+
+def _items(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
+    """``items`` of both roles, made now."""
+    wanted = ("problems", "plans")
     rules_ = rules or load_section_rules()
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
