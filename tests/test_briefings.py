@@ -348,6 +348,17 @@ def test_finish_page_marks_only_what_lacks_it():
     )
 
 
+def test_the_text_a_page_shows_leaves_out_its_styles_scripts_and_tags():
+    """What the page's own font is cut to: every character shown, none of a style or a script (closed in any case)."""
+    from analysis.briefings.pages import page_text
+
+    page = (
+        "<html><head><STYLE>body { font: 字体 } a<b</style ><script>if (a < b) { x = '脚本' }</SCRIPT></head>"
+        "<body><p>神树镇&amp;都督乡</p><styles>样式</styles><p>1 &lt; 2</p><style>未闭合"
+    )
+    assert page_text(page).split() == ["神树镇&都督乡", "样式", "1", "<", "2", "未闭合"]
+
+
 def test_the_checker_catches_external_references(tmp_path):
     """The self-contained check above, shown to fail on what it must catch."""
     (tmp_path / "other.html").write_text("<p>ok</p>", encoding="utf-8")

@@ -249,7 +249,9 @@ def to_html(nb, *, title: str, footer: str = "") -> str:
 
 FONT_FAMILY = "AnalysisCJK"
 FONT_MARKER = "/* analysis:font-face */"
-_STYLE_OR_SCRIPT_RE = re.compile(r"<(style|script)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+# a style or script element whole: the runs between two "<" taken at once (a page's styles are some 270,000
+# characters, which ".*?" tried one by one: a town page's text 2.8 → 0.2 ms), up to the first closing tag
+_STYLE_OR_SCRIPT_RE = re.compile(r"<(style|script)\b[^<]*(?:<(?!/\1\s*>)[^<]*)*</\1\s*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
