@@ -306,3 +306,16 @@ def test_items_read_from_the_kept_table_carry_the_role_and_the_towns_asked_for(r
     assert made == [len(reports)]  # the same texts: the kept table
     assert set(again.loc[again["doc_id"] == IDS["神树镇"], "town"]) == {"神树镇（改名）"}
     assert set(again.loc[again["doc_id"] == IDS["都督乡"], "town"]) == {"都督乡"}
+
+
+def test_the_items_of_another_section_are_still_read_when_asked_for(reports):
+    """The pipeline keeps the problems' and plans' items; those of the achievements (都督乡: four, （一）…（四）) are made on asking."""
+    structure._last_tables.cache_clear()
+    structure._offered_tables.cache_clear()
+    items = structure.items(reports, role="achievements")
+    mine = items[items["doc_id"] == IDS["都督乡"]]
+    assert set(items["role"]) == {"achievements"}
+    assert mine["marker"].tolist() == ["（一）", "（二）", "（三）", "（四）"]
+    assert mine["text"].iloc[0].startswith("切实加强组织领导，法治政府建设更加有力") and set(mine["town"]) == {"都督乡"}
+    duties = structure.items(reports, role="responsibility")
+    assert duties.loc[duties["doc_id"] == IDS["都督乡"], "text"].str[:6].tolist() == ["坚持党建引领", "推动学法普法", "深化政务公开"]

@@ -464,15 +464,19 @@ def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules
     """
     if role is not None and role not in ROLES:
         raise OptionError(f"role must be one of {ROLES}, not {role!r}")
+    if role not in (None, *ITEM_ROLES):  # the items of another section (achievements): made now
+        return _items(reports, rules, wanted=(role,))
     table = _made_once("items", reports, rules, _items)
-    # the towns of the reports asked about (a kept or offered table has those of the reports it was made for)
-    table = table.assign(town=table["doc_id"].map(dict(zip(reports["doc_id"], reports["town"]))) if "town" in reports else None)
+    if len(table):  # the towns of the reports asked about (a kept or offered table has those of the reports it was made for)
+        table = table.assign(town=table["doc_id"].map(dict(zip(reports["doc_id"], reports["town"]))) if "town" in reports else None)
     return table if role is None else table[table["role"] == role].reset_index(drop=True)
 
 
-def _items(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
-    """``items`` of both roles, made now."""
-    wanted = ("problems", "plans")
+ITEM_ROLES = ("problems", "plans")  # the sections whose items the pipeline's stage keeps
+
+
+def _items(reports: pd.DataFrame, rules: SectionRules | None, wanted: tuple[str, ...] = ITEM_ROLES) -> pd.DataFrame:
+    """``items`` of the *wanted* roles, made now."""
     rules_ = rules or load_section_rules()
     rows = []
     towns = reports["town"] if "town" in reports else [None] * len(reports)
