@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -29,6 +30,7 @@ def test_every_kind_of_value_reads_back_as_it_was_written(tmp_path):
     xlsx.write(path, [("报告", ROWS), ("空表", [])])
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["报告", "空表"]
+    assert zipfile.ZipFile(path).namelist()[0] == "[Content_Types].xml"  # first, as Excel writes it: readers that stream expect it
     rows = _read(path, "报告")
     assert rows[0] == ("乡镇", "次数", "比例", "达标", "说明")
     assert rows[1] == ("神树镇", 50, 0.125, True, "开展专项执法检查50余次")

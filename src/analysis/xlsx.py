@@ -56,14 +56,11 @@ _STYLES = (
 def write(path: str | Path, sheets: Iterable[tuple[str, Iterable[Sequence[object]]]]) -> None:
     """Write *sheets* — (title, rows) in order, titles as Excel takes them (31 characters, none of ``[]:*?/\\``,
     each once) — as an .xlsx workbook at *path*.  The rows are read once, as they are written."""
-    titles: list[str] = []
+    sheets = list(sheets) or [(EMPTY_TITLE, [])]  # a workbook has a sheet
+    titles = [title for title, _ in sheets]
     strings: dict[str, int] = {}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as book:
-        for number, (title, rows) in enumerate(list(sheets) or [(EMPTY_TITLE, [])], start=1):  # a workbook has a sheet
-            titles.append(title)
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
-                for chunk in _sheet(rows, strings):
-                    part.write(chunk.encode("utf-8"))
+        # the package's parts first, as Excel writes them; the shared texts last, once every sheet has named its own
         book.writestr("[Content_Types].xml", _content_types(len(titles)))
         book.writestr("_rels/.rels", _relations([("officeDocument", "xl/workbook.xml")]))
         book.writestr("xl/workbook.xml", _workbook(titles))
@@ -72,6 +69,10 @@ def write(path: str | Path, sheets: Iterable[tuple[str, Iterable[Sequence[object
             "xl/_rels/workbook.xml.rels", _relations([*sheet_relations, ("styles", "styles.xml"), ("sharedStrings", "sharedStrings.xml")])
         )
         book.writestr("xl/styles.xml", _STYLES)
+        for number, (_, rows) in enumerate(sheets, start=1):
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
+                for chunk in _sheet(rows, strings):
+                    part.write(chunk.encode("utf-8"))
         with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
             part.write(f'{_XML}<sst xmlns="{_MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">'.encode())
             for batch in _batches((f'<si><t xml:space="preserve">{_escape(text)}</t></si>' for text in strings), 4096):
