@@ -54,12 +54,15 @@ def test_pandas_reads_each_sheet_as_a_table(tmp_path):
 def test_what_excel_cannot_hold_is_cut_and_said(tmp_path, monkeypatch):
     path = tmp_path / "book.xlsx"
     long_text = "法" * (xlsx.MAX_CELL_CHARS + 10)
-    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)  # a sheet of Excel's rows is a million rows: a small limit shows the same
-    xlsx.write(path, [("长", [["文本"], [long_text], ["二"], ["三"], ["四"], ["五"]])])
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)  # Excel's limits are a million rows and 16,384 columns: small ones show the same
+    monkeypatch.setattr(xlsx, "MAX_COLUMNS", 2)
+    xlsx.write(path, [("长", [["文本", "甲", "乙", "丙"], [long_text], ["二"], ["三"], ["四"], ["五"]]), ("短", [["一", 1]])])
     rows = _read(path, "长")
     assert rows[1][0] == "法" * (xlsx.MAX_CELL_CHARS - 1) + "…" and len(rows[1][0]) == xlsx.MAX_CELL_CHARS
-    assert [r[0] for r in rows[:3]] == ["文本", rows[1][0], "二"] and len(rows) == 4
-    assert rows[3][0] == xlsx.ROWS_LEFT_OUT.format(n=3, limit=3)
+    assert rows[0] == ("文本", "甲") and [r[0] for r in rows[:3]] == ["文本", rows[1][0], "二"] and len(rows) == 5
+    assert rows[3][0] == xlsx.COLUMNS_LEFT_OUT.format(n=2, limit=2)
+    assert rows[4][0] == xlsx.ROWS_LEFT_OUT.format(n=3, limit=5)
+    assert _read(path, "短") == [("一", 1)]  # a sheet within the limits says nothing
 
 
 def test_a_workbook_without_tables_still_has_its_one_sheet(tmp_path):

@@ -460,7 +460,10 @@ def items(reports: pd.DataFrame, *, role: str | None = None, rules: SectionRules
 
     Items are the section's direct sub-headings with their text, else its
     inline 一是…二是… items, else its paragraphs.  An introduction before the
-    first item and a closing paragraph after the last are not items.
+    first item and a closing paragraph after the last are not items.  The
+    problems' and plans' items are made once a process for the same reports,
+    or read from a pipeline run's cached table (``offer``), with the towns of
+    the reports given; another section's are made on asking.
     """
     if role is not None and role not in ROLES:
         raise OptionError(f"role must be one of {ROLES}, not {role!r}")

@@ -15,8 +15,9 @@ installed.
 
 What Excel cannot hold is said, not left to break the file: a text longer
 than a cell holds (``MAX_CELL_CHARS``) is cut with ``…``; a sheet of more
-rows than Excel's (``MAX_ROWS``) keeps the rows that fit, the last saying
-how many were left out (the CSV written beside it has them all).  Characters
+rows or columns than Excel's (``MAX_ROWS``, ``MAX_COLUMNS``) keeps those that
+fit, a last row saying how many were left out (the CSV written beside it has
+them all).  Characters
 XML forbids (control characters) are dropped; a number that is not finite
 (NaN, infinity) is an empty cell.
 """
@@ -29,12 +30,14 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["write", "MAX_ROWS", "MAX_CELL_CHARS"]
+__all__ = ["write", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELL_CHARS"]
 
 MAX_ROWS = 1_048_576  # Excel's rows a sheet
+MAX_COLUMNS = 16_384  # Excel's columns a sheet
 MAX_CELL_CHARS = 32_767  # Excel's characters a cell
 EMPTY_TITLE = "表"  # the one sheet of a workbook given none
 ROWS_LEFT_OUT = "…… 另有 {n:,} 行未列出（Excel 每个工作表最多 {limit:,} 行），完整数据见同名 CSV 文件。"
+COLUMNS_LEFT_OUT = "…… 另有 {n:,} 列未列出（Excel 每个工作表最多 {limit:,} 列），完整数据见同名 CSV 文件。"
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # not allowed in XML 1.0
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -87,11 +90,15 @@ def _sheet(rows: Iterable[Sequence[object]], strings: dict[str, int]) -> Iterato
     written: list[str] = []
     number = 0
     left_out = 0
+    widest = 0
     for row in rows:
-        if number >= MAX_ROWS - 1:
+        if number >= MAX_ROWS - 2:  # a row kept for each note (a sheet is read once: its length is known at its end)
             left_out += 1
             continue
         number += 1
+        if len(row) > MAX_COLUMNS:
+            widest = max(widest, len(row))
+            row = row[:MAX_COLUMNS]
         while len(columns) < len(row):
             columns.append(_column(len(columns)))
         cells = []
@@ -103,9 +110,10 @@ def _sheet(rows: Iterable[Sequence[object]], strings: dict[str, int]) -> Iterato
         if len(written) >= 512:
             yield "".join(written)
             written.clear()
-    if left_out:
-        note = _cell(ROWS_LEFT_OUT.format(n=left_out, limit=MAX_ROWS - 1), strings)
-        written.append(f'<row r="{number + 1}"><c r="A{number + 1}"{note}</c></row>')
+    notes = [COLUMNS_LEFT_OUT.format(n=widest - MAX_COLUMNS, limit=MAX_COLUMNS)] if widest > MAX_COLUMNS else []
+    notes += [ROWS_LEFT_OUT.format(n=left_out, limit=MAX_ROWS)] if left_out else []
+    for at, note in enumerate(notes, start=number + 1):
+        written.append(f'<row r="{at}"><c r="A{at}"{_cell(note, strings)}</c></row>')
     yield "".join(written) + "</sheetData></worksheet>"
 
 
