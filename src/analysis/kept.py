@@ -34,7 +34,7 @@ from .structure import ROLES
 from .tables import rows_by
 from .themes import code_items, load_themes, summarize
 
-# what the briefings read from the pipeline's cache; the sections, paragraphs and sentences are read by the modules that
+# what the briefings read from the pipeline's cache; the sections, items, paragraphs and sentences are read by the modules that
 # ask ``structure`` for them (``pipeline.run`` offers them), not parsed again in every notebook
 BRIEFING_STAGES = (*DEFAULT_STAGES, "paragraphs", "sentences", "checklist", "coverage")
 

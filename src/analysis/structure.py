@@ -273,7 +273,7 @@ def _sections(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame
 
 @lru_cache(maxsize=1)
 def _last_tables() -> dict[str, list]:
-    """The last sections, paragraphs and sentences tables made with the lexicon's rules, with what they were made for.
+    """The last tables of ``OFFERED_TABLES`` made with the lexicon's rules, with what they were made for.
 
     name → [rules, doc_id dtype, doc_id → position, the reports' texts as Arrow, table].  The tokeniser and
     the indicator stage read the same chunk's paragraphs; a briefing's flags, boilerplate and compliance
@@ -284,7 +284,7 @@ def _last_tables() -> dict[str, list]:
 
 @lru_cache(maxsize=1)
 def _offered_tables() -> dict[str, list]:
-    """The sections, paragraphs and sentences tables offered for a set of reports (``offer``), as ``_last_tables`` holds
+    """The tables of ``OFFERED_TABLES`` offered for a set of reports (``offer``), as ``_last_tables`` holds
     its own, the table a function that reads it until it is first asked for.  Kept apart from ``_last_tables``:
     a table made for other reports does not replace the offer."""
     return {}
@@ -294,7 +294,7 @@ OFFERED_TABLES = ("sections", "items", "paragraphs", "sentences")
 
 
 def offer(reports: pd.DataFrame, loads: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
-    """Let ``sections(reports)``, ``paragraphs(reports)`` and ``sentences(reports)`` (the names of *loads*), and the same of any of
+    """Let ``sections``, ``items``, ``paragraphs`` and ``sentences`` of *reports* (the names of *loads*), and the same of any of
     those reports kept in their order, be cut from ``loads[name]()`` instead of made: the pipeline offers its
     cached tables of a run's reports (``pipeline.run`` with those stages), so that every notebook and module
     that asks for them reads them, once, instead of parsing every report again.  Each load must give what

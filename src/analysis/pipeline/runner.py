@@ -147,7 +147,7 @@ def run(
                 tables._lazy(name, loader)
             else:
                 tables._set(name, loader())
-        # every later ``structure.sections(reports)``, ``paragraphs`` or ``sentences`` reads the run's table instead of parsing again
+        # every later ``structure.sections(reports)``, ``items``, ``paragraphs`` or ``sentences`` reads the run's table, not parsing again
         offer(reports, {name: partial(tables.__getitem__, name) for name in names if name in OFFERED_TABLES})
         timer.add("read tables", wall_s=time.perf_counter() - t0)
         counts = None
