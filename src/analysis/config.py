@@ -17,13 +17,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("ANALYSIS_ROOT", Path(__file__).resolve().parents[2])).absolute()
+ROOT_ENV = "ANALYSIS_ROOT"
+CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
+ROOT = Path(os.environ.get(ROOT_ENV, Path(__file__).resolve().parents[2])).absolute()
 DATA_DIR = ROOT / "data"
 DATA_RAW = DATA_DIR / "raw"
 LEXICON_DIR = DATA_DIR / "lexicon"
 REPORTS_DIR = ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
-CACHE_DIR = Path(os.environ.get("ANALYSIS_CACHE_DIR", ROOT / ".cache" / "analysis")).absolute()  # the env var: benchmarks, clusters
+CACHE_DIR = Path(os.environ.get(CACHE_DIR_ENV, ROOT / ".cache" / "analysis")).absolute()  # the env var: benchmarks, clusters
 
 PACKAGE_DIR = Path(__file__).resolve().parent  # the package's own code (its hash keys the cache)
 TEMPLATES_DIR = PACKAGE_DIR / "templates"  # the HTML template of the briefings

@@ -18,15 +18,17 @@ from pathlib import Path
 
 from .errors import AnalysisError
 
+CJK_FONT_ENV = "ANALYSIS_CJK_FONT"  # another font's path
+
 
 @lru_cache(maxsize=1)
 def font_path() -> Path:
     """Path of the CJK font used for every figure and word cloud."""
-    override = os.environ.get("ANALYSIS_CJK_FONT")
+    override = os.environ.get(CJK_FONT_ENV)
     if override:
         path = Path(override)
         if not path.is_file():
-            raise AnalysisError(f"ANALYSIS_CJK_FONT={override}: no such font file")
+            raise AnalysisError(f"{CJK_FONT_ENV}={override}: no such font file")
         return path
     try:
         import mplfonts

@@ -243,10 +243,14 @@ def place_tokens(places: Iterable[str]) -> frozenset[str]:
     return frozenset(found - GENERIC_PLACE_WORDS)
 
 
+def _fold_map(tokens: pd.Series) -> dict[str, str]:
+    """Each distinct token → its simplified form (so a traditional-character report's 雙廟鎮 matches 双庙镇), folded once."""
+    return {token: fold(token) for token in pd.unique(tokens)}
+
+
 def _folded(tokens: pd.Series) -> pd.Series:
-    """The simplified form of each token (so a traditional-character report's 雙廟鎮 matches 双庙镇)."""
-    mapping = {token: fold(token) for token in pd.unique(tokens)}
-    return tokens.map(mapping)
+    """The simplified form of each token (``_fold_map``)."""
+    return tokens.map(_fold_map(tokens))
 
 
 def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -264,7 +268,7 @@ def drop_own_places(terms: pd.DataFrame, *, by: str = "doc_id", reports: pd.Data
     # only a row whose token folds to some place's token can name its own: the pairs are looked up for those rows alone
     names = {token for _, token in pairs}
     tokens = table["token"]
-    folded = {token: fold(token) for token in pd.unique(tokens)}  # each distinct token folded once
+    folded = _fold_map(tokens)
     maybe = np.flatnonzero(tokens.isin([t for t, f in folded.items() if f in names]).to_numpy())
     hit = np.zeros(len(table), dtype=bool)
     if len(maybe):

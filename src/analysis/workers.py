@@ -23,6 +23,9 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
+from . import config
+from .fonts import CJK_FONT_ENV, RUN_FONT_ENV
+
 __all__ = [
     "BrokenProcessPool",
     "Pool",
@@ -119,7 +122,7 @@ def _watch(pid: int) -> None:
 # ``config`` is imported, which a worker forked from the fork server did when the server started.  A path in
 # one of them is given as an absolute path: a briefing's worker runs its notebook from the notebooks' folder.
 ENV_PREFIX = "ANALYSIS_"
-PATH_VARIABLES = ("ANALYSIS_ROOT", "ANALYSIS_CACHE_DIR", "ANALYSIS_CJK_FONT", "ANALYSIS_RUN_FONT")
+PATH_VARIABLES = (config.ROOT_ENV, config.CACHE_DIR_ENV, CJK_FONT_ENV, RUN_FONT_ENV)
 
 
 def package_environment() -> dict[str, str]:

@@ -29,6 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["write", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELL_CHARS"]
 
@@ -78,7 +79,7 @@ def write(path: str | Path, sheets: Iterable[tuple[str, Iterable[Sequence[object
                     part.write(chunk.encode("utf-8"))
         with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
             part.write(f'{_XML}<sst xmlns="{_MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">'.encode())
-            for batch in _batches((f'<si><t xml:space="preserve">{_escape(text)}</t></si>' for text in strings), 4096):
+            for batch in _batches((f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in strings), 4096):
                 part.write(batch.encode("utf-8"))
             part.write(b"</sst>")
 
@@ -151,10 +152,6 @@ def _column(index: int) -> str:
     return name
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _batches(pieces: Iterable[str], size: int) -> Iterator[str]:
     batch: list[str] = []
     for piece in pieces:
@@ -189,8 +186,5 @@ def _relations(targets: list[tuple[str, str]]) -> str:
 
 
 def _workbook(titles: list[str]) -> str:
-    sheets = "".join(
-        f'<sheet name="{_escape(title).replace(chr(34), "&quot;")}" sheetId="{n}" r:id="rId{n}"/>'
-        for n, title in enumerate(titles, start=1)
-    )
+    sheets = "".join(f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>' for n, title in enumerate(titles, start=1))
     return f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>'
