@@ -96,6 +96,19 @@ def test_the_run_font_is_cut_once_and_kept_by_its_characters(reports, tmp_path, 
     assert fonts.write_run_font(texts) == made and made.read_bytes() != b"kept"
 
 
+def test_the_run_fonts_characters_are_every_character_of_the_texts_once_in_order(reports):
+    """Each character of the reports once, in code point order, with the extra ranges; no line break or tab. A
+    character past the basic plane (𠀀, 😀) is one character, and a lone surrogate (a file read with
+    surrogateescape) is kept, not an error."""
+    texts = [*reports["text"], "𠀀𠮷😀\r\n\t", "\udc80"]
+    chars = fonts._run_chars(texts)
+    extra = {chr(c) for start, end in fonts.EXTRA_RANGES for c in range(start, end + 1)}
+    assert set(chars) == (set("".join(texts)) | extra) - {"\n", "\r", "\t"}
+    assert list(chars) == sorted(set(chars))
+    assert {"法", "治", "𠀀", "𠮷", "😀", "\udc80"} <= set(chars)
+    assert fonts._run_chars([]) == "".join(sorted(extra - {"\n", "\r", "\t"}))
+
+
 def test_a_character_outside_the_run_font_is_cut_from_the_full_font(reports, tmp_path, monkeypatch):
     run = fonts.write_run_font(reports["text"].head(1), tmp_path / "run.otf")
     monkeypatch.setenv(fonts.RUN_FONT_ENV, str(run))
