@@ -144,3 +144,14 @@ def test_a_figure_in_a_notebook_is_drawn_only_for_its_picture():
     plain = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.bar([1, 2], [3, 2])"
     assert _draws_in_a_kernel(package) == (2, 1)
     assert _draws_in_a_kernel(plain) == (3, 1)  # without the package's set-up: the extra draw this saves
+
+
+def test_the_font_is_found_without_importing_matplotlib():
+    """The build's own process finds the font to cut the run font from; importing the font package would import
+    matplotlib (0.12–0.16 s on that process's serial path), which nothing else there needs."""
+    import subprocess
+    import sys
+
+    script = "import sys; from analysis import fonts; print(fonts.font_path().is_file(), 'matplotlib' in sys.modules, 'mplfonts' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False", "False"], done.stderr
