@@ -377,6 +377,21 @@ def test_an_analyst_adds_an_indicator_by_editing_the_file(tmp_path):
     assert [(q.raw, k) for q, k in map_text(text, rules=rules)] == [("56户", "housing_repairs")]
 
 
+def test_a_cue_inside_a_longer_cue_is_not_read():
+    """热线 inside 法律服务热线 is no cue of its own; 热线 standing alone is, and so is a cue after the longer one
+    (each read once, in order of place). A list of units asks each unit's keys of the rules once."""
+    from analysis.indicators.grammar import _cues
+    from analysis.indicators.rules import load_rules
+
+    rules = load_rules()
+    text = "接听群众法律服务热线电话30起，受理热线诉求73条。"
+    found = [(text[start:end], sorted({rules.keys[i].name for i, _ in entries})) for start, end, entries in _cues(text, 0, len(text), rules)]
+    assert found == [("群众", ["people_reached"]), ("法律服务热线", ["legal_consultations"]), ("热线", ["hotline_tickets"])]
+    assert _cues(text, 4, 10, rules)[0][:2] == (4, 10)  # the window starting at the longer cue finds it whole
+    assert [rules.keys[i].name for i in rules.unit_keys("起")] == [k.name for k in rules.keys if "起" in k.units]
+    assert rules.unit_keys("起") is rules.unit_keys("起") and rules.unit_keys("没有的单位") == []
+
+
 def test_the_scores_of_cues_come_from_the_file(tmp_path):
     # 印制传单500余张: 传单 is an object in the item (4 in the shipped file), 印制 no verb of any key
     text = "印制传单500余张。"

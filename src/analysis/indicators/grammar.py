@@ -68,7 +68,7 @@ def keys_for(text: str, start: int, end: int, unit: str, *, rules: IndicatorRule
     before the clause.
     """
     rules = rules or load_rules()
-    if not any(unit in key.units for key in rules.keys):
+    if not rules.unit_keys(unit):
         return []
     context = _context(text, start)
     subjects = _subjects(text, start, context[1], context[2], rules)
@@ -170,7 +170,7 @@ def _ranked(
     item_lo, item_hi = item or (item_start, start)
     window_start = max(sentence_start, clause_start - rules.cue_distance) if window else clause_start
     after_end = _next_break(text, AFTER_BREAK, end, min(len(text), end + AFTER_MAX))
-    candidates = [i for i, key in enumerate(rules.keys) if unit in key.units]
+    candidates = rules.unit_keys(unit)
     if not candidates:
         return []
     wanted = set(candidates)
@@ -226,7 +226,13 @@ def _cues(
         m_start = match.start()
         if m_start + len(cue) <= hi:
             found.append((m_start, m_start + len(cue), rules.cues[cue]))
-    found = [c for c in found if not any(o[0] <= c[0] and c[1] <= o[1] and (o[0], o[1]) != (c[0], c[1]) for o in found)]
+    # one cue a start at most (the longest), in order of start: a cue lies inside another when an earlier one reaches as far
+    kept, reach = [], -1
+    for cue in found:
+        if cue[1] > reach:
+            kept.append(cue)
+            reach = cue[1]
+    found = kept
     for index in rules.patterned:
         if wanted is not None and index not in wanted:
             continue
@@ -365,7 +371,7 @@ def _carried(
     names no object of any key in its unit and ends in a `repeat_verbs` verb of that count's clause
     right before the number (开展法治宣讲2场次，走进社区开展2场次; 每村培养3至5名“法律明白人”，
     全乡共计培养41名), or []."""
-    candidates = [i for i, key in enumerate(rules.keys) if quantity.unit in key.units]
+    candidates = rules.unit_keys(quantity.unit)
     if not candidates or _names_object(text, clause_start, quantity.start, quantity.end, candidates, rules):
         return []
     before = text[clause_start : quantity.start]
