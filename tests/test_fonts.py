@@ -152,6 +152,8 @@ def test_the_font_is_found_without_importing_matplotlib():
     import subprocess
     import sys
 
-    script = "import sys; from analysis import fonts; print(fonts.font_path().is_file(), 'matplotlib' in sys.modules, 'mplfonts' in sys.modules)"
+    script = (
+        "import sys; from analysis import fonts; print(fonts.font_path().is_file(), 'matplotlib' in sys.modules, 'mplfonts' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False", "False"], done.stderr

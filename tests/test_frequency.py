@@ -305,6 +305,23 @@ def test_keyness_sorted_and_deterministic(terms):
     assert (top["direction"].value_counts() == 5).all()
 
 
+def test_the_top_key_terms_are_the_first_and_last_rows_of_the_whole_table(terms):
+    """With *top*, only the rows kept are put in order and given p-values: they must be the whole sorted table's first
+    rows of direction target and its last of direction reference, with their ranks in it; also when a direction has
+    fewer rows than *top*, and for no rows at all."""
+    gk = frequency.GroupKeyness(terms, by="town")
+    for town in TOWNS:
+        for measure in ("chi2", "g2"):
+            whole = frequency.keyness(terms, town, by="town", measure=measure)
+            down = int((whole["direction"] == "reference").sum())
+            for top in (0, 1, 5, 20, down - 1, down + 3, len(whole) + 1):
+                expected = pd.concat(
+                    [whole[whole["direction"] == "target"].head(top), whole[whole["direction"] == "reference"].tail(top)]
+                ).reset_index(drop=True)
+                pd.testing.assert_frame_equal(frequency.keyness(terms, town, by="town", measure=measure, top=top), expected)
+                pd.testing.assert_frame_equal(gk(town, measure=measure, top=top), expected)
+
+
 def test_keyness_of_several_targets_and_by_group(terms):
     both = frequency.keyness(terms, ["神树镇", "都督乡"], by="town", keep_places=True)
     assert both["n_target"].sum() == terms["town"].isin(["神树镇", "都督乡"]).sum()

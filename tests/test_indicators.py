@@ -385,7 +385,9 @@ def test_a_cue_inside_a_longer_cue_is_not_read():
 
     rules = load_rules()
     text = "接听群众法律服务热线电话30起，受理热线诉求73条。"
-    found = [(text[start:end], sorted({rules.keys[i].name for i, _ in entries})) for start, end, entries in _cues(text, 0, len(text), rules)]
+    found = [
+        (text[start:end], sorted({rules.keys[i].name for i, _ in entries})) for start, end, entries in _cues(text, 0, len(text), rules)
+    ]
     assert found == [("群众", ["people_reached"]), ("法律服务热线", ["legal_consultations"]), ("热线", ["hotline_tickets"])]
     assert _cues(text, 4, 10, rules)[0][:2] == (4, 10)  # the window starting at the longer cue finds it whole
     assert [rules.keys[i].name for i in rules.unit_keys("起")] == [k.name for k in rules.keys if "起" in k.units]

@@ -481,11 +481,38 @@ def keyness(
 
 
 def _keyness_table(
-    frame: pd.DataFrame, target_total: int, reference_total: int, *, measure: str, correction: str, top: int | None
+    frame: pd.DataFrame,
+    target_total: int,
+    reference_total: int,
+    *,
+    measure: str,
+    correction: str,
+    top: int | None,
+    token_order: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """token, n_target, n_reference → the keyness table, sorted and ranked (``keyness``)."""
-    stats = keyness_stats(frame["n_target"], frame["n_reference"], target_total, reference_total, correction=correction)
-    out = pd.concat([frame, stats], axis=1)
+    """token, n_target, n_reference → the keyness table, sorted and ranked (``keyness``).
+
+    With *top*, the terms are put in order as numbers (*token_order*: each
+    token's place in the sorted tokens, made here when not given) and only
+    the rows kept get p-values: a town page asks for its 2 × 20 key terms of
+    the whole vocabulary, and sorting every row by its text and computing every
+    p-value was most of that.  The same table as sorting it all.
+    """
+    values = _keyness_values(frame["n_target"], frame["n_reference"], target_total, reference_total, correction=correction)
+    order = values[measure]
+    if top is not None and not np.isnan(order).any():
+        if token_order is None:
+            token_order = _places_in_order(frame["token"].tolist())
+        ranked = np.lexsort((token_order, -order))  # by the measure, descending, then by token
+        up = values["sign"][ranked] > 0
+        down = ranked[~up]
+        rows = np.concatenate([ranked[up][:top], down[max(0, len(down) - top) :]])
+        ranks = np.empty(len(ranked), dtype=np.int64)
+        ranks[ranked] = np.arange(1, len(ranked) + 1)
+        out = pd.concat([frame.iloc[rows].reset_index(drop=True), _stats_frame(values, rows)], axis=1)
+        out["rank"] = ranks[rows]
+        return out[KEYNESS_COLUMNS]
+    out = pd.concat([frame, _stats_frame(values)], axis=1)
     out = out.sort_values([measure, "token"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     if top is not None:
@@ -493,6 +520,13 @@ def _keyness_table(
         down = out[out["direction"] == "reference"].tail(top)
         out = pd.concat([up, down])
     return out[KEYNESS_COLUMNS].reset_index(drop=True)
+
+
+def _places_in_order(tokens: Sequence[str]) -> np.ndarray:
+    """Each token's place when the tokens are sorted (equal tokens in their order): a number to sort them by."""
+    places = np.empty(len(tokens), dtype=np.int64)
+    places[np.argsort(np.asarray(tokens, dtype=object), kind="stable")] = np.arange(len(tokens))
+    return places
 
 
 class GroupKeyness:
@@ -514,6 +548,7 @@ class GroupKeyness:
         n = len(self.tokens)
         self.total = np.bincount(token_codes, minlength=n).astype("int64")
         self.folded = np.array([fold(str(t)) for t in self.tokens], dtype=object)
+        self._token_order = _places_in_order(self.tokens.tolist())
         pairs, counts = np.unique(group_codes.astype("int64") * max(n, 1) + token_codes, return_counts=True)
         cuts = np.searchsorted(pairs // max(n, 1), np.arange(len(self.groups) + 1))
         self._rows = {g: (pairs[cuts[i] : cuts[i + 1]] % max(n, 1), counts[cuts[i] : cuts[i + 1]]) for i, g in enumerate(self.groups)}
@@ -531,7 +566,9 @@ class GroupKeyness:
         if measure not in MEASURES or correction not in ("default", "none") or not target_total or not reference_total:
             return keyness(self.terms, target, by=self.by, measure=measure, correction=correction, top=top, reports=self.reports)
         frame = pd.DataFrame({"token": self.tokens.to_numpy()[kept], "n_target": mine[kept], "n_reference": theirs[kept]})
-        return _keyness_table(frame, target_total, reference_total, measure=measure, correction=correction, top=top)
+        return _keyness_table(
+            frame, target_total, reference_total, measure=measure, correction=correction, top=top, token_order=self._token_order[kept]
+        )
 
 
 def _without_places(table: pd.DataFrame, targets: list, *, by: str, reports: pd.DataFrame | None) -> pd.DataFrame:
@@ -548,6 +585,12 @@ def keyness_stats(a: pd.Series, b: pd.Series, target_total: int, reference_total
 
     Returns rate_target, rate_reference, chi2, chi2_p, g2, g2_p, direction.
     """
+    return _stats_frame(_keyness_values(a, b, target_total, reference_total, correction=correction))
+
+
+def _keyness_values(a, b, target_total: int, reference_total: int, *, correction: str) -> dict[str, np.ndarray]:
+    """``keyness_stats``' columns as arrays, before p-values: the rates, the signed and rounded chi2 and g2 (the
+    measures a table is sorted by), their sizes (``chi2_size``, ``g2_size``: what the p-values are of) and the sign."""
     a = np.asarray(a, dtype="float64")
     b = np.asarray(b, dtype="float64")
     c = target_total - a
@@ -570,15 +613,29 @@ def keyness_stats(a: pd.Series, b: pd.Series, target_total: int, reference_total
             q = 1 + (n / (a + b) + n / (c + d) - 1) * (n / (a + c) + n / (b + d) - 1) / (6 * n)
             g2 = np.where(np.isfinite(q) & (q > 0), g2 / q, g2)
     g2 = np.maximum(g2, 0.0)
+    return {
+        "rate_target": np.round(a / target_total * PER, 3),
+        "rate_reference": np.round(b / reference_total * PER, 3) if reference_total else np.zeros(len(a)),
+        "chi2": np.round(sign * chi2, 6),
+        "chi2_size": chi2,
+        "g2": np.round(sign * g2, 6),
+        "g2_size": g2,
+        "sign": sign,
+    }
+
+
+def _stats_frame(values: dict[str, np.ndarray], rows: np.ndarray | None = None) -> pd.DataFrame:
+    """The ``keyness_stats`` table of ``_keyness_values`` (of its *rows* only, when given: their p-values alone are computed)."""
+    part = values if rows is None else {name: column[rows] for name, column in values.items()}
     return pd.DataFrame(
         {
-            "rate_target": np.round(a / target_total * PER, 3),
-            "rate_reference": np.round(b / reference_total * PER, 3) if reference_total else 0.0,
-            "chi2": np.round(sign * chi2, 6),
-            "chi2_p": chi2_sf(chi2, 1),
-            "g2": np.round(sign * g2, 6),
-            "g2_p": chi2_sf(g2, 1),
-            "direction": np.where(sign > 0, "target", "reference"),
+            "rate_target": part["rate_target"],
+            "rate_reference": part["rate_reference"],
+            "chi2": part["chi2"],
+            "chi2_p": chi2_sf(part["chi2_size"], 1),
+            "g2": part["g2"],
+            "g2_p": chi2_sf(part["g2_size"], 1),
+            "direction": np.where(part["sign"] > 0, "target", "reference"),
         }
     )
 
