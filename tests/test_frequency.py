@@ -88,6 +88,20 @@ def test_counts_are_sorted_and_ranked(terms):
     pd.testing.assert_frame_equal(table, frequency.counts(terms, by="town"))  # deterministic
 
 
+def test_counts_of_one_group_are_counted_as_grouping_counts_them(terms):
+    """Without groups, the terms are counted with numpy (a town page's own terms): the same table, row for row and
+    type for type, as grouping them gives (one group of every row, its column dropped); with top, for one report,
+    for one town."""
+    one = terms[terms["town"] == "都督乡"]
+    for part in (terms, one, terms[terms["doc_id"] == terms["doc_id"].iloc[0]], terms.head(1)):
+        for top in (None, 5, 0):
+            grouped = frequency.counts(part.assign(group=1), by="group", top=top).drop(columns="group")
+            pd.testing.assert_frame_equal(frequency.counts(part, top=top), grouped)
+    table = frequency.counts(one)
+    assert table["docs"].max() == one["doc_id"].nunique() == 1 and table["count"].sum() == len(one)
+    assert table["rank"].tolist() == list(range(1, len(table) + 1)) and table["count"].is_monotonic_decreasing
+
+
 def test_top_per_group(terms):
     table = frequency.counts(terms, by="town", top=5)
     assert sorted(table["town"].unique()) == TOWNS

@@ -300,10 +300,40 @@ def counts(
     if table.empty:
         _warn("no tokens to count: the terms table is empty")
         return _empty(columns)
+    if not keys and not table["token"].isna().any():
+        return _counts_of_all(table, top=top)
     # two plain aggregations: a third of the time of .agg(count=("doc_id", "size"), docs=("doc_id", "nunique"))
     grouped = table.groupby([*keys, "token"], dropna=False, sort=False)["doc_id"]
     out = pd.DataFrame({"count": grouped.size(), "docs": grouped.nunique()}).reset_index()
     return rate_and_rank(out, by=keys, top=top)
+
+
+def _counts_of_all(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:
+    """``counts`` of *table* taken as one group, counted with numpy: the same table as grouping it.
+
+    A town page counts its own terms; grouping, counting distinct reports
+    and sorting by the text took 6–7 ms of pandas for a few thousand rows.
+    Each token is a number (``pd.factorize``), its count and reports are
+    counted by number, and the rows are sorted by count, then by each token's
+    place among the sorted tokens.
+    """
+    codes, tokens = pd.factorize(table["token"])
+    docs, _ = pd.factorize(table["doc_id"], use_na_sentinel=False)
+    count = np.bincount(codes, minlength=len(tokens))
+    pairs = np.unique(codes.astype(np.int64) * (int(docs.max()) + 1) + docs)
+    in_docs = np.bincount(pairs // (int(docs.max()) + 1), minlength=len(tokens))
+    order = np.lexsort((_places_in_order(tokens.tolist()), -count))
+    if top is not None:
+        order = order[: max(0, top)]
+    return pd.DataFrame(
+        {
+            "token": tokens.take(order),
+            "count": count[order].astype(np.int64, copy=False),
+            "rate": np.round(count[order] / count.sum() * PER, 3),
+            "docs": in_docs[order].astype(np.int64, copy=False),
+            "rank": np.arange(1, len(order) + 1, dtype=np.int64),
+        }
+    )
 
 
 def rate_and_rank(table: pd.DataFrame, *, by: Sequence[str] = (), top: int | None = None) -> pd.DataFrame:
