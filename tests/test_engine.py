@@ -95,11 +95,41 @@ def test_the_engine_gives_the_outputs_a_kernel_gives(tmp_path):
         assert [shown(o) for o in ours.outputs] == [shown(o) for o in theirs.outputs], ours.source
         assert ours.execution_count == theirs.execution_count
         assert ours.metadata.papermill["status"] == theirs.metadata.papermill["status"]
+        assert ours.metadata.papermill.keys() == theirs.metadata.papermill.keys()
     by_source = {c.source: c for c in engine.cells}
     assert [o.output_type for o in by_source[CELLS[0]].outputs] == ["stream", "stream"]  # stdout joined, then stderr
     assert by_source[CELLS[1]].outputs[1].data["text/plain"] == "42"
     assert "image/png" in by_source[CELLS[5]].outputs[-1].data
     assert by_source[CELLS[6]].metadata.papermill["status"] == "failed" and by_source[CELLS[7]].outputs == []
+
+
+def test_each_cells_duration_is_its_end_less_its_start_without_dateutil(tmp_path):
+    """The engine's record of a run: each cell's start, end and duration as papermill writes them, the duration read
+    from the two times without dateutil's parser (which papermill calls for every cell; here it would raise)."""
+    from datetime import datetime
+
+    nb = new_notebook(cells=[new_code_cell("import time\ntime.sleep(0.2)"), new_code_cell("1 + 1")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(tmp_path / "timed.ipynb"))
+    code = textwrap.dedent(
+        f"""
+        import dateutil.parser, papermill
+        def refuse(*args, **kwargs):
+            raise AssertionError("dateutil's parser was called")
+        dateutil.parser.parse = refuse
+        from analysis.briefings.engine import ENGINE_NAME
+        papermill.execute_notebook({str(tmp_path / "timed.ipynb")!r}, {str(tmp_path / "out.ipynb")!r}, engine_name=ENGINE_NAME,
+                                   kernel_name="python3", progress_bar=False)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    cells = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells
+    for cell in cells:
+        record = cell.metadata.papermill
+        spent = datetime.fromisoformat(record["end_time"]) - datetime.fromisoformat(record["start_time"])
+        assert record["status"] == "completed" and record["duration"] == spent.total_seconds() >= 0
+    assert cells[0].metadata.papermill["duration"] >= 0.2
 
 
 @pytest.mark.parametrize(
