@@ -412,7 +412,7 @@ def _sets_of(idx: SharedIndex, spans: _Spans, doc: int, a: int, b: int) -> tuple
     kept = spans(doc)[0]
     lo, hi = int(kept[a]), int(kept[b - 1])
     first, last = np.searchsorted(idx.window_starts[doc], [lo - idx.n + 1, hi + 1])
-    return tuple(np.unique(idx.window_sets[doc][first:last]).tolist())
+    return tuple(sorted(set(idx.window_sets[doc][first:last].tolist())))  # a few each: a quarter of np.unique's time
 
 
 def shared_sentences(
