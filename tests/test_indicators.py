@@ -391,7 +391,7 @@ def test_a_cue_inside_a_longer_cue_is_not_read():
     assert found == [("群众", ["people_reached"]), ("法律服务热线", ["legal_consultations"]), ("热线", ["hotline_tickets"])]
     assert _cues(text, 4, 10, rules)[0][:2] == (4, 10)  # the window starting at the longer cue finds it whole
     assert [rules.keys[i].name for i in rules.unit_keys("起")] == [k.name for k in rules.keys if "起" in k.units]
-    assert rules.unit_keys("起") is rules.unit_keys("起") and rules.unit_keys("没有的单位") == []
+    assert rules.unit_keys("起") is rules.unit_keys("起") and rules.unit_keys("没有的单位") == ()
 
 
 def test_the_scores_of_cues_come_from_the_file(tmp_path):

@@ -320,9 +320,10 @@ def _counts_of_all(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:
     codes, tokens = pd.factorize(table["token"])
     docs, _ = pd.factorize(table["doc_id"], use_na_sentinel=False)
     count = np.bincount(codes, minlength=len(tokens))
-    pairs = np.sort(codes.astype(np.int64) * (int(docs.max()) + 1) + docs)  # each (token, report) once: sorted, then
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # the first of each run (np.unique hashes: 5× slower here)
-    in_docs = np.bincount(pairs // (int(docs.max()) + 1), minlength=len(tokens))
+    n_docs = int(docs.max()) + 1
+    pairs = np.sort(codes.astype(np.int64) * n_docs + docs)  # each (token, report) once: sorted, then the first of each
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]  # run (np.unique hashes the values: 4.6× slower here)
+    in_docs = np.bincount(pairs // n_docs, minlength=len(tokens))
     order = np.lexsort((_places_in_order(tokens.tolist()), -count))
     if top is not None:
         order = order[: max(0, top)]

@@ -73,17 +73,17 @@ class IndicatorRules:
     audience: dict[str, str] = default(default_factory=dict)  # key of the event → key of its audience
     repeat_verbs: tuple[str, ...] = ()  # a clause repeating one of these verbs carries the earlier count's key
     phrasing_fillers: frozenset[str] = frozenset()  # words left out of the phrasings of unkeyed quantities
-    _by_unit: dict[str, list[int]] = default(default_factory=dict, repr=False, compare=False)  # unit_keys, as asked
+    _by_unit: dict[str, tuple[int, ...]] = default(default_factory=dict, repr=False, compare=False)  # unit_keys, as asked
 
     @property
     def names(self) -> list[str]:
         return [k.name for k in self.keys]
 
-    def unit_keys(self, unit: str) -> list[int]:
-        """Indices of the keys counted in *unit*, in key order (found once per unit: every quantity asks). Read only."""
+    def unit_keys(self, unit: str) -> tuple[int, ...]:
+        """Indices of the keys counted in *unit*, in key order (found once per unit: every quantity asks)."""
         found = self._by_unit.get(unit)
         if found is None:
-            found = self._by_unit[unit] = [i for i, key in enumerate(self.keys) if unit in key.units]
+            found = self._by_unit[unit] = tuple(i for i, key in enumerate(self.keys) if unit in key.units)
         return found
 
 
