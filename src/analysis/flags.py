@@ -325,6 +325,14 @@ def _body_sentences(reports: pd.DataFrame) -> pd.DataFrame:
     return sents[sents["role"] != "title"]
 
 
+@lru_cache(maxsize=4)
+def _name_ends(towns: tuple[str, ...]) -> tuple[re.Pattern[str], list[int]]:
+    """A pattern of the last characters of the *towns*' names, and their lengths: made once for a corpus's towns,
+    not once a report (every report's other towns are the corpus's but its own)."""
+    names = [town for town in towns if town]
+    return re.compile("[" + "".join(sorted({re.escape(name[-1]) for name in names})) + "]"), sorted({len(name) for name in names})
+
+
 def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], rules: FlagRules) -> tuple[str, str] | None:
     """(other town, the sentence) when the body names another town of the corpus as itself, else None."""
     others = [t for t in towns if t and t != town and t not in town and town not in t]
@@ -334,15 +342,14 @@ def _other_town(doc_id: str, town: str, sents: pd.DataFrame, towns: list[str], r
     first: dict[str, str] = {}
     near: dict[str, str] = {}
     rank = {other: i for i, other in enumerate(others)}
-    lengths = sorted({len(other) for other in others})
-    ends = re.compile("[" + "".join(sorted({re.escape(other[-1]) for other in others})) + "]")
+    ends, lengths = _name_ends(tuple(towns))  # of every town: the substrings they give hold the other towns' names
     texts = [str(t) for t in sents["text"].tolist()]
     simples = [fold(t) for t in texts]
     for text, simple in zip(texts, simples):
         # the other towns this sentence names, in the order of *others*: only the substrings ending
         # in a character a town name ends in, of a town name's length, can be one
         named = {simple[m.end() - n : m.end()] for m in ends.finditer(simple) for n in lengths if n <= m.end()}
-        for other in sorted(named.intersection(rank), key=rank.__getitem__):
+        for other in sorted((name for name in named if name in rank), key=rank.__getitem__):
             counts[other] += simple.count(other)
             first.setdefault(other, text)
             for match in re.finditer(re.escape(other), simple):
