@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -168,8 +169,9 @@ def partners(reports: pd.DataFrame, *, shared_index=None) -> pd.DataFrame:
     idx = shared_index if shared_index is not None else index(reports)
     meta = _meta(reports)
     rows = []
+    in_sets = _set_arrays(idx)
     for doc, doc_id in enumerate(idx.doc_ids):
-        best, best_share = _best_partner(idx, doc)
+        best, best_share = _best_partner(idx, doc, in_sets=in_sets)
         town, year = meta.get(doc_id, (None, pd.NA))
         partner = idx.doc_ids[best] if best is not None else ""
         p_town, p_year = meta.get(partner, ("", pd.NA)) if partner else ("", pd.NA)
@@ -188,7 +190,12 @@ def partners(reports: pd.DataFrame, *, shared_index=None) -> pd.DataFrame:
     return table.astype({"year": "Int64", "partner_year": "Int64", "share": "float64"}).sort_values("doc_id").reset_index(drop=True)
 
 
-def _best_partner(idx, doc: int) -> tuple[int | None, float]:
+def _set_arrays(idx) -> list[np.ndarray]:
+    """Each set of reports of *idx* (``idx.sets``) as an array, made once for all reports' partners."""
+    return [np.asarray(members, dtype=np.int64) for members in idx.sets]
+
+
+def _best_partner(idx, doc: int, *, in_sets: Sequence[np.ndarray] | None = None) -> tuple[int | None, float]:
     """(the other report sharing most of report *doc*'s wording, the share of its characters shared with that one report).
 
     The wording report *doc* shares with report p is the union of its shared
@@ -210,7 +217,8 @@ def _best_partner(idx, doc: int) -> tuple[int | None, float]:
     last = np.append(first[1:], len(starts)) - 1
     run_start, run_end, run_set = starts[first], np.minimum(starts[last] + idx.n, length), sets[first]
     set_ids, which = np.unique(run_set, return_inverse=True)
-    members = [np.array([o for o in idx.sets[s] if o != doc], dtype=np.int64) for s in set_ids.tolist()]
+    in_sets = in_sets if in_sets is not None else _set_arrays(idx)
+    members = [in_sets[s][in_sets[s] != doc] for s in set_ids.tolist()]  # the other reports of each set, in order
     sizes = np.array([len(m) for m in members], dtype=np.int64)
     per_run = sizes[which]
     pairs = int(per_run.sum())
