@@ -141,7 +141,34 @@ def test_shared_sentences(template_corpus):
     assert "（一）普法宣传形式相对单一，针对性和实效性有待进一步增强。" in set(table["text"])
     assert not table["text"].str.contains("调解员队伍不稳定").any()
     row = table[(table["town"] == "甲山镇") & table["text"].str.startswith("（一）普法宣传形式")].iloc[0]
-    assert row["towns"] == "乙水乡"
+    assert row["towns"] == "乙水乡" and row["shared"] == 1.0  # every character of it is in 乙水乡's report too
+
+
+@pytest.mark.parametrize("min_share", [0.0, 0.5])
+def test_shared_sentences_are_each_sentences_own_share_and_sets(template_corpus, reports, min_share):
+    """The sentences' shares and sharing towns, found a report at a time, are each sentence's own: its share of
+    shared characters (``_span_share``) and the towns of the windows over its characters, sentence by sentence."""
+    for corpus in (template_corpus, reports):
+        idx = boilerplate.index(corpus)
+        table = boilerplate.shared_sentences(corpus, shared_index=idx, min_share=min_share)
+        position = {d: i for i, d in enumerate(idx.doc_ids)}
+        spans = boilerplate._Spans(idx)
+        expected = []
+        for sent in structure.sentences(corpus).itertuples():
+            doc = position[sent.doc_id]
+            share = boilerplate._span_share(idx, doc, sent.start, sent.end, spans)
+            kept, offsets, _ = spans(doc)
+            a, b = offsets.searchsorted(sent.start), offsets.searchsorted(sent.end)
+            if sent.role == "title" or share < min_share or b <= a:
+                continue
+            lo, hi = kept[a], kept[b - 1]
+            starts = idx.window_starts[doc]
+            windows = (starts > lo - idx.n) & (starts <= hi)  # every window with a character of the sentence
+            towns = {idx.towns[d] for s in set(idx.window_sets[doc][windows].tolist()) for d in idx.sets[s] if d != doc}
+            if towns:
+                expected.append((sent.doc_id, sent.sent_no, round(share, 3), "、".join(sorted(towns))))
+        assert list(zip(table["doc_id"], table["sent_no"], table["shared"], table["towns"])) == expected
+        assert len(expected) > (3 if corpus is template_corpus else 0)
 
 
 def test_cases_and_dates():
