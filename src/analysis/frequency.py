@@ -194,6 +194,14 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return keys
 
 
+def _places_in_order(tokens: Sequence[str]) -> np.ndarray:
+    """Each token's place when the tokens are sorted (equal tokens in their order): a number to sort them by, in
+    ``counts`` and ``keyness`` (a sort of numbers instead of texts)."""
+    places = np.empty(len(tokens), dtype=np.int64)
+    places[np.argsort(np.asarray(tokens, dtype=object), kind="stable")] = np.arange(len(tokens))
+    return places
+
+
 # ---------------------------------------------------------------------- places
 
 
@@ -552,13 +560,6 @@ def _keyness_table(
         down = out[out["direction"] == "reference"].tail(top)
         out = pd.concat([up, down])
     return out[KEYNESS_COLUMNS].reset_index(drop=True)
-
-
-def _places_in_order(tokens: Sequence[str]) -> np.ndarray:
-    """Each token's place when the tokens are sorted (equal tokens in their order): a number to sort them by."""
-    places = np.empty(len(tokens), dtype=np.int64)
-    places[np.argsort(np.asarray(tokens, dtype=object), kind="stable")] = np.arange(len(tokens))
-    return places
 
 
 class GroupKeyness:
