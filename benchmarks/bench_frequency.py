@@ -20,7 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from analysis import config, frequency, wordclouds  # noqa: E402
+from analysis import concordance, config, frequency, keyness, wordclouds  # noqa: E402
 from analysis.corpus import load_corpus  # noqa: E402
 
 SYLLABLES = "安宝长城大东丰福高广海和红华吉嘉建金康兰乐林龙明南宁平庆泉荣瑞山胜顺太天同文西祥新兴阳永玉云中"
@@ -62,9 +62,9 @@ def main() -> None:
         timed("counts by role", frequency.counts, terms, by="role")
         timed("tfidf (top 10 per report)", frequency.tfidf, terms)
         shown = frequency.largest_groups(towns, by="town", limit=12)
-        timed("keyness_by (12 towns)", frequency.keyness_by, terms, by="town", groups=shown)
-        timed("keyness (one town vs the rest)", frequency.keyness, terms, shown[0], by="town")
-        timed("kwic (4 terms)", frequency.kwic, reports, ["枫桥经验", "法律明白人", "12345", "网格"])
+        timed("keyness_by (12 towns)", keyness.keyness_by, terms, by="town", groups=shown)
+        timed("keyness (one town vs the rest)", keyness.keyness, terms, shown[0], by="town")
+        timed("kwic (4 terms)", concordance.kwic, reports, ["枫桥经验", "法律明白人", "12345", "网格"])
         timed("word cloud (corpus)", wordclouds.cloud_figure, frequency.counts(terms))
         timed("word-cloud grid (12 towns)", wordclouds.cloud_grid, towns, by="town", max_panels=12)
         timed("comparison cloud (8 towns)", wordclouds.comparison_cloud, towns, by="town", max_groups=8)

@@ -19,6 +19,7 @@ IDS = {
     "双庙镇": "003_3f8b128c9f1ece00",
     "乌马河镇": "004_b94367512fba2235",
 }
+TOWNS = sorted(IDS)  # 上社镇, 乌马河镇, 双庙镇, 神树镇, 都督乡
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +47,22 @@ def items(reports) -> pd.DataFrame:
     from analysis import structure
 
     return structure.items(reports)
+
+
+@pytest.fixture(scope="session")
+def terms(reports) -> pd.DataFrame:
+    """One row per counted token of the five reports (``frequency.terms``)."""
+    from analysis import frequency
+
+    return frequency.terms(reports)
+
+
+@pytest.fixture(scope="session")
+def corpus_counts(terms) -> pd.DataFrame:
+    """The five reports' term counts (``frequency.counts``)."""
+    from analysis import frequency
+
+    return frequency.counts(terms)
 
 
 @pytest.fixture()

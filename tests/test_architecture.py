@@ -37,6 +37,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "indicators",
             "frequency",
+            "keyness",
+            "concordance",
             "themes",
             "alignment",
             "compliance",

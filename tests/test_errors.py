@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import boilerplate, cache, config, cues, errors, frequency, pipeline, structure, themes
+from analysis import boilerplate, cache, concordance, config, cues, errors, frequency, keyness, pipeline, structure, themes
 from tests.conftest import RAW_FILES
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
@@ -47,9 +47,9 @@ BAD_OPTIONS = {
     "section role": (lambda r, t: frequency.terms(r, role="结尾"), "unknown section role '结尾'"),
     "ngram": (lambda r, t: frequency.terms(r, ngram=3), "ngram=3"),
     "group column": (lambda r, t: frequency.counts(t, by="乡镇", reports=r), "cannot group by '乡镇'"),
-    "measure": (lambda r, t: frequency.keyness(t, r["doc_id"].iloc[0], measure="t"), "measure='t'"),
-    "kwic window": (lambda r, t: frequency.kwic(r, "网格", window=-1), "window=-1"),
-    "kwic regex": (lambda r, t: frequency.kwic(r, "(网格", regex=True), "bad regular expression"),
+    "measure": (lambda r, t: keyness.keyness(t, r["doc_id"].iloc[0], measure="t"), "measure='t'"),
+    "kwic window": (lambda r, t: concordance.kwic(r, "网格", window=-1), "window=-1"),
+    "kwic regex": (lambda r, t: concordance.kwic(r, "(网格", regex=True), "bad regular expression"),
     "item role": (lambda r, t: structure.items(r, role="成绩"), "role must be one of"),
     "theme grouping": (lambda r, t: themes.theme_table(*_coded(r), by="省份", reports=r), "'省份'"),
     "n-gram size": (lambda r, t: boilerplate.index(r, n=1), "n must be at least 2"),

@@ -1,4 +1,7 @@
-"""Word frequency: counts, TF-IDF, keyness, KWIC and the CLI, on the five real reports.
+"""Word frequency: counts, TF-IDF, own place names, the empty cases, the CLI and notebook 01, on the five real reports.
+
+Keyness and KWIC have their own tests (test_keyness.py, test_concordance.py);
+the command-line and notebook tests here cover all three.
 
 Expected numbers were read from the reports (occurrences counted in the text
 with str.count / a text search), not produced by the code under test.
@@ -13,27 +16,16 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import chi2_contingency
 
-from analysis import cli, frequency
+from analysis import cli, concordance, frequency, keyness
+from analysis.concordance import KWIC_COLUMNS
 from analysis.corpus import load_corpus
 from analysis.errors import AnalysisError
-from analysis.frequency import COUNT_COLUMNS, KEYNESS_COLUMNS, KWIC_COLUMNS, TERM_COLUMNS, TFIDF_COLUMNS, FrequencyWarning
+from analysis.frequency import COUNT_COLUMNS, TERM_COLUMNS, TFIDF_COLUMNS, FrequencyWarning
+from analysis.keyness import KEYNESS_COLUMNS
 from analysis.lexicon import stopwords
 from analysis.tokenize import lexicon_terms
-from tests.conftest import IDS
-
-TOWNS = ["上社镇", "乌马河镇", "双庙镇", "神树镇", "都督乡"]
-
-
-@pytest.fixture(scope="module")
-def terms(reports):
-    return frequency.terms(reports)
-
-
-@pytest.fixture(scope="module")
-def corpus_counts(terms):
-    return frequency.counts(terms)
+from tests.conftest import IDS, TOWNS
 
 
 def _quiet(func, *args, **kwargs):
@@ -207,8 +199,8 @@ def test_extra_stopword_removed_from_every_table(reports, word):
         "by town": frequency.counts(t, by="town"),
         "by role": frequency.counts(t, by="role"),
         "tfidf": frequency.tfidf(t, top=None),
-        "keyness": frequency.keyness(t, "乌马河镇", by="town"),
-        "keyness_by": frequency.keyness_by(t, by="town", top=None),
+        "keyness": keyness.keyness(t, "乌马河镇", by="town"),
+        "keyness_by": keyness.keyness_by(t, by="town", top=None),
         "bigrams": frequency.terms(reports, ngram=2, extra_stopwords=[word])
         .assign(token=lambda b: b["token"].str.split(" "))
         .explode("token"),
@@ -261,112 +253,6 @@ def test_tfidf(terms):
     assert (top.groupby("doc_id").size() == 3).all()
 
 
-# ------------------------------------------------------------------- keyness
-
-
-def test_keyness_matches_scipy(terms):
-    table = frequency.keyness(terms, IDS["上社镇"], correction="none", keep_places=True)
-    plain = frequency.keyness(terms, IDS["上社镇"], keep_places=True)
-    n_target = (terms["doc_id"] == IDS["上社镇"]).sum()
-    n_ref = len(terms) - n_target
-    for token in ["执法", "法治", "剧本杀", "群众", "案件"]:
-        row = table.set_index("token").loc[token]
-        a, b = row["n_target"], row["n_reference"]
-        observed = np.array([[a, b], [n_target - a, n_ref - b]])
-        chi2_plain = chi2_contingency(observed, correction=False)[0]
-        chi2_yates = chi2_contingency(observed, correction=True)[0]
-        g2 = chi2_contingency(observed, correction=False, lambda_="log-likelihood")[0]
-        assert abs(row["chi2"]) == pytest.approx(chi2_plain, rel=1e-6, abs=1e-6)
-        assert abs(row["g2"]) == pytest.approx(g2, rel=1e-6, abs=1e-6)
-        corrected = plain.set_index("token").loc[token]
-        assert abs(corrected["chi2"]) == pytest.approx(chi2_yates, rel=1e-6, abs=1e-6)
-        assert abs(corrected["g2"]) <= abs(row["g2"]) + 1e-9  # Williams's correction shrinks G²
-        expected_sign = 1 if a / n_target > b / n_ref else -1
-        assert np.sign(row["chi2"]) in (expected_sign, 0)
-        assert row["direction"] == ("target" if expected_sign > 0 else "reference")
-
-
-def test_keyness_shenshu_ranks_its_own_terms_above_common_ones(reports, terms, corpus_counts):
-    texts = dict(zip(reports["town"], reports["text"]))
-    only_shenshu = ["村屯", "反诈", "剧本杀", "神树镇"]
-    for word in only_shenshu:  # read in the texts: 神树镇 alone writes these
-        assert texts["神树镇"].count(word) > 0 and all(texts[t].count(word) == 0 for t in TOWNS if t != "神树镇")
-    every_town = set(corpus_counts[corpus_counts["docs"] == 5]["token"])
-    assert {"法治", "群众", "基层", "普法"} <= every_town
-
-    chi2 = frequency.keyness(terms, "神树镇", by="town", keep_places=True).set_index("token")
-    assert list(frequency.keyness(terms, "神树镇", by="town").columns) == KEYNESS_COLUMNS
-    worst_common = chi2.loc[sorted(every_town), "rank"].min()
-    for word in ["村屯", "反诈", "神树镇"]:  # used 3-4 times, by 神树镇 alone
-        assert chi2.loc[word, "rank"] < worst_common
-        assert chi2.loc[word, "direction"] == "target" and chi2.loc[word, "chi2_p"] < 0.01
-
-    g2 = frequency.keyness(terms, "神树镇", by="town", measure="g2").set_index("token")
-    for common in ["法治", "法治建设", "群众", "基层", "普法"]:
-        assert g2.loc["剧本杀", "rank"] < g2.loc[common, "rank"], common
-    assert chi2.loc["法治", "direction"] == "reference"  # 26 times in 神树镇 against 205 elsewhere
-
-
-def test_keyness_sorted_and_deterministic(terms):
-    one = frequency.keyness(terms, "双庙镇", by="town")
-    two = frequency.keyness(terms, "双庙镇", by="town")
-    pd.testing.assert_frame_equal(one, two)
-    assert one["chi2"].is_monotonic_decreasing
-    assert list(one["rank"]) == list(range(1, len(one) + 1))
-    g2 = frequency.keyness(terms, "双庙镇", by="town", measure="g2")
-    assert g2["g2"].is_monotonic_decreasing
-    top = frequency.keyness(terms, "双庙镇", by="town", top=5)
-    assert (top["direction"].value_counts() == 5).all()
-
-
-def test_the_top_key_terms_are_the_first_and_last_rows_of_the_whole_table(terms):
-    """With *top*, only the rows kept are put in order and given p-values: they must be the whole sorted table's first
-    rows of direction target and its last of direction reference, with their ranks in it; also when a direction has
-    fewer rows than *top*, and for no rows at all."""
-    gk = frequency.GroupKeyness(terms, by="town")
-    for town in TOWNS:
-        for measure in ("chi2", "g2"):
-            whole = frequency.keyness(terms, town, by="town", measure=measure)
-            down = int((whole["direction"] == "reference").sum())
-            for top in (0, 1, 5, 20, down - 1, down + 3, len(whole) + 1):
-                expected = pd.concat(
-                    [whole[whole["direction"] == "target"].head(top), whole[whole["direction"] == "reference"].tail(top)]
-                ).reset_index(drop=True)
-                pd.testing.assert_frame_equal(frequency.keyness(terms, town, by="town", measure=measure, top=top), expected)
-                pd.testing.assert_frame_equal(gk(town, measure=measure, top=top), expected)
-
-
-def test_keyness_of_several_targets_and_by_group(terms):
-    both = frequency.keyness(terms, ["神树镇", "都督乡"], by="town", keep_places=True)
-    assert both["n_target"].sum() == terms["town"].isin(["神树镇", "都督乡"]).sum()
-    every = frequency.keyness_by(terms, by="town", top=3, keep_places=True)
-    assert list(every.columns) == ["town", *KEYNESS_COLUMNS]
-    assert sorted(every["town"].unique()) == TOWNS
-    shenshu = every[every["town"] == "神树镇"]
-    assert "神树镇" in set(shenshu["token"])
-
-
-def test_keyness_by_group_is_the_keyness_of_each_group(terms):
-    """keyness_by counts every (town, token) once (GroupKeyness); each town's rows are still keyness of that town."""
-    for options in ({"top": None}, {"top": 3, "measure": "g2"}):
-        every = frequency.keyness_by(terms, by="town", **options)
-        assert sorted(every["town"].unique()) == TOWNS
-        for town in TOWNS:
-            mine = every[every["town"] == town].drop(columns="town").reset_index(drop=True)
-            pd.testing.assert_frame_equal(mine, frequency.keyness(terms, town, by="town", **options))
-
-
-def test_keyness_bad_targets(terms):
-    with pytest.warns(FrequencyWarning, match="no tokens have town = 不存在镇"):
-        table = frequency.keyness(terms, "不存在镇", by="town")
-    assert table.empty and list(table.columns) == KEYNESS_COLUMNS
-    with pytest.warns(FrequencyWarning, match="no reference"):
-        table = frequency.keyness(terms, TOWNS, by="town")
-    assert table.empty and list(table.columns) == KEYNESS_COLUMNS
-    with pytest.raises(AnalysisError, match="measure"):
-        frequency.keyness(terms, "神树镇", by="town", measure="pmi")
-
-
 # ------------------------------------------------------------------- own place names
 
 
@@ -411,22 +297,6 @@ def test_a_town_without_a_county_gets_the_one_its_other_reports_name():
 )
 def test_place_tokens(places, token, named):
     assert (token in frequency.place_tokens(places)) is named
-
-
-def test_keyness_leaves_the_own_name_out_by_default(terms):
-    """神树镇 writes its name 4 times, no other report does: kept, it tops 神树镇's keyness (see above)."""
-    table = frequency.keyness(terms, "神树镇", by="town")
-    assert "神树镇" not in set(table["token"])
-    for word in ["村屯", "反诈"]:  # its other own words stay, and come near the top
-        assert table.set_index("token").loc[word, "rank"] <= 6
-    assert "杭锦后旗" not in set(frequency.keyness(terms, "双庙镇", by="town")["token"])
-    assert "杭锦后旗" in set(frequency.keyness(terms, "双庙镇", by="town", keep_places=True)["token"])
-    # only the target's names go: 神树镇's name is not 双庙镇's
-    assert "神树镇" in set(frequency.keyness(terms, "双庙镇", by="town")["token"])
-    every = frequency.keyness_by(terms, by="town", top=3)
-    for town, part in every.groupby("town"):
-        assert town not in set(part["token"])
-    assert "乌马河镇" in set(frequency.keyness_by(terms, by="town", top=3, keep_places=True).query("town == '乌马河镇'")["token"])
 
 
 def test_tfidf_leaves_the_own_name_out_by_default(terms):
@@ -540,9 +410,9 @@ def test_html_facets_draw_the_panels_of_the_figures(reports):
     assert shown.count("<style>") == 2 and shown.count('<table class="analysis-bars">') == 3  # the style once, not per chart
     assert plots.terms_facets_html(counts, by="town", top=6, groups=["双庙镇", "神树镇"]).title is None  # all asked for are shown
 
-    keyness = frequency.keyness_by(frequency.terms(reports), by="town", top=5)
-    figure = plots.keyness_facets(keyness, by="town", top=4, groups=["神树镇", "上社镇"])
-    grid = plots.keyness_facets_html(keyness, by="town", top=4, groups=["神树镇", "上社镇"])
+    key_terms = keyness.keyness_by(frequency.terms(reports), by="town", top=5)
+    figure = plots.keyness_facets(key_terms, by="town", top=4, groups=["神树镇", "上社镇"])
+    grid = plots.keyness_facets_html(key_terms, by="town", top=4, groups=["神树镇", "上社镇"])
     assert [chart.title for chart in grid.charts] == [ax.get_title() for ax in figure.axes] == ["神树镇 对比其余", "上社镇 对比其余"]
     for chart, ax in zip(grid.charts, figure.axes):
         assert chart.rows["label"].tolist() == [t.get_text() for t in ax.get_yticklabels()][::-1]
@@ -564,57 +434,6 @@ def test_html_facets_escape_names_and_say_when_empty():
     assert "没有关键词" in empty.to_html() and empty.note is None
 
 
-# ---------------------------------------------------------------------- KWIC
-
-
-@pytest.mark.parametrize("term", ["枫桥经验", "法律明白人", "12345", "网格", "剧本杀", "法治"])
-def test_kwic_finds_every_occurrence(reports, term):
-    table = frequency.kwic(reports, term, window=15)
-    assert list(table.columns) == KWIC_COLUMNS
-    assert len(table) == sum(text.count(term) for text in reports["text"])
-    texts = reports.set_index("doc_id")["text"]
-    towns = reports.set_index("doc_id")["town"]
-    for row in table.itertuples(index=False):
-        text = texts[row.doc_id]
-        assert text[row.start : row.end] == row.match == term
-        assert row.left == text[max(0, row.start - 15) : row.start].replace("\n", " ")
-        assert row.right == text[row.end : row.end + 15].replace("\n", " ")
-        assert row.town == towns[row.doc_id]
-    assert table.equals(table.sort_values(["doc_id", "start"]).reset_index(drop=True))
-
-
-def test_kwic_context_and_section_read_in_the_report(reports):
-    table = frequency.kwic(reports, "枫桥经验", window=10)
-    assert len(table) == 3  # 神树镇, 上社镇, 乌马河镇
-    row = table[table["town"] == "神树镇"].iloc[0]
-    assert (row["left"], row["match"], row["right"]) == ("践行新时代先进地区“", "枫桥经验", "”，健全多元调解联动")
-    assert (row["section"], row["role"]) == ("三、下一步", "plans")
-    row = table[table["town"] == "乌马河镇"].iloc[0]
-    assert row["section"].startswith("一、工作开展情况 > （四）深化依法治理")
-    assert row["role"] == "achievements"
-
-
-def test_kwic_regex_and_several_terms(reports):
-    table = frequency.kwic(reports, r"网格[员长]", regex=True, window=5)
-    expected = sum(text.count("网格员") + text.count("网格长") for text in reports["text"])
-    assert len(table) == expected
-    assert set(table["match"]) == {"网格员", "网格长"}
-    several = frequency.kwic(reports, ["剧本杀", "枫桥经验"])
-    assert list(several["term"]) == ["剧本杀", "枫桥经验", "枫桥经验", "枫桥经验"]  # in the order asked
-
-
-def test_kwic_absent_term_and_bad_query(reports):
-    with pytest.warns(FrequencyWarning, match="'不存在的词'.*does not occur in the 5 reports"):
-        table = frequency.kwic(reports, "不存在的词")
-    assert table.empty and list(table.columns) == KWIC_COLUMNS
-    with pytest.raises(AnalysisError, match="regular expression"):
-        frequency.kwic(reports, "网格(", regex=True)
-    with pytest.raises(AnalysisError, match="non-empty"):
-        frequency.kwic(reports, "  ")
-    summary = frequency.kwic_summary(frequency.kwic(reports, ["网格", "枫桥经验"]))
-    assert summary.set_index("term").loc["网格"].tolist() == [19, 4, 4]  # 3+7+8+1 times in 4 reports
-
-
 # ----------------------------------------------------------------- bad input
 
 
@@ -629,9 +448,9 @@ def test_empty_corpus(tmp_path):
     with pytest.warns(FrequencyWarning):
         assert list(frequency.tfidf(t).columns) == TFIDF_COLUMNS
     with pytest.warns(FrequencyWarning):
-        assert list(frequency.keyness(t, "x", by="town").columns) == KEYNESS_COLUMNS
+        assert list(keyness.keyness(t, "x", by="town").columns) == KEYNESS_COLUMNS
     with pytest.warns(FrequencyWarning, match="corpus is empty"):
-        assert list(frequency.kwic(reports, "法治").columns) == KWIC_COLUMNS
+        assert list(concordance.kwic(reports, "法治").columns) == KWIC_COLUMNS
     assert list(frequency.top_terms(c, by="town").columns) == ["town", "top_terms"]
 
 
@@ -656,8 +475,8 @@ def test_inputs_are_not_mutated(reports, terms):
     frequency.terms(reports, role="plans", extra_stopwords=["法治"])
     frequency.counts(terms, by="title", reports=reports)
     frequency.tfidf(terms)
-    frequency.keyness(terms, "神树镇", by="town")
-    frequency.kwic(reports, "网格")
+    keyness.keyness(terms, "神树镇", by="town")
+    concordance.kwic(reports, "网格")
     pd.testing.assert_frame_equal(reports, before_reports)
     pd.testing.assert_frame_equal(terms, before_terms)
 

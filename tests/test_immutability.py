@@ -100,15 +100,15 @@ class World:
 
     @cached_property
     def keyness_by_town(self):
-        from analysis import frequency
+        from analysis import keyness
 
-        return frequency.keyness_by(self.terms, reports=self.reports)
+        return keyness.keyness_by(self.terms, reports=self.reports)
 
     @cached_property
     def kwic(self):
-        from analysis import frequency
+        from analysis import concordance
 
-        return frequency.kwic(self.reports, ["枫桥经验", "网格"])
+        return concordance.kwic(self.reports, ["枫桥经验", "网格"])
 
     @cached_property
     def citations(self):
@@ -286,10 +286,10 @@ CASES = {
     "frequency.top_terms": lambda w: ((w.counts_by_town,), {"by": "town", "top": 5}),
     "frequency.largest_groups": lambda w: ((w.counts_by_town,), {"by": "town", "limit": 3}),
     "frequency.tfidf": lambda w: ((w.terms,), {"reports": w.reports}),
-    "frequency.keyness": lambda w: ((w.terms, w.town), {"by": "town", "reports": w.reports}),
-    "frequency.keyness_by": lambda w: ((w.terms,), {"reports": w.reports}),
-    "frequency.kwic": lambda w: ((w.reports, "网格"), {}),
-    "frequency.kwic_summary": lambda w: ((w.kwic,), {}),
+    "keyness.keyness": lambda w: ((w.terms, w.town), {"by": "town", "reports": w.reports}),
+    "keyness.keyness_by": lambda w: ((w.terms,), {"reports": w.reports}),
+    "concordance.kwic": lambda w: ((w.reports, "网格"), {}),
+    "concordance.kwic_summary": lambda w: ((w.kwic,), {}),
     "wordclouds.frequencies": lambda w: ((w.counts_by_town,), {"top": 50}),
     "wordclouds.cloud": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),
     "wordclouds.cloud_figure": lambda w: ((w.counts_by_town,), {"max_words": 30, "width": 300, "height": 200}),

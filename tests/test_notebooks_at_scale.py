@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config, frequency, structure, themes
+from analysis import config, frequency, keyness, structure, themes
 from analysis.corpus import load_corpus
 
 STEMS = ["安宝", "北长", "丰福", "高广", "和红", "吉嘉", "金康", "兰乐", "林龙", "明南", "宁平", "庆泉"]
@@ -87,11 +87,11 @@ def test_own_names_top_the_keyness_unless_left_out(scale_reports):
     """Kept, a town's own name (or a piece jieba cut from it) is its top key term; by default none is left."""
     terms = frequency.terms(scale_reports)
     county = dict(zip(scale_reports["town"], scale_reports["county"]))
-    kept = frequency.keyness_by(terms, by="town", top=1, keep_places=True)
+    kept = keyness.keyness_by(terms, by="town", top=1, keep_places=True)
     kept = kept[kept["direction"] == "target"]
     named = [town for town, token in zip(kept["town"], kept["token"]) if token in _own_names(town, county[town])]
     assert len(named) >= 30  # most towns' top term is their own name
-    default = frequency.keyness_by(terms, by="town", top=10)
+    default = keyness.keyness_by(terms, by="town", top=10)
     for town, part in default.groupby("town"):
         assert not set(part["token"]) & _own_names(town, county[town]), town
 
@@ -110,7 +110,7 @@ def test_word_frequency_notebook_at_scale(run_notebook, scale_dir, scale_reports
     distinct = next(out for src, out in cells if src.startswith("distinct = "))
     assert "共 60 份报告，下表显示所选乡镇的 12 份，另有 48 份未显示。" in distinct
     # keyness: no town's own name (whole, short or cut) among its key terms
-    key_table = next(out for src, out in cells if 'keyness["direction"] == "target"' in src)
+    key_table = next(out for src, out in cells if 'key_terms["direction"] == "target"' in src)
     county = dict(zip(scale_reports["town"], scale_reports["county"]))
     rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", key_table)
     assert len(rows) == 12

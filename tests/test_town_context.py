@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from analysis import config, frequency, kept, workfolder
+from analysis import config, frequency, kept, keyness, workfolder
 
 
 def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
@@ -37,15 +37,15 @@ def test_group_keyness_is_keyness_for_every_town_and_option(reports):
 
     results = pipeline.run(config.DATA_RAW, workers=1, progress=False, warn=False)
     terms = kept.corpus_terms(results)
-    by_town = frequency.GroupKeyness(terms, by="town")
+    by_town = keyness.GroupKeyness(terms, by="town")
     for town in reports["town"].unique():
         for options in ({}, {"top": 10}, {"measure": "g2"}, {"correction": "none", "top": 5}):
-            pd.testing.assert_frame_equal(by_town(town, **options), frequency.keyness(terms, town, by="town", **options))
+            pd.testing.assert_frame_equal(by_town(town, **options), keyness.keyness(terms, town, by="town", **options))
     two = list(reports["town"].unique()[:2])
-    pd.testing.assert_frame_equal(by_town(two), frequency.keyness(terms, two, by="town"))
+    pd.testing.assert_frame_equal(by_town(two), keyness.keyness(terms, two, by="town"))
     doc = reports["doc_id"].iloc[2]
-    by_doc = frequency.GroupKeyness(terms, by="doc_id", reports=reports)
-    pd.testing.assert_frame_equal(by_doc(doc), frequency.keyness(terms, doc, by="doc_id", reports=reports))
+    by_doc = keyness.GroupKeyness(terms, by="doc_id", reports=reports)
+    pd.testing.assert_frame_equal(by_doc(doc), keyness.keyness(terms, doc, by="doc_id", reports=reports))
     assert kept.town_keyness(results) is kept.town_keyness(results)
     top = by_town("神树镇", top=10)
     assert "神树镇" not in set(top["token"])  # its own name is left out, as keyness does
@@ -59,7 +59,7 @@ def test_group_keyness_of_an_unknown_town_warns_like_keyness(reports):
 
     terms = frequency.terms(reports.head(2))
     with pytest.warns(FrequencyWarning, match="no key terms"):
-        assert frequency.GroupKeyness(terms, by="town")("没有这个镇").empty
+        assert keyness.GroupKeyness(terms, by="town")("没有这个镇").empty
 
 
 def test_a_towns_terms_are_its_rows_of_the_corpus_terms(reports):

@@ -22,11 +22,6 @@ DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
 @pytest.fixture(scope="module")
-def terms(reports):
-    return frequency.terms(reports)
-
-
-@pytest.fixture(scope="module")
 def town_counts(terms):
     return frequency.counts(terms, by="town")
 

@@ -123,8 +123,8 @@ def town_terms(results: Results, town: str) -> pd.DataFrame:
 
 
 def town_keyness(results: Results):
-    """``frequency.GroupKeyness`` of the corpus's terms by town, kept for these results: ``town_keyness(results)(town, top=20)``."""
-    from .frequency import GroupKeyness
+    """``keyness.GroupKeyness`` of the corpus's terms by town, kept for these results: ``town_keyness(results)(town, top=20)``."""
+    from .keyness import GroupKeyness
 
     return keep(_KEYNESS, results, lambda: GroupKeyness(corpus_terms(results), by="town"))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from .. import config
-from ..frequency import MEASURES, TOKEN_ROLES, FrequencyWarning
+from ..frequency import TOKEN_ROLES, FrequencyWarning
 from ..indicators import COLUMNS
+from ..keyness import MEASURES
 from .common import Command, load, split, warnings_to_stderr, write
 
 
@@ -27,7 +28,8 @@ def terms(args: argparse.Namespace) -> None:
 
 
 def keyness(args: argparse.Namespace) -> None:
-    from ..frequency import keyness, terms
+    from ..frequency import terms
+    from ..keyness import keyness
 
     reports = load(args).reports
     with warnings_to_stderr(FrequencyWarning):
@@ -38,7 +40,7 @@ def keyness(args: argparse.Namespace) -> None:
 
 
 def kwic(args: argparse.Namespace) -> None:
-    from ..frequency import kwic
+    from ..concordance import kwic
 
     reports = load(args).reports
     with warnings_to_stderr(FrequencyWarning):

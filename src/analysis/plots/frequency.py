@@ -4,9 +4,9 @@ terms_bar         the top terms of a ``frequency.counts`` table
 terms_bar_html    the same, drawn by the browser (an HTML chart, as in the town briefing)
 terms_facets      the top terms of each group, a small panel each
 terms_facets_html the same, drawn by the browser (the word-frequency briefing)
-keyness_bar       diverging bars of a ``frequency.keyness`` table
+keyness_bar       diverging bars of a ``keyness.keyness`` table
 keyness_bar_html  the same, drawn by the browser
-keyness_facets    one keyness panel per group of a ``frequency.keyness_by`` table
+keyness_facets    one keyness panel per group of a ``keyness.keyness_by`` table
 keyness_facets_html the same, drawn by the browser
 
 Word clouds are drawn by ``analysis.wordclouds``.
@@ -186,7 +186,7 @@ def _draw_keyness(ax: Axes, table: pd.DataFrame, *, top: int, measure: str, titl
 
 
 def keyness_bar(table: pd.DataFrame, *, top: int = 10, measure: str = "chi2", title: str | None = None, ax: Axes | None = None) -> Figure:
-    """Diverging bars of a ``frequency.keyness`` table, like quanteda's ``textplot_keyness``.
+    """Diverging bars of a ``keyness.keyness`` table, like quanteda's ``textplot_keyness``.
 
     The target's *top* key terms point right (blue), the terms the rest of
     the corpus uses more point left (grey).
@@ -257,7 +257,7 @@ def keyness_facets(
     max_panels: int = 12,
     ncols: int = 2,
 ) -> Figure:
-    """One keyness panel per group of a ``frequency.keyness_by`` table (at most *max_panels*)."""
+    """One keyness panel per group of a ``keyness.keyness_by`` table (at most *max_panels*)."""
     use_cjk_font()
     chosen, available = pick_groups(table, by, groups, max_panels, None)
     if not chosen:
