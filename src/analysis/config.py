@@ -59,6 +59,7 @@ BRIEFING_PRELOAD = (
     "analysis.display",
     "analysis.plots",
     "analysis.wordclouds",
+    "analysis.keyness",  # 01's key terms and every town page's
 )
 
 
