@@ -730,6 +730,48 @@ def two_reports(tmp_path) -> Path:
     return data
 
 
+def test_a_page_is_made_from_the_executed_notebook_without_writing_it_out_and_reads_its_notebook_again_when_it_changes(tmp_path):
+    """``run_briefing`` executes a notebook as papermill does (parameters injected after the parameters cell, the
+    cells run in the notebook's folder) without turning the notebook into text: here ``nbformat.writes`` would raise.
+    The notebook is read once a process and again when its file changes."""
+    notebook = tmp_path / "nb" / "00_plain.ipynb"
+    notebook.parent.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 参数与目录"),
+            nbformat.v4.new_code_cell('town = "甲镇"', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell('import os\nprint(f"乡镇：{town}；目录：{os.path.basename(os.getcwd())}")'),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(notebook))
+    code = f"""
+import os, nbformat
+from pathlib import Path
+from analysis.briefings.notebooks import read_notebook
+from analysis.briefings.plan import Briefing
+from analysis.briefings.run import run_briefing
+def refuse(*args, **kwargs):
+    raise AssertionError("the notebook was written out as text")
+as_text, nbformat.writes = nbformat.writes, refuse
+path, out = Path({str(notebook)!r}), Path({str(tmp_path / "out")!r})
+for town, line in (("乙镇", None), ("丙镇", 'print("改过的笔记本")')):
+    if line:
+        nb = nbformat.read(str(path), as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(line))
+        path.write_text(as_text(nb), encoding="utf-8")
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    row = run_briefing(Briefing(read_notebook(path), town, {{"town": town}}, out / f"{{town}}.html"))
+    assert row["status"] == "written", row
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first = Page((tmp_path / "out" / "乙镇.html").read_text(encoding="utf-8")).shown
+    second = Page((tmp_path / "out" / "丙镇.html").read_text(encoding="utf-8")).shown
+    assert "乡镇：乙镇；目录：nb" in first and "改过的笔记本" not in first
+    assert "乡镇：丙镇；目录：nb" in second and "改过的笔记本" in second
+
+
 def test_a_failing_notebook_stops_only_its_briefing(two_reports, tmp_path):
     out = tmp_path / "out"
     common = ["--data", str(two_reports), "--out", str(out), "--notebooks-dir", str(FIXTURES)]
