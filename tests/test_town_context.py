@@ -30,6 +30,27 @@ def test_the_results_are_kept_while_the_reports_are_unchanged(tmp_path):
     assert added is not again and len(added.reports) == 3 and kept.results_for(tmp_path) is added
 
 
+def test_a_held_process_checks_a_folders_inputs_once(tmp_path, monkeypatch):
+    """``kept.hold`` (a briefings worker): the run read for the first page serves the build's later pages, even when a
+    report changes meanwhile; a process not held reads the changed report (above)."""
+    monkeypatch.setattr(kept, "_HELD", False)  # put back after the test
+    for path in sorted(config.DATA_RAW.glob("*.txt"))[:2]:
+        shutil.copy(path, tmp_path / path.name)
+    first = kept.results_for(tmp_path)
+    kept.hold()
+    edited = sorted(tmp_path.glob("*.txt"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n全年共调解矛盾纠纷12件。\n", encoding="utf-8")
+    checked = []
+    monkeypatch.setattr(kept, "_inputs", lambda folder: checked.append(folder))
+    assert kept.results_for(tmp_path) is first and checked == []
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(sorted(config.DATA_RAW.glob("*.txt"))[2], other)
+    monkeypatch.undo()
+    monkeypatch.setattr(kept, "_HELD", True)
+    assert len(kept.results_for(other).reports) == 1  # another folder is read (and checked) the first time
+
+
 def test_group_keyness_is_keyness_for_every_town_and_option(reports):
     import pandas as pd
 

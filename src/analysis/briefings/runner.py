@@ -30,7 +30,7 @@ from .. import config, pipeline
 from .._version import __version__
 from ..errors import InputError, OptionError
 from ..fonts import RUN_FONT_ENV, write_run_font
-from ..kept import BRIEFING_STAGES
+from ..kept import BRIEFING_STAGES, hold
 from ..lexicon import files_hash
 from ..output import write_atomic
 from ..runlock import output_folder, run_lock
@@ -223,6 +223,7 @@ def _worker_init(progress, environment: Mapping[str, str]) -> None:
     # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
     # the first briefing's reset (three full collections: two in IPython's %reset, one in RESET_SOURCE) does not walk it
     gc.freeze()
+    hold()  # the build's reports are those of its start: each page need not check every file again (``kept.hold``)
 
 
 def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
