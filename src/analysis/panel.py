@@ -31,6 +31,7 @@ the thresholds were calibrated on year pairs labelled by reading
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -238,7 +239,7 @@ def _letters(text: str) -> str:
 
 def _bigrams(text: str) -> list[str]:
     """Every two consecutive characters, a space (punctuation, digits) included: ``" 普"`` marks a run's start."""
-    return [text[i : i + 2] for i in range(len(text) - 1)]
+    return list(map(operator.add, text, text[1:]))  # each character joined to the next, in C (a quarter faster than slicing)
 
 
 class Vectors:
@@ -273,12 +274,10 @@ class Vectors:
     def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         found = self._rows.get(text)
         if found is None:
-            counts: dict[int, int] = {}
             letters = self._letters.get(text)
-            for gram in _bigrams(_letters(text) if letters is None else letters):
-                index = self._vocab.get(gram)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
+            # each known bigram's index and count, in the order first seen (counted in C; None: not in the vocabulary)
+            counts = Counter(map(self._vocab.get, _bigrams(_letters(text) if letters is None else letters)))
+            counts.pop(None, None)
             keys = np.fromiter(counts, dtype=np.int64, count=len(counts))
             weights = (1 + np.log(np.fromiter(counts.values(), dtype="float64", count=len(counts)))) * self._idf[keys]
             if len(weights):
