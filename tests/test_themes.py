@@ -593,6 +593,18 @@ def test_alignment_reads_the_problems_codes_when_given(problems, plans, codes, l
     assert len(uncoded) < len(links) and set(uncoded["via"]) == {"similarity"}
 
 
+def test_alignment_reads_the_plans_codes_when_given(problems, plans, codes, links):
+    """A build gives ``align`` the plans' codes too, from the pipeline's ``plan_codes`` stage: the plans coded by their
+    ``plan_cues``, report by report, and the same links."""
+    cached = pipeline.run(config.DATA_RAW, stages=["plan_codes"], workers=1, progress=False, warn=False)["plan_codes"]
+    pd.testing.assert_frame_equal(cached, themes.code_items(plans, field="plan_cues"))
+    assert len(cached) and set(cached["method"]) == {"cue"}  # plan_cues only: no nearest theme for a plan
+    pd.testing.assert_frame_equal(alignment.align(problems, plans, problem_codes=codes, plan_codes=cached), links)
+    # the codes given are the ones read: with none for the plans, only the text similarity links
+    uncoded = alignment.align(problems, plans, problem_codes=codes, plan_codes=cached.iloc[0:0])
+    assert len(uncoded) < len(links) and set(uncoded["via"]) == {"similarity"}
+
+
 def _candidates_report_by_report(problems, plans, p_vec, q_vec, p_themes, q_themes, *, threshold, max_answers):
     """``alignment._candidates`` as it was to session 21: one sparse product per report (the reference)."""
     from scipy import sparse

@@ -153,6 +153,7 @@ def align(
     threshold: float = SIMILARITY_THRESHOLD,
     max_answers: int = MAX_ANSWERS,
     problem_codes: pd.DataFrame | None = None,
+    plan_codes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The plan items of the same report that answer each problem item.
 
@@ -165,11 +166,13 @@ def align(
     report, numbers and texts) is kept once.  *problem_codes* are the
     problems' codes when already made with *codebook* (``themes.code_items``,
     or the pipeline's ``theme_codes`` for the package's codebook): the
-    problems are then not coded again.
+    problems are then not coded again; *plan_codes* likewise the plans' codes
+    by their ``plan_cues`` (``code_items(plans, field="plan_cues")``, the
+    pipeline's ``plan_codes``).
     """
     book = _codebook(codebook)
     problem_codes = code_items(problems, codebook=book) if problem_codes is None else problem_codes
-    plan_codes = code_items(plans, codebook=book, field="plan_cues")
+    plan_codes = code_items(plans, codebook=book, field="plan_cues") if plan_codes is None else plan_codes
     # a report that repeats its outline repeats item numbers: each theme once per key, looked up in a set
     p_themes = (
         problem_codes.groupby(["doc_id", "item_no"])["theme"].agg(lambda s: list(dict.fromkeys(s))).to_dict() if len(problem_codes) else {}

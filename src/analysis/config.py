@@ -124,6 +124,7 @@ STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
     "doc_counts": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
     "indicators": (*_SECTIONS, *_QUANTITIES, INDICATORS_FILE),
     "theme_codes": (*_SECTIONS, THEMES_FILE),
+    "plan_codes": (*_SECTIONS, THEMES_FILE),
     "checklist": (*_SECTIONS, ELEMENTS_FILE),
     "coverage": (*_SECTIONS, OUTLINE_FILE),
 }

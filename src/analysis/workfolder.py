@@ -149,7 +149,7 @@ _LINK_KEYS = store()
 
 def _links_key(results: Results) -> str:
     """The key of the links of *results*' reports: the reports, and the code and lexicon of the tables they are made from."""
-    return _tables_key(_LINK_KEYS, results, ["items", "theme_codes", "tokens"])  # the items, their codes, the words compared
+    return _tables_key(_LINK_KEYS, results, ["items", "theme_codes", "plan_codes", "tokens"])  # the items, their codes, the words compared
 
 
 def _links(results: Results, work_dir: str | Path | None) -> pd.DataFrame:
@@ -162,7 +162,12 @@ def _links(results: Results, work_dir: str | Path | None) -> pd.DataFrame:
     items = results["items"]
     problems = items[items["role"] == "problems"].reset_index(drop=True)
     plans = items[items["role"] == "plans"].reset_index(drop=True)
-    return align(problems, plans, problem_codes=results["theme_codes"] if "theme_codes" in results.tables else None)
+    return align(
+        problems,
+        plans,
+        problem_codes=results["theme_codes"] if "theme_codes" in results.tables else None,
+        plan_codes=results["plan_codes"] if "plan_codes" in results.tables else None,
+    )
 
 
 def links_for(results: Results, *, work_dir: str | Path | None = None) -> pd.DataFrame:

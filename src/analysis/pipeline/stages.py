@@ -10,6 +10,8 @@ tokens                 tokenize.tokenize (large: kept on disk until asked for)
 doc_counts             frequency.counts of each report
 indicators             indicators.extract
 theme_codes            themes.code_items of the problem items
+plan_codes             themes.code_items of the plan items by their plan_cues (not run by default: the
+                       briefings' problem → plan links read them)
 paragraphs, sentences  structure.paragraphs / structure.sentences (not run by default; kept on
                        disk until asked for: ``run`` offers them to ``structure``, which gives
                        them to every later caller instead of parsing the reports again)
@@ -137,6 +139,11 @@ def _theme_codes(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("themes").code_items(items[items["role"] == "problems"].reset_index(drop=True))
 
 
+def _plan_codes(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    items = ctx.get("items", reports)
+    return _module("themes").code_items(items[items["role"] == "plans"].reset_index(drop=True), field="plan_cues")
+
+
 def _checklist(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("compliance").checklist(reports)
 
@@ -180,6 +187,13 @@ register(
     lexicon=_lexicon("theme_codes"),
     requires="analysis.themes",
     description="themes.code_items of the problem items: one row per item and theme",
+)
+register(
+    "plan_codes",
+    _plan_codes,
+    lexicon=_lexicon("plan_codes"),
+    requires="analysis.themes",
+    description="themes.code_items of the plan items by their plan_cues: one row per item and theme (not run by default)",
 )
 register(
     "paragraphs",
