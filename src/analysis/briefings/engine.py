@@ -4,9 +4,10 @@ papermill still does everything but the executing: it injects the
 parameters, records each cell's start, end, duration and status, and raises
 ``PapermillExecutionError`` for the first cell that failed, writing the
 executed notebook first, as with its default engine (``run._execute`` calls
-papermill's steps; a page that succeeds is not written out as a notebook).  This engine runs each code cell
-with IPython's ``InteractiveShell.run_cell`` and keeps what a Jupyter kernel
-would have sent for it as the cell's outputs: printed text (``stream``),
+papermill's steps; a page that succeeds is not written out as a notebook).
+This engine runs each code cell with IPython's ``InteractiveShell.run_cell``
+and keeps what a Jupyter kernel would have sent for it as the cell's
+outputs: printed text (``stream``),
 ``display()`` (``display_data``), the value of the last line
 (``execute_result``, every representation IPython's formatters give, pictures
 base64-encoded as in a kernel's messages) and the error with its traceback.

@@ -93,10 +93,10 @@ def _execute(briefing: Briefing, executed: Path, *, timeout: int | None):
     cell that failed, the executed notebook written to *executed* first.  Two
     steps are left out: papermill loads a notebook given as an object by
     writing it out as text and parsing it again, and writes the executed
-    notebook even when no file is asked for (serialised for nothing: about
-    9 ms of a town page's 220).  The notebook is loaded once a process
-    (``_source``) and copied for each page; a page that succeeds is turned into
-    HTML from the executed notebook itself.
+    notebook even when no file is asked for (serialised for nothing).  The
+    notebook is loaded once a process (``_source``) and copied for each page;
+    a page that succeeds is turned into HTML from the executed notebook
+    itself.  A town page at 1,000 reports: about 20 ms less of some 200.
     """
     from papermill.engines import papermill_engines
     from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors
