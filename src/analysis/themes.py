@@ -21,6 +21,7 @@ theme_table — one row per group (town, or any report column), one column per t
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -169,11 +170,17 @@ def code_items(
 
 
 def _grams(text: str) -> list[str]:
-    """Character n-grams (``NGRAMS``) of the simplified text, inside runs of letters (no punctuation or digits)."""
+    """Character n-grams (``NGRAMS``) of the simplified text, inside runs of letters (no punctuation or digits): each
+    run's n-grams in order, n by n (a run's characters and its characters joined to the next made in C)."""
     grams: list[str] = []
     for run in _LETTERS_RE.findall(fold(text)):
         for n in NGRAMS:
-            grams.extend(run[k : k + n] for k in range(len(run) - n + 1))
+            if n == 1:
+                grams.extend(run)
+            elif n == 2:
+                grams.extend(map(operator.add, run, run[1:]))
+            else:
+                grams.extend(run[k : k + n] for k in range(len(run) - n + 1))
     return grams
 
 
