@@ -32,6 +32,7 @@ import argparse
 import gc
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -69,8 +70,6 @@ def main() -> None:
 
     for module in config.BRIEFING_PRELOAD:
         importlib.import_module(module)
-    from analysis.briefings import engine
-    from analysis.briefings import run as briefing_run
     from analysis.briefings.notebooks import find_notebooks
     from analysis.briefings.plan import plan
     from analysis.briefings.runner import _shown_texts
@@ -81,12 +80,24 @@ def main() -> None:
     results = pipeline.run(corpus, stages=kept.BRIEFING_STAGES, progress=False, warn=False)
     notebooks = find_notebooks()
     os.environ[fonts.RUN_FONT_ENV] = str(fonts.write_run_font(_shown_texts(results.reports, notebooks)))
-    out = Path(tempfile.mkdtemp(prefix="bench-town-page-"))
-    work = out / ".work"
-    work.mkdir()
-    workfolder.prepare(results, work)
-    town_notebooks = [nb for nb in notebooks if nb.per_town]
-    todo = plan(results.reports, town_notebooks, data_dir=corpus, out=out, work=work)[: args.warm + args.pages]
+    out = Path(tempfile.mkdtemp(prefix="bench-town-page-"))  # the pages and the work folder, removed at the end
+    try:
+        work = out / ".work"
+        work.mkdir()
+        workfolder.prepare(results, work)
+        town_notebooks = [nb for nb in notebooks if nb.per_town]
+        todo = plan(results.reports, town_notebooks, data_dir=corpus, out=out, work=work)[: args.warm + args.pages]
+        timed, total, spent = write_pages(todo, args.warm)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    report(timed, total, spent, len(results.reports))
+
+
+def write_pages(todo: list, warm: int) -> tuple[int, float, dict[str, float]]:
+    """Write the pages *todo* as a worker does, the first *warm* untimed: (pages timed, their seconds, seconds by step)."""
+    from analysis import kept
+    from analysis.briefings import engine
+    from analysis.briefings import run as briefing_run
 
     spent: dict[str, float] = defaultdict(float)
     run_cell, to_html = engine.run_cell, briefing_run.to_html
@@ -110,21 +121,26 @@ def main() -> None:
     gc.freeze()
     total, timed = 0.0, 0
     for k, briefing in enumerate(todo):
-        if k == args.warm:
+        if k == warm:
             spent.clear()
         started = time.perf_counter()
         row = briefing_run.run_briefing(briefing)
-        if k >= args.warm:
+        if k >= warm:
             total += time.perf_counter() - started
             timed += 1
         if row["status"] != "written":
             sys.exit(f"error: {row['message']}")
     if not timed:
-        sys.exit(f"error: no page timed: the corpus has {len(todo)} towns, --warm is {args.warm}")
+        sys.exit(f"error: no page timed: the corpus has {len(todo)} towns, --warm is {warm}")
+    return timed, total, spent
+
+
+def report(timed: int, total: float, spent: dict[str, float], n_reports: int) -> None:
+    """Milliseconds a page for each step, then the last line."""
     cells = sum(v for name, v in spent.items() if name.startswith("cell "))
     html = spent["the page's HTML (pages.to_html)"]
     rows = [*spent.items(), ("the rest of run_briefing (papermill's steps, the file)", total - cells - html)]
-    print(f"{timed} town pages of {len(results.reports)} reports, milliseconds a page:")
+    print(f"{timed} town pages of {n_reports} reports, milliseconds a page:")
     for name, seconds in sorted(rows, key=lambda row: -row[1]):
         print(f"  {seconds / timed * 1000:8.1f}  {name}")
     print(f"pages={timed} per_page_ms={total / timed * 1000:.1f} cells_ms={cells / timed * 1000:.1f} html_ms={html / timed * 1000:.1f}")
