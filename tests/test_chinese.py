@@ -225,3 +225,11 @@ def test_only_this_module_calls_opencc():
         if path.name != "chinese.py" and re.search(r"^\s*(?:import opencc|from opencc)", path.read_text(encoding="utf-8"), re.M)
     )
     assert callers == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("普法宣传", ["普法", "法宣", "宣传"]), (" 普法", [" 普", "普法"]), ("法", []), ("", []), ("𠀋法", ["𠀋法"])],
+)
+def test_char_bigrams_are_every_two_consecutive_characters(text, expected):
+    assert chinese.char_bigrams(text) == expected

@@ -31,7 +31,6 @@ the thresholds were calibrated on year pairs labelled by reading
 
 from __future__ import annotations
 
-import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, display
+from .chinese import char_bigrams
 from .errors import LexiconError
 from .lexicon import load_yaml
 from .tables import records, rows_by
@@ -237,11 +237,6 @@ def _letters(text: str) -> str:
     return NOT_WORD_RE.sub(" ", to_simplified(str(text)))
 
 
-def _bigrams(text: str) -> list[str]:
-    """Every two consecutive characters, a space (punctuation, digits) included: ``" 普"`` marks a run's start."""
-    return list(map(operator.add, text, text[1:]))  # each character joined to the next, in C (a quarter faster than slicing)
-
-
 class Vectors:
     """TF-IDF vectors of character bigrams (sublinear tf, smoothed idf, unit length), IDF fitted on a background.
 
@@ -262,7 +257,7 @@ class Vectors:
             letters = self._letters.get(text)
             if letters is None:
                 letters = self._letters[text] = _letters(text)
-            grams = set(_bigrams(letters))
+            grams = set(char_bigrams(letters))  # a space (punctuation, digits) included: " 普" marks a run's start
             if grams:
                 n_docs += 1
                 df.update(grams)
@@ -276,7 +271,7 @@ class Vectors:
         if found is None:
             letters = self._letters.get(text)
             # each known bigram's index and count, in the order first seen (counted in C; None: not in the vocabulary)
-            counts = Counter(map(self._vocab.get, _bigrams(_letters(text) if letters is None else letters)))
+            counts = Counter(map(self._vocab.get, char_bigrams(_letters(text) if letters is None else letters)))
             counts.pop(None, None)
             keys = np.fromiter(counts, dtype=np.int64, count=len(counts))
             weights = (1 + np.log(np.fromiter(counts.values(), dtype="float64", count=len(counts)))) * self._idf[keys]

@@ -21,7 +21,6 @@ theme_table — one row per group (town, or any report column), one column per t
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, display, tfidf
-from .chinese import fold
+from .chinese import char_bigrams, fold
 from .cues import Codebook, load_codebook
 from .errors import LexiconError, OptionError
 from .lexicon import read_text
@@ -178,7 +177,7 @@ def _grams(text: str) -> list[str]:
             if n == 1:
                 grams.extend(run)
             elif n == 2:
-                grams.extend(map(operator.add, run, run[1:]))
+                grams.extend(char_bigrams(run))
             else:
                 grams.extend(run[k : k + n] for k in range(len(run) - n + 1))
     return grams
