@@ -158,6 +158,40 @@ def test_the_map_of_taken_pixels_brought_up_to_date_from_a_words_pixels_holds_wo
     assert not np.array_equal(theirs.integral, truth)  # the third word's pixels left of its corner: wordcloud's numbers, not the sums
 
 
+def test_the_map_brought_up_to_date_from_where_a_word_was_pasted_holds_wordclouds_numbers(monkeypatch):
+    """Inside ``fast_layout`` the drawing notes where it pasted each word (``cloudlayout._Pasted``), and the map adds the
+    sums of that box without comparing the images (``_changed``): wordcloud's integral image after every word.  A word
+    pasted left of the corner it is said to be at is found by comparing, and wordcloud's own update runs."""
+    import wordcloud.wordcloud as module
+    from PIL import Image
+    from wordcloud.wordcloud import IntegralOccupancyMap
+
+    compared = []
+    monkeypatch.setattr(cloudlayout, "_changed", lambda after, before, _f=cloudlayout._changed: compared.append(1) or _f(after, before))
+    height, width = 60, 140
+    theirs = IntegralOccupancyMap(height, width, None)
+    with cloudlayout.fast_layout():
+        ours = module.IntegralOccupancyMap(height, width, None)
+        image = Image.new("L", (width, height))
+        draw = module.ImageDraw.Draw(image)  # as wordcloud draws: a size of the font, turned or not
+        font = module.ImageFont.TransposedFont(module.ImageFont.truetype(str(wordclouds.font_path()), 15), orientation=None)
+        # (row, column) of each word's corner, as wordcloud gives them to update; drawn at (column, row)
+        for (x, y), word in [((4, 6), "法治政府"), ((25, 50), "依法行政"), ((40, 3), "执法"), ((2, 90), "普法宣传")]:
+            draw.text((y, x), word, fill="white", font=font)
+            array = np.asarray(image)
+            theirs.update(array, x, y)
+            ours.update(array, x, y)
+            assert np.array_equal(theirs.integral, ours.integral), word
+        assert compared == []  # each box came from the drawing
+        draw.text((110, 30), "复议", fill="white", font=font)
+        array = np.asarray(image)
+        theirs.update(array, 30, 118)  # the word begins left of the corner: compared, then wordcloud's own update
+        ours.update(array, 30, 118)
+    assert compared == [1]
+    assert np.array_equal(theirs.integral, ours.integral)
+    assert module.ImageDraw.Draw(Image.new("L", (4, 4))).draw.__class__.__name__ == "ImagingDraw"  # PIL's own outside the block
+
+
 def test_every_cloud_is_laid_out_and_coloured_as_by_wordcloud_itself(terms, monkeypatch):
     """The map of taken pixels kept up to date (``cloudlayout._Occupancy``) and the colours looked up (``_ColormapColors``) give
     the five towns' clouds and the corpus's the layout, colours and SVG wordcloud gives alone."""

@@ -5,7 +5,7 @@ measures the word, searches the map of the pixels taken, draws the word and
 sums that map again.  Inside ``fast_layout`` the sizes just used stay open
 (``_truetype``) and keep each word's box and glyph mask (``_kept_per_word``),
 and the map is brought up to date from each word's own pixels
-(``_Occupancy``); ``colormap_colors`` looks a word's colour up in a table
+(``_Occupancy``), in the box where the drawing pasted the word (``_Pasted``); ``colormap_colors`` looks a word's colour up in a table
 made by wordcloud's own function.  Each gives the numbers wordcloud gives
 alone, so the layout, the pixels and the SVG are wordcloud's own (tested in
 tests/test_wordclouds.py); outside ``fast_layout`` wordcloud is untouched.
@@ -103,6 +103,43 @@ class _KeptFonts:
         return _truetype(str(path), int(size))
 
 
+class _Pasted:
+    """PIL's drawing core (``ImageDraw.draw``) noting where each glyph mask is pasted, for ``_Occupancy``.
+
+    ``ImageDraw.text`` draws a word by pasting its mask at a point
+    (``draw_bitmap``): every pixel the word adds lies in that box.  The boxes
+    (top, bottom, left, right, in rows and columns of the image) wait in
+    *boxes* until the map is brought up to date.
+    """
+
+    def __init__(self, core, boxes: list) -> None:
+        self._core, self._boxes = core, boxes
+
+    def __getattr__(self, name: str):
+        return getattr(self._core, name)
+
+    def draw_bitmap(self, xy, bitmap, ink):
+        x, y = int(xy[0]), int(xy[1])
+        width, height = bitmap.size
+        self._boxes.append((y, y + height, x, x + width))
+        return self._core.draw_bitmap(xy, bitmap, ink)
+
+
+class _Drawing:
+    """PIL's ImageDraw as wordcloud sees it inside ``fast_layout``: each drawing's core notes where it pastes (``_Pasted``)."""
+
+    def __init__(self, module, boxes: list) -> None:
+        self._module, self._boxes = module, boxes
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    def Draw(self, im, mode=None):  # noqa: N802 - PIL's name
+        draw = self._module.Draw(im, mode)
+        draw.draw = _Pasted(draw.draw, self._boxes)
+        return draw
+
+
 class _Occupancy:
     """wordcloud's map of the pixels taken (``IntegralOccupancyMap``), its integral image brought up to date from
     the pixels the last word added.
@@ -117,43 +154,70 @@ class _Occupancy:
     that word and every later one of the cloud, so its image stays wordcloud's
     own number for number.  Which positions are free, and the random draws
     that pick one, are wordcloud's (``sample_position``).
+
+    The box is where the drawing pasted the word's mask (*boxes*, noted by
+    ``_Pasted``); without exactly one box since the last update, it is found
+    by comparing the image with the one before.  The sums are added in the
+    map's own type (uint32, as wordcloud's sums wrap), so no number is cast.
     """
 
-    def __init__(self, original):
+    def __init__(self, original, boxes: list | None = None):
         self._original = original
+        self._boxes = [] if boxes is None else boxes
 
     def __call__(self, height: int, width: int, mask):
         occupancy = self._original(height, width, mask)
+        pasted = self._boxes
         if mask is None:
             image = np.zeros((height, width), dtype=np.uint8)  # the image as of the last update
+            pasted.clear()
 
             def update(img_array: np.ndarray, pos_x: int, pos_y: int) -> None:
                 nonlocal image
                 before, image = image, None
+                boxes = pasted[:]
+                pasted.clear()
                 if before is not None and img_array.dtype == np.uint8 and img_array.shape == before.shape:
-                    changed = img_array != before
-                    rows = np.flatnonzero(changed.any(axis=1))
-                    if not len(rows):
+                    box = _box(boxes, height, width) if len(boxes) == 1 else None
+                    if box is None or box[0] < pos_x or box[2] < pos_y:
+                        box = _changed(img_array, before)  # every pixel the word changed, found by comparing
+                    if box is None:  # nothing changed
                         image = img_array
                         return
-                    cols = np.flatnonzero(changed.any(axis=0))
-                    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+                    r0, r1, c0, c1 = box
                     if r0 >= pos_x and c0 >= pos_y:
-                        added = np.cumsum(np.cumsum(img_array[r0:r1, c0:c1].astype(np.int64) - before[r0:r1, c0:c1], axis=1), axis=0)
+                        added = img_array[r0:r1, c0:c1].astype(np.uint32)
+                        added -= before[r0:r1, c0:c1]
+                        np.cumsum(added, axis=1, out=added)
+                        np.cumsum(added, axis=0, out=added)
                         total = occupancy.integral
-                        for part, add in (
-                            ((slice(r0, r1), slice(c0, c1)), added),
-                            ((slice(r0, r1), slice(c1, None)), added[:, -1:]),
-                            ((slice(r1, None), slice(c0, c1)), added[-1:, :]),
-                            ((slice(r1, None), slice(c1, None)), added[-1, -1]),
-                        ):
-                            np.add(total[part], add, out=total[part], casting="unsafe")
+                        total[r0:r1, c0:c1] += added
+                        total[r0:r1, c1:] += added[:, -1:]
+                        total[r1:, c0:c1] += added[-1:, :]
+                        total[r1:, c1:] += added[-1, -1]
                         image = img_array
                         return
                 type(occupancy).update(occupancy, img_array, pos_x, pos_y)
 
             occupancy.update = update
         return occupancy
+
+
+def _box(boxes: list, height: int, width: int) -> tuple[int, int, int, int] | None:
+    """The one box of *boxes* inside an image of *height* × *width* (rows r0:r1, columns c0:c1), None when it is outside."""
+    r0, r1, c0, c1 = boxes[0]
+    r0, r1, c0, c1 = max(r0, 0), min(r1, height), max(c0, 0), min(c1, width)
+    return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
+
+
+def _changed(after: np.ndarray, before: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The rows r0:r1 and columns c0:c1 around every pixel that differs between *after* and *before*; None when none does."""
+    changed = after != before
+    rows = np.flatnonzero(changed.any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero(changed.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 class _ColormapColors:
@@ -198,7 +262,8 @@ def colormap_colors(colormap: str) -> _ColormapColors:
 @contextmanager
 def fast_layout() -> Iterator[None]:
     """While laying out and drawing a cloud, the sizes just used are opened again from memory, not from the file,
-    and the map of the pixels taken is kept up to date from each word's own pixels (``_Occupancy``).
+    and the map of the pixels taken is kept up to date from each word's own pixels (``_Occupancy``), in the box
+    where the drawing pasted the word (``_Drawing``, ``_Pasted``).
 
     wordcloud opens the font file anew (``ImageFont.truetype``) for every size
     it tries for every word; with the full CJK font that was a third of a
@@ -208,10 +273,12 @@ def fast_layout() -> Iterator[None]:
     """
     import wordcloud.wordcloud as module
 
-    font, occupancy = module.ImageFont, module.IntegralOccupancyMap
+    font, draw, occupancy = module.ImageFont, module.ImageDraw, module.IntegralOccupancyMap
+    pasted: list = []  # where the drawing pasted glyphs since the map was last brought up to date
     module.ImageFont = _KeptFonts(font)
-    module.IntegralOccupancyMap = _Occupancy(occupancy)
+    module.ImageDraw = _Drawing(draw, pasted)
+    module.IntegralOccupancyMap = _Occupancy(occupancy, pasted)
     try:
         yield
     finally:
-        module.ImageFont, module.IntegralOccupancyMap = font, occupancy
+        module.ImageFont, module.ImageDraw, module.IntegralOccupancyMap = font, draw, occupancy
