@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -770,6 +771,45 @@ for town, line in (("乙镇", None), ("丙镇", 'print("改过的笔记本")')):
     second = Page((tmp_path / "out" / "丙镇.html").read_text(encoding="utf-8")).shown
     assert "乡镇：乙镇；目录：nb" in first and "改过的笔记本" not in first
     assert "乡镇：丙镇；目录：nb" in second and "改过的笔记本" in second
+
+
+def test_each_page_of_a_worker_numbers_its_cells_from_one_as_a_new_kernel_does(tmp_path):
+    """A worker writes its pages one after another in one shell; each begins a new session (``RESET_SOURCE``), so the
+    cells of every page are numbered 1, 2, 3 … as in a kernel started for it, and the shell's input history holds
+    only that page's cells."""
+    notebook = tmp_path / "nb" / "00_counted.ipynb"
+    notebook.parent.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell('town = "甲镇"', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("len(town)"),
+            nbformat.v4.new_markdown_cell("说明"),
+            nbformat.v4.new_code_cell("town * 2"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(notebook))
+    code = f"""
+import json
+from pathlib import Path
+from analysis.briefings import engine
+from analysis.briefings.notebooks import read_notebook
+from analysis.briefings.plan import Briefing
+from analysis.briefings.run import _execute
+path, out = Path({str(notebook)!r}), Path({str(tmp_path / "out")!r})
+pages = []
+for town in ("乙镇", "丙镇", "丁镇"):
+    done = _execute(Briefing(read_notebook(path), town, {{"town": town}}, out / f"{{town}}.html"), out / "x.ipynb", timeout=None)
+    cells = [c for c in done.cells if c.cell_type == "code" and "analysis-reset" not in c.metadata.get("tags", [])]
+    pages.append([[c.execution_count, [o.get("data", {{}}).get("text/plain") for o in c.outputs]] for c in cells])
+print(json.dumps([pages, len(engine.shell().history_manager.input_hist_raw)]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pages, history = json.loads(done.stdout)
+    assert [[count for count, _ in page] for page in pages] == [[1, 2, 3, 4]] * 3  # the parameters, the injected ones, two cells
+    assert [page[2][1] for page in pages] == [["2"], ["2"], ["2"]] and pages[2][3][1] == ["'丁镇丁镇'"]
+    assert history <= 6  # this page's cells (and the empty first entry), not every page's
 
 
 def test_a_failing_notebook_stops_only_its_briefing(two_reports, tmp_path):

@@ -221,7 +221,7 @@ def _worker_init(progress, environment: Mapping[str, str]) -> None:
     os.environ.update(environment)  # the thread-pool sizes, read by the libraries the notebooks load (ANALYSIS_* came already)
     limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
     # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
-    # the first briefing's reset (three full collections: two in IPython's %reset, one in RESET_SOURCE) does not walk it
+    # the first briefing's reset (three full collections: two in IPython's reset, one in RESET_SOURCE) does not walk it
     gc.freeze()
     hold()  # the build's reports are those of its start: each page need not check every file again (``kept.hold``)
 
