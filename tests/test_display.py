@@ -115,6 +115,10 @@ def test_readable_shows_what_a_reader_reads():
     assert shown.iloc[0].tolist() == ["神树镇 2023年", "余、多", "矛盾纠纷化解", "25%", "12,000", "否", "下一步计划"]
     assert shown.iloc[1].tolist() == ["（未识别乡镇）", "确数", "", "", "3", "是", ""]
     assert list(table.columns)[0] == "doc_id"  # the input keeps its English columns
+    plain = table.reset_index(drop=True)  # no index to reset: the table's own cells are read, and left as they were
+    before = plain.copy()
+    assert display.readable(plain, reports=reports).iloc[0, 0] == "神树镇 2023年"
+    pd.testing.assert_frame_equal(plain, before)
     pivot = pd.DataFrame({"funding": [1.5]}, index=pd.Index(["神树镇"], name="town"))
     assert display.readable(pivot).columns.tolist() == ["乡镇", "经费投入"]
     stored = pd.DataFrame({"town": ["神树镇"], "encoding": ["gb18030"], "sha256": ["ab12"], "n_chars": [3000]})

@@ -326,7 +326,7 @@ def _readable_cells(
         raise OptionError(f"no kind of table {kind!r} in {LABELS_FILE.name} (the kinds: {', '.join(sorted(info['tables']))})")
     own = info["tables"].get(kind, {"columns": {}, "values": {}, "percent": frozenset()})
     columns = {**own["columns"], **dict(columns or {})}
-    out = table.copy()
+    out = table.copy(deep=False)  # its own columns' names; the cells are only read
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         index_names = [n if n is not None else "" for n in out.index.names]
         if any(index_names):
@@ -334,8 +334,12 @@ def _readable_cells(
         else:
             out = out.reset_index(drop=True)
     out.columns = [str(c) for c in out.columns]
-    out = out.loc[:, ~pd.Index(out.columns).duplicated()]
-    out = out.drop(columns=[c for c in out.columns if c in info["hidden"] and c not in names])
+    twice = pd.Index(out.columns).duplicated()
+    if twice.any():
+        out = out.loc[:, ~twice]
+    hidden = [c for c in out.columns if c in info["hidden"] and c not in names]
+    if hidden:  # each selection copies the table's blocks: only when a column goes
+        out = out.drop(columns=hidden)
     if "doc_id" in out.columns:
         if "town" in out.columns:
             out = out.drop(columns=[c for c in ("doc_id", "doc_ids") if c in out.columns])
