@@ -22,7 +22,10 @@ One run measures, in this order:
    untimed run filled it.
 
 Prints the load average before and after, the briefings' own seconds (the
-runner's summary), and as its last line exactly::
+runner's summary), the CPU seconds every process of the machine spent while
+the briefings ran and the seconds the hypervisor took from its cores
+(``/proc/stat``: user and system time, and steal; Linux only), and as its
+last line exactly::
 
     reports=N briefings=B briefings_s=S floor_s=F ratio=S/F
 
@@ -91,6 +94,24 @@ def seeded_cache(folder: Path, *, seed: tuple[str, ...] = ("tokenizer", "fonts")
     return folder
 
 
+def machine_cpu() -> tuple[float, float] | None:
+    """(CPU seconds every process of the machine has spent, seconds the hypervisor took from its cores) since boot,
+    from ``/proc/stat``; None where there is none.
+
+    The wall time of a build moves by a sixth from one hour to the next on a
+    shared machine; its CPU time moves less, and steal says when the cores
+    were not all ours.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields] + [0] * 8
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks[:8]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
 def run_briefings(corpus: Path, out: Path, cache: Path, jobs: int | None) -> tuple[float, pd.DataFrame]:
     command = [sys.executable, "-m", "analysis", "briefings", "--data", str(corpus), "--out", str(out), "--quiet"]
     if jobs:
@@ -141,7 +162,9 @@ def main() -> None:
         out = Path(args.keep) if args.keep else tmp / "out"
         if args.warm:
             run_briefings(corpus, out, cache, args.jobs)
+        cpu_before = machine_cpu()
         wall, table = run_briefings(corpus, out, cache, args.jobs)
+        cpu_after = machine_cpu()
     load_after = os.getloadavg()
     ok = table[table["status"] != "failed"]
     n_reports = sum(1 for p in corpus.iterdir() if p.suffix in config.SUPPORTED_SUFFIXES)
@@ -158,6 +181,11 @@ def main() -> None:
     print(f"briefings ({state}): {wall:.2f} s wall for {len(table)} briefings; slowest:")
     print(", ".join(f"{b}={s:.1f}s" for b, s in zip(slowest["briefing"], slowest["seconds"])))
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores (1 min)")
+    if cpu_before and cpu_after:
+        spent, stolen = cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
+        print(
+            f"CPU of the machine while the briefings ran: {spent:.1f} s (user and system, every process); stolen by the host: {stolen:.1f} s"
+        )
     for row in table[table["status"] == "failed"].itertuples():
         print(f"failed: {row.briefing}: {getattr(row, 'message', '')}", file=sys.stderr)
     print(f"reports={n_reports} briefings={len(ok)} briefings_s={wall:.2f} floor_s={floor:.2f} ratio={wall / floor:.2f}")
