@@ -5,7 +5,8 @@ measures the word, searches the map of the pixels taken, draws the word and
 sums that map again.  Inside ``fast_layout`` the sizes just used stay open
 (``_truetype``) and keep each word's box and glyph mask (``_kept_per_word``),
 and the map is brought up to date from each word's own pixels
-(``_Occupancy``), in the box where the drawing pasted the word (``_Pasted``); ``colormap_colors`` looks a word's colour up in a table
+(``_Occupancy``), in the box where the drawing pasted the word
+(``_Pasted``); ``colormap_colors`` looks a word's colour up in a table
 made by wordcloud's own function.  Each gives the numbers wordcloud gives
 alone, so the layout, the pixels and the SVG are wordcloud's own (tested in
 tests/test_wordclouds.py); outside ``fast_layout`` wordcloud is untouched.

@@ -326,7 +326,7 @@ def _readable_cells(
         raise OptionError(f"no kind of table {kind!r} in {LABELS_FILE.name} (the kinds: {', '.join(sorted(info['tables']))})")
     own = info["tables"].get(kind, {"columns": {}, "values": {}, "percent": frozenset()})
     columns = {**own["columns"], **dict(columns or {})}
-    out = table.copy(deep=False)  # its own columns' names; the cells are only read
+    out = table.copy(deep=False)  # a frame of its own to rename the columns of; the cells are only read, never changed
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         index_names = [n if n is not None else "" for n in out.index.names]
         if any(index_names):
