@@ -481,6 +481,39 @@ def test_summary_does_not_depend_on_the_order_of_the_rows(rows, reports):
     assert indicators.nested(shuffled, reports).sort_index().equals(indicators.nested(rows, reports))
 
 
+def test_the_figures_stage_gives_the_corpus_summary_made_report_by_report(tmp_path):
+    """The pipeline's ``figures`` stage makes ``summary`` report by report (in chunks of two here) and caches it;
+    ``summary_from`` gives the summary of the whole corpus from it, the build's shared tables (``workfolder.figures``)
+    read it, and 08's county table takes it instead of making it again."""
+    from analysis import pipeline, scorecard, workfolder
+
+    results = pipeline.run(
+        config.DATA_RAW, stages=["indicators", "figures"], workers=2, chunk_size=2, cache_dir=tmp_path, progress=False, warn=False
+    )
+    made = indicators.summary(results["indicators"], results.reports)
+    assert len(made) > 40 and made["doc_id"].nunique() > 2  # lines of reports in different chunks
+    pd.testing.assert_frame_equal(indicators.summary_from(results["figures"]), made)
+    pd.testing.assert_frame_equal(workfolder.figures(results), made)
+    none = indicators.summary(results["indicators"].iloc[0:0], results.reports)
+    pd.testing.assert_frame_equal(indicators.summary_from(results["figures"].iloc[0:0]), none)
+    totals = pd.DataFrame(
+        {
+            "doc_id": results.reports["doc_id"],
+            "town": results.reports["town"],
+            "year": results.reports["year"],
+            "total": 50.0,
+            "max": 100.0,
+            "percent": 50.0,
+            "rank": 1,
+            "reports": len(results.reports),
+        }
+    )
+    shown = scorecard.county_table(totals, results["indicators"], results.reports, min_share=0.2)
+    pd.testing.assert_frame_equal(
+        scorecard.county_table(totals, results["indicators"], results.reports, min_share=0.2, summary_table=made), shown
+    )
+
+
 # ------------------------------------------------------------ tables and figures for many reports
 
 

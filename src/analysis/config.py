@@ -123,6 +123,7 @@ STAGE_LEXICON: dict[str, tuple[Path, ...]] = {
     "tokens": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
     "doc_counts": (*_SECTIONS, *_QUANTITIES, STOPWORDS_DOMAIN_FILE),
     "indicators": (*_SECTIONS, *_QUANTITIES, INDICATORS_FILE),
+    "figures": (*_SECTIONS, *_QUANTITIES, INDICATORS_FILE),
     "theme_codes": (*_SECTIONS, THEMES_FILE),
     "plan_codes": (*_SECTIONS, THEMES_FILE),
     "checklist": (*_SECTIONS, ELEMENTS_FILE),

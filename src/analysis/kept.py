@@ -37,7 +37,7 @@ from .themes import code_items, load_themes, summarize
 
 # what the briefings read from the pipeline's cache; the sections, items, paragraphs and sentences are read by the modules that
 # ask ``structure`` for them (``pipeline.run`` offers them), not parsed again in every notebook
-BRIEFING_STAGES = (*DEFAULT_STAGES, "plan_codes", "paragraphs", "sentences", "checklist", "coverage")
+BRIEFING_STAGES = (*DEFAULT_STAGES, "figures", "plan_codes", "paragraphs", "sentences", "checklist", "coverage")
 
 _STORES: list[dict] = []  # every store of things kept for a run's results (``store``)
 

@@ -627,6 +627,7 @@ def county_table(
     max_indicators: int = 8,
     criteria: Criteria | str | Path | None = None,
     labels: Mapping[str, str] | None = None,
+    summary_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Towns × the indicators most towns report, with total and rank: the county page's table (Chinese labels).
 
@@ -634,7 +635,9 @@ def county_table(
     the *max_indicators* most widely reported ones (so the table fits an A4
     page in landscape); the note of the result (``display.note``) names how
     many were left out (they are in the export: ``indicators.pivot``).
-    Reports are ordered by year, then rank.
+    Reports are ordered by year, then rank.  *summary_table* is
+    ``indicators.summary`` of these rows (or of more: its lines of these
+    reports are taken) when already made.
     """
     from .display import with_note
     from .indicators import indicator_labels, sorted_keys, summary
@@ -643,7 +646,7 @@ def county_table(
         raise OptionError(f"min_share must be above 0 and at most 1, not {min_share!r}")
     book = _criteria(criteria)
     labels = dict(indicator_labels() if labels is None else labels)
-    figures = summary(rows, reports)
+    figures = summary(rows, reports) if summary_table is None else summary_table[summary_table["doc_id"].isin(reports["doc_id"])]
     n_reports = max(len(reports), 1)
     reach = figures.groupby("indicator")["doc_id"].nunique() if len(figures) else pd.Series(dtype="int64")
     common = reach[reach / n_reports >= min_share]

@@ -10,7 +10,8 @@ so the same functions serve a build and a user in Jupyter:
 
 prepare            write every table below into the work folder; returns the files
 indicator_summary  ``indicators.summary`` of every report (``SUMMARY_FILE``), which
-                   a town's figures are compared with
+                   a town's figures are compared with; ``figures`` the same from the
+                   pipeline's ``figures`` stage when the run has it
 links_for          ``alignment.align`` over every problem and plan item (``LINKS_FILE``):
                    one IDF over the corpus, the links the scorecard's 问题有对应措施
                    counts; ``town_links`` a town's rows of them, ``problem_links``
@@ -35,7 +36,7 @@ import pandas as pd
 
 from . import config
 from .cache import corpus_key, read_work_table, table_key, write_work_table
-from .indicators import summary
+from .indicators import summary, summary_from
 from .kept import keep, package_codebook, problem_codes, report_rows, store, town_items
 from .pipeline import Results, current_keys
 from .themes import load_themes
@@ -294,7 +295,7 @@ def prepare(results: Results, work_dir: str | Path) -> list[Path]:
     from .flags import gather_evidence
 
     work_dir = Path(work_dir)
-    table = summary(results["indicators"], results.reports)
+    table = figures(results)
     written = [write_work_table(table, work_dir / SUMMARY_FILE, key=_summary_key(results))]
     written.append(write_work_table(links_for(results), work_dir / LINKS_FILE, key=_links_key(results)))
     evidence = gather_evidence(results.reports, results["indicators"])  # its index of shared wording: the flags' and 03's
@@ -319,4 +320,12 @@ def indicator_summary(results: Results, *, work_dir: str | Path | None = None) -
         table = read_work_table(Path(work_dir) / SUMMARY_FILE, key=_summary_key(results))
         if table is not None:
             return table
+    return figures(results)
+
+
+def figures(results: Results) -> pd.DataFrame:
+    """``indicators.summary`` of every report of *results*: from the pipeline's ``figures`` stage when the run has
+    it (made per report beside the other stages, and cached), made from the indicator rows otherwise."""
+    if "figures" in results.tables:
+        return summary_from(results["figures"])
     return summary(results["indicators"], results.reports)

@@ -5,7 +5,7 @@ The package reads in the order of the work:
 rules      ``data/lexicon/indicators.yml`` read and checked (``load_rules``), the order of keys, their Chinese names
 grammar    which key a quantity counts: the clause grammar (``keys_for``, ``map_text``)
 mentions   ``extract(reports)``: one row per quantity mention, the contract's columns
-tables     summary, pivot, specificity, year_over_year, provenance, shared_keys, export
+tables     summary (summary_from: of the pipeline's figures stage), pivot, specificity, year_over_year, provenance, shared_keys, export
 overviews  their summaries for many reports: key_overview, status_counts, year_over_year_overview, provenance_summary
 unkeyed    what got no key: key_coverage (share per report), unkeyed_phrasings (the commonest phrasings)
 
@@ -43,6 +43,7 @@ from .tables import (
     shared_keys,
     specificity,
     summary,
+    summary_from,
     year_over_year,
 )
 from .unkeyed import COVERAGE_COLUMNS, PHRASING_COLUMNS, key_coverage, unkeyed_phrasings
@@ -80,6 +81,7 @@ __all__ = [
     "specificity",
     "status_counts",
     "summary",
+    "summary_from",
     "unkeyed_phrasings",
     "year_over_year",
     "year_over_year_overview",

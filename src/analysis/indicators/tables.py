@@ -275,8 +275,25 @@ def summary(rows: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(out, columns=SUMMARY_COLUMNS)
     table["value"] = table["value"].astype("float64")
     table["value_max"] = table["value_max"].astype("float64")
-    table["_k"] = key_position(table["indicator"])
+    return _in_order(table)
+
+
+def _in_order(table: pd.DataFrame) -> pd.DataFrame:
+    """*table* (summary lines) in ``summary``'s order: by report, then by the keys' order in indicators.yml."""
+    table = table.assign(_k=key_position(table["indicator"]))
     return table.sort_values(["doc_id", "_k", "indicator"]).drop(columns="_k").reset_index(drop=True)
+
+
+def summary_from(figures: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` of a corpus from the pipeline's ``figures`` stage (its lines made report by report): the same table.
+
+    A summary line depends on its report's rows and text only (``_summary_of``),
+    so the lines the stage made and cached for each report are those of the
+    whole corpus; put in ``summary``'s order here.
+    """
+    if figures.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)  # as ``summary`` gives it of no figure
+    return _in_order(figures[SUMMARY_COLUMNS])
 
 
 def _summary_of(rows: pd.DataFrame, reports: pd.DataFrame, summary_table: pd.DataFrame | None) -> pd.DataFrame:

@@ -134,6 +134,10 @@ def _indicators(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return _module("indicators").extract(reports)
 
 
+def _figures(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    return _module("indicators").summary(ctx.get("indicators", reports), reports)
+
+
 def _theme_codes(reports: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     items = ctx.get("items", reports)
     return _module("themes").code_items(items[items["role"] == "problems"].reset_index(drop=True))
@@ -180,6 +184,13 @@ register(
     lexicon=_lexicon("indicators"),
     requires="analysis.indicators",
     description="indicators.extract: every stated quantity with its indicator key",
+)
+register(
+    "figures",
+    _figures,
+    lexicon=_lexicon("figures"),
+    requires="analysis.indicators",
+    description="indicators.summary: one figure per report and indicator key (not run by default)",
 )
 register(
     "theme_codes",
