@@ -135,6 +135,8 @@ def test_large_tables_stay_on_disk_until_asked_for(cold, direct):
     results, folder = cold
     again = quiet_run(workers=1, cache_dir=folder)
     assert not again.tables.loaded("tokens") and again.tables.loaded("sections")
+    assert "tokens" in again.tables and "figures" not in again.tables  # asking whether the run has a table reads none
+    assert not again.tables.loaded("tokens")
     pd.testing.assert_frame_equal(again.tokens, direct["tokens"])
     assert again.tables.loaded("tokens")
 

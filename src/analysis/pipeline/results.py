@@ -48,6 +48,9 @@ class Tables(Mapping[str, pd.DataFrame]):
     def __len__(self) -> int:
         return len(self._order)
 
+    def __contains__(self, name: object) -> bool:  # whether the run has the table, without reading a lazy one
+        return name in self._order
+
     def loaded(self, name: str) -> bool:
         return name in self._tables
 
