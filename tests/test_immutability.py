@@ -303,6 +303,7 @@ CASES = {
     "indicators.printable": lambda w: ((w.rows,), {}),
     "indicators.nested": lambda w: ((w.rows, w.reports), {}),
     "indicators.summary": lambda w: ((w.rows, w.reports), {}),
+    "indicators.summary_from": lambda w: ((w.summary,), {}),  # lines as the figures stage makes them
     "indicators.pivot": lambda w: ((w.rows, w.reports), {}),
     "indicators.specificity": lambda w: ((w.rows, w.reports), {}),
     "indicators.year_over_year": lambda w: ((w.rows, w.reports), {}),
@@ -480,6 +481,7 @@ CASES = {
     "workfolder.flags_for": lambda w: ((w.results,), {}),
     "workfolder.prepare": lambda w: ((w.results, _tmp(w, "profile")), {}),
     "workfolder.indicator_summary": lambda w: ((w.results,), {}),
+    "workfolder.figures": lambda w: ((w.results,), {}),
     "workfolder.links_for": lambda w: ((w.results,), {}),
     "workfolder.town_links": lambda w: ((w.results, w.mine), {}),
     "workfolder.problem_links": lambda w: ((w.results, w.reports), {}),
