@@ -636,17 +636,19 @@ def county_table(
     page in landscape); the note of the result (``display.note``) names how
     many were left out (they are in the export: ``indicators.pivot``).
     Reports are ordered by year, then rank.  *summary_table* is
-    ``indicators.summary`` of these rows (or of more: its lines of these
-    reports are taken) when already made.
+    ``indicators.summary(rows, reports)`` when already made (or of more rows:
+    its lines of the reports of *rows* are taken, as ``indicators.pivot`` takes
+    them).
     """
     from .display import with_note
-    from .indicators import indicator_labels, sorted_keys, summary
+    from .indicators import indicator_labels, sorted_keys
+    from .indicators.tables import _summary_of
 
     if not 0 < min_share <= 1:
         raise OptionError(f"min_share must be above 0 and at most 1, not {min_share!r}")
     book = _criteria(criteria)
     labels = dict(indicator_labels() if labels is None else labels)
-    figures = summary(rows, reports) if summary_table is None else summary_table[summary_table["doc_id"].isin(reports["doc_id"])]
+    figures = _summary_of(rows, reports, summary_table)
     n_reports = max(len(reports), 1)
     reach = figures.groupby("indicator")["doc_id"].nunique() if len(figures) else pd.Series(dtype="int64")
     common = reach[reach / n_reports >= min_share]
