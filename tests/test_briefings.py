@@ -477,18 +477,32 @@ def test_when_the_shared_tables_cannot_be_written_the_run_stops_and_says_why(two
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # no work folder left
 
 
-def test_the_costliest_corpus_notebooks_start_first():
-    """Each corpus notebook in order of its ``briefing.cost``, after the towns' runs: the longest is not left for the end."""
+def test_the_costliest_corpus_notebooks_start_first_and_the_towns_are_handed_out_a_few_at_a_time():
+    """Each corpus notebook in order of its ``briefing.cost``, then the towns, ``TOWNS_PER_RUN`` at a time: the
+    longest is not left for the end, and the workers take the last towns as they become free, so they end together."""
     from types import SimpleNamespace
 
     def briefing(name: str, cost: float, town: str = "") -> SimpleNamespace:
         notebook = SimpleNamespace(path=Path(name), per_town=bool(town), cost=cost)
         return SimpleNamespace(name=f"{name}-{town}" if town else name, notebook=notebook)
 
-    todo = [briefing("00", 0.3), briefing("01", 2.3), briefing("04", 0.3, "甲镇"), briefing("06", 0.6), briefing("07", 4.7)]
-    todo += [briefing("08", 0.3), briefing("04", 0.3, "乙镇")]
-    work = briefings.batches(todo, 2)
-    assert [[b.name for b in batch] for batch in work] == [["04-甲镇", "04-乙镇"], ["07"], ["01"], ["06"], ["00"], ["08"]]
+    towns = [briefing("04", 0.3, f"{n}镇") for n in "甲乙丙丁戊己庚辛壬"]
+    todo = [briefing("00", 0.3), briefing("01", 2.3), towns[0], briefing("06", 0.6), briefing("07", 4.7)]
+    todo += [briefing("08", 0.3), *towns[1:]]
+    assert briefings.runner.TOWNS_PER_RUN == 4
+    names = [[b.name for b in batch] for batch in briefings.batches(todo, 2)]
+    assert names == [
+        ["07"],
+        ["01"],
+        ["06"],
+        ["00"],
+        ["08"],
+        ["04-甲镇", "04-乙镇", "04-丙镇", "04-丁镇"],
+        ["04-戊镇", "04-己镇", "04-庚镇", "04-辛镇"],
+        ["04-壬镇"],
+    ]
+    alone = [[b.name for b in batch] for batch in briefings.batches(todo, 1)]  # one process: the towns in one run
+    assert alone == [*names[:5], [b.name for b in towns]]
 
 
 def test_the_package_notebooks_say_what_they_cost_and_a_wrong_cost_is_named(tmp_path):
