@@ -176,3 +176,25 @@ def test_a_cell_run_again_is_transformed_once_and_gives_the_same_outputs():
     # kept: the third cell and the statement %time runs (the magic transforms it through the same manager); the
     # first two cells and their statements were new
     assert done.stdout.split() == ["['3',", "'6',", "'3']", "2", "4"]
+
+
+def test_whether_a_cell_awaits_is_decided_once_per_text_and_as_ipython_decides():
+    """A cell with a top-level ``await`` runs in a coroutine, as in a kernel; the answer is kept for its text, and
+    ``autoawait`` turned off is still obeyed (the same text then fails as IPython makes it fail)."""
+    code = textwrap.dedent(
+        """
+        from analysis.briefings import engine
+        waits = "import asyncio\\nawait asyncio.sleep(0)\\nw = 7\\nw"
+        plain = "v = 1\\nv + 1"
+        runs = [engine.run_cell(text) for text in (waits, plain, waits, plain)]
+        print([run[1][-1]["data"]["text/plain"] for run in runs], engine._awaits.cache_info().hits)
+        engine.shell().autoawait = False
+        count, outputs, succeeded = engine.run_cell(waits)
+        print(succeeded, outputs[-1].get("ename"))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "['7', '2', '7', '2'] 2"
+    assert second == "False SyntaxError"

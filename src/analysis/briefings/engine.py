@@ -161,6 +161,20 @@ class BriefingShell(InteractiveShell):
     def _showtraceback(self, etype, evalue, stb) -> None:
         _OUTPUTS.add(_output("error", ename=str(getattr(etype, "__name__", etype)), evalue=str(evalue), traceback=list(stb)))
 
+    def should_run_async(self, raw_cell: str, *, transformed_cell=None, preprocessing_exc_tuple=None) -> bool:
+        """IPython's answer, kept for each transformed text: IPython compiles the cell to see whether it awaits at
+        its top level, an answer that depends on that text (and ``autoawait``) alone, and every town page of a
+        build runs the same cells."""
+        if transformed_cell is None or preprocessing_exc_tuple is not None:
+            return super().should_run_async(raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple)
+        return _awaits(transformed_cell, bool(self.autoawait))
+
+
+@lru_cache(maxsize=TRANSFORMS_KEPT)
+def _awaits(transformed_cell: str, autoawait: bool) -> bool:
+    """Whether IPython runs *transformed_cell* with a coroutine runner (``InteractiveShell.should_run_async``)."""
+    return autoawait and InteractiveShell.should_run_async(InteractiveShell._instance, "", transformed_cell=transformed_cell)
+
 
 def shell() -> BriefingShell:
     """This process's shell, made on first use with the inline backend for matplotlib and no history file."""
