@@ -98,6 +98,59 @@ def test_map_gives_results_in_task_order_from_other_processes():
     assert os.getpid() not in {pid for _, pid in results}
 
 
+HELPER_SCRIPT = """
+import sys, time
+sys.path.insert(0, {folder!r})
+from analysis.workers import Pool, start_server
+
+if __name__ == "__main__":
+    start_server(["slow_to_import"])  # as the briefings start it: 1.5 s of imports before any worker
+    from quick_task import square_and_pid
+    pool = Pool(2, preload=["slow_to_import"])
+    try:
+        print(pool.map(square_and_pid, [(x,) for x in range(12)], helper={helper}))
+        if {helper}:
+            pool.map(square_and_pid, [(x,) for x in range(12)], helper=True)  # the workers are up: they take these
+            print(pool.map(square_and_pid, [(x,) for x in range(4)], helper=True))
+    finally:
+        pool.close()
+    print("caller", __import__("os").getpid())
+"""
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+@pytest.mark.parametrize("helper", [True, False])
+def test_with_a_helper_the_caller_runs_tasks_from_the_end_until_the_workers_have_started(tmp_path, helper):
+    """The pipeline reads files in the calling process too while the fork server imports the briefings' modules:
+    every task once, the results in task order, the caller's taken from the end; none once the workers run."""
+    import ast
+    import subprocess
+    import sys
+
+    from analysis import config
+
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(1.5)\n")
+    (tmp_path / "quick_task.py").write_text(
+        "import os, time\n\ndef square_and_pid(x):\n    time.sleep(0.2)\n    return x * x, os.getpid()\n"
+    )
+    script = HELPER_SCRIPT.format(folder=str(tmp_path), helper=helper)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=config.ROOT, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    *maps, caller = done.stdout.splitlines()
+    caller = int(caller.split()[1])
+    results = ast.literal_eval(maps[0])
+    assert [r for r, _ in results] == [x * x for x in range(12)]
+    mine = [i for i, (_, pid) in enumerate(results) if pid == caller]
+    if not helper:
+        assert mine == []
+        return
+    assert mine and mine == list(range(12 - len(mine), 12))  # from the end, while the workers waited for the server
+    assert len(mine) < 12  # and the workers took the rest
+    later = ast.literal_eval(maps[1])
+    assert [r for r, _ in later] == [0, 1, 4, 9] and caller not in {pid for _, pid in later}
+
+
 def test_one_worker_or_little_work_stays_in_this_process():
     assert {pid for _, pid in Pool(1).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}
     assert {pid for _, pid in Pool(4, min_items=10).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}

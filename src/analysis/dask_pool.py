@@ -73,8 +73,11 @@ class DaskPool:
     def prepare(self, items: int) -> None:
         """Nothing to start ahead: the cluster starts when ``client`` is first asked for (``Pool.prepare``'s counterpart)."""
 
-    def map(self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1) -> list:
-        """fn(*task) for every task on the cluster, results in task order (an error in a task is raised here)."""
+    def map(
+        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1, helper: bool = False
+    ) -> list:
+        """fn(*task) for every task on the cluster, results in task order (an error in a task is raised here); the
+        cluster's workers are up when the client is, so *helper* (``Pool.map``'s) changes nothing."""
         if not tasks:
             return []
         distributed = _distributed()

@@ -196,6 +196,9 @@ def process_pool(
     )
 
 
+HELP_AFTER = 0.1  # seconds ``Pool.map`` with a helper waits for its first worker before it runs tasks itself
+
+
 class Pool:
     """A process pool started on first use (none at all for one worker or too little work)."""
 
@@ -222,10 +225,18 @@ class Pool:
         if self._executor is None and self.workers > 1 and items >= max(2, self.min_items):
             start_server(self.preload)
 
-    def map(self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1) -> list:
+    def map(
+        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1, helper: bool = False
+    ) -> list:
         """fn(*task) for every task, results in task order; in this process when serial or too little to share.
 
-        A worker that dies raises ``BrokenProcessPool``; the next call starts a new pool.
+        With *helper*, this process runs tasks too, taken from the end, while
+        the first worker is not there after ``HELP_AFTER``: a worker starts once
+        the fork server has imported its modules (the briefings' 2 s of
+        imports, begun as the command line started), and until then the tasks
+        would wait.  A task it runs must need nothing a worker's initializer
+        sets up (the pipeline's reading of files).  A worker that dies raises
+        ``BrokenProcessPool``; the next call starts a new pool.
         """
         results: list = [None] * len(tasks)
         small = self._executor is None and sum(weight(task) for task in tasks) < self.min_items
@@ -239,7 +250,10 @@ class Pool:
             self._executor = process_pool(self.workers, initializer=self.initializer, preload=self.preload)
         futures: dict[Future, int] = {}
         try:
-            futures = {self._executor.submit(fn, *task): i for i, task in enumerate(tasks)}
+            if helper:
+                self._help(fn, tasks, futures, results, bar, weight)
+            else:
+                futures.update({self._executor.submit(fn, *task): i for i, task in enumerate(tasks)})
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()
@@ -256,6 +270,53 @@ class Pool:
                 self._executor = None
             raise
         return results
+
+    def _help(self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight) -> None:
+        """Hand *tasks* to the workers from the front, in a thread, while this process runs them from the back until
+        the first has been handed out: ``submit`` starts a worker, and waits for the fork server to fork it.
+
+        The futures handed out go into *futures*; the results run here into *results*.
+        """
+        executor = self._executor
+        left = list(range(len(tasks)))  # the tasks not yet taken (list.pop is atomic: each is taken once)
+        handed: list[tuple[Future, int]] = []
+        failed: list[BaseException] = []
+        first = threading.Event()
+
+        def hand_out() -> None:
+            try:
+                while True:
+                    try:
+                        i = left.pop(0)
+                    except IndexError:  # none left, or this process took the last one
+                        return
+                    handed.append((executor.submit(fn, *tasks[i]), i))
+                    first.set()
+            except BaseException as exc:  # a broken pool: raised in the caller
+                failed.append(exc)
+            finally:
+                first.set()
+
+        feeder = threading.Thread(target=hand_out, name="hand-out", daemon=True)
+        feeder.start()
+        try:
+            if not first.wait(HELP_AFTER):  # a server that is ready forks the first worker in a few milliseconds
+                while not first.is_set():
+                    try:
+                        i = left.pop()
+                    except IndexError:
+                        break
+                    results[i] = fn(*tasks[i])
+                    if bar is not None:
+                        bar.update(weight(tasks[i]))
+        except BaseException:
+            left.clear()  # nothing more is handed out
+            raise
+        finally:
+            feeder.join()
+            futures.update(handed)
+        if failed:
+            raise failed[0]
 
     def close(self) -> None:
         if self._executor is not None:

@@ -222,7 +222,8 @@ def _load(
         size = _chunk_size(len(to_read), chunk_size)
         tasks = [(chunk, str(root), key) for chunk in _chunks(to_read, size)]
         with _bar(len(to_read), "read", "file", show) as bar:
-            for results, seconds in pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0])):
+            # this process reads too while the workers wait for the fork server (the briefings' imports): reading needs no set-up
+            for results, seconds in pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0]), helper=True):
                 cpu += seconds
                 for path, report, problem in results:
                     if report is not None:
