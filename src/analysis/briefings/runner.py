@@ -123,7 +123,6 @@ def _build(
     start_server(config.BRIEFING_PRELOAD)  # running already when the command line started it (cli.start_early)
     every = find_notebooks(notebooks_dir)
     chosen = _select(every, notebooks)
-    _T("start")
     corpus = pipeline.run(data_dir, stages=[], progress=progress, warn=False)  # the reports only: a usage error shows at once
     reports, problems = corpus.reports, corpus.problems
     if reports.empty:  # never replace good briefings with briefings of nothing
@@ -132,9 +131,7 @@ def _build(
     full = plan(reports, every, data_dir=data_dir, out=out, parameters=_known(parameters, every))
     todo = plan(reports, chosen, data_dir=data_dir, out=out, towns=towns, parameters=parameters)
     run_font = write_run_font(_shown_texts(reports, every))  # a new corpus's font is cut in about 50 ms
-    _T("read+font")
-    results = pipeline.run(data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False)
-    _T("pipeline")  # warm the cache on every core
+    results = pipeline.run(data_dir, stages=BRIEFING_STAGES, progress=progress, warn=False)  # warm the cache on every core
     data_sha = input_hash(reports)
     footer = f"程序版本 {__version__} · 输入数据校验值 {data_sha[:12]}"
     work = None
@@ -152,7 +149,6 @@ def _build(
             timeout=timeout,
             prepare_work=None if work is None else (work, results),
         )
-        _T("all briefings")
         write_atomic(
             out / INDEX_NAME,
             index_html(
@@ -171,13 +167,7 @@ def _build(
             os.environ.pop(RUN_FONT_ENV, None)
         else:
             os.environ[RUN_FONT_ENV] = font_before
-    _T("index")
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-
-
-def _T(what):
-    if os.environ.get("TRACE"):
-        open(os.environ["TRACE"], "a").write(f"main {what} {time.time():.2f}\n")
 
 
 def _meta(started: float, data_dir: Path, data_sha: str, parameters: Mapping[str, object] | None) -> dict:
