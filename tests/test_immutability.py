@@ -348,7 +348,7 @@ CASES = {
     "panel.fulfilment": lambda w: ((pd.DataFrame(columns=["town", "county", "year", "evidence_year", "status"]),), {}),
     "panel.recurring": lambda w: ((w.reports,), {}),
     "panel.carried_over": lambda w: ((w.reports,), {}),
-    "panel.trends": lambda w: ((w.reports,), {"rows": w.rows}),
+    "panel.trends": lambda w: ((w.reports,), {"rows": w.rows, "summary_table": w.summary}),  # the summary as 06 gives it
     "panel.readable": lambda w: ((pd.DataFrame({"status": ["done"], "recurring": [True], "town": ["某镇"]}),), {}),
     # citations, co-occurrence, correspondence analysis, topics
     "citations.extract": lambda w: ((w.reports,), {}),

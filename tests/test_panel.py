@@ -226,8 +226,18 @@ def test_two_years_of_one_township_in_corpus_dev():
 # ------------------------------------------------------------------ trends
 
 
-def test_indicator_trends_with_change_when_units_agree(reports):
+@pytest.mark.parametrize("given", ["computed", "summary given"])
+def test_indicator_trends_with_change_when_units_agree(reports, given):
+    """The same figures whether trends sums them or is given the corpus's summary (06 gives the figures stage's)."""
+    from analysis import indicators
+
     table = panel.trends(reports)
+    if given == "summary given":
+        rows = indicators.extract(reports)
+        whole = indicators.summary(rows, reports)  # of every report, not only those with a year before or after
+        table_given = panel.trends(reports, rows=rows, summary_table=whole)
+        pd.testing.assert_frame_equal(table_given, table)
+        table = table_given
     shenshu = table[(table["town"] == "神树镇") & (table["indicator"] == "hotline_tickets") & (table["year"] == 2026)].iloc[0]
     assert (shenshu["value"], shenshu["prev_value"], shenshu["change"]) == (130.0, 112.0, 18.0)
     shuangmiao = table[(table["town"] == "双庙镇") & (table["county"] == "杭锦后旗") & (table["indicator"] == "enforcement_inspections")]

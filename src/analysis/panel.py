@@ -612,22 +612,31 @@ def carried_over(
 # ------------------------------------------------------------------ indicator trends
 
 
-def trends(reports: pd.DataFrame, *, rows: pd.DataFrame | None = None, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def trends(
+    reports: pd.DataFrame,
+    *,
+    rows: pd.DataFrame | None = None,
+    labels: dict[str, str] | None = None,
+    summary_table: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Each indicator key per town and year, with the change from the panel's previous report when units agree.
 
     *rows* is the indicator table (``indicators.extract``), computed when not
-    given.  One figure per report and key comes from ``indicators.summary``;
+    given.  One figure per report and key comes from ``indicators.summary``,
+    or from *summary_table* when it is already made for these reports or
+    more (``indicators.summary_from`` of the pipeline's ``figures`` stage);
     ``note`` says why a change is left empty (单位不同, 数字未定, 上年未报告).
     """
     from . import indicators
     from .indicators import indicator_labels
+    from .indicators.tables import _summary_of
 
     table = panel(reports)
     if table.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     subset = reports[reports["doc_id"].isin(table["doc_id"])]
     rows = indicators.extract(subset) if rows is None else rows[rows["doc_id"].isin(table["doc_id"])]
-    figures = indicators.summary(rows, subset)
+    figures = _summary_of(rows, subset, summary_table)
     labels = labels if labels is not None else indicator_labels()
     figures = figures.merge(table[["doc_id", "panel", "county", "prev_doc_id", "prev_year"]], on="doc_id")
     by_key = {(d, k): r for d, k, r in zip(figures["doc_id"].tolist(), figures["indicator"].tolist(), records(figures))}
