@@ -230,11 +230,11 @@ class Pool:
     ) -> list:
         """fn(*task) for every task, results in task order; in this process when serial or too little to share.
 
-        With *helper*, this process runs tasks too, taken from the end, while
-        the first worker is not there after ``HELP_AFTER``: a worker starts once
-        the fork server has imported its modules (the briefings' 2 s of
-        imports, begun as the command line started), and until then the tasks
-        would wait.  A task it runs must need nothing a worker's initializer
+        With *helper*, when the first worker is not there after ``HELP_AFTER``,
+        this process runs tasks too, taken from the end, until a worker has
+        finished one: a worker starts once the fork server has imported its
+        modules (the briefings' 2 s of imports, begun as the command line
+        started), and until then the tasks would wait.  A task it runs must need nothing a worker's initializer
         sets up (the pipeline's reading of files).  A worker that dies raises
         ``BrokenProcessPool``; the next call starts a new pool.
         """
@@ -272,8 +272,9 @@ class Pool:
         return results
 
     def _help(self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight) -> None:
-        """Hand *tasks* to the workers from the front, in a thread, while this process runs them from the back until
-        the first has been handed out: ``submit`` starts a worker, and waits for the fork server to fork it.
+        """Hand *tasks* to the workers from the front, in a thread; when the first is not handed out after
+        ``HELP_AFTER`` (``submit`` starts a worker, and waits for the fork server to fork it), this process runs
+        them from the back until a worker has finished one.
 
         The futures handed out go into *futures*; the results run here into *results*.
         """
@@ -301,7 +302,7 @@ class Pool:
         feeder.start()
         try:
             if not first.wait(HELP_AFTER):  # a server that is ready forks the first worker in a few milliseconds
-                while not first.is_set():
+                while not any(future.done() for future, _ in handed[:]):  # a worker forked still sets itself up
                     try:
                         i = left.pop()
                     except IndexError:
