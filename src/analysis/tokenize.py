@@ -160,14 +160,18 @@ def tokenize(
     options = dict(drop_stopwords=drop_stopwords, drop_punct=drop_punct, drop_single=drop_single, drop_numbers=drop_numbers)
     paras = paragraphs(reports)
     words: list[str] = []  # every token of every paragraph, unfiltered
-    tags: list[str] = []
+    tags: list[str] = []  # with pos: every token's tag
     piece_start: list[int] = []  # per stretch of text (plain or quantity): its offset, its paragraph, its tokens
     piece_para: list[int] = []
     piece_size: list[int] = []
+    piece_tag: list[str] = []  # without pos: the one tag of the stretch's tokens, "" or "m"
     for number, (text, para_start) in enumerate(zip(paras["text"].tolist(), paras["start"].tolist())):
         for cut_words, cut_tags, offset in _pieces(text, pos):
             words.extend(cut_words)
-            tags.extend(cut_tags)  # quantities are "m" even without pos
+            if pos:
+                tags.extend(cut_tags)  # quantities are "m"
+            elif cut_words:
+                piece_tag.append(cut_tags[0])  # quantities are "m" even without pos; plain text ""
             piece_start.append(para_start + offset)
             piece_para.append(number)
             piece_size.append(len(cut_words))
@@ -176,10 +180,10 @@ def tokenize(
     # Each distinct token and POS once (a corpus repeats its words: 1.5 million tokens, 8,000 distinct):
     # their lengths, the filter's answers and the text columns are taken from them by code.
     word_codes, distinct = _encoded(words)
-    tag_codes, tag_values = _encoded(tags)  # quantities are "m" even without pos
+    sizes = np.asarray(piece_size, dtype=np.int64)
+    tag_codes, tag_values = _encoded(tags) if pos else _piece_tags(piece_tag, sizes[sizes > 0])
     lengths = pc.utf8_length(distinct).to_numpy()[word_codes]
     # Offsets: each piece's start plus the lengths of the tokens before in the piece.
-    sizes = np.asarray(piece_size, dtype=np.int64)
     piece_of = np.repeat(np.arange(len(sizes)), sizes)
     before = np.cumsum(lengths) - lengths
     first = np.cumsum(sizes) - sizes
@@ -216,6 +220,14 @@ def _encoded(values: list[str]) -> tuple[np.ndarray, pa.Array]:
     """*values* as codes into their distinct values (in order of first appearance): ``distinct[codes[i]] == values[i]``."""
     encoded = pc.dictionary_encode(pa.array(values, type=pa.large_string()))
     return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary
+
+
+def _piece_tags(tags: list[str], sizes: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """``_encoded`` of every token's tag when each stretch of text has one tag (*tags*) for its *sizes* tokens,
+    without a list of a tag per token."""
+    distinct = list(dict.fromkeys(tags))  # in order of first appearance, as _encoded gives them
+    codes = np.asarray([distinct.index(tag) for tag in tags] if len(distinct) > 1 else [0] * len(tags), dtype=np.int64)
+    return np.repeat(codes, sizes), pa.array(distinct, type=pa.large_string())
 
 
 def _strings(distinct: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray | list:
