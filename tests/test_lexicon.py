@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 import yaml
 
 from analysis import config
 from analysis.errors import LexiconError
-from analysis.lexicon import files_hash, load_user_dict, load_wordlist, load_yaml, read_text, stopwords
+from analysis.lexicon import files_hash, load_user_dict, load_wordlist, load_yaml, longest_word_re, read_text, stopwords
 
 
 @pytest.mark.parametrize(
@@ -73,3 +76,48 @@ def test_every_lexicon_file_is_clean():
     for path in sorted(config.LEXICON_DIR.rglob("*")):
         if path.is_file():
             read_text(path)
+
+
+def _alternation(words) -> str:
+    """What ``longest_word_re`` stands in for: the escaped words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def test_the_word_tree_matches_what_the_list_longest_first_matches_on_the_lexicons_words_and_real_text(reports):
+    from analysis.indicators.rules import load_rules as indicator_rules
+    from analysis.quantities import load_rules as quantity_rules
+
+    cues = list(indicator_rules().cues)
+    units = list(quantity_rules().units)
+    terms = [t for t, _, _ in load_user_dict()]
+    assert len(cues) > 300 and {"普法", "普法宣传", "排查", "排查整治"} <= set(cues)  # words that begin longer words
+    texts = reports["text"].tolist()
+    for words in (cues, units, terms):
+        tree, listed = re.compile(longest_word_re(words)), re.compile(_alternation(words))
+        # overlapping (a lookahead at each position, as the indicator cues are read) and in windows of a text
+        ahead_tree, ahead_listed = re.compile(f"(?=({longest_word_re(words)}))"), re.compile(f"(?=({_alternation(words)}))")
+        found = 0
+        for text in texts:
+            spans = [m.span() for m in listed.finditer(text)]
+            assert [m.span() for m in tree.finditer(text)] == spans
+            found += len(spans)
+            for lo in range(0, len(text), 997):
+                hi = lo + 37
+                assert [(m.start(), m.group(1)) for m in ahead_tree.finditer(text, lo, hi)] == [
+                    (m.start(), m.group(1)) for m in ahead_listed.finditer(text, lo, hi)
+                ]
+        assert found > 100
+
+
+def test_the_word_tree_tries_the_shorter_words_in_turn_when_what_follows_fails():
+    rng = random.Random(7)
+    for _ in range(300):
+        words = {"".join(rng.choice("ab法治") for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 8))}
+        if rng.random() < 0.1:
+            words.add("")  # an empty word: the whole is optional
+        text = "".join(rng.choice("ab法治c") for _ in range(60))
+        for template in ("{}", "(?:{})c", "({})(?=b)", "(?:{})+"):
+            tree = re.compile(template.format(longest_word_re(words)))
+            listed = re.compile(template.format(_alternation(words)))
+            assert [m.span() for m in tree.finditer(text)] == [m.span() for m in listed.finditer(text)], (words, template)
+    assert longest_word_re(["执法", "执法检查", "检查"]) == "(?:执法(?:检查)?|检查)"

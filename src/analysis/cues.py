@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .chinese import fold
 from .errors import CueSyntaxError, LexiconError
-from .lexicon import load_yaml, read_text
+from .lexicon import load_yaml, longest_word_re, read_text
 
 FUNCTIONS = ("near", "seq")
 WORD_OPERATORS = {"and": "&", "or": "|", "not": "!"}
@@ -67,7 +67,7 @@ class Term:
 @lru_cache(maxsize=4096)
 def _alternatives(words: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for a term's words, longest first (行政执法 before 执法)."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    return re.compile(longest_word_re(words))
 
 
 @dataclass(frozen=True)

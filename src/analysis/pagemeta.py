@@ -74,7 +74,7 @@ def _strings(path: Path, value: object, where: str) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
     """Read and check ``page_furniture.yml``: known fields, non-empty labels, no label twice."""
-    from .lexicon import load_yaml
+    from .lexicon import load_yaml, longest_word_re
 
     path = Path(path)
     data = load_yaml(path)
@@ -120,9 +120,7 @@ def load_rules(path: str | Path = FURNITURE_FILE) -> Rules:
         html_meta={field: tuple(n.lower() for n in _strings(path, names, f"html_meta.{field}")) for field, names in html_meta.items()},
         label_re=label_re,
         field_of=field_of,
-        navigation_re=re.compile(
-            "|".join(re.escape(m) for m in sorted(_strings(path, data["navigation_marks"], "navigation_marks"), key=len, reverse=True))
-        ),
+        navigation_re=re.compile(longest_word_re(_strings(path, data["navigation_marks"], "navigation_marks"))),
         order={field: {re.sub(r"\s", "", label): i for i, label in enumerate(words)} for field, words in labels.items()},
     )
 

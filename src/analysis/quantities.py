@@ -31,13 +31,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import config
 from .chinese import BIG_UNITS, NUMERAL_CHARS, fold, fold_width, parse_number, to_simplified, traditional, with_traditional
 from .errors import LexiconError
-from .lexicon import load_user_dict, load_wordlist, load_yaml
+from .lexicon import load_user_dict, load_wordlist, load_yaml, longest_word_re
 
 QUALIFIERS_FILE = config.QUALIFIERS_FILE
 NOT_QUANTITIES_FILE = config.NOT_QUANTITIES_FILE
@@ -113,6 +113,14 @@ class QuantityRules:
     counted_after: dict[str, tuple[str, ...]]
     quoted_max: int
     regex: re.Pattern[str]
+
+    @cached_property
+    def prefix_words(self) -> tuple[str, ...]:
+        return tuple(word for word, _ in self.prefix)
+
+    @cached_property
+    def suffix_words(self) -> tuple[str, ...]:
+        return tuple(word for word, _ in self.suffix)
 
 
 def _string_list(path: Path, value: object, entry: str) -> list[str]:
@@ -197,7 +205,7 @@ def load_rules(
     words = _string_list(path, data.get("words"), "words")
     words += list(protected_terms(terms_file))
     words = list(with_traditional(words))  # 兩個確立 as well as 两个确立
-    alternatives = [re.escape(w) for w in sorted(set(words), key=len, reverse=True)]
+    alternatives = [longest_word_re(words)] if words else []  # the longest word at a position, as in a list longest first
     patterns = data.get("patterns") or {}
     if not isinstance(patterns, dict):
         raise LexiconError(path, "must map a name to a regular expression", entry="patterns")
@@ -242,7 +250,7 @@ def load_rules(
     quoted_max = data.get("quoted_max", 12)
     if not isinstance(quoted_max, int) or isinstance(quoted_max, bool) or quoted_max < 0:
         raise LexiconError(path, "must be a whole number of characters", entry="quoted_max")
-    unit_alt = "|".join(re.escape(u) for u in unit_list)
+    unit_alt = longest_word_re(unit_list)
     infix_alt = "".join(re.escape(c) for c in infix) or "余"
     count = (
         rf"(?P<n1>{NUMBER})(?:{RANGE_SEP}(?P<n2>{NUMBER}))?(?:{SPACE}?(?P<infix>[{infix_alt}]))?"
@@ -294,7 +302,7 @@ def protected_terms(path: str = str(config.TERMS_FILE)) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def _protected_re(path: str = str(config.TERMS_FILE)) -> re.Pattern[str] | None:
     terms = protected_terms(path)
-    return re.compile("|".join(re.escape(t) for t in terms)) if terms else None
+    return re.compile(longest_word_re(terms)) if terms else None
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
@@ -320,11 +328,17 @@ def _excluded(text: str, start: int, end: int, rules: QuantityRules) -> bool:
     return False
 
 
+TITLE_SPAN = 80  # a document title (《…》) may be this long
+_OPENER_RE = re.compile(f'[{re.escape(QUOTE_OPEN)}《"]')
+
+
 def _quoted(text: str, start: int, end: int, limit: int) -> bool:
     """True inside a short quotation (“一张网”) or a document title (《…》)."""
+    if _OPENER_RE.search(text, max(0, start - max(limit, TITLE_SPAN)), start) is None:
+        return False  # no quotation or title opens before the number (most numbers: one scan)
     left = max(0, start - limit)
     for opener, closer in zip(QUOTE_OPEN + "《", QUOTE_CLOSE + "》"):
-        span = limit if opener != "《" else 80
+        span = limit if opener != "《" else TITLE_SPAN
         o = text.rfind(opener, max(0, start - span), start)
         if o < 0 or text.find(closer, o, start) >= 0:
             continue
@@ -341,8 +355,8 @@ def _quoted(text: str, start: int, end: int, limit: int) -> bool:
 def _prefix_qualifier(text: str, start: int, rules: QuantityRules) -> str | None:
     """The qualifier a word right before the number gives (近, 超过), unless the word only ends like one (附近, 最近)."""
     before = text[max(0, start - 6) : start].rstrip(" \u00a0\u2002\u3000")
-    if before.endswith(rules.not_prefix):
-        return None
+    if not before.endswith(rules.prefix_words) or before.endswith(rules.not_prefix):
+        return None  # (most numbers have no such word before them: one test of them all first)
     for word, name in rules.prefix:
         if before.endswith(word):
             return name
@@ -356,16 +370,21 @@ def _qualifier(text: str, start: int, end: int, infix: str | None, rules: Quanti
     if prefix:
         return prefix
     after = text[end : end + 6].lstrip(" \u00a0\u2002\u3000")
+    if not after.startswith(rules.suffix_words):
+        return "exact"
     for word, name in rules.suffix:
         if after.startswith(word):
             return name
     return "exact"
 
 
+_UP_TO_CLAUSE_BREAK = re.compile(f"(?s).*[{re.escape(CLAUSE_BREAK)}]")
+
+
 def _clause_before(text: str, start: int, limit: int = 40) -> str:
     lo = max(0, start - limit)
-    cut = max(text.rfind(ch, lo, start) for ch in CLAUSE_BREAK)
-    return text[max(lo, cut + 1) : start]
+    last = _UP_TO_CLAUSE_BREAK.match(text, lo, start)  # up to the last break (one scan, not an rfind per character)
+    return text[last.end() if last else lo : start]
 
 
 def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | None = None) -> Quantity | None:
@@ -435,9 +454,9 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | Non
     if left in LEFT_BAD or (left == "," and start > 1 and fold_width(text[start - 2]).isdigit()):
         return None  # inside a longer number, a date or a code
     head = text[max(0, start - 3) : start]
-    if any(head.endswith(word) for word in rules.left_blockers):
+    if head.endswith(rules.left_blockers):
         return None  # 第5, 每1000人
-    if text[start] in CN_CHARS and any(head.endswith(word) for word in rules.chinese_blockers):
+    if text[start] in CN_CHARS and head.endswith(rules.chinese_blockers):
         return None  # 数十次, 几百人 (but 人数32886人)
     if _excluded(text, start, end, rules) or _quoted(text, start, end, rules.quoted_max):
         return None

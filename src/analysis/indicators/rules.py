@@ -22,7 +22,7 @@ import pandas as pd
 from .. import config
 from ..chinese import traditional
 from ..errors import LexiconError
-from ..lexicon import load_yaml
+from ..lexicon import load_yaml, longest_word_re
 from ..quantities import load_rules as quantity_rules
 
 INDICATORS_FILE = config.INDICATORS_FILE
@@ -208,7 +208,7 @@ def load_rules(path: str = str(INDICATORS_FILE)) -> IndicatorRules:
     # a lookahead finds the longest cue at every position, overlaps included (法治宣传栏 → 法治宣传, 宣传栏)
     # (a class of first characters in front lets the scan skip most positions quickly)
     first = re.escape("".join(sorted({c[0] for c in cues})))
-    cue_re = re.compile(f"(?=[{first}])(?=(" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + "))")
+    cue_re = re.compile(f"(?=[{first}])(?=({longest_word_re(cues)}))")
     return IndicatorRules(
         keys=tuple(keys),
         cue_distance=cue_distance,
