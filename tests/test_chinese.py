@@ -147,6 +147,8 @@ def test_fold_is_character_by_character_and_to_simplified_reads_phrases():
 )
 def test_width_folding(text, folded):
     assert fold_width(text) == folded
+    # a long text is folded as an array of code points: the same characters, the rest untouched
+    assert fold_width("开展检查" * 60 + text + "\U0001f600𠀀") == "开展检查" * 60 + folded + "\U0001f600𠀀"
 
 
 def test_traditional_forms_of_lexicon_words():
