@@ -60,8 +60,10 @@ class Term:
         return _alternatives(self.words)
 
     def spans(self, text: str, breaks: list[int]) -> list[Span] | None:
-        found = [m.span() for m in self.regex.finditer(text)]
-        return found or None
+        regex = self.regex
+        if regex.search(text) is None:  # most terms are absent from a text: no iterator, no list
+            return None
+        return [m.span() for m in regex.finditer(text)]
 
 
 @lru_cache(maxsize=4096)
