@@ -125,23 +125,28 @@ def _first_sentence(text: str) -> str:
     return (match.group(0) if match else text).strip()
 
 
-def _hits(cues: tuple, text: str) -> bool:
-    simple = fold(text)
+def _hits(cues: tuple, text: str, folded: dict[str, str]) -> bool:
+    """True when a cue fires on *text*; *folded* keeps the simplified texts of a report (every element reads them)."""
+    simple = folded.get(text)
+    if simple is None:
+        simple = folded[text] = fold(text)
     return any(cue.spans(simple, simplified=True) is not None for cue in cues)
 
 
-def _check_one(entry: Entry, doc_sections: list, units: list[dict[str, object]], sents: list) -> tuple[str, str, int]:
+def _check_one(
+    entry: Entry, doc_sections: list, units: list[dict[str, object]], sents: list, folded: dict[str, str]
+) -> tuple[str, str, int]:
     heading_cues = entry.extra["heading_cues"]
     text_cues = entry.extra["text_cues"]
     roles = entry.extra.get("roles", [])
     for row in doc_sections:
-        if row.level == 1 and (row.role in roles or _hits(heading_cues, row.heading)):
+        if row.level == 1 and (row.role in roles or _hits(heading_cues, row.heading, folded)):
             return "section", f"{row.marker}{row.heading}", int(row.start)
     for unit in units:
-        if _hits(heading_cues, unit["title"]) or (unit["opening"] and _hits(text_cues, unit["opening"])):
+        if _hits(heading_cues, unit["title"], folded) or (unit["opening"] and _hits(text_cues, unit["opening"], folded)):
             return "subsection", str(unit["evidence"]), int(unit["start"])
     for sent in sents:
-        if _hits(text_cues, sent.text):
+        if _hits(text_cues, sent.text, folded):
             return "mentioned", sent.text, int(sent.start)
     return "absent", "", -1
 
@@ -162,8 +167,9 @@ def checklist(reports: pd.DataFrame, *, elements: Codebook | str | Path | None =
         doc_sections = all_sections.get(doc_id, [])
         units = sorted(_units(doc_sections, all_paras.get(doc_id, []), text), key=lambda u: u["start"])
         doc_sents = all_sents.get(doc_id, [])
+        folded: dict[str, str] = {}  # the report's texts simplified once, for every element
         for entry in book:
-            status, evidence, start = _check_one(entry, doc_sections, units, doc_sents)
+            status, evidence, start = _check_one(entry, doc_sections, units, doc_sents, folded)
             rows.append(
                 {
                     "doc_id": doc_id,
