@@ -140,6 +140,23 @@ class Decisions(dict):
         return decided
 
 
+DECISIONS_KEPT = 500_000  # answers kept from one call of tokenize to the next (a pipeline worker's chunks), at most
+
+
+@lru_cache(maxsize=4)
+def _kept_decisions(stop: frozenset[str], terms: frozenset[str], extra: tuple[str, ...], options: tuple) -> Decisions:
+    return Decisions(stop=stop, terms=terms, extra=extra, **dict(options))
+
+
+def _decisions(stop: frozenset[str], terms: frozenset[str], extra: tuple[str, ...], options: tuple) -> Decisions:
+    """The filter's answers for these stopwords, terms and options, kept between calls: a worker's next chunk
+    asks again about most of the same words (emptied past ``DECISIONS_KEPT`` answers)."""
+    decided = _kept_decisions(stop, terms, extra, options)
+    if len(decided) > DECISIONS_KEPT:
+        decided.clear()
+    return decided
+
+
 def tokenize(
     reports: pd.DataFrame,
     *,
@@ -189,7 +206,7 @@ def tokenize(
     first = np.cumsum(sizes) - sizes
     starts = np.asarray(piece_start, dtype=np.int64)[piece_of] + before - before[first][piece_of]
     # The filter, answered once per distinct (token, pos) that occurs.
-    decided = Decisions(stop=stop, terms=terms, extra=extra_stopwords, **options)
+    decided = _decisions(stop, terms, tuple(extra_stopwords), tuple(options.items()))
     pair = word_codes * len(tag_values) + tag_codes
     answers = np.zeros(len(distinct) * len(tag_values), dtype=bool)
     words_of, tags_of = distinct.to_pylist(), tag_values.to_pylist()
