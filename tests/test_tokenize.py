@@ -324,3 +324,17 @@ def test_pos_tags_are_jieba_possegs(reports, plain_jieba):
     first = [(p.word, p.flag) for p in jieba.posseg.POSTokenizer(segmenter.build()).cut(text)]  # user tags from the first cut
     assert first == reference
     assert ("依法行政", "nz") in first  # a dictionary word the terms file tags nz
+
+
+def test_the_filter_answers_kept_between_calls_follow_each_calls_options(reports):
+    from analysis.tokenize import tokenize
+
+    town = reports.head(1)
+    kept_stopwords = tokenize(town, drop_stopwords=False)
+    dropped = tokenize(town)
+    again = tokenize(town, drop_stopwords=False)
+    extra = tokenize(town, extra_stopwords=("法治",))
+    assert "加强" in set(kept_stopwords["token"]) and "加强" not in set(dropped["token"])  # a domain stopword
+    pd.testing.assert_frame_equal(again, kept_stopwords)
+    assert "法治" in set(dropped["token"]) and "法治" not in set(extra["token"])
+    assert len(extra) < len(dropped) < len(kept_stopwords)
