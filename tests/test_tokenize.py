@@ -327,8 +327,6 @@ def test_pos_tags_are_jieba_possegs(reports, plain_jieba):
 
 
 def test_the_filter_answers_kept_between_calls_follow_each_calls_options(reports):
-    from analysis.tokenize import tokenize
-
     town = reports.head(1)
     kept_stopwords = tokenize(town, drop_stopwords=False)
     dropped = tokenize(town)
