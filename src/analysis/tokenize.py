@@ -243,7 +243,7 @@ def _piece_tags(tags: list[str], sizes: np.ndarray) -> tuple[np.ndarray, pa.Arra
     """``_encoded`` of every token's tag when each stretch of text has one tag (*tags*) for its *sizes* tokens,
     without a list of a tag per token."""
     distinct = list(dict.fromkeys(tags))  # in order of first appearance, as _encoded gives them
-    codes = np.asarray([distinct.index(tag) for tag in tags] if len(distinct) > 1 else [0] * len(tags), dtype=np.int64)
+    codes = np.asarray([distinct.index(tag) for tag in tags], dtype=np.int64)
     return np.repeat(codes, sizes), pa.array(distinct, type=pa.large_string())
 
 
