@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ from . import config
 from .chinese import fold
 from .cues import Cue, CueSyntaxError
 from .errors import LexiconError, OptionError
-from .lexicon import load_yaml
+from .lexicon import load_yaml, longest_word_re
 from .tables import records
 
 NGRAM = 12
@@ -64,11 +64,10 @@ class Specifics:
     case_cues: tuple[Cue, ...]
     date_res: tuple[re.Pattern[str], ...]
 
-    @property
+    @cached_property
     def place_re(self) -> re.Pattern[str]:
-        alternatives = "|".join(re.escape(s) for s in sorted(self.suffixes, key=len, reverse=True))
-        # overlapping matches: a lookahead holding a 2–3 character name and its suffix
-        return re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}?)({alternatives}))")
+        # overlapping matches: a lookahead holding a 2–3 character name and its suffix (the longest at a position)
+        return re.compile(rf"(?=([\u4e00-\u9fff]{{2,3}}?)({longest_word_re(self.suffixes)}))")
 
 
 @lru_cache(maxsize=4)

@@ -108,7 +108,7 @@ def _map(path: Path, data: dict, key: str, levels: set[str]) -> dict[str, str]:
 @lru_cache(maxsize=4)
 def load_places(path: str | Path = PLACES_FILE) -> Places:
     """Read and check ``places.yml``."""
-    from .lexicon import load_yaml
+    from .lexicon import load_yaml, longest_word_re
 
     path = Path(path)
     data = load_yaml(path)
@@ -118,8 +118,6 @@ def load_places(path: str | Path = PLACES_FILE) -> Places:
     county_suffixes = _map(path, data, "county_suffixes", {"县", "区", "旗", "市"})
     organs = tuple(sorted(_list(path, data, "organs"), key=len, reverse=True))
     not_names = _list(path, data, "not_names")
-    blocked = sorted({*not_names, *organs, "委"}, key=len, reverse=True)
-    endings = sorted({*town_suffixes, *county_suffixes}, key=len, reverse=True)
     return Places(
         town_suffixes=town_suffixes,
         county_suffixes=county_suffixes,
@@ -133,8 +131,8 @@ def load_places(path: str | Path = PLACES_FILE) -> Places:
         lead_words=tuple(sorted(_list(path, data, "lead_words"), key=len, reverse=True)),
         superior_words=_list(path, data, "superior_words"),
         suffix_words=frozenset(_list(path, data, "suffix_words")),
-        not_name_re=re.compile("|".join(re.escape(w) for w in blocked)),
-        suffix_re=re.compile("|".join(re.escape(e) for e in endings)),
+        not_name_re=re.compile(longest_word_re({*not_names, *organs, "委"})),  # the longest word at a position
+        suffix_re=re.compile(longest_word_re({*town_suffixes, *county_suffixes})),
     )
 
 
