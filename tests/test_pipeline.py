@@ -166,6 +166,29 @@ def test_corpus_counts_are_kept_for_each_set_of_reports(tmp_path, reports, direc
     pd.testing.assert_frame_equal(quiet_run(four, workers=1, cache_dir=tmp_path).counts, expected)
 
 
+def test_corpus_counts_add_the_workers_sums_to_the_cached_reports_counts(tmp_path, direct, monkeypatch):
+    """Three reports cached, two computed a chunk each: the two come in as the workers' sums, never read back
+    from the cache; the three are read; together they are the counts of all five."""
+    three = sorted(config.DATA_RAW.glob("*.txt"))[:3]
+    quiet_run(three, workers=1, cache_dir=tmp_path)
+    read = []
+    original = pipeline.term_counts._read_complete
+
+    def recording(store, entries, *args, **kwargs):
+        read.append(list(entries))
+        return original(store, entries, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.term_counts, "_read_complete", recording)
+    results = quiet_run(workers=1, cache_dir=tmp_path, chunk_size=1)
+    assert computed(results)["doc_counts"] == (2, 3)
+    assert [len(entries) for entries in read] == [3]
+    pd.testing.assert_frame_equal(results.counts, direct["counts"])
+    read.clear()
+    fresh = quiet_run(workers=1, cache_dir=tmp_path / "fresh", chunk_size=2)  # every report computed: nothing read
+    assert read == []
+    pd.testing.assert_frame_equal(fresh.counts, direct["counts"])
+
+
 def test_only_the_latest_sets_of_corpus_counts_are_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.term_counts, "COUNTS_KEPT", 1)
     quiet_run(workers=1, cache_dir=tmp_path)

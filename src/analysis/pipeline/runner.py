@@ -132,7 +132,7 @@ def run(
         indexes = {name: stores[name].index() for name in names}
         todo = {name: [e for e in entries if e not in indexes[name]] for name in names}
         timer.add("check cache", wall_s=time.perf_counter() - t0)
-        _compute(reports_e, todo, root=root, keys=keys, pool=pool, timer=timer, show=show, chunk_size=chunk_size)
+        partials = _compute(reports_e, todo, root=root, keys=keys, pool=pool, timer=timer, show=show, chunk_size=chunk_size)
         if current_keys(names) != keys:
             for name in names:
                 _drop_written(stores[name], todo[name])
@@ -153,7 +153,7 @@ def run(
         counts = None
         if "doc_counts" in names:
             t0 = time.perf_counter()
-            counts = corpus_counts(stores["doc_counts"], entries, reports_e, root, keys)
+            counts = corpus_counts(stores["doc_counts"], entries, reports_e, root, keys, partials=partials, computed=todo["doc_counts"])
             timer.add("corpus counts", wall_s=time.perf_counter() - t0)
     except BrokenProcessPool as exc:
         raise PipelineError(
@@ -259,11 +259,15 @@ def _compute(
     timer: _Timer,
     show: bool,
     chunk_size: int | None,
-) -> None:
-    """Run every stage for the reports it misses, in chunks, in the pool; the rows go to the cache."""
+) -> list[pa.Table]:
+    """Run every stage for the reports it misses, in chunks, in the pool; the rows go to the cache.
+
+    Returns the chunks' summed term counts (``tasks.partial_counts``), one a chunk that computed ``doc_counts``.
+    """
     needed = {e for entries in todo.values() for e in entries}
+    partials: list[pa.Table] = []
     if not needed:
-        return
+        return partials
     t0 = time.perf_counter()
     rows = reports[reports["_entry"].isin(needed)]
     size = _chunk_size(len(rows), chunk_size)
@@ -275,7 +279,10 @@ def _compute(
         chunk_todo = {name: entries for name, entries in chunk_todo.items() if entries}
         tasks.append((chunk, chunk_todo, str(root), keys))
     with _bar(len(rows), "analyse", "report", show) as bar:
-        for spent in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0])):
+        for spent, summed in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0])):
             for name, (seconds, _) in spent.items():
                 timer.add(name, cpu_s=seconds)
+            if summed is not None:
+                partials.append(summed)
     timer.add("analyse", reports=len(rows), wall_s=time.perf_counter() - t0)
+    return partials

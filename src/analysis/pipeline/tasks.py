@@ -134,14 +134,18 @@ def _row_entries(doc_ids: pd.Series, entry_of: dict[str, str]) -> pa.Array | Non
     return pa.array(entries, type=pa.string()).take(pa.array(codes, type=pa.int64()))
 
 
-def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]) -> dict[str, tuple[float, int]]:
+def _stage_task(
+    reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]
+) -> tuple[dict[str, tuple[float, int]], pa.Table | None]:
     """Compute each stage of *todo* for its entries among *reports* and write one cache file per stage.
 
-    Returns stage → (CPU seconds, reports computed).
+    Returns stage → (CPU seconds, reports computed), and the chunk's term
+    counts summed (``partial_counts``) when it computed ``doc_counts``, else None.
     """
     _fresh_lexicon()
     ctx = Context()
     spent: dict[str, tuple[float, int]] = {}
+    partial = None
     for name, entries in todo.items():
         picked = reports[reports["_entry"].isin(set(entries))]
         subset = picked.drop(columns="_entry").reset_index(drop=True)
@@ -157,5 +161,28 @@ def _stage_task(reports: pd.DataFrame, todo: dict[str, list[str]], root: str, ke
         if row_entries is None:
             raise PipelineError(f"stage {name!r} returned rows for reports it was not given")
         cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries)
+        if name == COUNTS_STAGE:
+            partial = partial_counts(table)
         spent[name] = (time.process_time() - started, len(subset))
-    return spent
+    return spent, partial
+
+
+COUNTS_STAGE = "doc_counts"
+PARTIAL_SCHEMA = pa.schema([("token", pa.large_string()), ("count", pa.int64()), ("docs", pa.int64())])
+
+
+def partial_counts(counts: pd.DataFrame | pa.Table) -> pa.Table:
+    """Per-report term counts (``doc_counts`` rows: token, count) summed by token: token, count, docs.
+
+    A worker sums its chunk's counts as it writes them, so the run's corpus
+    counts add a few thousand rows a chunk instead of reading every report's
+    counts back from the cache (``term_counts.corpus_counts``); sums and row
+    counts add up the same in any order.
+    """
+    if isinstance(counts, pd.DataFrame):
+        counts = pa.Table.from_pandas(counts[["token", "count"]], preserve_index=False)
+    table = counts.select(["token", "count"]).cast(pa.schema([("token", pa.large_string()), ("count", pa.int64())]))
+    if table.num_rows == 0:
+        return PARTIAL_SCHEMA.empty_table()
+    grouped = table.group_by("token").aggregate([("count", "sum"), ("count", "count")])
+    return pa.table([grouped["token"], grouped["count_sum"], grouped["count_count"]], schema=PARTIAL_SCHEMA)
