@@ -283,6 +283,7 @@ CASES = {
     "frequency.drop_own_places": lambda w: ((w.terms,), {"reports": w.reports}),
     "frequency.counts": lambda w: ((w.terms,), {"by": "town", "reports": w.reports}),
     "frequency.rate_and_rank": lambda w: ((w.counts_by_town[["town", "token", "count", "docs"]],), {"by": ["town"]}),
+    "pipeline.partial_counts": lambda w: ((w.counts_by_town,), {}),
     "frequency.top_terms": lambda w: ((w.counts_by_town,), {"by": "town", "top": 5}),
     "frequency.largest_groups": lambda w: ((w.counts_by_town,), {"by": "town", "limit": 3}),
     "frequency.tfidf": lambda w: ((w.terms,), {"reports": w.reports}),
