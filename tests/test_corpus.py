@@ -55,6 +55,14 @@ def test_cleaning_removes_artefacts_and_keeps_text(reports):
     assert "110\u2002件" in reports.set_index("doc_id").loc[IDS["都督乡"], "text"]
 
 
+def test_cleaning_a_pasted_page_with_hidden_characters_and_gaps():
+    """What a copy from a browser or Word brings: a BOM, zero-width and soft-hyphen characters inside words,
+    runs of spaces, indents of ideographic spaces, several empty lines in a row."""
+    raw = "\ufeff\u3000\u3000一、主要\u200b成效\r\n\r\n\r\n\r\n  全年办理\u00ad行政复议  案件12件。\u2060\n\n\n\u3000\u3000二、存在问题\n"
+    assert clean(raw) == "一、主要成效\n\n全年办理行政复议 案件12件。\n\n二、存在问题"
+    assert clean("一、主要成效\n\n全年办理案件12件。") == "一、主要成效\n\n全年办理案件12件。"  # nothing to clean: unchanged
+
+
 def test_data_raw_is_the_shared_corpus_byte_for_byte():
     if not SHARED_CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this checkout")

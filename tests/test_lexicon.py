@@ -10,7 +10,16 @@ import yaml
 
 from analysis import config
 from analysis.errors import LexiconError
-from analysis.lexicon import files_hash, load_user_dict, load_wordlist, load_yaml, longest_word_re, read_text, stopwords
+from analysis.lexicon import (
+    files_hash,
+    load_user_dict,
+    load_wordlist,
+    load_yaml,
+    longest_word_re,
+    read_text,
+    stopwords,
+    word_alternation,
+)
 
 
 @pytest.mark.parametrize(
@@ -121,3 +130,11 @@ def test_the_word_tree_tries_the_shorter_words_in_turn_when_what_follows_fails()
             listed = re.compile(template.format(_alternation(words)))
             assert [m.span() for m in tree.finditer(text)] == [m.span() for m in listed.finditer(text)], (words, template)
     assert longest_word_re(["执法", "执法检查", "检查"]) == "(?:执法(?:检查)?|检查)"
+
+
+def test_a_word_alternation_matches_each_word_literally_in_its_order():
+    words = ("人民政府", "党工委", "(办)", "a.b", "政府")
+    pattern = re.compile(word_alternation(words))
+    assert pattern.pattern == "人民政府|党工委|\\(办\\)|a\\.b|政府"
+    assert [m.group(0) for m in pattern.finditer("县人民政府(办)与axb、a.b街道政府")] == ["人民政府", "(办)", "a.b", "政府"]
+    assert word_alternation(words) is word_alternation(words)  # made once per list

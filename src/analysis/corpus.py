@@ -52,7 +52,8 @@ PROBLEM_COLUMNS = ["file", "problem", "action"]
 
 # Conversion artefacts left by docx→txt tools, e.g. ``[bookmark: _GoBack]``.
 ARTEFACT_RE = re.compile(r"\[(?:bookmark|image|footnote|endnote|comment|anchor)[^\]\n]{0,80}\]", re.IGNORECASE)
-INVISIBLE_RE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
 INNER_SPACE_RE = re.compile(r"[ \u00a0\u3000]{2,}")
 BLANK_LINES_RE = re.compile(r"\n{3,}")
 
@@ -84,11 +85,13 @@ def clean(text: str) -> str:
     traditional, full-width stays full-width); only layout noise goes.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = INVISIBLE_RE.sub("", text)
+    if any(char in text for char in INVISIBLE):  # a search per character finds none sooner than the pattern
+        text = INVISIBLE_RE.sub("", text)
     text = ARTEFACT_RE.sub("", text)
     lines = [INNER_SPACE_RE.sub(" ", line.strip(" \t\u00a0\u3000")) for line in text.split("\n")]
     text = "\n".join(lines)
-    text = BLANK_LINES_RE.sub("\n\n", text)
+    if "\n\n\n" in text:
+        text = BLANK_LINES_RE.sub("\n\n", text)
     return text.strip("\n")
 
 

@@ -131,6 +131,17 @@ def longest_word_re(words: Iterable[str]) -> str:
     return _tree_re(tree) or "(?:)"
 
 
+@lru_cache(maxsize=64)
+def word_alternation(words: tuple[str, ...]) -> str:
+    """*words* escaped and joined with ``|``, in their order: for a pattern built around a list of words.
+
+    Kept per list, so a function that builds its pattern at every call joins
+    and escapes the words once, not each time (the metadata stage: some forty
+    times a report).
+    """
+    return "|".join(re.escape(word) for word in words)
+
+
 def _tree_re(node: dict) -> str:
     branches = [re.escape(char) + _tree_re(child) for char, child in sorted(node.items()) if char]
     if not branches:

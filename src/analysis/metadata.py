@@ -45,6 +45,7 @@ from functools import lru_cache
 
 from . import pagemeta
 from .chinese import YEAR_DIGITS, digits, fold, fold_width
+from .lexicon import word_alternation
 from .places import HAN, Place, Places, known_place, last_county, load_places, names_in, parse_chain, valid_stem
 
 HEAD_CHARS = 3000  # the part of a report read for its metadata (the opening says who and when)
@@ -192,7 +193,7 @@ def place_from_title(title: str, places: Places) -> Place | None:
 
 def _place_in_head(head: str, places: Places) -> Place | None:
     head = head.replace("中共", " ")
-    organs = "|".join(re.escape(o) for o in places.organs)
+    organs = word_alternation(places.organs)
     phrases = [p for p in re.split(rf"(?:{organs})|\s+", head) if p]
     found: list[Place] = []
     for phrase in phrases:
@@ -218,8 +219,8 @@ def _self_level(body: str, places: Places) -> str | None:
     """The level a report uses for itself: 我镇, 本街道, or 县人民政府/区政府/街道 opening a clause."""
     counts: dict[str, list[int]] = {}
     levels = {**places.town_suffixes, **places.county_suffixes}
-    endings = "|".join(re.escape(e) for e in levels)
-    prefixes = "|".join(re.escape(p) for p in places.self_prefixes)
+    endings = word_alternation(tuple(levels))
+    prefixes = word_alternation(places.self_prefixes)
     for match in re.finditer(rf"(?:{prefixes})({endings})", body):
         counts.setdefault(levels[match.group(1)], []).append(match.start())
     organ = r"(?:人民政府|政府|办事处|党工委)"
@@ -233,7 +234,7 @@ def _self_level(body: str, places: Places) -> str | None:
 
 def _clause_subject(body: str, places: Places) -> Place | None:
     """The unit opening one of the first sentences: 2025年，大中街道在区委… → 大中街道."""
-    leads = "|".join(re.escape(w) for w in places.lead_words)
+    leads = word_alternation(places.lead_words)
     for sentence in re.split(r"[。！？\n]", body)[:4]:
         offset = body.find(sentence)
         for clause_match in re.finditer(r"[^,，;；:：]+", sentence):
@@ -245,7 +246,7 @@ def _clause_subject(body: str, places: Places) -> Place | None:
                 continue
             stripped2 = stripped[2:] if stripped.startswith("中共") else stripped
             start += len(stripped) - len(stripped2)
-            organs = "|".join(re.escape(o) for o in places.organs)
+            organs = word_alternation(places.organs)
             match = re.match(rf"[{HAN}]{{2,20}}?(?=(?:{organs})|[、]|(?<=[镇乡道区县旗市木]))", stripped2)
             chain = match.group(0) if match else ""
             place = parse_chain(chain, places, min_stem=2) if chain else None
@@ -306,7 +307,7 @@ def _county_candidates(view: str, body: str, town: Place | None, addressee: str,
                 return _pick_county(found)
     # the superior the body names: 在某某县委…, 中共某某县委…, 《某某县…》 (strong); 某某县委 or
     # 省、某某市和某某市 (weak: only a name the dictionary knows, so no clause fragment)
-    superior = "|".join(re.escape(w) for w in places.superior_words)
+    superior = word_alternation(places.superior_words)
     named = names_in(body, county_suffixes, places, max_stem=5)
     if town is not None:
         named = [p for p in named if p.name != town.name]
@@ -519,7 +520,7 @@ def describe(text: str, *, page: dict | None = None, places: Places | None = Non
 # ------------------------------------------------------------------ same report twice
 
 
-NOT_KEPT_RE = re.compile(rf"[^{HAN}0-9A-Za-z]")  # what a fingerprint leaves out: all but Chinese, digits and letters
+NOT_KEPT_RE = re.compile(rf"[^{HAN}0-9A-Za-z]+")  # what a fingerprint leaves out: all but Chinese, digits and letters
 
 
 def fingerprint(text: str, *, places: Places | None = None, view: str | None = None) -> str:
@@ -536,14 +537,15 @@ def fingerprint(text: str, *, places: Places | None = None, view: str | None = N
     if view is None or len(view) != len(text):
         view = matching_view(text)
     vlines = view.split("\n")
-    skip = {n for n, line in enumerate(vlines) if line.strip() and pagemeta.is_furniture_line(line.strip(), simple=line.strip())}
+    stripped_lines = [line.strip() for line in vlines]
+    skip = {n for n, stripped in enumerate(stripped_lines) if stripped and pagemeta.is_furniture_line(stripped, simple=stripped)}
     head = _find_head(vlines, skip, places)
     kept = []
-    for number, line in enumerate(vlines[head.body_start :], start=head.body_start):
-        stripped = line.strip()
+    for number in range(head.body_start, len(vlines)):
+        stripped = stripped_lines[number]
         if number in skip or not stripped:
             continue
-        if BODY_END_RE.search(stripped) or re.search(r"[，,]", stripped) or OUTLINE_RE.match(stripped):
+        if "，" in stripped or "," in stripped or BODY_END_RE.search(stripped) or OUTLINE_RE.match(stripped):
             kept.append(stripped)
     body = NOT_KEPT_RE.sub("", "".join(kept))  # one character class: the same removed from the joined lines as from each
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

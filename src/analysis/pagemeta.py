@@ -167,15 +167,15 @@ def _line_fields(line: str, rules: Rules, simple: str | None = None) -> tuple[li
     *simple*: the line's matching form when the caller has it.
     """
     simple = simple if simple is not None else _simplified(line)
-    if not rules.label_re.search(simple):
-        return None
+    if "。" in simple or not rules.label_re.search(simple):
+        return None  # a sentence is body text (tested first: most lines are sentences), and so is a line without a label
     matches = list(rules.label_re.finditer(simple))
     if not matches:
         return None
     lead = simple[: matches[0].start()]
     bare = re.sub(_DECORATION, "", lead)
-    if "。" in simple or re.search(r"[，,；;]", lead) or len(bare) > 30:
-        return None  # a sentence that mentions 时间: or 来源: is body text
+    if re.search(r"[，,；;]", lead) or len(bare) > 30:
+        return None  # a clause that mentions 时间: or 来源: is body text
     pairs = []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
@@ -197,7 +197,7 @@ def is_furniture_line(line: str, *, rules: Rules | None = None, simple: str | No
         return True
     if not HAN_RE.search(stripped):
         return True
-    if rules.navigation_re.search(stripped) and len(stripped) < 100 and not SENTENCE_END_RE.search(stripped):
+    if len(stripped) < 100 and not SENTENCE_END_RE.search(stripped) and rules.navigation_re.search(stripped):
         return True
     return bool(DOC_NO_RE.match(stripped))
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import config
 from .errors import LexiconError
+from .lexicon import word_alternation
 
 PLACES_FILE = config.PLACES_FILE
 HAN = r"\u4e00-\u9fff"
@@ -215,7 +216,7 @@ def names_in(text: str, suffixes: dict[str, str], places: Places, *, max_stem: i
     name; *max_stem* characters at most before the ending (twice that before
     自治县/自治旗, whose names are long).
     """
-    endings = "|".join(re.escape(e) for e in suffixes)
+    endings = word_alternation(tuple(suffixes))
     found = []
     for match in re.finditer(rf"(?:{endings})", text):
         ending = match.group(0)
