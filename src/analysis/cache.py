@@ -200,7 +200,9 @@ class TableStore:
             raise CacheError(f"{folder}: cannot create the cache folder ({exc.strerror}); pass cache=False or another cache_dir") from exc
         final = folder / name
         with atomic_path(final, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=SHARD_SUFFIX) as tmp:
-            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
+            # no column statistics: nothing reads them (a file is read whole, its rows picked by entry), and for
+            # text columns they are a quarter of the writing
+            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True, write_statistics=False)
         return final
 
     def keep_newest(self, n: int) -> int:
