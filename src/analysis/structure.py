@@ -52,7 +52,8 @@ MARKERS = [
 UNMARKED_MAX = 30
 UNMARKED_ROLES = ("problems", "plans", "responsibility")
 # A top-level heading run onto the end of the previous paragraph.
-EMBEDDED_TOP_RE = re.compile(rf"(?<=[。！？；!?])\s*([{CN_NUM}]{{1,3}})、")
+# (the sentence's end taken into the match, not looked behind for: the scan then skips to each end mark in C)
+EMBEDDED_TOP_RE = re.compile(rf"[。！？；!?]\s*([{CN_NUM}]{{1,3}})、")
 # Inline list items: 一是… 二是…, 第一，… 第二，…, 其一，…
 INLINE_ITEM_RE = re.compile(
     rf"(?:^|(?<=[。；;！!？?\n]))\s*(?:([{CN_NUM}]{{1,2}})是|第([{CN_NUM}]{{1,2}})[，,、：:]|其([{CN_NUM}])[，,、：:])"
