@@ -64,6 +64,40 @@ def test_a_server_started_early_gives_its_workers_the_modules_it_imported(start)
     assert done.stdout.split() == [str(start), "False"]
 
 
+def _server_exits_at_once(_: int) -> bool:
+    from analysis import workers
+
+    return workers.SERVER_EXITS_AT_ONCE
+
+
+EXIT_SCRIPT = """
+from analysis import workers
+from tests.test_workers import _server_exits_at_once
+
+if __name__ == "__main__":
+    workers.start_server(["analysis.workers"])
+    with workers.process_pool(1) as pool:
+        print(pool.submit(_server_exits_at_once, 0).result(), workers.SERVER_EXITS_AT_ONCE)
+"""
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+def test_only_the_fork_server_ends_without_tearing_down_its_modules():
+    """The server's workers are forked from it after its imports, so they carry what it decided there: it ends at
+    once when its caller has gone; the caller itself ends as Python ends (its own exit handlers, its files)."""
+    import subprocess
+    import sys
+
+    from analysis import config
+
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], capture_output=True, text=True, cwd=config.ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+    from analysis import workers
+
+    assert workers.SERVER_EXITS_AT_ONCE is False  # imported here, in pytest's process
+
+
 def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):
     """The pipeline prepares its pool when it knows how many files it has: the server's imports then run beside the hashing."""
     import analysis.workers as workers
