@@ -47,7 +47,13 @@ def corpus_counts(
     table, missing = whole.read([corpus_entry])
     if not missing:
         return _counts_frame(table)
-    counts = _sum_counts(store, entries, reports, root, keys, partials=partials, computed=set(computed))
+    computed = set(computed)
+    # the workers' sums stand for the reports they computed, each counted once (a report twice in *entries*: read all)
+    pieces = list(partials) if computed and len(set(entries)) == len(entries) else []
+    rest = [e for e in entries if e not in computed] if pieces else entries
+    if rest or not pieces:
+        pieces.append(partial_counts(_read_complete(store, rest, reports, root, keys, columns=["token", "count"])))
+    counts = _sum_counts(pieces)
     table = pa.Table.from_pandas(counts, preserve_index=False)
     whole.write(table, [corpus_entry], [corpus_entry] * table.num_rows)
     whole.keep_newest(COUNTS_KEPT)
@@ -67,22 +73,9 @@ def _counts_frame(table: pa.Table) -> pd.DataFrame:
     return out.astype({"count": "int64", "docs": "int64", "rank": "int64", "rate": "float64"}).reset_index(drop=True)
 
 
-def _sum_counts(
-    store: cache_mod.TableStore,
-    entries: list[str],
-    reports: pd.DataFrame,
-    root: Path,
-    keys: dict[str, str],
-    *,
-    partials: Sequence[pa.Table] = (),
-    computed: set[str] = frozenset(),
-) -> pd.DataFrame:
+def _sum_counts(pieces: list[pa.Table]) -> pd.DataFrame:
+    """The term counts of *pieces* (``tasks.partial_counts`` tables) added up, rated and ranked."""
     frequency = _module("frequency")
-    # the workers' sums stand for the reports they computed, each counted once (a report twice in *entries*: read all)
-    pieces = list(partials) if computed and len(set(entries)) == len(entries) else []
-    rest = [e for e in entries if e not in computed] if pieces else entries
-    if rest or not pieces:
-        pieces.append(partial_counts(_read_complete(store, rest, reports, root, keys, columns=["token", "count"])))
     table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
     if table.num_rows == 0:
         return _empty_counts()
