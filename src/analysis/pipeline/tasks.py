@@ -134,6 +134,10 @@ def _row_entries(doc_ids: pd.Series, entry_of: dict[str, str]) -> pa.Array | Non
     return pa.array(entries, type=pa.string()).take(pa.array(codes, type=pa.int64()))
 
 
+COUNTS_STAGE = "doc_counts"  # the stage whose rows a worker also sums (``partial_counts``)
+PARTIAL_SCHEMA = pa.schema([("token", pa.large_string()), ("count", pa.int64()), ("docs", pa.int64())])
+
+
 def _stage_task(
     reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]
 ) -> tuple[dict[str, tuple[float, int]], pa.Table | None]:
@@ -165,10 +169,6 @@ def _stage_task(
             partial = partial_counts(table)
         spent[name] = (time.process_time() - started, len(subset))
     return spent, partial
-
-
-COUNTS_STAGE = "doc_counts"
-PARTIAL_SCHEMA = pa.schema([("token", pa.large_string()), ("count", pa.int64()), ("docs", pa.int64())])
 
 
 def partial_counts(counts: pd.DataFrame | pa.Table) -> pa.Table:
