@@ -235,6 +235,7 @@ def _self_level(body: str, places: Places) -> str | None:
 def _clause_subject(body: str, places: Places) -> Place | None:
     """The unit opening one of the first sentences: 2025年，大中街道在区委… → 大中街道."""
     leads = word_alternation(places.lead_words)
+    organs = word_alternation(places.organs)
     for sentence in re.split(r"[。！？\n]", body)[:4]:
         offset = body.find(sentence)
         for clause_match in re.finditer(r"[^,，;；:：]+", sentence):
@@ -246,7 +247,6 @@ def _clause_subject(body: str, places: Places) -> Place | None:
                 continue
             stripped2 = stripped[2:] if stripped.startswith("中共") else stripped
             start += len(stripped) - len(stripped2)
-            organs = word_alternation(places.organs)
             match = re.match(rf"[{HAN}]{{2,20}}?(?=(?:{organs})|[、]|(?<=[镇乡道区县旗市木]))", stripped2)
             chain = match.group(0) if match else ""
             place = parse_chain(chain, places, min_stem=2) if chain else None
