@@ -94,6 +94,27 @@ def test_counts_of_one_group_are_counted_as_grouping_counts_them(terms):
     assert table["rank"].tolist() == list(range(1, len(table) + 1)) and table["count"].is_monotonic_decreasing
 
 
+def test_counts_per_report_are_counted_as_grouping_counts_them(terms):
+    """By report, the terms are counted with numpy (the pipeline's doc_counts): the same table, row for row and
+    type for type, as grouping them under another name gives; every term of a report is in that one report."""
+    for part in (terms, terms[terms["town"] == "都督乡"], terms.head(1)):
+        for top in (None, 5, 0):
+            grouped = frequency.counts(part.assign(report=part["doc_id"]), by="report", top=top)
+            grouped = grouped.rename(columns={"report": "doc_id"})
+            pd.testing.assert_frame_equal(frequency.counts(part, by="doc_id", top=top), grouped)
+    assert (frequency.counts(terms, by="doc_id")["docs"] == 1).all()
+    small = pd.DataFrame({"doc_id": ["b", "a", "b", "a", "a", "b", "a"], "token": ["法治", "调解", "政府", "法治", "调解", "法治", "调解"]})
+    table = frequency.counts(small, by="doc_id")
+    assert table.to_dict("list") == {
+        "doc_id": ["a", "a", "b", "b"],
+        "token": ["调解", "法治", "法治", "政府"],
+        "count": [3, 1, 2, 1],
+        "rate": [7500.0, 2500.0, 6666.667, 3333.333],
+        "docs": [1, 1, 1, 1],
+        "rank": [1, 2, 1, 2],
+    }
+
+
 def test_top_per_group(terms):
     table = frequency.counts(terms, by="town", top=5)
     assert sorted(table["town"].unique()) == TOWNS

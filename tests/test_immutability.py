@@ -276,6 +276,7 @@ CASES = {
         {},
     ),  # what it offers is right
     "structure.locate": lambda w: ((w.rows[["doc_id", "start", "end"]].copy(), w.reports), {}),
+    "structure.sentence_at": lambda w: ((w.rows["doc_id"].tolist(), w.rows["start"].tolist(), w.reports), {}),
     "tokenize.tokenize": lambda w: ((w.reports,), {"pos": True}),
     # frequency and word clouds
     "frequency.terms": lambda w: ((w.reports,), {"role": "problems"}),

@@ -114,6 +114,34 @@ def test_sentences(reports):
     assert hit["role"] == "achievements" and hit["section"].endswith("3.聚焦重点执法，筑牢高质量发展法治安全屏障")
 
 
+def test_sentence_at_gives_the_sentence_an_offset_stands_in(reports):
+    """The sentence of an offset is the last sentence of its report (``sentences``) starting at or before it, as
+    read in 神树镇's report; every offset of the five reports agrees with that rule; an unknown report has none."""
+    text = reports.set_index("doc_id").at[IDS["神树镇"], "text"]
+    at = text.index("专项执法检查50余次") + len("专项执法检查")
+    (sentence,), (section,) = structure.sentence_at([IDS["神树镇"]], [at], reports)
+    assert sentence.startswith("聚焦林地保护、违建整治") and sentence.endswith("社会秩序，以法治手段为我镇高质量发展筑牢安全屏障。")
+    assert section.endswith("3.聚焦重点执法，筑牢高质量发展法治安全屏障")
+    sents = structure.sentences(reports)
+    for doc_id, text in zip(reports["doc_id"], reports["text"]):
+        doc = sents[sents["doc_id"] == doc_id]
+        offsets = list(range(0, len(text), 3))
+        texts, sections = structure.sentence_at([doc_id] * len(offsets), offsets, reports)
+        for offset, got_text, got_section in zip(offsets, texts, sections):
+            before = doc[doc["start"] <= offset]
+            want = (before["text"].iloc[-1], before["section"].iloc[-1]) if len(before) else ("", "")
+            assert (got_text, got_section) == want, (doc_id, offset)
+    assert structure.sentence_at(["no such report"], [0], reports) == ([""], [""])
+    # a text not cleaned (indented lines): an offset in a line's indent is before its first sentence, so in the
+    # sentence before it
+    text = "某镇2025年法治政府建设工作报告\n一、工作成效\n　　开展检查5次。走访群众20户。\n二、存在问题\n　　宣传不够深入。\n"
+    indented = pd.DataFrame({"doc_id": ["x"], "text": [text]})
+    offsets = [text.index("　　开展"), text.index("开展"), text.index("走访"), text.index("　　宣传") + 1]
+    texts, sections = structure.sentence_at(["x"] * 4, offsets, indented)
+    assert texts == ["一、工作成效", "开展检查5次。", "走访群众20户。", "二、存在问题"]
+    assert sections == ["一、工作成效", "一、工作成效", "一、工作成效", "二、存在问题"]
+
+
 @pytest.mark.parametrize("name", ["paragraphs", "sentences"])
 def test_a_table_made_again_for_the_same_reports_is_the_same_and_not_made_again(reports, monkeypatch, name):
     made = []

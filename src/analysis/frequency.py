@@ -189,6 +189,9 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return keys
 
 
+_TEXT = pd.Series([""]).dtype  # pandas' own type of a text column ("str"; object when pandas is set so)
+
+
 def _places_in_order(tokens: Sequence[str]) -> np.ndarray:
     """Each token's place when the tokens are sorted (equal tokens in their order): a number to sort them by, in
     ``counts`` and ``keyness`` (a sort of numbers instead of texts)."""
@@ -305,6 +308,8 @@ def counts(
         return _empty(columns)
     if not keys and not table["token"].isna().any():
         return _counts_of_all(table, top=top)
+    if keys == ["doc_id"] and all(_plain_text(table[column]) for column in ("doc_id", "token")):
+        return _counts_by_report(table, top=top)
     # two plain aggregations: a third of the time of .agg(count=("doc_id", "size"), docs=("doc_id", "nunique"))
     grouped = table.groupby([*keys, "token"], dropna=False, sort=False)["doc_id"]
     out = pd.DataFrame({"count": grouped.size(), "docs": grouped.nunique()}).reset_index()
@@ -339,6 +344,61 @@ def _counts_of_all(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:
             "rank": np.arange(1, len(order) + 1, dtype=np.int64),
         }
     )
+
+
+def _plain_text(column: pd.Series) -> bool:
+    """True for a column of pandas' own text type (as the tokeniser gives) without gaps: ``_counts_by_report``
+    sorts and types it as grouping does."""
+    return column.dtype == _TEXT and pd.api.types.is_string_dtype(column) and not column.isna().any()
+
+
+def _counts_by_report(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:
+    """``counts(table, by="doc_id")`` counted with numpy: the same table as grouping it.
+
+    The pipeline counts each report's terms (``doc_counts``): grouping by
+    report and token, counting distinct reports and sorting by the texts took
+    most of that stage.  Here each report and token is a number
+    (``pd.factorize``), a pair of them is counted by number, and the rows are
+    sorted by each report's and token's place among the sorted texts.  A term
+    of one report is in that report only, so ``docs`` is 1.
+    """
+    doc_codes, doc_ids = pd.factorize(table["doc_id"])
+    token_codes, tokens = pd.factorize(table["token"])
+    pair_values = doc_codes.astype(np.int64) * len(tokens) + token_codes
+    if len(doc_ids) * len(tokens) <= max(4 * len(pair_values), 1 << 20):  # few enough pairs to count each by number
+        count = np.bincount(pair_values, minlength=len(doc_ids) * len(tokens))
+        pairs = np.flatnonzero(count)
+        count = count[pairs]
+    else:
+        pair_codes, pairs = pd.factorize(pair_values)
+        count = np.bincount(pair_codes, minlength=len(pairs))
+    pair_doc, pair_token = pairs // len(tokens), pairs % len(tokens)
+    doc_place = _places_in_order(doc_ids.tolist())[pair_doc]
+    token_place = _places_in_order(tokens.tolist())[pair_token]
+    most = int(count.max(initial=0))
+    if len(doc_ids) * (most + 1) * max(1, len(tokens)) < 2**63:  # one number a row to sort by (a tenth of lexsort's time)
+        order = np.argsort((doc_place * (most + 1) + (most - count)) * len(tokens) + token_place)  # each pair once: no ties
+    else:
+        order = np.lexsort((token_place, -count, doc_place))
+    doc_place, count = doc_place[order], count[order]
+    first = np.concatenate(([True], doc_place[1:] != doc_place[:-1]))  # the first row of each report
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    rank = np.arange(len(order), dtype=np.int64) - starts[group] + 1
+    totals = np.add.reduceat(count, starts)[group] if len(order) else count
+    out = pd.DataFrame(
+        {
+            "doc_id": doc_ids.take(pair_doc[order]),
+            "token": tokens.take(pair_token[order]),
+            "count": count.astype(np.int64, copy=False),
+            "rate": np.round(count / totals * PER, 3),
+            "docs": np.ones(len(order), dtype=np.int64),
+            "rank": rank,
+        }
+    )
+    if top is not None:
+        out = out[out["rank"] <= top].reset_index(drop=True)
+    return out
 
 
 def rate_and_rank(table: pd.DataFrame, *, by: Sequence[str] = (), top: int | None = None) -> pd.DataFrame:

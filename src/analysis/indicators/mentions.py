@@ -7,7 +7,7 @@ columns of the contract (``docs/indicators-contract.md``), in order::
     sentence, start, end, section
 
 ``raw == text[start:end]`` of the cleaned report text; the sentence and the
-section come from ``structure.sentences``.
+section come from ``structure.sentence_at`` (the sentences of ``structure.sentences``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 
 import pandas as pd
 
-from ..structure import sentences
+from ..structure import sentence_at
 from .grammar import map_text
 from .rules import IndicatorRules, load_rules
 
@@ -48,15 +48,7 @@ def extract(reports: pd.DataFrame, *, rules: IndicatorRules | None = None) -> pd
         table["sentence"] = pd.Series(dtype="object")
         table["section"] = pd.Series(dtype="object")
         return table[COLUMNS]
-    sents = sentences(reports[reports["doc_id"].isin(table["doc_id"].unique())])
-    sents = sents[["doc_id", "start", "text", "section"]].rename(columns={"start": "_s_start", "text": "sentence"})
-    # the same key types on both sides: a report whose text is all title gives no sentence (untyped columns)
-    sents = sents.astype({"_s_start": "int64", "doc_id": table["doc_id"].dtype})
-    table = pd.merge_asof(
-        table.sort_values("start"), sents.sort_values("_s_start"), left_on="start", right_on="_s_start", by="doc_id", direction="backward"
-    )
-    table["sentence"] = table["sentence"].fillna("")
-    table["section"] = table["section"].fillna("")
+    table["sentence"], table["section"] = sentence_at(table["doc_id"].tolist(), table["start"].tolist(), reports)
     table = table.sort_values(["doc_id", "start", "_order"], kind="stable").reset_index(drop=True)
     return table[COLUMNS]
 
