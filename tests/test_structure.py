@@ -27,6 +27,19 @@ def test_top_level_roles(sections, town):
     assert list(zip(top["marker"], top["role"])) == ROLES[town]
 
 
+def test_the_role_of_a_heading_is_that_of_its_first_cue():
+    """The cue standing first decides; at the same place the longer one; a cue listed under two roles is the
+    first role's; a traditional heading reads as simplified; made-once patterns leave the rules equal."""
+    rules = structure.SectionRules({"problems": ("问题", "存在问题", "不足"), "plans": ("下一步", "问题", "存在问题的整改")}, ())
+    assert rules.role_of("存在的问题和下一步打算") == "problems"
+    assert rules.role_of("下一步工作中存在的问题") == "plans"
+    assert rules.role_of("存在问题的整改方向") == "plans"  # 存在问题的整改 is longer than 存在问题, at the same place
+    assert rules.role_of("工作中的问题") == "problems"  # 问题 is both roles' cue: the first role's
+    assert rules.role_of("存在問題與不足") == "problems"
+    assert rules.role_of("主要成效") is None
+    assert rules == structure.SectionRules({"problems": ("问题", "存在问题", "不足"), "plans": ("下一步", "问题", "存在问题的整改")}, ())
+
+
 def test_heading_run_onto_a_paragraph_is_split(reports, sections):
     """都督乡: ``…满意度达到90% 。二、党政主要负责人…`` is a top-level heading."""
     row = sections[(sections["doc_id"] == IDS["都督乡"]) & (sections["marker"] == "二、") & (sections["level"] == 1)].iloc[0]
@@ -52,6 +65,17 @@ def test_half_width_markers(sections):
     doc = sections[sections["doc_id"] == IDS["上社镇"]]
     assert doc[doc["level"] == 2]["marker"].iloc[0] == "(一)"
     assert (doc["level"] == 3).sum() == 18
+
+
+def test_full_width_digit_markers():
+    """A heading numbered with full-width digits (１．, （２）) is a heading, as one with 1. and (2) is."""
+    text = "某镇2025年法治政府建设工作报告\n一、工作成效\n１．加强学习\n开展学习5次。\n（２）规范执法\n开展检查3次。\n"
+    table = structure.sections(pd.DataFrame({"doc_id": ["x"], "text": [text]}))
+    assert table[["level", "marker", "heading"]].values.tolist() == [
+        [1, "一、", "工作成效"],
+        [2, "１．", "加强学习"],
+        [3, "（２）", "规范执法"],
+    ]
 
 
 def test_sub_sections_inherit_the_role(sections):

@@ -27,9 +27,9 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config
-from .chinese import OUTLINE_NUMERALS, outline_number, to_simplified
+from .chinese import CIRCLED, OUTLINE_NUMERALS, outline_number, to_simplified
 from .errors import LexiconError, OptionError
-from .lexicon import load_yaml
+from .lexicon import load_yaml, longest_word_re
 from .metadata import head_spans
 
 SECTION_COLUMNS = ["doc_id", "section_no", "level", "marker", "number", "heading", "role", "path", "start", "end"]
@@ -48,10 +48,12 @@ MARKERS = [
     (4, re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*|^(\d{1,2})[)）]\s*")),
     (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
+MARKER_FIRST = frozenset(f"第{CN_NUM}（({CIRCLED}")  # a marker starts with one of these or a digit (most lines do not)
 # A heading line with no marker (存在的问题 / 下一步工作打算 alone on a line): short,
 # no sentence punctuation, and a role cue near its start.
 UNMARKED_MAX = 30
 UNMARKED_ROLES = ("problems", "plans", "responsibility")
+UNMARKED_STOP_RE = re.compile(r"[。；;！!？?，,]")  # sentence punctuation: no heading
 # A top-level heading run onto the end of the previous paragraph.
 # (the sentence's end taken into the match, not looked behind for: the scan then skips to each end mark in C)
 EMBEDDED_TOP_RE = re.compile(rf"[。！？；!?]\s*([{CN_NUM}]{{1,3}})、")
@@ -71,14 +73,23 @@ class SectionRules:
     closing: tuple[re.Pattern[str], ...]
 
     def role_of(self, heading: str) -> str | None:
-        simple = to_simplified(heading)
-        best: tuple[int, int, str] | None = None
-        for role, cues in self.roles.items():
-            for cue in cues:
-                pos = simple.find(cue)
-                if pos >= 0 and (best is None or (pos, -len(cue)) < (best[0], best[1])):
-                    best = (pos, -len(cue), role)
-        return best[2] if best else None
+        """The role of the cue that comes first in *heading* (the longer at the same place; the role listed
+        first for a cue of two roles), or None when it has no cue."""
+        cue_re, role_of_cue = self._cues()
+        match = cue_re.search(to_simplified(heading))
+        return role_of_cue[match.group()] if match else None
+
+    def _cues(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        """The cues as one pattern (the longest at the first place any stands) and each cue's role, made once."""
+        made = self.__dict__.get("_made_cues")
+        if made is None:
+            role_of_cue: dict[str, str] = {}
+            for role, cues in self.roles.items():
+                for cue in cues:
+                    role_of_cue.setdefault(cue, role)
+            made = (re.compile(longest_word_re(role_of_cue)), role_of_cue)
+            object.__setattr__(self, "_made_cues", made)
+        return made
 
 
 @lru_cache(maxsize=4)
@@ -139,7 +150,7 @@ def _heading_text(text: str) -> str:
 
 def _is_unmarked_heading(line: str, rules: SectionRules) -> bool:
     line = line.strip()
-    if not line or len(line) > UNMARKED_MAX or re.search(r"[。；;！!？?，,]", line):
+    if not line or len(line) > UNMARKED_MAX or UNMARKED_STOP_RE.search(line):
         return False
     simple = to_simplified(line)
     for role in UNMARKED_ROLES:
@@ -178,11 +189,12 @@ def parse(text: str, *, rules: SectionRules | None = None) -> tuple[list[_Headin
                 line = text[start:end]
                 break
         found = None
-        for rank, regex in MARKERS:
-            match = regex.match(line)
-            if match:
-                found = (rank, match)
-                break
+        if line[:1] in MARKER_FIRST or line[:1].isdecimal():  # a digit as \d reads it (１．as 1.)
+            for rank, regex in MARKERS:
+                match = regex.match(line)
+                if match:
+                    found = (rank, match)
+                    break
         if found is None:
             if _is_unmarked_heading(line, rules):
                 headings.append(_Heading(1, "", last_top + 1, _heading_text(line), start))
@@ -252,25 +264,22 @@ def sections(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> pd.
 
 
 def _sections(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
-    rows = []
+    columns: dict[str, list] = {c: [] for c in SECTION_COLUMNS}  # filled column by column: no dict a heading
+    doc_ids, numbers_in_doc, levels, markers, numbers, texts, roles, paths, starts, ends = columns.values()
     for doc_id, text in zip(reports["doc_id"].tolist(), reports["text"].tolist()):
         headings, _ = _parsed(text, rules)
         for number, h in enumerate(headings, start=1):
-            rows.append(
-                {
-                    "doc_id": doc_id,
-                    "section_no": number,
-                    "level": h.depth,
-                    "marker": h.marker,
-                    "number": h.number,
-                    "heading": h.heading,
-                    "role": h.role,
-                    "path": h.path,
-                    "start": h.start,
-                    "end": h.end,
-                }
-            )
-    return pd.DataFrame(rows, columns=SECTION_COLUMNS)
+            doc_ids.append(doc_id)
+            numbers_in_doc.append(number)
+            levels.append(h.depth)
+            markers.append(h.marker)
+            numbers.append(h.number)
+            texts.append(h.heading)
+            roles.append(h.role)
+            paths.append(h.path)
+            starts.append(h.start)
+            ends.append(h.end)
+    return pd.DataFrame(columns) if doc_ids else pd.DataFrame([], columns=SECTION_COLUMNS)
 
 
 @lru_cache(maxsize=1)
