@@ -337,6 +337,12 @@ def parse_number(text: str) -> float | None:
     """
     if not isinstance(text, str):
         return None
+    return _parse_number(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_number(text: str) -> float | None:
+    """``parse_number`` of a string, kept: reports state the same few numbers again and again."""
     s = fold_width(text).replace(",", "").strip()
     if not s:
         return None

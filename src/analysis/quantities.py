@@ -122,6 +122,11 @@ class QuantityRules:
     def suffix_words(self) -> tuple[str, ...]:
         return tuple(word for word, _ in self.suffix)
 
+    @cached_property
+    def frequency_re(self) -> re.Pattern[str] | None:
+        """Any of the frequency markers (每年, 每月…), as one scan in C; None when there are none."""
+        return re.compile(longest_word_re(self.frequency_markers)) if self.frequency_markers else None
+
 
 def _string_list(path: Path, value: object, entry: str) -> list[str]:
     if value is None:
@@ -438,9 +443,8 @@ def _read(match: re.Match[str], text: str, rules: QuantityRules, view: str | Non
         if mag and value is not None:
             value *= BIG_UNITS[mag]
             value_max = value_max * BIG_UNITS[mag] if value_max is not None else None
-        if unit in rules.frequency_units:
-            clause = _clause_before(text, start)
-            if any(marker in clause for marker in rules.frequency_markers):
+        if unit in rules.frequency_units and rules.frequency_re is not None:
+            if rules.frequency_re.search(_clause_before(text, start)):
                 return None
         if unit in rules.deadline_units and text.startswith(rules.deadline_suffixes, end):
             return None  # 3天内答复: a time limit, not a count
