@@ -409,35 +409,37 @@ def paragraphs(reports: pd.DataFrame, *, rules: SectionRules | None = None) -> p
 
 
 def _paragraphs(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFrame:
-    rows = []
+    columns: dict[str, list] = {c: [] for c in PARAGRAPH_COLUMNS}  # filled column by column: no dict a paragraph
+    doc_ids, numbers, starts, ends, texts, is_heading, sections, roles = columns.values()
+    numbered: dict[str, int] = {}  # paragraphs of each doc_id so far: para_no counts them in row order
+
+    def add(doc_id: str, start: int, end: int, text: str, heading: bool, section: str, role: str) -> None:
+        numbered[doc_id] = numbered.get(doc_id, 0) + 1
+        doc_ids.append(doc_id)
+        numbers.append(numbered[doc_id])
+        starts.append(start)
+        ends.append(end)
+        texts.append(text)
+        is_heading.append(heading)
+        sections.append(section)
+        roles.append(role)
+
     for doc_id, text in zip(reports["doc_id"].tolist(), reports["text"].tolist()):
         headings, paras = _parsed(text, rules)
         title, _ = head_spans(text)
         if title is not None:
             t0, t1 = title
-            rows.append(
-                {"doc_id": doc_id, "start": t0, "end": t1, "text": text[t0:t1], "is_heading": False, "section": "", "role": "title"}
-            )
+            add(doc_id, t0, t1, text[t0:t1], False, "", "title")
         current: _Heading | None = None
-        stack: list[_Heading] = []
         for start, end, index in paras:
             if index is not None:
                 current = headings[index]
-                stack = [h for h in stack if h.rank < current.rank] + [current]
-            rows.append(
-                {
-                    "doc_id": doc_id,
-                    "start": start,
-                    "end": end,
-                    "text": text[start:end],
-                    "is_heading": index is not None,
-                    "section": current.path if current else "",
-                    "role": current.role if current else "preamble",
-                }
-            )
-    table = pd.DataFrame(rows, columns=[c for c in PARAGRAPH_COLUMNS if c != "para_no"])
-    table.insert(1, "para_no", table.groupby("doc_id").cumcount() + 1 if len(table) else pd.Series(dtype="int64"))
-    return table[PARAGRAPH_COLUMNS]
+            add(doc_id, start, end, text[start:end], index is not None, current.path if current else "", current.role if current else "preamble")
+    if not doc_ids:
+        table = pd.DataFrame([], columns=[c for c in PARAGRAPH_COLUMNS if c != "para_no"])
+        table.insert(1, "para_no", pd.Series(dtype="int64"))
+        return table[PARAGRAPH_COLUMNS]
+    return pd.DataFrame(columns)
 
 
 def _strip_closing(text: str, start: int, end: int, rules: SectionRules) -> int:
