@@ -9,6 +9,7 @@ import shutil
 import warnings
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -74,6 +75,29 @@ def test_entries_held_without_rows_are_not_missing(tmp_path, asked, tokens, miss
     table, not_read = store.read(asked)
     assert not_read == missing
     assert (table.column("token").to_pylist() if table.num_rows else []) == tokens
+
+
+def test_entries_given_as_codes_read_back_as_entries_given_as_text(tmp_path):
+    """The pipeline gives each row's entry as a code into its reports' entries (an Arrow dictionary array); one
+    file written so and one written with text read together, in the order asked for, rows of some entries only."""
+    store = TableStore(tmp_path, "tokens", KEY)
+    store.write(frame(), ["ea", "eb", "ec"], pa.DictionaryArray.from_arrays(pa.array([0, 0, 1], type=pa.int32()), pa.array(["ea", "ec"])))
+    more = pd.DataFrame(
+        {
+            "doc_id": ["d"],
+            "token": ["法律明白人"],
+            "start": [3],
+            "value": [1.0],
+            "year": pd.array([2023], dtype="Int64"),
+            "is_main": [False],
+        }
+    )
+    store.write(more, ["ed"], ["ed"])
+    table, missing = store.read_frame(["ed", "ea", "eb", "ec"])
+    assert missing == []
+    pd.testing.assert_frame_equal(table, pd.concat([more, frame()], ignore_index=True))
+    table, _ = store.read(["ec", "ed"])
+    assert table.column("token").to_pylist() == ["枫桥经验", "法律明白人"] and "_entry" not in table.column_names
 
 
 def test_index_lists_every_entry_a_file_holds(tmp_path):

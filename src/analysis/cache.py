@@ -169,8 +169,9 @@ class TableStore:
     def write(self, rows: pd.DataFrame | pa.Table, entries: Sequence[str], entry_of_row: Sequence[str] | pa.Array) -> Path:
         """Store *rows* (``entry_of_row[i]`` is row i's entry) as holding every one of *entries*.
 
-        *entry_of_row* is a sequence of strings or an Arrow string array (a
-        table of a million rows: no Python string per row).  Entries without
+        *entry_of_row* is a sequence of strings or an Arrow string array, or a
+        dictionary array of strings (a table of a million rows: no Python
+        string per row, and no string per row at all).  Entries without
         rows are recorded as holding none.  The file is written under a
         temporary name and renamed into place.
         """
@@ -341,6 +342,10 @@ class TableStore:
         except Exception as exc:
             self._discard(path, f"is corrupt ({type(exc).__name__}: {exc})")
             return None
+        if ENTRY_COLUMN in table.column_names and pa.types.is_dictionary(table.schema.field(ENTRY_COLUMN).type):
+            # written as codes into the entries (``write``): read as text, as every file's column is joined and searched
+            at = table.column_names.index(ENTRY_COLUMN)
+            table = table.set_column(at, ENTRY_COLUMN, table[ENTRY_COLUMN].cast(pa.string()))
         if table.num_rows != sum(counts.values()):
             self._discard(path, f"holds {table.num_rows} rows where its footer lists {sum(counts.values())}")
             return None

@@ -434,7 +434,15 @@ def _paragraphs(reports: pd.DataFrame, rules: SectionRules | None) -> pd.DataFra
         for start, end, index in paras:
             if index is not None:
                 current = headings[index]
-            add(doc_id, start, end, text[start:end], index is not None, current.path if current else "", current.role if current else "preamble")
+            add(
+                doc_id,
+                start,
+                end,
+                text[start:end],
+                index is not None,
+                current.path if current else "",
+                current.role if current else "preamble",
+            )
     if not doc_ids:
         table = pd.DataFrame([], columns=[c for c in PARAGRAPH_COLUMNS if c != "para_no"])
         table.insert(1, "para_no", pd.Series(dtype="int64"))

@@ -123,15 +123,17 @@ def _load_task(paths: list[str], root: str, key: str) -> tuple[list[tuple[str, d
 
 
 def _row_entries(doc_ids: pd.Series, entry_of: dict[str, str]) -> pa.Array | None:
-    """Each row's cache entry, from its doc_id (an Arrow string array); None when a row's doc_id is not in *entry_of*.
+    """Each row's cache entry, from its doc_id (an Arrow dictionary array of strings); None when a row's doc_id is
+    not in *entry_of*.
 
-    Looked up once per report, not once per row (a tokens table has a million rows).
+    Looked up once per report, not once per row (a tokens table has a million rows), and kept as codes into
+    the reports' entries: no string is copied per row, and the cache file writes the codes as they are.
     """
     codes, uniques = pd.factorize(doc_ids, use_na_sentinel=True)
     entries = [entry_of.get(doc_id) for doc_id in uniques.tolist()]
     if None in entries or (codes < 0).any():
         return None
-    return pa.array(entries, type=pa.string()).take(pa.array(codes, type=pa.int64()))
+    return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(entries, type=pa.string()))
 
 
 COUNTS_STAGE = "doc_counts"  # the stage whose rows a worker also sums (``partial_counts``)
