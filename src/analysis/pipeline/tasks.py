@@ -152,8 +152,11 @@ def _stage_task(
     ctx = Context()
     spent: dict[str, tuple[float, int]] = {}
     partial = None
+    chunk_entries = set(reports["_entry"].tolist())
     for name, entries in todo.items():
-        picked = reports[reports["_entry"].isin(set(entries))]
+        # (a stage that misses every report of the chunk, as in a first run, takes the chunk as it is)
+        wanted = set(entries)
+        picked = reports if wanted == chunk_entries else reports[reports["_entry"].isin(wanted)]
         subset = picked.drop(columns="_entry").reset_index(drop=True)
         started = time.process_time()
         try:
