@@ -88,8 +88,9 @@ def clean(text: str) -> str:
     if any(char in text for char in INVISIBLE):  # a search per character finds none sooner than the pattern
         text = INVISIBLE_RE.sub("", text)
     text = ARTEFACT_RE.sub("", text)
-    lines = [INNER_SPACE_RE.sub(" ", line.strip(" \t\u00a0\u3000")) for line in text.split("\n")]
-    text = "\n".join(lines)
+    # each line stripped, then runs of spaces inside lines made one (a run never reaches across a line end): one
+    # pass over the text, not one a line
+    text = INNER_SPACE_RE.sub(" ", "\n".join([line.strip(" \t\u00a0\u3000") for line in text.split("\n")]))
     if "\n\n\n" in text:
         text = BLANK_LINES_RE.sub("\n\n", text)
     return text.strip("\n")
