@@ -189,9 +189,6 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return keys
 
 
-_TEXT = pd.Series([""]).dtype  # pandas' own type of a text column ("str"; object when pandas is set so)
-
-
 def _places_in_order(tokens: Sequence[str]) -> np.ndarray:
     """Each token's place when the tokens are sorted (equal tokens in their order): a number to sort them by, in
     ``counts`` and ``keyness`` (a sort of numbers instead of texts)."""
@@ -349,7 +346,8 @@ def _counts_of_all(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:
 def _plain_text(column: pd.Series) -> bool:
     """True for a column of pandas' own text type (as the tokeniser gives) without gaps: ``_counts_by_report``
     sorts and types it as grouping does."""
-    return column.dtype == _TEXT and pd.api.types.is_string_dtype(column) and not column.isna().any()
+    own = pd.Series([""]).dtype  # "str"; object when pandas is set to keep text as Python objects
+    return column.dtype == own and pd.api.types.is_string_dtype(column) and not column.isna().any()
 
 
 def _counts_by_report(table: pd.DataFrame, *, top: int | None) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import pandas as pd
 import pyarrow as pa
@@ -75,21 +75,18 @@ class SectionRules:
     def role_of(self, heading: str) -> str | None:
         """The role of the cue that comes first in *heading* (the longer at the same place; the role listed
         first for a cue of two roles), or None when it has no cue."""
-        cue_re, role_of_cue = self._cues()
+        cue_re, role_of_cue = self._cues
         match = cue_re.search(to_simplified(heading))
         return role_of_cue[match.group()] if match else None
 
+    @cached_property
     def _cues(self) -> tuple[re.Pattern[str], dict[str, str]]:
         """The cues as one pattern (the longest at the first place any stands) and each cue's role, made once."""
-        made = self.__dict__.get("_made_cues")
-        if made is None:
-            role_of_cue: dict[str, str] = {}
-            for role, cues in self.roles.items():
-                for cue in cues:
-                    role_of_cue.setdefault(cue, role)
-            made = (re.compile(longest_word_re(role_of_cue)), role_of_cue)
-            object.__setattr__(self, "_made_cues", made)
-        return made
+        role_of_cue: dict[str, str] = {}
+        for role, cues in self.roles.items():
+            for cue in cues:
+                role_of_cue.setdefault(cue, role)
+        return re.compile(longest_word_re(role_of_cue)), role_of_cue
 
 
 @lru_cache(maxsize=4)
