@@ -608,9 +608,8 @@ def sentence_at(
     paras = paragraphs(reports[reports["doc_id"].isin(asked)], rules=rules) if asked else None
     where: dict[str, tuple[list[int], list[int]]] = {}  # doc_id → its paragraphs' starts, in order, and their rows
     if paras is not None:
-        order = sorted(range(len(paras)), key=paras["start"].tolist().__getitem__)
         para_doc, para_start = paras["doc_id"].tolist(), paras["start"].tolist()
-        for row in order:
+        for row in sorted(range(len(paras)), key=para_start.__getitem__):
             starts_rows = where.setdefault(para_doc[row], ([], []))
             starts_rows[0].append(para_start[row])
             starts_rows[1].append(row)
