@@ -323,6 +323,9 @@ class TableStore:
         if not tables:
             return self._empty(columns), sorted(missing, key=position.__getitem__)
         rich = max(tables, key=lambda t: t.num_rows)  # its pandas metadata knows the dtypes
+        if len({t.schema.field(ENTRY_COLUMN).type for t in tables}) > 1:
+            # files written with the entries as text and as codes into them (``write`` takes both): all as text
+            tables = [t.set_column(t.column_names.index(ENTRY_COLUMN), ENTRY_COLUMN, t[ENTRY_COLUMN].cast(pa.string())) for t in tables]
         table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         order = pc.index_in(table[ENTRY_COLUMN], value_set=pa.array(list(entries), type=pa.string()))
         if table.num_rows and not _non_decreasing(order):
@@ -342,10 +345,6 @@ class TableStore:
         except Exception as exc:
             self._discard(path, f"is corrupt ({type(exc).__name__}: {exc})")
             return None
-        if ENTRY_COLUMN in table.column_names and pa.types.is_dictionary(table.schema.field(ENTRY_COLUMN).type):
-            # written as codes into the entries (``write``): read as text, as every file's column is joined and searched
-            at = table.column_names.index(ENTRY_COLUMN)
-            table = table.set_column(at, ENTRY_COLUMN, table[ENTRY_COLUMN].cast(pa.string()))
         if table.num_rows != sum(counts.values()):
             self._discard(path, f"holds {table.num_rows} rows where its footer lists {sum(counts.values())}")
             return None
