@@ -519,6 +519,31 @@ def test_the_package_notebooks_say_what_they_cost_and_a_wrong_cost_is_named(tmp_
         briefings.read_notebook(bad)
 
 
+def _say_twice_and_die() -> None:
+    """In a briefings worker: say a briefing is done and the next started, then be killed at once."""
+    import signal
+
+    briefings.runner._say(("done", {"briefing": "02_town-都督乡", "status": "written"}))
+    briefings.runner._say(("started", "02_town-神树镇"))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_what_a_worker_said_reaches_the_caller_though_it_is_killed_right_after():
+    """A worker's messages are in the pipe when it goes on: killed right after, it has still said that its last
+    briefing was done and which one it started (with multiprocessing's Queue both were lost, every time, and the
+    runner took the finished briefing for one never started)."""
+    context = workers.mp_context()
+    received, sending = context.Pipe(duplex=False)
+    with received, sending:
+        with workers.process_pool(1, initializer=briefings.runner._worker_init, initargs=((sending, context.Lock()), {})) as pool:
+            with pytest.raises(workers.BrokenProcessPool):
+                pool.submit(_say_twice_and_die).result()
+        said = []
+        while received.poll(1):
+            said.append(received.recv())
+    assert said == [("done", {"briefing": "02_town-都督乡", "status": "written"}), ("started", "02_town-神树镇")]
+
+
 @pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-beside"])
 def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_callers(two_reports, tmp_path, monkeypatch, notebooks, jobs):
     """A crash ends the worker running the notebook (and its pool): that town fails by name, the others are written."""

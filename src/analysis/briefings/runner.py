@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import queue
 import shutil
 import sys
 import tempfile
@@ -215,7 +214,20 @@ def _select(notebooks: list[Notebook], wanted: Iterable[str] | None) -> list[Not
 # the workers end within a few pages of each other (in two halves, one per worker, the 1,000 synthetic reports'
 # build left one core idle for its last 2.0 s, its half begun 5.6 s later, after a longer corpus notebook).
 TOWNS_PER_RUN = 4
-_PROGRESS = None  # in a worker: the queue each briefing's start and finished row are put on
+_PROGRESS = None  # in a worker: (the pipe's sending end, its lock) each briefing's start and finished row are sent on
+
+
+def _say(message: tuple) -> None:
+    """Send *message* to the calling process; it is in the pipe when this returns.
+
+    (multiprocessing's Queue hands a message to a thread of the worker, which
+    writes it later: a worker killed right after put lost it, and the caller
+    then took a briefing finished before the crash for one never started.)
+    """
+    if _PROGRESS is not None:
+        writer, lock = _PROGRESS
+        with lock:  # one message at a time from the workers sharing the pipe
+            writer.send(message)
 
 
 def _worker_init(progress, environment: Mapping[str, str]) -> None:
@@ -233,11 +245,9 @@ def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
     """Run briefings one after the other in this process (a town notebook's towns share its shell and imports)."""
     rows = []
     for briefing in batch:
-        if _PROGRESS is not None:
-            _PROGRESS.put(("started", briefing.name))
+        _say(("started", briefing.name))
         rows.append(run_briefing(briefing, **kwargs))
-        if _PROGRESS is not None:
-            _PROGRESS.put(("done", rows[-1]))
+        _say(("done", rows[-1]))
     return rows
 
 
@@ -377,7 +387,8 @@ def _pool_round(
     """
     waiting = [b for b in work if _needs_work(b)] if preparing is not None else []
     ready = [b for b in work if not any(b is w for w in waiting)]
-    finished = mp_context().Queue()
+    finished, sending = mp_context().Pipe(duplex=False)  # the workers' starts and rows, each sent before it goes on
+    lock = mp_context().Lock()
     processes = max(1, min(jobs, len(work)))
     environment = native_threads(processes)  # a notebook process per core: one BLAS thread each
     kwargs = {"footer": footer, "timeout": timeout}
@@ -391,7 +402,7 @@ def _pool_round(
             started.discard(value["briefing"])
             done(value)
 
-    with process_pool(processes, initializer=_worker_init, initargs=(finished, environment)) as pool:
+    with finished, sending, process_pool(processes, initializer=_worker_init, initargs=((sending, lock), environment)) as pool:
         futures = [pool.submit(run_batch, batch, **kwargs) for batch in ready]
         try:
             while True:
@@ -402,11 +413,10 @@ def _pool_round(
                         futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
                     except BrokenProcessPool:  # a worker died meanwhile: the caller runs what is left in a new pool
                         pass
-                try:
-                    take(finished.get(timeout=0.2))
-                except queue.Empty:
-                    if preparing is None and all(f.done() for f in futures) and finished.empty():
-                        break
+                if finished.poll(0.2):
+                    take(finished.recv())
+                elif preparing is None and all(f.done() for f in futures) and not finished.poll():
+                    break
         except BaseException:  # Ctrl-C, or the shared tables failed: the workers stop now
             stop_now(pool)
             raise
