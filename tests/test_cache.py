@@ -98,6 +98,15 @@ def test_entries_given_as_codes_read_back_as_entries_given_as_text(tmp_path):
     pd.testing.assert_frame_equal(table, pd.concat([more, frame()], ignore_index=True))
     table, _ = store.read(["ec", "ed"])
     assert table.column("token").to_pylist() == ["枫桥经验", "法律明白人"] and "_entry" not in table.column_names
+    # codes into values that repeat an entry: counted by entry, so the file is read back, not taken for corrupt
+    again = TableStore(tmp_path, "terms", KEY)
+    again.write(
+        frame(), ["ea", "eb", "ec"], pa.DictionaryArray.from_arrays(pa.array([0, 2, 1], type=pa.int32()), pa.array(["ea", "ec", "ea"]))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        table, missing = again.read_frame(["ea", "eb", "ec"])
+    assert missing == [] and table["token"].tolist() == ["依法行政", "网格员", "枫桥经验"]
 
 
 def test_index_lists_every_entry_a_file_holds(tmp_path):

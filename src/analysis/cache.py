@@ -171,7 +171,7 @@ class TableStore:
 
         *entry_of_row* is a sequence of strings or an Arrow string array, or a
         dictionary array of strings (a table of a million rows: no Python
-        string per row, and no string per row at all).  Entries without
+        string per row, and no string per row at all; written as codes).  Entries without
         rows are recorded as holding none.  The file is written under a
         temporary name and renamed into place.
         """
@@ -181,6 +181,8 @@ class TableStore:
         if len(entry_of_row) != table.num_rows:
             raise CacheError(f"table {self.table!r}: {table.num_rows} rows but {len(entry_of_row)} entries")
         column = entry_of_row if isinstance(entry_of_row, pa.Array) else pa.array(list(entry_of_row), type=pa.string())
+        if pa.types.is_dictionary(column.type) and pc.count_distinct(column.dictionary).as_py() < len(column.dictionary):
+            column = column.dictionary_decode()  # an entry twice among the codes' values: counted by value, as text
         counts = dict.fromkeys(entries, 0)
         tally = pc.value_counts(column)
         for entry, n in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):

@@ -76,17 +76,18 @@ class SectionRules:
         """The role of the cue that comes first in *heading* (the longer at the same place; the role listed
         first for a cue of two roles), or None when it has no cue."""
         cue_re, role_of_cue = self._cues
-        match = cue_re.search(to_simplified(heading))
+        match = cue_re.search(to_simplified(heading)) if cue_re is not None else None
         return role_of_cue[match.group()] if match else None
 
     @cached_property
-    def _cues(self) -> tuple[re.Pattern[str], dict[str, str]]:
-        """The cues as one pattern (the longest at the first place any stands) and each cue's role, made once."""
+    def _cues(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """The cues as one pattern (the longest at the first place any stands; None when there are none) and each
+        cue's role, made once."""
         role_of_cue: dict[str, str] = {}
         for role, cues in self.roles.items():
             for cue in cues:
                 role_of_cue.setdefault(cue, role)
-        return re.compile(longest_word_re(role_of_cue)), role_of_cue
+        return (re.compile(longest_word_re(role_of_cue)) if role_of_cue else None), role_of_cue
 
 
 @lru_cache(maxsize=4)
@@ -601,8 +602,10 @@ def sentence_at(
     """The text and section of the sentence each offset stands in: for each (doc_id, start), the last sentence
     of that report (``sentences``) that starts at or before *start*, or "" and "" when none does.
 
-    Only the paragraphs that hold an offset are cut into sentences (the indicator table names the sentence of
-    each quantity: cutting every sentence of every report took a fifth of that stage).
+    Only the paragraph that holds an offset is cut into sentences (and the one before, when the offset stands
+    before the paragraph's first sentence): the indicator table names the sentence of each quantity, and
+    cutting every sentence of every report took a fifth of that stage.  The reports' doc_ids are taken to be
+    unique, as ``load_corpus`` makes them.
     """
     asked = set(doc_ids)
     paras = paragraphs(reports[reports["doc_id"].isin(asked)], rules=rules) if asked else None
