@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import config
 from .errors import LexiconError
-from .lexicon import word_alternation
+from .lexicon import load_yaml, longest_word_re, word_alternation
 
 PLACES_FILE = config.PLACES_FILE
 HAN = r"\u4e00-\u9fff"
@@ -109,8 +109,6 @@ def _map(path: Path, data: dict, key: str, levels: set[str]) -> dict[str, str]:
 @lru_cache(maxsize=4)
 def load_places(path: str | Path = PLACES_FILE) -> Places:
     """Read and check ``places.yml``."""
-    from .lexicon import load_yaml, longest_word_re
-
     path = Path(path)
     data = load_yaml(path)
     if not isinstance(data, dict):

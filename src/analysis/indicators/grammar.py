@@ -70,10 +70,7 @@ def keys_for(text: str, start: int, end: int, unit: str, *, rules: IndicatorRule
     only the number's own clause and the words after it, not the sentence
     before the clause.
     """
-    rules = rules or load_rules()
-    if not rules.unit_keys(unit):
-        return []
-    return _keys(text, start, end, unit, rules, _context(text, start), window)
+    return _keys(text, start, end, unit, rules or load_rules(), _context(text, start), window)
 
 
 def _keys(text: str, start: int, end: int, unit: str, rules: IndicatorRules, context: tuple[int, int, int], window: bool) -> list[str]:
