@@ -544,6 +544,29 @@ def test_what_a_worker_said_reaches_the_caller_though_it_is_killed_right_after()
     assert said == [("done", {"briefing": "02_town-都督乡", "status": "written"}), ("started", "02_town-神树镇")]
 
 
+def test_a_round_is_woken_when_a_future_ends_and_a_late_ending_is_harmless(caplog):
+    """The round waits on the workers' pipe and on a socket each future writes to as it ends, so it sees the last
+    batch end at once (it looked every 0.2 s).  A future that ends after the round closed its socket, or while
+    the socket is full, writes nothing and raises nothing: the round has gone on, or is awake already."""
+    from concurrent.futures import Future
+    from multiprocessing.connection import wait
+
+    woken, wake = briefings.runner._waker()
+    first, second = Future(), Future()
+    with woken, wake:
+        for future in (first, second):
+            assert briefings.runner._watched(future, wake) is future
+        assert wait([woken], timeout=0) == []  # nothing ended yet
+        first.set_result(None)
+        assert wait([woken], timeout=5) == [woken] and woken.recv(4096) == b"\0"
+        flood = [briefings.runner._watched(Future(), wake) for _ in range(200_000)]
+        for future in flood:  # far more than the socket holds: none of them blocks
+            future.set_result(None)
+        assert wait([woken], timeout=0) == [woken]
+    second.set_result(None)  # after the round: the closed socket is left alone
+    assert second.done() and "exception calling callback" not in caplog.text
+
+
 @pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-beside"])
 def test_a_notebook_that_kills_its_process_fails_alone_and_never_runs_in_the_callers(two_reports, tmp_path, monkeypatch, notebooks, jobs):
     """A crash ends the worker running the notebook (and its pool): that town fails by name, the others are written."""

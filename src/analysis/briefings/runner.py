@@ -14,6 +14,7 @@ import gc
 import hashlib
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import pandas as pd
@@ -214,6 +216,7 @@ def _select(notebooks: list[Notebook], wanted: Iterable[str] | None) -> list[Not
 # the workers end within a few pages of each other (in two halves, one per worker, the 1,000 synthetic reports'
 # build left one core idle for its last 2.0 s, its half begun 5.6 s later, after a longer corpus notebook).
 TOWNS_PER_RUN = 4
+WAKE_AT_LEAST = 1.0  # seconds: a round looks at its futures this often even when nothing woke it
 _PROGRESS = None  # in a worker: (the pipe's sending end, its lock) each briefing's start and finished row are sent on
 
 
@@ -369,6 +372,28 @@ def _run_all(
     return [rows.get(b.name) or _lost(b, "no result") for b in todo]
 
 
+def _waker() -> tuple[socket.socket, socket.socket]:
+    """A socket pair: what is written to the second wakes a wait on the first.  Neither blocks: a wake-up
+    written while others wait unread is one too many, and is dropped."""
+    woken, wake = socket.socketpair()
+    woken.setblocking(False)
+    wake.setblocking(False)
+    return woken, wake
+
+
+def _watched(future: Future, wake: socket.socket) -> Future:
+    """*future*, which writes a byte to *wake* when it ends (nothing once *wake* is closed)."""
+
+    def ended(_: Future) -> None:
+        try:
+            wake.send(b"\0")
+        except OSError:  # closed (the round has ended) or full (a wake-up is waiting already)
+            pass
+
+    future.add_done_callback(ended)
+    return future
+
+
 def _pool_round(
     work: list[list[Briefing]],
     *,
@@ -402,21 +427,26 @@ def _pool_round(
             started.discard(value["briefing"])
             done(value)
 
-    with finished, sending, process_pool(processes, initializer=_worker_init, initargs=((sending, lock), environment)) as pool:
-        futures = [pool.submit(run_batch, batch, **kwargs) for batch in ready]
+    woken, wake = _waker()
+    with finished, sending, woken, wake, process_pool(processes, initializer=_worker_init, initargs=((sending, lock), environment)) as pool:
+        futures = [_watched(pool.submit(run_batch, batch, **kwargs), wake) for batch in ready]
+        if preparing is not None:
+            _watched(preparing, wake)
         try:
             while True:
                 if preparing is not None and preparing.done():
                     preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
                     preparing = None
                     try:
-                        futures += [pool.submit(run_batch, batch, **kwargs) for batch in waiting]
+                        futures += [_watched(pool.submit(run_batch, batch, **kwargs), wake) for batch in waiting]
                     except BrokenProcessPool:  # a worker died meanwhile: the caller runs what is left in a new pool
                         pass
-                if finished.poll(0.2):
+                if finished.poll():
                     take(finished.recv())
                 elif preparing is None and all(f.done() for f in futures) and not finished.poll():
                     break
+                elif woken in wait([finished, woken], timeout=WAKE_AT_LEAST):  # a future ended: look again at once
+                    woken.recv(4096)
         except BaseException:  # Ctrl-C, or the shared tables failed: the workers stop now
             stop_now(pool)
             raise
