@@ -151,3 +151,20 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
         ("briefings", "--help"): ["False", "False"],
         ("corpus", "briefings"): ["False", "False"],
     }
+
+
+def test_the_program_freezes_what_it_made_only_once_its_command_has_returned(tmp_path):
+    """``run`` (``python -m analysis`` and the ``analysis`` script) returns the command's status and leaves its
+    objects to the operating system at exit; ``main``, which tests and notebooks call, leaves the collector alone."""
+    code = (
+        "import gc, sys\n"
+        "from analysis import cli\n"
+        "cli.main(['cache', 'info', '--cache-dir', sys.argv[1]])\n"
+        "print('after main:', gc.get_freeze_count())\n"
+        "sys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
+        "print('after run:', cli.run(), gc.get_freeze_count() > 1000)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=config.ROOT)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if line.startswith("after ")]
+    assert said == ["after main: 0", "after run: 0 True"]

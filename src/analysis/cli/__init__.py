@@ -13,6 +13,7 @@ processed) or a briefing failed, 2 on a usage or lexicon error.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -118,3 +119,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
         return 2
     return 1 if args.unreadable else 0
+
+
+def run() -> int:
+    """The program: ``main``, then every object it made frozen where the garbage collector does not look.
+
+    The interpreter's exit walks every object for cycles and takes the
+    module tables apart: after a briefings build, 0.3–0.4 s of a command that
+    has done its work.  The frozen objects are left to the operating system;
+    files are closed and streams flushed as before (``with``, and the
+    interpreter flushes stdout and stderr itself).  Not in ``main``: a caller
+    that goes on (a test, a notebook) keeps its garbage collected.
+    """
+    code = main()
+    gc.freeze()
+    return code
