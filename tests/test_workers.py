@@ -262,3 +262,28 @@ def test_the_paths_the_workers_are_given_are_the_callers_made_absolute(monkeypat
     assert given["ANALYSIS_CJK_FONT"] == str(tmp_path / "fonts" / "own.otf")
     assert given["ANALYSIS_CACHE_DIR"] == str(tmp_path / "cache")
     assert given["ANALYSIS_MAX_REPORT_CHARS"] == "900"  # not a path: as it is
+
+
+def _collector() -> tuple[tuple[int, ...], int]:
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_the_pipelines_workers_collect_garbage_less_often_and_leave_the_callers_collector_alone():
+    """A pipeline worker lives for the whole run: what it loaded at its start is frozen, young collections come every
+    YOUNG_COLLECTION new objects (1.05–1.4 → 0.27–0.30 s of collecting a worker at 10,000 reports)."""
+    import gc
+
+    from analysis.pipeline import runner
+    from analysis.workers import YOUNG_COLLECTION
+
+    caller = _collector()
+    pool = runner._pool("processes", None, 2, auto=False)
+    try:
+        seen = pool.map(_collector, [()] * 4)
+    finally:
+        pool.close()
+    assert {threshold for threshold, _ in seen} == {(YOUNG_COLLECTION, *gc.get_threshold()[1:])}
+    assert all(frozen > 1000 for _, frozen in seen)  # the imports and the tokenizer at least
+    assert _collector() == caller

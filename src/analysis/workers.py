@@ -12,6 +12,7 @@ code under ``if __name__ == "__main__":`` (``spawn`` re-imports it).
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -157,6 +158,25 @@ def _start_worker(parent: int, environment: dict[str, str], initializer: Callabl
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
+
+
+YOUNG_COLLECTION = 20_000  # new objects between two young collections in a worker of a long run (CPython's default: 700)
+
+
+def settle_collector() -> None:
+    """In a worker process that runs many tasks of one run: what it holds now (the fork server's imports, the
+    tokenizer) frozen out of the cyclic garbage collector, and young collections every ``YOUNG_COLLECTION`` new
+    objects instead of every 700.
+
+    A pipeline worker of the 10,000 synthetic reports spent 1.05–1.4 s in
+    the collector at CPython's settings: 680-odd young collections and six
+    full ones, each walking every object the worker keeps (the lexicon's
+    trees, the tokenizer's, the quantities of each line met).  With these,
+    0.27–0.30 s: fifteen young collections and no full one.  What a run leaves
+    as garbage in cycles is found as before, 20,000 objects later.
+    """
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 def mp_context(*, preload: Sequence[str] = ()) -> BaseContext:

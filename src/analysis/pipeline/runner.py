@@ -29,7 +29,7 @@ from ..structure import OFFERED_TABLES, offer
 from ..workers import Pool
 from .results import Results, Tables, _loader
 from .stages import READ_STAGE, STAGES, available_stages, current_keys
-from .tasks import _init_worker, _load_task, _stage_task
+from .tasks import _init_pool_worker, _load_task, _stage_task
 from .term_counts import corpus_counts
 
 TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
@@ -182,7 +182,7 @@ def _pool(engine: str, scheduler: str | None, workers: int, auto: bool):
         raise OptionError(f"engine={engine!r}: use one of {', '.join(ENGINES)}")
     if scheduler:
         raise OptionError("scheduler= is the address of a Dask scheduler: give it with engine='dask'")
-    return Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_worker, preload=["analysis.pipeline"])
+    return Pool(workers, min_items=MIN_PARALLEL if auto else 0, initializer=_init_pool_worker, preload=["analysis.pipeline"])
 
 
 def _drop_written(store: cache_mod.TableStore, entries: list[str]) -> None:

@@ -19,6 +19,7 @@ from .. import cache as cache_mod
 from ..corpus import read_report
 from ..errors import InputError, PipelineError
 from ..lexicon import files_hash
+from ..workers import settle_collector
 from .stages import READ_STAGE, STAGES, Context, _module
 
 REPORT_FIELDS = (
@@ -90,6 +91,13 @@ def _init_worker() -> None:
     """Per worker: forget inherited caches, then load the jieba user dictionary once."""
     _fresh_lexicon()
     _module("tokenize").tokenizer()
+
+
+def _init_pool_worker() -> None:
+    """A worker of the pipeline's own pool: ``_init_worker``, then its collector settled for a run of many chunks
+    (``workers.settle_collector``).  Not on Dask, whose workers the cluster owns and tunes."""
+    _init_worker()
+    settle_collector()
 
 
 def _read_files(paths: list[str]) -> tuple[list[tuple[str, dict | None, str | None]], float]:
