@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -544,27 +545,47 @@ def test_what_a_worker_said_reaches_the_caller_though_it_is_killed_right_after()
     assert said == [("done", {"briefing": "02_town-都督乡", "status": "written"}), ("started", "02_town-神树镇")]
 
 
-def test_a_round_is_woken_when_a_future_ends_and_a_late_ending_is_harmless(caplog):
-    """The round waits on the workers' pipe and on a socket each future writes to as it ends, so it sees the last
-    batch end at once (it looked every 0.2 s).  A future that ends after the round closed its socket, or while
-    the socket is full, writes nothing and raises nothing: the round has gone on, or is awake already."""
+def test_a_future_that_ends_wakes_the_round_and_one_that_ends_after_it_writes_nothing(caplog):
+    """The round waits on the workers' pipe and on a socket each watched future writes to as it ends.  A future that
+    ends while the socket is full, or after the round closed it, writes nothing and raises nothing."""
     from concurrent.futures import Future
     from multiprocessing.connection import wait
 
-    woken, wake = briefings.runner._waker()
     first, second = Future(), Future()
-    with woken, wake:
+    with briefings.runner._Waker() as waker:
         for future in (first, second):
-            assert briefings.runner._watched(future, wake) is future
-        assert wait([woken], timeout=0) == []  # nothing ended yet
+            assert waker.watch(future) is future
+        assert wait([waker], timeout=0) == []  # nothing ended yet
         first.set_result(None)
-        assert wait([woken], timeout=5) == [woken] and woken.recv(4096) == b"\0"
-        flood = [briefings.runner._watched(Future(), wake) for _ in range(200_000)]
-        for future in flood:  # far more than the socket holds: none of them blocks
+        assert wait([waker], timeout=5) == [waker]
+        waker.clear()
+        assert wait([waker], timeout=0) == []  # read
+        for future in [waker.watch(Future()) for _ in range(200_000)]:  # far more than the socket holds: none blocks
             future.set_result(None)
-        assert wait([woken], timeout=0) == [woken]
-    second.set_result(None)  # after the round: the closed socket is left alone
+        assert wait([waker], timeout=0) == [waker]
+    second.set_result(None)  # after the round: nothing is written
     assert second.done() and "exception calling callback" not in caplog.text
+
+
+def _a_fifth_of_a_second(batch, **kwargs) -> list[dict]:
+    time.sleep(0.2)
+    return []
+
+
+def test_a_round_ends_as_soon_as_its_last_batch_and_the_shared_tables_have(monkeypatch):
+    """The round hands out the batches that read the shared tables when those are written, and ends when its last
+    batch ends, not when it next looks on its own (``WAKE_AT_LEAST``, set here to far longer than the round)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(briefings.runner, "WAKE_AT_LEAST", 30.0)
+    monkeypatch.setattr(briefings.runner, "process_pool", lambda n, initializer=None, initargs=(): ThreadPoolExecutor(n))
+    monkeypatch.setattr(briefings.runner, "run_batch", _a_fifth_of_a_second)
+    preparing = briefings.runner._in_thread(time.sleep, 0.5)
+    work = [[SimpleNamespace(parameters={})], [SimpleNamespace(parameters={briefings.runner.WORK_PARAMETER: None})]]
+    started = time.monotonic()
+    assert briefings.runner._pool_round(work, jobs=2, footer="", timeout=None, done=lambda row: None, preparing=preparing) is None
+    assert time.monotonic() - started < 10  # without a wake-up: 30 s at the shared tables, 30 more at the end
 
 
 @pytest.mark.parametrize(("notebooks", "jobs"), [(["02"], 1), (["00", "02"], 2)], ids=["one-worker", "shared-tables-beside"])

@@ -372,26 +372,56 @@ def _run_all(
     return [rows.get(b.name) or _lost(b, "no result") for b in todo]
 
 
-def _waker() -> tuple[socket.socket, socket.socket]:
-    """A socket pair: what is written to the second wakes a wait on the first.  Neither blocks: a wake-up
-    written while others wait unread is one too many, and is dropped."""
-    woken, wake = socket.socketpair()
-    woken.setblocking(False)
-    wake.setblocking(False)
-    return woken, wake
+class _Waker:
+    """What wakes a round when one of its futures ends: a socket pair, the round waiting on the first
+    (``fileno``), each ended future writing a byte to the second (``watch``).
 
+    Neither socket blocks: a wake-up written while another waits unread is
+    one too many, and is dropped.  A future may end in another thread while
+    the round closes the pair (Ctrl-C, or a worker dead while the shared
+    tables are written): writing and closing take one lock, and nothing is
+    written once closed, so no byte can reach a file descriptor the closed
+    socket's number was given to since.
+    """
 
-def _watched(future: Future, wake: socket.socket) -> Future:
-    """*future*, which writes a byte to *wake* when it ends (nothing once *wake* is closed)."""
+    def __init__(self) -> None:
+        self._woken, self._wake = socket.socketpair()
+        self._woken.setblocking(False)
+        self._wake.setblocking(False)
+        self._lock = threading.Lock()
+        self._closed = False
 
-    def ended(_: Future) -> None:
+    def fileno(self) -> int:
+        return self._woken.fileno()
+
+    def watch(self, future: Future) -> Future:
+        """*future*, which wakes the round when it ends."""
+        future.add_done_callback(self._ended)
+        return future
+
+    def _ended(self, _: Future) -> None:
+        with self._lock:
+            if not self._closed:
+                try:
+                    self._wake.send(b"\0")
+                except BlockingIOError:  # full: a wake-up is waiting already
+                    pass
+
+    def clear(self) -> None:
+        """Read the wake-ups written so far."""
         try:
-            wake.send(b"\0")
-        except OSError:  # closed (the round has ended) or full (a wake-up is waiting already)
+            self._woken.recv(4096)
+        except BlockingIOError:
             pass
 
-    future.add_done_callback(ended)
-    return future
+    def __enter__(self) -> _Waker:
+        return self
+
+    def __exit__(self, *_) -> None:
+        with self._lock:
+            self._closed = True
+            self._woken.close()
+            self._wake.close()
 
 
 def _pool_round(
@@ -427,26 +457,30 @@ def _pool_round(
             started.discard(value["briefing"])
             done(value)
 
-    woken, wake = _waker()
-    with finished, sending, woken, wake, process_pool(processes, initializer=_worker_init, initargs=((sending, lock), environment)) as pool:
-        futures = [_watched(pool.submit(run_batch, batch, **kwargs), wake) for batch in ready]
+    with (
+        finished,
+        sending,
+        _Waker() as waker,
+        process_pool(processes, initializer=_worker_init, initargs=((sending, lock), environment)) as pool,
+    ):
+        futures = [waker.watch(pool.submit(run_batch, batch, **kwargs)) for batch in ready]
         if preparing is not None:
-            _watched(preparing, wake)
+            waker.watch(preparing)
         try:
             while True:
                 if preparing is not None and preparing.done():
                     preparing.result()  # the shared tables could not be written: the run stops, as it would have before any briefing
                     preparing = None
                     try:
-                        futures += [_watched(pool.submit(run_batch, batch, **kwargs), wake) for batch in waiting]
+                        futures += [waker.watch(pool.submit(run_batch, batch, **kwargs)) for batch in waiting]
                     except BrokenProcessPool:  # a worker died meanwhile: the caller runs what is left in a new pool
                         pass
                 if finished.poll():
                     take(finished.recv())
                 elif preparing is None and all(f.done() for f in futures) and not finished.poll():
                     break
-                elif woken in wait([finished, woken], timeout=WAKE_AT_LEAST):  # a future ended: look again at once
-                    woken.recv(4096)
+                elif waker in wait([finished, waker], timeout=WAKE_AT_LEAST):  # a future ended: look again at once
+                    waker.clear()
         except BaseException:  # Ctrl-C, or the shared tables failed: the workers stop now
             stop_now(pool)
             raise
