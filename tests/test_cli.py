@@ -168,3 +168,21 @@ def test_the_program_freezes_what_it_made_only_once_its_command_has_returned(tmp
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stdout.splitlines() if line.startswith("after ")]
     assert said == ["after main: 0", "after run: 0 True"]
+
+
+def test_python_dash_m_and_the_installed_script_run_the_program_that_freezes(tmp_path):
+    """``python -m analysis`` ends through ``run`` (its objects frozen when the exit's handlers run), and the
+    ``analysis`` script the package installs is ``run`` too."""
+    import tomllib
+
+    code = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
+        "runpy.run_module('analysis', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=config.ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "frozen at exit: True"
+    scripts = tomllib.loads((config.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"analysis": "analysis.cli:run"}

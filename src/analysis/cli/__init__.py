@@ -124,12 +124,16 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> int:
     """The program: ``main``, then every object it made frozen where the garbage collector does not look.
 
-    The interpreter's exit walks every object for cycles and takes the
+    The interpreter's exit collects every object for cycles and takes the
     module tables apart: after a briefings build, 0.3–0.4 s of a command that
-    has done its work.  The frozen objects are left to the operating system;
-    files are closed and streams flushed as before (``with``, and the
-    interpreter flushes stdout and stderr itself).  Not in ``main``: a caller
-    that goes on (a test, a notebook) keeps its garbage collected.
+    has done its work.  Frozen, what only that collection would free (objects
+    in reference cycles) is left to the operating system; what the module
+    tables' teardown frees by reference count is freed as before.  Nothing
+    is lost by it: the commands write their files in ``with`` blocks (or
+    ``output.write_atomic``) and clean their temporary folders in
+    ``finally``, ``atexit`` handlers still run, and the interpreter flushes
+    stdout and stderr itself.  Not in ``main``: a caller that goes on (a
+    test, a notebook) keeps its garbage collected.
     """
     code = main()
     gc.freeze()
