@@ -153,21 +153,25 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
     }
 
 
-def test_the_program_freezes_what_it_made_only_once_its_command_has_returned(tmp_path):
-    """``run`` (``python -m analysis`` and the ``analysis`` script) returns the command's status and leaves its
-    objects to the operating system at exit; ``main``, which tests and notebooks call, leaves the collector alone."""
+def test_the_program_settles_its_collector_and_freezes_what_it_made_once_its_command_has_returned(tmp_path):
+    """``run`` (``python -m analysis`` and the ``analysis`` script) collects young objects as a pipeline worker does,
+    returns the command's status and leaves its objects to the operating system at exit; ``main``, which tests and
+    notebooks call, leaves the collector alone."""
+    from analysis.workers import YOUNG_COLLECTION
+
     code = (
         "import gc, sys\n"
         "from analysis import cli\n"
+        "young = gc.get_threshold()[0]\n"
         "cli.main(['cache', 'info', '--cache-dir', sys.argv[1]])\n"
-        "print('after main:', gc.get_freeze_count())\n"
+        "print('after main:', gc.get_freeze_count(), gc.get_threshold()[0] == young)\n"
         "sys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
-        "print('after run:', cli.run(), gc.get_freeze_count() > 1000)\n"
+        "print('after run:', cli.run(), gc.get_freeze_count() > 1000, gc.get_threshold()[0])\n"
     )
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=config.ROOT)
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stdout.splitlines() if line.startswith("after ")]
-    assert said == ["after main: 0", "after run: 0 True"]
+    assert said == ["after main: 0 True", f"after run: 0 True {YOUNG_COLLECTION}"]
 
 
 def test_python_dash_m_and_the_installed_script_run_the_program_that_freezes(tmp_path):

@@ -164,9 +164,9 @@ YOUNG_COLLECTION = 20_000  # new objects between two young collections in a work
 
 
 def settle_collector() -> None:
-    """In a worker process that runs many tasks of one run: what it holds now (the fork server's imports, the
-    tokenizer) frozen out of the cyclic garbage collector, and young collections every ``YOUNG_COLLECTION`` new
-    objects instead of every 700.
+    """In a process that runs one job and ends (a worker of the pipeline's pool, the command line's process): what
+    it holds now (a worker: the fork server's imports, the tokenizer) frozen out of the cyclic garbage collector,
+    and young collections every ``YOUNG_COLLECTION`` new objects instead of every 700.
 
     A pipeline worker of the 10,000 synthetic reports spent 1.05–1.4 s in
     the collector at CPython's settings: 680-odd young collections and six

@@ -122,7 +122,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> int:
-    """The program: ``main``, then every object it made frozen where the garbage collector does not look.
+    """The program: ``main`` with the collector settled as a pipeline worker's, then every object it made frozen
+    where the garbage collector does not look.
+
+    Like a pipeline worker, this process runs one job and ends: young
+    collections every ``workers.YOUNG_COLLECTION`` new objects instead of
+    700 (``workers.settle_collector``).  A briefings build of the 1,000
+    synthetic reports spent 0.65 s of its calling process's 7.1 s of CPU
+    collecting (986 young, 90 middle and 6 full collections); settled, 0.24
+    of 6.5 s (79, 7 and none), its peak memory the same.
 
     The interpreter's exit collects every object for cycles and takes the
     module tables apart: after a briefings build, 0.3–0.4 s of a command that
@@ -135,6 +143,9 @@ def run() -> int:
     stdout and stderr itself.  Not in ``main``: a caller that goes on (a
     test, a notebook) keeps its garbage collected.
     """
+    from ..workers import settle_collector
+
+    settle_collector()
     code = main()
     gc.freeze()
     return code
