@@ -153,6 +153,13 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
     }
 
 
+def _printed(code: str, *args: str) -> list[str]:
+    """The lines a new interpreter running *code* with *args* (in the project's folder) prints, once it ended well."""
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=config.ROOT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
 def test_the_program_settles_its_collector_and_freezes_what_it_made_once_its_command_has_returned(tmp_path):
     """``run`` (``python -m analysis`` and the ``analysis`` script) collects young objects as a pipeline worker does,
     returns the command's status and leaves its objects to the operating system at exit; ``main``, which tests and
@@ -168,9 +175,7 @@ def test_the_program_settles_its_collector_and_freezes_what_it_made_once_its_com
         "sys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
         "print('after run:', cli.run(), gc.get_freeze_count() > 1000, gc.get_threshold()[0])\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=config.ROOT)
-    assert result.returncode == 0, result.stderr
-    said = [line for line in result.stdout.splitlines() if line.startswith("after ")]
+    said = [line for line in _printed(code, str(tmp_path)) if line.startswith("after ")]
     assert said == ["after main: 0 True", f"after run: 0 True {YOUNG_COLLECTION}"]
 
 
@@ -179,14 +184,8 @@ def test_python_dash_m_and_the_installed_script_run_the_program_that_freezes(tmp
     ``analysis`` script the package installs is ``run`` too."""
     import tomllib
 
-    code = (
-        "import atexit, gc, runpy, sys\n"
-        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 1000))\n"
-        "sys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
-        "runpy.run_module('analysis', run_name='__main__')\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=config.ROOT)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "frozen at exit: True"
+    at_exit = "import atexit, gc\natexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 1000))\n"
+    command = "import runpy, sys\nsys.argv = ['analysis', 'cache', 'info', '--cache-dir', sys.argv[1]]\n"
+    assert _printed(at_exit + command + "runpy.run_module('analysis', run_name='__main__')\n", str(tmp_path))[-1] == "frozen at exit: True"
     scripts = tomllib.loads((config.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts == {"analysis": "analysis.cli:run"}
