@@ -389,7 +389,6 @@ class _Waker:
         self._woken.setblocking(False)
         self._wake.setblocking(False)
         self._lock = threading.Lock()
-        self._closed = False
 
     def fileno(self) -> int:
         return self._woken.fileno()
@@ -401,7 +400,7 @@ class _Waker:
 
     def _ended(self, _: Future) -> None:
         with self._lock:
-            if not self._closed:
+            if self._wake.fileno() != -1:  # -1 once closed
                 try:
                     self._wake.send(b"\0")
                 except BlockingIOError:  # full: a wake-up is waiting already
@@ -419,7 +418,6 @@ class _Waker:
 
     def __exit__(self, *_) -> None:
         with self._lock:
-            self._closed = True
             self._woken.close()
             self._wake.close()
 
