@@ -34,6 +34,22 @@ def test_fit_and_vector_of_items():
     assert tfidf.cosine(v, tfidf.vector(docs[2], weights, unseen)) == 0.0
 
 
+def test_unit_rows_weigh_each_text_as_vector_does():
+    docs = [["普法", "宣传", "宣传"], ["执法", "人员", "不足", "不足", "不足"]]
+    weights, unseen = tfidf.fit([*docs, ["普法", "形式"]])
+    # the (text, token) pairs of the two texts with their counts, as arrays
+    rows = np.array([0, 0, 1, 1, 1])
+    tokens = ["普法", "宣传", "执法", "人员", "不足"]
+    counts = np.array([1, 2, 1, 1, 3])
+    idf = np.array([weights[t] for t in tokens])
+    got = tfidf.unit_rows(counts, idf, rows, 2)
+    for row, token, w in zip(rows, tokens, got):
+        assert w == pytest.approx(tfidf.vector(docs[row], weights, unseen)[token])
+    assert np.bincount(rows, weights=got * got) == pytest.approx([1.0, 1.0])
+    raw = tfidf.unit_rows(counts, idf, rows, 2, sublinear=False)
+    assert raw[1] / raw[0] == pytest.approx(2 * weights["宣传"] / weights["普法"])
+
+
 def test_the_frequency_table_and_the_item_vectors_weigh_alike():
     terms = pd.DataFrame(
         {

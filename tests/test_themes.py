@@ -410,6 +410,54 @@ def test_theme_similarity_reads_traditional_characters():
     assert themes.theme_similarity([]).shape == (0, len(themes.load_themes()))
 
 
+def test_grams_are_the_letters_and_letter_pairs_of_each_text_by_itself():
+    text, gram, count = themes._gram_counts(["法治宣传。法治", "", "A4纸、普法"])
+
+    def name(g):
+        g = int(g)
+        return chr(g) if g < 1 << themes.GRAM_SHIFT else chr(g >> themes.GRAM_SHIFT) + chr(g & ((1 << themes.GRAM_SHIFT) - 1))
+
+    found = {(int(t), name(g)): int(c) for t, g, c in zip(text, gram, count)}
+    # 。 ends a run: no 传法; the digit 4 and 、 are no letters; the empty text has none; nothing runs from one text into the next
+    assert found == {
+        (0, "法"): 2, (0, "治"): 2, (0, "宣"): 1, (0, "传"): 1, (0, "法治"): 2, (0, "治宣"): 1, (0, "宣传"): 1,
+        (2, "A"): 1, (2, "纸"): 1, (2, "普"): 1, (2, "法"): 1, (2, "普法"): 1,
+    }  # fmt: skip
+    assert list(text) == sorted(text)
+    assert themes._gram_counts(["法制宣傳"])[1].tolist() == themes._gram_counts(["法制宣传"])[1].tolist()  # folded first
+
+
+def _similarity_by_strings(texts, book):
+    """theme_similarity written out with tfidf.fit, vector and cosine over the grams as strings (the slow way)."""
+    import re
+
+    from analysis import tfidf
+    from analysis.chinese import fold
+
+    def grams(text):
+        out = []
+        for run in re.findall(r"[\u3400-\u9fffA-Za-z]+", fold(text)):
+            out += list(run) + [run[k : k + 2] for k in range(len(run) - 1)]
+        return out
+
+    sentences = themes.descriptions(codebook=book)
+    idf, unseen = tfidf.fit([grams(t) for t in sentences["text"]])
+    profiles = [tfidf.vector(grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
+    return np.array([[tfidf.cosine(tfidf.vector(grams(t), idf, unseen), p) for p in profiles] for t in texts])
+
+
+def test_similarity_is_the_cosine_of_the_tfidf_vectors_on_the_five_reports(reports, monkeypatch):
+    items = structure.items(reports)
+    texts = [*items["text"].tolist(), "", "。。", "今年汛期降雨偏多"]
+    book = themes.load_themes()
+    expected = _similarity_by_strings(texts, book)
+    got = themes.theme_similarity(texts)
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=0, atol=1e-12)
+    assert (got.iloc[-3:-1] == 0).all().all()  # no letters: like no theme
+    monkeypatch.setattr(themes, "GRAM_BATCH", 4)  # texts counted four at a time: the same figures
+    np.testing.assert_allclose(themes.theme_similarity(texts).to_numpy(), expected, rtol=0, atol=1e-12)
+
+
 def test_threshold_is_the_calibrated_one():
     """NEAREST_THRESHOLD is what benchmarks/themes_calibrate.py picks (recalibrate after changing the descriptions)."""
     import importlib.util

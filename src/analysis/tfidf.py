@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["cosine", "fit", "idf", "unit_weights", "vector"]
+__all__ = ["cosine", "fit", "idf", "unit_rows", "unit_weights", "vector"]
 
 
 def idf(n_docs: int, df: np.ndarray | pd.Series | float) -> np.ndarray | pd.Series | float:
@@ -49,6 +49,19 @@ def vector(tokens: Iterable[str], weights: dict[str, float], unseen: float, *, s
     w = tf * np.array([weights.get(tok, unseen) for tok in counts])
     norm = float(np.sqrt((w * w).sum()))
     return dict(zip(counts, (w / norm).tolist())) if norm else {}
+
+
+def unit_rows(counts: np.ndarray, weights: np.ndarray, rows: np.ndarray, n_rows: int, *, sublinear: bool = True) -> np.ndarray:
+    """``vector`` of many texts at once, as arrays: one entry per (text, token) pair.
+
+    *counts* is the token's count in the text, *weights* its IDF, *rows* the
+    text (0 … n_rows − 1); the result is each pair's weight in its text's
+    unit-length vector.
+    """
+    tf = 1 + np.log(counts) if sublinear else counts
+    w = tf * weights
+    norm = np.sqrt(np.bincount(rows, weights=w * w, minlength=n_rows))
+    return w / norm[rows]
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

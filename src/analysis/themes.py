@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, display, tfidf
-from .chinese import char_bigrams, fold
+from .chinese import fold
 from .cues import Codebook, load_codebook
 from .errors import LexiconError, OptionError
 from .lexicon import read_text
@@ -48,7 +48,6 @@ TEST_COLUMNS = ["theme", "label", "items", "chi2", "dof", "p_value", "min_expect
 # sentences of tests/data/themes_sentences.csv (never on the blind set): the
 # threshold that best tells the on-theme sentences from the off-theme ones.
 NEAREST_THRESHOLD = 0.115
-NGRAMS = (1, 2)
 # A theme's description: a one-line definition and this many typical phrasings
 # (bounded so that no theme outweighs the others by the number of its phrasings).
 PHRASINGS = (4, 8)
@@ -168,19 +167,30 @@ def code_items(
     return table.astype({"item_no": "int64", "position": "int64", "is_main": "bool", "similarity": "float64"})
 
 
-def _grams(text: str) -> list[str]:
-    """Character n-grams (``NGRAMS``) of the simplified text, inside runs of letters (no punctuation or digits): each
-    run's n-grams in order, n by n (a run's characters and its characters joined to the next made in C)."""
-    grams: list[str] = []
-    for run in _LETTERS_RE.findall(fold(text)):
-        for n in NGRAMS:
-            if n == 1:
-                grams.extend(run)
-            elif n == 2:
-                grams.extend(char_bigrams(run))
-            else:
-                grams.extend(run[k : k + n] for k in range(len(run) - n + 1))
-    return grams
+# The terms of the similarity are the character unigrams and bigrams of the simplified text inside
+# runs of letters (no punctuation or digits), each a number: a character's code point (below
+# 2**GRAM_SHIFT), or a bigram's two code points, the first shifted by GRAM_SHIFT bits.  A batch
+# of texts is then counted with numpy (a Counter of strings per item took most of code_items).
+GRAM_SHIFT = 21
+_TEXT_SHIFT = 2 * GRAM_SHIFT  # a (text, gram) pair is one number: the text's place above the gram
+GRAM_BATCH = 50_000  # texts counted at once (their place must stay below 2**(63 - _TEXT_SHIFT))
+
+
+def _gram_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, gram, count): each distinct gram of each text (its place in *texts*), how often it
+    occurs, sorted by text, then gram.  At most ``GRAM_BATCH`` texts."""
+    folded = [fold(text) for text in texts]
+    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
+    codes = np.frombuffer("\n".join(folded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    letter = ((codes >= 0x3400) & (codes <= 0x9FFF)) | ((codes >= 0x41) & (codes <= 0x5A)) | ((codes >= 0x61) & (codes <= 0x7A))
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(codes)] << _TEXT_SHIFT
+    one = np.flatnonzero(letter)
+    two = np.flatnonzero(letter[:-1] & letter[1:])  # the line break between two texts is no letter: no bigram crosses it
+    pairs = np.sort(np.concatenate((text_of[one] | codes[one], text_of[two] | (codes[two] << GRAM_SHIFT) | codes[two + 1])))
+    first = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1]))) if len(pairs) else np.zeros(0, dtype=np.int64)
+    count = np.diff(np.append(first, len(pairs)))
+    pairs = pairs[first]
+    return pairs >> _TEXT_SHIFT, pairs & ((1 << _TEXT_SHIFT) - 1), count
 
 
 def descriptions(*, codebook: Codebook | str | Path | None = None) -> pd.DataFrame:
@@ -199,49 +209,53 @@ def theme_similarity(texts: list[str], *, codebook: Codebook | str | Path | None
     """How much each text (rows, in order) reads like each theme's description (columns, codebook order).
 
     The cosine of TF-IDF vectors over character unigrams and bigrams
-    (``NGRAMS``): each theme's description (label, definition and phrasings)
-    is one vector, with IDF over the description sentences of all themes, so
-    words every theme uses (不足, 部分) weigh little.  Works the same on
-    traditional characters (texts are folded to simplified first).
+    (``_gram_counts``): each theme's description (label, definition and
+    phrasings) is one vector, with IDF over the description sentences of all
+    themes, so words every theme uses (不足, 部分) weigh little.  Works the same
+    on traditional characters (texts are folded to simplified first).
     """
     book = _codebook(codebook)
-    idf, unseen, row_of, weights = _profiles(book)
+    vocabulary, idf, unseen, weights = _profiles(book)
     values = np.zeros((len(texts), weights.shape[1]))
-    for i, text in enumerate(texts):  # each text's vector against every theme's at once (a dict lookup per term, not per term and theme)
-        vector = tfidf.vector(_grams(text), idf, unseen)
-        shared = [(row_of[term], w) for term, w in vector.items() if term in row_of]
-        if shared:
-            rows, ws = zip(*shared)
-            values[i] = np.asarray(ws) @ weights[list(rows)]
+    for lo in range(0, len(texts), GRAM_BATCH):
+        text, gram, count = _gram_counts(texts[lo : lo + GRAM_BATCH])
+        at = np.minimum(np.searchsorted(vocabulary, gram), max(len(vocabulary) - 1, 0))
+        known = vocabulary[at] == gram if len(vocabulary) else np.zeros(len(gram), dtype=bool)
+        w = tfidf.unit_rows(count, np.where(known, idf[at] if len(idf) else unseen, unseen), text, min(GRAM_BATCH, len(texts) - lo))
+        text, shared = text[known], w[known, None] * weights[at[known]]  # each text's terms against every theme's at once
+        if len(text):
+            starts = np.flatnonzero(np.concatenate(([True], text[1:] != text[:-1])))
+            values[lo + text[starts]] = np.add.reduceat(shared, starts, axis=0)
     return pd.DataFrame(values, columns=book.ids)
 
 
 _PROFILES: dict[int, tuple[Codebook, tuple]] = {}  # id(codebook) → (codebook, its IDF and theme vectors)
 
 
-def _profiles(book: Codebook) -> tuple[dict[str, float], float, dict[str, int], np.ndarray]:
-    """The IDF over the codebook's description sentences and the theme vectors, made once per codebook.
+def _profiles(book: Codebook) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The description grams (sorted), their IDF over the codebook's description sentences, the IDF
+    of a gram none of them uses, and the theme vectors, made once per codebook.
 
-    The theme vectors are one matrix: ``row_of`` gives a term's row, and
-    the row holds the term's weight in each theme's vector (a column per
-    theme, in codebook order; 0 where the theme's description lacks it).
+    The theme vectors are one matrix: a row per description gram, in the
+    order of the first array, holding the gram's weight in each theme's
+    vector (a column per theme, in codebook order; 0 where the theme's
+    description lacks it).
     """
     kept = _PROFILES.get(id(book))
     if kept is None or kept[0] is not book:
         sentences = descriptions(codebook=book)
-        idf, unseen = tfidf.fit([_grams(t) for t in sentences["text"].tolist()])
-        profiles = [tfidf.vector(_grams("。".join(sentences.loc[sentences["theme"] == e.id, "text"])), idf, unseen) for e in book]
-        row_of: dict[str, int] = {}
-        for profile in profiles:
-            for term in profile:
-                row_of.setdefault(term, len(row_of))
-        weights = np.zeros((len(row_of), len(profiles)))
-        for column, profile in enumerate(profiles):
-            for term, w in profile.items():
-                weights[row_of[term], column] = w
+        _, gram, _ = _gram_counts(sentences["text"].tolist())
+        vocabulary, df = np.unique(gram, return_counts=True)  # each (sentence, gram) is counted once: the sentences using it
+        idf = np.asarray(tfidf.idf(len(sentences), df.astype("float64")), dtype="float64")
+        unseen = float(tfidf.idf(len(sentences), 0.0))
+        profiles = ["。".join(sentences.loc[sentences["theme"] == e.id, "text"]) for e in book]
+        theme, gram, count = _gram_counts(profiles)
+        rows = np.searchsorted(vocabulary, gram)  # every gram of a description is one of its sentences'
+        weights = np.zeros((len(vocabulary), len(profiles)))
+        weights[rows, theme] = tfidf.unit_rows(count, idf[rows], theme, len(profiles))
         if len(_PROFILES) >= 8:
             _PROFILES.clear()
-        kept = _PROFILES[id(book)] = (book, (idf, unseen, row_of, weights))
+        kept = _PROFILES[id(book)] = (book, (vocabulary, idf, unseen, weights))
     return kept[1]
 
 
