@@ -271,13 +271,21 @@ def _compute(
     t0 = time.perf_counter()
     rows = reports[reports["_entry"].isin(needed)]
     size = _chunk_size(len(rows), chunk_size)
+    # each stage's entries shared out among the chunks in one pass (not every entry tested against every chunk)
+    chunks_of: dict[str, list[int]] = {}
+    for row, entry in enumerate(rows["_entry"].tolist()):
+        places = chunks_of.setdefault(entry, [])
+        if row // size not in places:
+            places.append(row // size)
+    chunk_todos: list[dict[str, list[str]]] = [{} for _ in range(0, len(rows), size)]
+    for name, entries in todo.items():
+        for entry in entries:
+            for number in chunks_of.get(entry, ()):
+                chunk_todos[number].setdefault(name, []).append(entry)
     tasks = []
-    for start in range(0, len(rows), size):
+    for number, start in enumerate(range(0, len(rows), size)):
         chunk = rows.iloc[start : start + size].reset_index(drop=True)
-        in_chunk = set(chunk["_entry"])
-        chunk_todo = {name: [e for e in entries if e in in_chunk] for name, entries in todo.items()}
-        chunk_todo = {name: entries for name, entries in chunk_todo.items() if entries}
-        tasks.append((chunk, chunk_todo, str(root), keys))
+        tasks.append((chunk, chunk_todos[number], str(root), keys))
     with _bar(len(rows), "analyse", "report", show) as bar:
         for spent, summed in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0])):
             for name, (seconds, _) in spent.items():
