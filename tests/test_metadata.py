@@ -290,6 +290,17 @@ def test_head_spans_past_furniture_title_and_addressee():
     assert title is None and no_title[body:].startswith("2024年")
 
 
+def test_head_spans_pass_a_saved_pages_buttons_under_the_title():
+    # the shape of a county site's saved page: eight labelled lines, the title, then a date, the font-size
+    # buttons (大 中 小) and a share link before the first sentence of the report
+    labels = ["索引号", "发文字号", "发布机构", "主题分类", "成文日期", "发布日期", "体裁分类", "有效性"]
+    page = "".join(f"- [ {label} ] 其他\n" for label in labels)
+    text = page + "青石乡人民政府2025年法治政府建设情况报告\n- 日期:2026-02-12\n-\n大\n中\n小\n- 分享到 :\n2025年，青石乡扎实推进依法行政。"
+    title, body = metadata.head_spans(text)
+    assert text[title[0] : title[1]] == "青石乡人民政府2025年法治政府建设情况报告"
+    assert text[body:].startswith("2025年，青石乡")
+
+
 def test_head_spans_keep_untitled_lines_in_the_body():
     for text in ("开展专项执法检查１５次", "今年以来\n开展专项执法检查15次"):
         title, body = metadata.head_spans(text)

@@ -40,6 +40,7 @@ How each field is found, in order of trust:
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,7 +110,7 @@ class _Head:
     addressee: str = ""
 
 
-def _find_head(vlines: list[str], skip: set[int], places: Places) -> _Head:
+def _find_head(vlines: list[str], skip: Container[int], places: Places) -> _Head:
     head = _Head()
     candidates = []
     body = len(vlines)
@@ -360,6 +361,33 @@ def _name_of_level(body: str, level: str, places: Places, *, subject: Place | No
 # ------------------------------------------------------------------ describe
 
 
+class _HeadSkip:
+    """The lines of a head to pass over: furniture (*listed*, and any line among the first 60 that reads as
+    such), a file name, a date line, a line of two characters or fewer.  A line is tested when first asked
+    about: the head ends a few lines in, and testing all 60 lines of every report took most of reading it."""
+
+    def __init__(self, vlines: list[str], listed: Iterable[int]) -> None:
+        self._vlines = vlines
+        self._known = dict.fromkeys(listed, True)
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int):
+            return False
+        found = self._known.get(number)
+        if found is None:
+            found = self._known[number] = 0 <= number < 60 and self._passed(self._vlines[number].strip())
+        return found
+
+    @staticmethod
+    def _passed(stripped: str) -> bool:
+        return bool(stripped) and bool(
+            pagemeta.is_furniture_line(stripped, simple=stripped)
+            or FILE_NAME_RE.search(stripped)
+            or DATE_LINE_RE.match(stripped)
+            or len(stripped) <= 2
+        )
+
+
 def _read_head(text: str, places: Places, view: str | None = None):
     """The view, its lines, the page furniture, the head found, line offsets and the title's spans in *text*."""
     if view is None or len(view) < len(text):
@@ -367,16 +395,7 @@ def _read_head(text: str, places: Places, view: str | None = None):
     view = view[: len(text)]
     vlines = view.split("\n")
     furniture = pagemeta.parse_text(text, simple=view)
-    skip = set(furniture["lines"])
-    for number, line in enumerate(vlines[:60]):
-        stripped = line.strip()
-        if stripped and (
-            pagemeta.is_furniture_line(stripped, simple=stripped)
-            or FILE_NAME_RE.search(stripped)
-            or DATE_LINE_RE.match(stripped)
-            or len(stripped) <= 2
-        ):
-            skip.add(number)
+    skip = _HeadSkip(vlines, furniture["lines"])
     head = _find_head(vlines, skip, places)
     offsets = [0]
     for line in vlines:
