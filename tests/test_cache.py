@@ -154,6 +154,60 @@ def test_a_stray_temporary_file_is_ignored(tmp_path):
     assert missing == [] and table.num_rows == 3
 
 
+def test_a_file_read_ahead_is_not_read_again_and_reads_back_the_same(tmp_path, monkeypatch):
+    store = store_abc(tmp_path)
+    first = shard(store)
+    other = store.write(frame().iloc[[2]].assign(doc_id="d"), ["ed"], ["ed"])  # a second file, not read ahead
+    store.read_ahead(first)
+    read_now = []
+    real = cache.pq.read_table
+    monkeypatch.setattr(cache.pq, "read_table", lambda where, **kw: read_now.append(str(where)) or real(where, **kw))
+    table, missing = store.read_frame(["ea", "eb", "ec"])
+    assert missing == [] and read_now == []  # the rows came from the read ahead
+    pd.testing.assert_frame_equal(table, frame())
+    assert store.read(["ea"], columns=["token"])[0].column("token").to_pylist() == ["依法行政", "网格员"]
+    assert read_now == [str(first)]  # taken once: a later read reads the file
+    assert store.read(["ed"])[0].column("doc_id").to_pylist() == ["d"]
+    assert read_now == [str(first), str(other)]
+    store.read_ahead(first)
+    done = len(read_now)  # the read ahead itself
+    assert store.read(["ea"], columns=["token"])[0].column("token").to_pylist() == ["依法行政", "网格员"]  # some columns of it
+    assert len(read_now) == done
+
+
+def shard_of(store: TableStore, entry: str):
+    return store.index()[entry]
+
+
+def test_a_file_rewritten_after_its_read_ahead_is_read_anew(tmp_path):
+    store = store_abc(tmp_path)
+    path = shard(store)
+    store.read_ahead(path)
+    changed = frame().assign(token=["依法治村", "网格员", "枫桥经验"])
+    assert store.write(changed, ["ea", "eb", "ec"], ["ea", "ea", "ec"]) == path  # the same entries: the same file name
+    assert store.read_frame(["ea"])[0]["token"].tolist() == ["依法治村", "网格员"]
+
+
+def test_a_bad_file_read_ahead_is_left_for_the_read_to_report(tmp_path):
+    store = store_abc(tmp_path)
+    path = shard(store)
+    path.write_bytes(path.read_bytes()[:-40])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        store.read_ahead(path)  # no warning, nothing deleted
+        store.read_ahead(tmp_path / "gone.parquet")
+    assert path.exists()
+    _expect_rebuilt(store, path)
+
+
+def test_what_was_read_ahead_and_never_asked_for_can_be_let_go(tmp_path):
+    store = store_abc(tmp_path)
+    store.read_ahead(shard(store))
+    assert cache._READ_AHEAD
+    cache.forget_read_ahead()
+    assert not cache._READ_AHEAD
+
+
 # ------------------------------------------------------------------ bad files
 
 

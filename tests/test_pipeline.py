@@ -141,6 +141,27 @@ def test_large_tables_stay_on_disk_until_asked_for(cold, direct):
     assert again.tables.loaded("tokens")
 
 
+def test_the_tables_kept_in_memory_are_read_as_their_chunks_end(tmp_path, direct, monkeypatch):
+    from analysis import cache
+    from analysis.pipeline import runner
+
+    held = {}
+    real = runner._compute
+
+    def computed_then_look(*args, **kwargs):
+        partials = real(*args, **kwargs)
+        for key in cache._READ_AHEAD:  # what is waiting to be asked for: (path, size, time, key, table)
+            held[key[4]] = held.get(key[4], 0) + 1
+        return partials
+
+    monkeypatch.setattr(runner, "_compute", computed_then_look)
+    results = quiet_run(workers=2, cache_dir=tmp_path, chunk_size=2)  # three chunks
+    assert held == {"sections": 3, "items": 3, "indicators": 3, "theme_codes": 3}  # not tokens nor doc_counts: kept on disk
+    assert not cache._READ_AHEAD  # each taken by the run's read
+    for name in ("sections", "items", "indicators", "theme_codes"):
+        pd.testing.assert_frame_equal(results[name], direct[name], obj=name)
+
+
 def test_a_cache_file_lost_after_the_run_is_computed_again(tmp_path, direct):
     results = quiet_run(workers=1, cache_dir=tmp_path)
     for path in (tmp_path / "tokens").rglob("*.parquet"):

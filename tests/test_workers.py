@@ -132,6 +132,19 @@ def test_map_gives_results_in_task_order_from_other_processes():
     assert os.getpid() not in {pid for _, pid in results}
 
 
+def test_map_tells_each_result_in_this_process_as_it_comes():
+    for pool in (Pool(2), Pool(1)):
+        seen: list[tuple[int, int, int]] = []
+        try:
+            results = pool.map(
+                _square_and_pid, [(x,) for x in range(6)], on_result=lambda i, r, seen=seen: seen.append((i, r[0], os.getpid()))
+            )
+        finally:
+            pool.close()
+        assert [r for r, _ in results] == [x * x for x in range(6)]
+        assert sorted(seen) == [(x, x * x, os.getpid()) for x in range(6)]
+
+
 HELPER_SCRIPT = """
 import sys, time
 sys.path.insert(0, {folder!r})
@@ -141,8 +154,10 @@ if __name__ == "__main__":
     start_server(["slow_to_import"])  # as the briefings start it: 1.5 s of imports before any worker
     from quick_task import square_and_pid
     pool = Pool(2, preload=["slow_to_import"])
+    seen = []
     try:
-        print(pool.map(square_and_pid, [(x,) for x in range(12)], helper={helper}))
+        print(pool.map(square_and_pid, [(x,) for x in range(12)], helper={helper}, on_result=lambda i, r: seen.append((i, r[0]))))
+        print(sorted(seen))
         if {helper}:
             pool.map(square_and_pid, [(x,) for x in range(12)], helper=True)  # the workers are up: they take these
             print(pool.map(square_and_pid, [(x,) for x in range(4)], helper=True))
@@ -175,13 +190,14 @@ def test_with_a_helper_the_caller_runs_tasks_from_the_end_until_the_workers_have
     caller = int(caller.split()[1])
     results = ast.literal_eval(maps[0])
     assert [r for r, _ in results] == [x * x for x in range(12)]
+    assert ast.literal_eval(maps[1]) == [(x, x * x) for x in range(12)]  # each result told once, the caller's too
     mine = [i for i, (_, pid) in enumerate(results) if pid == caller]
     if not helper:
         assert mine == []
         return
     assert mine and mine == list(range(12 - len(mine), 12))  # from the end, while the workers waited for the server
     assert len(mine) < 12  # and the workers took the rest
-    later = ast.literal_eval(maps[1])
+    later = ast.literal_eval(maps[2])
     assert [r for r, _ in later] == [0, 1, 4, 9] and caller not in {pid for _, pid in later}
 
 

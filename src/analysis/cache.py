@@ -150,6 +150,13 @@ def file_sha256(path: str | Path) -> str:
 
 FOOTER_MEMO_SIZE = 100_000
 _FOOTERS: dict[tuple[str, int, int, str, str], dict[str, int]] = {}  # checked footers of unchanged files
+READ_AHEAD_SIZE = 4096  # files read ahead (``TableStore.read_ahead``) and not yet asked for, at most
+_READ_AHEAD: dict[tuple[str, int, int, str, str], pa.Table] = {}  # their rows, by file as it was read
+
+
+def forget_read_ahead() -> None:
+    """Let go of the files read ahead and not asked for (a run that stopped before reading them)."""
+    _READ_AHEAD.clear()
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,33 @@ class TableStore:
         except OSError:
             pass
 
+    def read_ahead(self, path: str | Path) -> None:
+        """Read a file of this table now, for a later ``read`` that asks for its entries to take as read.
+
+        The pipeline reads each chunk's files as the chunk ends, while the
+        workers go on with the next chunks, instead of every file after the
+        last one.  Only a good file is kept (footer, key, page checksums, row
+        count), and only for as long as it stays as it was (path, size, time);
+        a file that fails a check is left for ``read`` to find and report.
+        """
+        path = Path(path)
+        try:
+            stat = path.stat()
+            memo_key = (str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table)
+            counts = _FOOTERS.get(memo_key)
+            if counts is None:
+                counts, problem = self._checked_footer(path)
+                if problem is not None:
+                    return
+                _FOOTERS[memo_key] = counts
+            table = pq.read_table(path, page_checksum_verification=True)
+        except Exception:  # gone, unreadable, corrupt: ``read`` looks again and says what it finds
+            return
+        if table.num_rows == sum(counts.values()):
+            if len(_READ_AHEAD) >= READ_AHEAD_SIZE:
+                _READ_AHEAD.clear()
+            _READ_AHEAD[memo_key] = table
+
     def _footer(self, path: Path) -> dict[str, int] | None:
         """The entries a shard holds (with row counts), or None after discarding a bad file.
 
@@ -261,25 +295,32 @@ class TableStore:
 
     def _read_footer(self, path: Path) -> dict[str, int] | None:
         try:
-            schema = pq.read_schema(path)
+            counts, problem = self._checked_footer(path)
         except FileNotFoundError:
             return None
-        except Exception as exc:  # truncated, not parquet, unreadable
-            self._discard(path, f"is corrupt ({type(exc).__name__}: {exc})")
+        if problem is not None:
+            self._discard(path, problem)
             return None
+        return counts
+
+    def _checked_footer(self, path: Path) -> tuple[dict[str, int], str | None]:
+        """The entries a file's footer lists, or what is wrong with it (FileNotFoundError when it is gone)."""
+        try:
+            schema = pq.read_schema(path)
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # truncated, not parquet, unreadable
+            return {}, f"is corrupt ({type(exc).__name__}: {exc})"
         meta = schema.metadata or {}
         if meta.get(META_KEY) != self.key.encode() or meta.get(META_TABLE) != self.table.encode():
-            self._discard(path, f"was written for another key or table than {self.table}/{self.key[:32]}")
-            return None
+            return {}, f"was written for another key or table than {self.table}/{self.key[:32]}"
         try:
             counts = json.loads(meta[META_ENTRIES])
         except (KeyError, ValueError) as exc:
-            self._discard(path, f"has no readable list of reports ({type(exc).__name__})")
-            return None
+            return {}, f"has no readable list of reports ({type(exc).__name__})"
         if ENTRY_COLUMN not in schema.names or not isinstance(counts, dict):
-            self._discard(path, "has no report column")
-            return None
-        return counts
+            return {}, "has no report column"
+        return counts, None
 
     def index(self) -> dict[str, Path]:
         """Every entry held under this key → the file holding it (checked footers only)."""
@@ -341,7 +382,12 @@ class TableStore:
             if counts is None:
                 return None
             names = None if columns is None else [*columns, ENTRY_COLUMN]
-            table = pq.read_table(path, columns=names, page_checksum_verification=True)
+            stat = path.stat()
+            table = _READ_AHEAD.pop((str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table), None)
+            if table is not None:
+                table = table if names is None else table.select(names)
+            else:
+                table = pq.read_table(path, columns=names, page_checksum_verification=True)
         except FileNotFoundError:
             return None
         except Exception as exc:

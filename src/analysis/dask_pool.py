@@ -74,10 +74,18 @@ class DaskPool:
         """Nothing to start ahead: the cluster starts when ``client`` is first asked for (``Pool.prepare``'s counterpart)."""
 
     def map(
-        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1, helper: bool = False
+        self,
+        fn: Callable,
+        tasks: list[tuple],
+        *,
+        bar=None,
+        weight: Callable[[tuple], int] = lambda _: 1,
+        helper: bool = False,
+        on_result: Callable[[int, object], object] | None = None,
     ) -> list:
         """fn(*task) for every task on the cluster, results in task order (an error in a task is raised here); the
-        cluster's workers are up when the client is, so *helper* (``Pool.map``'s) changes nothing."""
+        cluster's workers are up when the client is, so *helper* (``Pool.map``'s) changes nothing; *on_result*
+        as ``Pool.map`` calls it."""
         if not tasks:
             return []
         distributed = _distributed()
@@ -91,6 +99,8 @@ class DaskPool:
                 results[i] = future.result()
                 if bar is not None:
                     bar.update(weight(tasks[i]))
+                if on_result is not None:
+                    on_result(i, results[i])
         except BaseException:
             client.cancel(futures)
             raise

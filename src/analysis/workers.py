@@ -280,9 +280,19 @@ class Pool:
             start_server(self.preload)
 
     def map(
-        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Callable[[tuple], int] = lambda _: 1, helper: bool = False
+        self,
+        fn: Callable,
+        tasks: list[tuple],
+        *,
+        bar=None,
+        weight: Callable[[tuple], int] = lambda _: 1,
+        helper: bool = False,
+        on_result: Callable[[int, object], object] | None = None,
     ) -> list:
         """fn(*task) for every task, results in task order; in this process when serial or too little to share.
+
+        *on_result(i, result)* is called in this process as each task's result comes, in the order they
+        end (the pipeline reads a chunk's files while the workers go on with the next chunks).
 
         With *helper*, when the first worker is not there after ``HELP_AFTER``,
         this process runs tasks too, taken from the end, until a worker has
@@ -299,13 +309,15 @@ class Pool:
                 results[i] = fn(*task)
                 if bar is not None:
                     bar.update(weight(task))
+                if on_result is not None:
+                    on_result(i, results[i])
             return results
         if self._executor is None:
             self._executor = process_pool(self.workers, initializer=self.initializer, preload=self.preload)
         futures: dict[Future, int] = {}
         try:
             if helper:
-                self._help(fn, tasks, futures, results, bar, weight)
+                self._help(fn, tasks, futures, results, bar, weight, on_result)
             else:
                 futures.update({self._executor.submit(fn, *task): i for i, task in enumerate(tasks)})
             for future in as_completed(futures):
@@ -313,6 +325,8 @@ class Pool:
                 results[i] = future.result()
                 if bar is not None:
                     bar.update(weight(tasks[i]))
+                if on_result is not None:
+                    on_result(i, results[i])
         except BrokenProcessPool:
             self._executor = None
             raise
@@ -325,7 +339,7 @@ class Pool:
             raise
         return results
 
-    def _help(self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight) -> None:
+    def _help(self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight, on_result=None) -> None:
         """Hand *tasks* to the workers from the front, in a thread; when the first is not handed out after
         ``HELP_AFTER`` (``submit`` starts a worker, and waits for the fork server to fork it), this process runs
         them from the back until a worker has finished one.
@@ -364,6 +378,8 @@ class Pool:
                     results[i] = fn(*tasks[i])
                     if bar is not None:
                         bar.update(weight(tasks[i]))
+                    if on_result is not None:
+                        on_result(i, results[i])
         except BaseException:
             left.clear()  # nothing more is handed out
             raise

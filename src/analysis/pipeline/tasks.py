@@ -153,16 +153,18 @@ PARTIAL_SCHEMA = pa.schema([("token", pa.large_string()), ("count", pa.int64()),
 
 def _stage_task(
     reports: pd.DataFrame, todo: dict[str, list[str]], root: str, keys: dict[str, str]
-) -> tuple[dict[str, tuple[float, int]], pa.Table | None]:
+) -> tuple[dict[str, tuple[float, int]], pa.Table | None, dict[str, str]]:
     """Compute each stage of *todo* for its entries among *reports* and write one cache file per stage.
 
-    Returns stage → (CPU seconds, reports computed), and the chunk's term
-    counts summed (``partial_counts``) when it computed ``doc_counts``, else None.
+    Returns stage → (CPU seconds, reports computed), the chunk's term
+    counts summed (``partial_counts``) when it computed ``doc_counts``, else
+    None, and stage → the file written.
     """
     _fresh_lexicon()
     ctx = Context()
     spent: dict[str, tuple[float, int]] = {}
     partial = None
+    written: dict[str, str] = {}
     chunk_entries = set(reports["_entry"].tolist())
     for name, entries in todo.items():
         # (a stage that misses every report of the chunk, as in a first run, takes the chunk as it is)
@@ -181,11 +183,11 @@ def _stage_task(
         row_entries = _row_entries(table["doc_id"], entry_of, as_codes=STAGES[name].lazy)
         if row_entries is None:
             raise PipelineError(f"stage {name!r} returned rows for reports it was not given")
-        cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries)
+        written[name] = str(cache_mod.TableStore(Path(root), name, keys[name]).write(table, list(entries), row_entries))
         if name == COUNTS_STAGE:
             partial = partial_counts(table)
         spent[name] = (time.process_time() - started, len(subset))
-    return spent, partial
+    return spent, partial, written
 
 
 def partial_counts(counts: pd.DataFrame | pa.Table) -> pa.Table:
