@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import OptionError
+from .workers import OnResult, Weight, one_each
 
 
 def _init_worker() -> None:
@@ -74,14 +75,7 @@ class DaskPool:
         """Nothing to start ahead: the cluster starts when ``client`` is first asked for (``Pool.prepare``'s counterpart)."""
 
     def map(
-        self,
-        fn: Callable,
-        tasks: list[tuple],
-        *,
-        bar=None,
-        weight: Callable[[tuple], int] = lambda _: 1,
-        helper: bool = False,
-        on_result: Callable[[int, object], object] | None = None,
+        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Weight = one_each, helper: bool = False, on_result: OnResult = None
     ) -> list:
         """fn(*task) for every task on the cluster, results in task order (an error in a task is raised here); the
         cluster's workers are up when the client is, so *helper* (``Pool.map``'s) changes nothing; *on_result*

@@ -250,6 +250,15 @@ def process_pool(
     )
 
 
+Weight = Callable[[tuple], int]  # how much of a progress bar a task is
+OnResult = Callable[[int, object], object] | None  # told of each task's result as it comes: (the task's place, its result)
+
+
+def one_each(_task: tuple) -> int:
+    """Every task the same weight."""
+    return 1
+
+
 HELP_AFTER = 0.1  # seconds ``Pool.map`` with a helper waits for its first worker before it runs tasks itself
 
 
@@ -280,14 +289,7 @@ class Pool:
             start_server(self.preload)
 
     def map(
-        self,
-        fn: Callable,
-        tasks: list[tuple],
-        *,
-        bar=None,
-        weight: Callable[[tuple], int] = lambda _: 1,
-        helper: bool = False,
-        on_result: Callable[[int, object], object] | None = None,
+        self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Weight = one_each, helper: bool = False, on_result: OnResult = None
     ) -> list:
         """fn(*task) for every task, results in task order; in this process when serial or too little to share.
 
