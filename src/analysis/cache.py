@@ -154,6 +154,13 @@ READ_AHEAD_SIZE = 4096  # files read ahead (``TableStore.read_ahead``) and not y
 _READ_AHEAD: dict[tuple[str, int, int, str, str], pa.Table] = {}  # their rows, by file as it was read
 
 
+def _remember(memo: dict, key: tuple, value: object, size: int) -> None:
+    """Keep *value* under *key* in *memo*, emptied first when it holds *size* values."""
+    if len(memo) >= size:
+        memo.clear()
+    memo[key] = value
+
+
 def forget_read_ahead() -> None:
     """Let go of the files read ahead and not asked for (a run that stopped before reading them)."""
     _READ_AHEAD.clear()
@@ -264,14 +271,12 @@ class TableStore:
                 counts, problem = self._checked_footer(path)
                 if problem is not None:
                     return
-                _FOOTERS[memo_key] = counts
+                _remember(_FOOTERS, memo_key, counts, FOOTER_MEMO_SIZE)
             table = pq.read_table(path, page_checksum_verification=True)
         except Exception:  # gone, unreadable, corrupt: ``read`` looks again and says what it finds
             return
         if table.num_rows == sum(counts.values()):
-            if len(_READ_AHEAD) >= READ_AHEAD_SIZE:
-                _READ_AHEAD.clear()
-            _READ_AHEAD[memo_key] = table
+            _remember(_READ_AHEAD, memo_key, table, READ_AHEAD_SIZE)
 
     def _footer(self, path: Path) -> dict[str, int] | None:
         """The entries a shard holds (with row counts), or None after discarding a bad file.
@@ -288,9 +293,7 @@ class TableStore:
             return _FOOTERS[memo_key]
         counts = self._read_footer(path)
         if counts is not None:
-            if len(_FOOTERS) >= FOOTER_MEMO_SIZE:
-                _FOOTERS.clear()
-            _FOOTERS[memo_key] = counts
+            _remember(_FOOTERS, memo_key, counts, FOOTER_MEMO_SIZE)
         return counts
 
     def _read_footer(self, path: Path) -> dict[str, int] | None:

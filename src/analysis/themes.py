@@ -21,7 +21,6 @@ theme_table — one row per group (town, or any report column), one column per t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -57,8 +56,7 @@ MIN_EXPECTED = 1.0
 MAX_SHARE_BELOW_5 = 0.2
 # chi_square(by="auto") tries these groupings in turn and keeps the first whose test means something.
 GROUPINGS = ("town", "county", "level")
-UNKNOWN = "（未知）"
-_LETTERS_RE = re.compile(r"[\u3400-\u9fffA-Za-z]+")  # the group of an item whose report lacks the grouping column's value
+UNKNOWN = "（未知）"  # the group of an item whose report lacks the grouping column's value
 
 
 @lru_cache(maxsize=8)

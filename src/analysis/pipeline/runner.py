@@ -294,7 +294,7 @@ def _compute(
         tasks.append((chunk, chunk_todos[number], str(root), keys))
     eager = {name: cache_mod.TableStore(root, name, keys[name]) for name in todo if name in read_ahead}
 
-    def read_ahead(_: int, result: tuple) -> None:
+    def read_chunk(_: int, result: tuple) -> None:
         # the chunk's files of the tables the run returns in memory are read now, while the workers go on:
         # at 10,000 reports, reading them all after the last chunk took 0.6-0.7 s with both cores idle but one
         for name, path in result[2].items():
@@ -302,7 +302,7 @@ def _compute(
                 eager[name].read_ahead(path)
 
     with _bar(len(rows), "analyse", "report", show) as bar:
-        for spent, summed, _ in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0]), on_result=read_ahead):
+        for spent, summed, _ in pool.map(_stage_task, tasks, bar=bar, weight=lambda task: len(task[0]), on_result=read_chunk):
             for name, (seconds, _) in spent.items():
                 timer.add(name, cpu_s=seconds)
             if summed is not None:
