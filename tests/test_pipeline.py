@@ -162,6 +162,19 @@ def test_the_tables_kept_in_memory_are_read_as_their_chunks_end(tmp_path, direct
         pd.testing.assert_frame_equal(results[name], direct[name], obj=name)
 
 
+def test_files_are_hashed_ahead_only_when_the_cache_holds_reads(tmp_path, monkeypatch):
+    from analysis import cache
+
+    hashed = []
+    real = cache.file_sha256
+    monkeypatch.setattr(cache, "file_sha256", lambda path: hashed.append(path) or real(path))
+    first = quiet_run(workers=1, cache_dir=tmp_path)
+    assert hashed == []  # nothing kept to look up: every file is read (and hashed as it is read)
+    again = quiet_run(workers=1, cache_dir=tmp_path)
+    assert len(hashed) == 5 and computed(again)["load"] == (0, 5)  # every read found by its file's sha256
+    pd.testing.assert_frame_equal(again.reports, first.reports)
+
+
 def test_a_cache_file_lost_after_the_run_is_computed_again(tmp_path, direct):
     results = quiet_run(workers=1, cache_dir=tmp_path)
     for path in (tmp_path / "tokens").rglob("*.parquet"):
