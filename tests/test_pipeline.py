@@ -175,6 +175,17 @@ def test_files_are_hashed_ahead_only_when_the_cache_holds_reads(tmp_path, monkey
     pd.testing.assert_frame_equal(again.reports, first.reports)
 
 
+def test_a_runs_last_chunks_are_smaller_so_that_the_workers_end_together():
+    from analysis.pipeline import runner
+
+    bounds = runner._chunk_bounds(10_000, 200, even_end=True)
+    assert bounds[0] == (0, 200) and bounds[-1][1] == 10_000
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))  # contiguous: every report once, in order
+    assert [end - start for start, end in bounds[-9:]] == [200] + [50] * 8 and len(bounds) == 56
+    assert runner._chunk_bounds(10_000, 200, even_end=False) == [(s, s + 200) for s in range(0, 10_000, 200)]  # a size asked for
+    assert runner._chunk_bounds(5, 2, even_end=True) == [(0, 2), (2, 4), (4, 5)]  # too few chunks to cut
+
+
 def test_a_cache_file_lost_after_the_run_is_computed_again(tmp_path, direct):
     results = quiet_run(workers=1, cache_dir=tmp_path)
     for path in (tmp_path / "tokens").rglob("*.parquet"):

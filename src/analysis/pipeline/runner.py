@@ -36,6 +36,7 @@ TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
 MAX_CHUNK = 200  # reports a worker takes at once (and a cache file holds)
 CHUNKS_PER_RUN = 16  # aim for this many chunks, so two or more workers stay busy
 MIN_PARALLEL = 40  # with workers=None, fewer reports than this are processed here: starting workers costs more
+TAIL_CHUNKS, TAIL_PARTS = 2, 4  # a run's last two chunks are handed out as eight (``_chunk_bounds``)
 
 
 class _Timer:
@@ -72,6 +73,18 @@ def _chunk_size(n: int, chunk_size: int | None) -> int:
             raise OptionError(f"chunk_size={chunk_size}: give at least 1 report a chunk")
         return chunk_size
     return max(1, min(MAX_CHUNK, math.ceil(n / CHUNKS_PER_RUN)))
+
+
+def _chunk_bounds(n: int, size: int, *, even_end: bool) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of *n* rows, *size* rows a chunk; with *even_end*, the last ``TAIL_CHUNKS``
+    chunks' rows are cut into ``TAIL_PARTS`` times as many smaller chunks, handed out last, so that the
+    workers end close together (at 10,000 reports the two ended 0.24 s apart, one core idle)."""
+    bounds = [(start, min(n, start + size)) for start in range(0, n, size)]
+    if not even_end or len(bounds) <= 2 * TAIL_CHUNKS:
+        return bounds
+    lo = bounds[-TAIL_CHUNKS][0]
+    part = max(1, math.ceil((n - lo) / (TAIL_CHUNKS * TAIL_PARTS)))
+    return bounds[:-TAIL_CHUNKS] + [(start, min(n, start + part)) for start in range(lo, n, part)]
 
 
 def _bar(total: int, desc: str, unit: str, enabled: bool):
@@ -279,21 +292,23 @@ def _compute(
         return partials
     t0 = time.perf_counter()
     rows = reports[reports["_entry"].isin(needed)]
-    size = _chunk_size(len(rows), chunk_size)
+    bounds = _chunk_bounds(len(rows), _chunk_size(len(rows), chunk_size), even_end=chunk_size is None)
     # each stage's entries shared out among the chunks in one pass (not every entry tested against every chunk)
     chunks_of: dict[str, list[int]] = {}
-    for row, entry in enumerate(rows["_entry"].tolist()):
-        places = chunks_of.setdefault(entry, [])
-        if row // size not in places:
-            places.append(row // size)
-    chunk_todos: list[dict[str, list[str]]] = [{} for _ in range(0, len(rows), size)]
+    row_entries = rows["_entry"].tolist()
+    for number, (start, end) in enumerate(bounds):
+        for entry in row_entries[start:end]:
+            places = chunks_of.setdefault(entry, [])
+            if number not in places:
+                places.append(number)
+    chunk_todos: list[dict[str, list[str]]] = [{} for _ in bounds]
     for name, entries in todo.items():
         for entry in entries:
             for number in chunks_of.get(entry, ()):
                 chunk_todos[number].setdefault(name, []).append(entry)
     tasks = []
-    for number, start in enumerate(range(0, len(rows), size)):
-        chunk = rows.iloc[start : start + size].reset_index(drop=True)
+    for number, (start, end) in enumerate(bounds):
+        chunk = rows.iloc[start:end].reset_index(drop=True)
         tasks.append((chunk, chunk_todos[number], str(root), keys))
     eager = {name: cache_mod.TableStore(root, name, keys[name]) for name in todo if name in read_ahead}
 
