@@ -215,7 +215,7 @@ def _load(
     """load_corpus, with each file read from the cache or by the workers."""
     t0 = time.perf_counter()
     files, _ = _expand(paths)
-    pool.prepare(len(files))  # the workers' imports beside the hashing
+    pool.prepare(len(files))  # the workers' imports beside the hashing, or on a first run this process's own reading
     key = current_keys(())[READ_STAGE]
     store = cache_mod.TableStore(root, READ_STAGE, key)
     held = store.index()
