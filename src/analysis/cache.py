@@ -264,8 +264,7 @@ class TableStore:
         """
         path = Path(path)
         try:
-            stat = path.stat()
-            memo_key = (str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table)
+            memo_key = self._as_it_is(path)
             counts = _FOOTERS.get(memo_key)
             if counts is None:
                 counts, problem = self._checked_footer(path)
@@ -278,6 +277,12 @@ class TableStore:
         if table.num_rows == sum(counts.values()):
             _remember(_READ_AHEAD, memo_key, table, READ_AHEAD_SIZE)
 
+    def _as_it_is(self, path: Path) -> tuple[str, int, int, str, str]:
+        """The key under which what was read of *path* is remembered while it stays as it is (path, size,
+        time) for this table and key; FileNotFoundError when it is gone."""
+        stat = path.stat()
+        return (str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table)
+
     def _footer(self, path: Path) -> dict[str, int] | None:
         """The entries a shard holds (with row counts), or None after discarding a bad file.
 
@@ -285,10 +290,9 @@ class TableStore:
         so a run reads each footer once however often it looks at the folder.
         """
         try:
-            stat = path.stat()
+            memo_key = self._as_it_is(path)
         except FileNotFoundError:
             return None
-        memo_key = (str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table)
         if memo_key in _FOOTERS:
             return _FOOTERS[memo_key]
         counts = self._read_footer(path)
@@ -385,8 +389,7 @@ class TableStore:
             if counts is None:
                 return None
             names = None if columns is None else [*columns, ENTRY_COLUMN]
-            stat = path.stat()
-            table = _READ_AHEAD.pop((str(path), stat.st_size, stat.st_mtime_ns, self.key, self.table), None)
+            table = _READ_AHEAD.pop(self._as_it_is(path), None)
             if table is not None:
                 table = table if names is None else table.select(names)
             else:

@@ -279,8 +279,9 @@ class Pool:
 
         The pipeline calls it as soon as it knows how many files it has, so the
         server's imports (0.8 s for the pipeline's) overlap the hashing of the
-        files (on a first run, the calling process's reading) instead of delaying the first worker.  Nothing happens when the
-        work would run in this process, or where there is no fork server.  It
+        files (on a first run, the calling process's reading) instead of
+        delaying the first worker.  Nothing happens when the work would run in
+        this process, or where there is no fork server.  It
         is asked before the cache is read: when every file then comes from the
         cache, the server has imported for nothing, on a core the calling
         process leaves idle, and later pools of the process use it.
