@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
@@ -147,7 +147,15 @@ def run(
         timer.add("check cache", wall_s=time.perf_counter() - t0)
         in_memory = [name for name in names if not (STAGES[name].lazy and cache)]
         partials = _compute(
-            reports_e, todo, root=root, keys=keys, pool=pool, timer=timer, show=show, chunk_size=chunk_size, read_ahead=in_memory
+            reports_e,
+            todo,
+            root=root,
+            keys=keys,
+            pool=pool,
+            timer=timer,
+            show=show,
+            chunk_size=chunk_size,
+            read_ahead={name: stores[name] for name in in_memory},
         )
         if current_keys(names) != keys:
             for name in names:
@@ -279,11 +287,11 @@ def _compute(
     timer: _Timer,
     show: bool,
     chunk_size: int | None,
-    read_ahead: Sequence[str] = (),
+    read_ahead: Mapping[str, cache_mod.TableStore] | None = None,
 ) -> list[pa.Table]:
     """Run every stage for the reports it misses, in chunks, in the pool; the rows go to the cache.
 
-    The files of the *read_ahead* stages are read as each chunk ends (``TableStore.read_ahead``).
+    The files of the stages whose stores *read_ahead* gives are read as each chunk ends (``TableStore.read_ahead``).
     Returns the chunks' summed term counts (``tasks.partial_counts``), one a chunk that computed ``doc_counts``.
     """
     needed = {e for entries in todo.values() for e in entries}
@@ -310,7 +318,7 @@ def _compute(
     for number, (start, end) in enumerate(bounds):
         chunk = rows.iloc[start:end].reset_index(drop=True)
         tasks.append((chunk, chunk_todos[number], str(root), keys))
-    eager = {name: cache_mod.TableStore(root, name, keys[name]) for name in todo if name in read_ahead}
+    eager = read_ahead or {}
 
     def read_chunk(_: int, result: tuple) -> None:
         # the chunk's files of the tables the run returns in memory are read now, while the workers go on:
