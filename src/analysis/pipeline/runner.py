@@ -145,17 +145,9 @@ def run(
         indexes = {name: stores[name].index() for name in names}
         todo = {name: [e for e in entries if e not in indexes[name]] for name in names}
         timer.add("check cache", wall_s=time.perf_counter() - t0)
-        in_memory = [name for name in names if not (STAGES[name].lazy and cache)]
+        in_memory = {name: stores[name] for name in names if not (STAGES[name].lazy and cache)}  # the tables read now, not when asked for
         partials = _compute(
-            reports_e,
-            todo,
-            root=root,
-            keys=keys,
-            pool=pool,
-            timer=timer,
-            show=show,
-            chunk_size=chunk_size,
-            read_ahead={name: stores[name] for name in in_memory},
+            reports_e, todo, root=root, keys=keys, pool=pool, timer=timer, show=show, chunk_size=chunk_size, read_ahead=in_memory
         )
         if current_keys(names) != keys:
             for name in names:
