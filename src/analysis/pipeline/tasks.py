@@ -166,11 +166,18 @@ def _stage_task(
     partial = None
     written: dict[str, str] = {}
     chunk_entries = set(reports["_entry"].tolist())
+    whole = None  # the chunk without its entries, made once for every stage that takes all of it
     for name, entries in todo.items():
         # (a stage that misses every report of the chunk, as in a first run, takes the chunk as it is)
         wanted = set(entries)
-        picked = reports if wanted == chunk_entries else reports[reports["_entry"].isin(wanted)]
-        subset = picked.drop(columns="_entry").reset_index(drop=True)
+        if wanted == chunk_entries:
+            picked = reports
+            if whole is None:
+                whole = reports.drop(columns="_entry").reset_index(drop=True)
+            subset = whole
+        else:
+            picked = reports[reports["_entry"].isin(wanted)]
+            subset = picked.drop(columns="_entry").reset_index(drop=True)
         started = time.process_time()
         try:
             table = ctx.get(name, subset)
