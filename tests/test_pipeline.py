@@ -428,6 +428,27 @@ def test_a_stage_whose_module_is_absent_is_skipped_by_default(monkeypatch):
         pipeline.available_stages(["ghost"])
 
 
+def test_a_stage_is_found_available_without_importing_its_module(monkeypatch):
+    """The calling process only looks the stages' modules up: it does not pay for the imports only workers need."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from analysis.pipeline import available_stages\n"
+        "names = available_stages()\n"
+        "print(names, [m for m in ('analysis.tokenize', 'analysis.indicators', 'analysis.themes') if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("] [")[1].strip() == "]"  # none of them imported
+    assert "'tokens'" in done.stdout and "'theme_codes'" in done.stdout
+    ghost = pipeline.Stage("ghost", lambda reports, ctx: reports, lexicon=(), requires="no_such_package_here.stage")
+    monkeypatch.setitem(pipeline.STAGES, "ghost", ghost)
+    with pytest.raises(AnalysisError, match="needs no_such_package_here.stage"):  # a missing package above it
+        pipeline.available_stages(["ghost"])
+
+
 def test_a_failing_stage_names_itself_and_the_reports(monkeypatch):
     def boom(reports, ctx):
         raise ValueError("no outline")
