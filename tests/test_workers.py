@@ -201,6 +201,52 @@ def test_with_a_helper_the_caller_runs_tasks_from_the_end_until_the_workers_have
     assert [r for r, _ in later] == [0, 1, 4, 9] and caller not in {pid for _, pid in later}
 
 
+SETTING_UP_SCRIPT = """
+import sys
+sys.path.insert(0, {folder!r})
+from analysis.workers import Pool
+
+if __name__ == "__main__":
+    from quick_task import set_up_slowly, square_and_pid
+    warm = Pool(2)
+    try:
+        warm.map(square_and_pid, [(x,) for x in range(4)])  # the fork server is up and has imported what it needs
+    finally:
+        warm.close()
+    pool = Pool(2, initializer=set_up_slowly)
+    try:
+        print(pool.map(square_and_pid, [(x,) for x in range(8)], helper=True))
+    finally:
+        pool.close()
+    print("caller", __import__("os").getpid())
+"""
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
+def test_with_a_helper_the_caller_runs_tasks_while_a_new_pools_workers_set_themselves_up(tmp_path):
+    """A pool started by the call forks its workers at once from a ready server, but they run its initializer
+    (the pipeline's: the tokeniser's dictionary) before any task: the caller does not wait for them."""
+    import ast
+    import subprocess
+    import sys
+
+    from analysis import config
+
+    (tmp_path / "quick_task.py").write_text(
+        "import os, time\n\ndef set_up_slowly():\n    time.sleep(1.5)\n\n"
+        "def square_and_pid(x):\n    time.sleep(0.1)\n    return x * x, os.getpid()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    script = SETTING_UP_SCRIPT.format(folder=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=config.ROOT, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    result_line, caller_line = done.stdout.splitlines()
+    results, caller = ast.literal_eval(result_line), int(caller_line.split()[1])
+    assert [r for r, _ in results] == [x * x for x in range(8)]
+    mine = [i for i, (_, pid) in enumerate(results) if pid == caller]
+    assert mine and mine == list(range(8 - len(mine), 8))  # from the end, while the workers set themselves up
+
+
 def test_one_worker_or_little_work_stays_in_this_process():
     assert {pid for _, pid in Pool(1).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}
     assert {pid for _, pid in Pool(4, min_items=10).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}

@@ -259,7 +259,7 @@ def one_each(_task: tuple) -> int:
     return 1
 
 
-HELP_AFTER = 0.1  # seconds ``Pool.map`` with a helper waits for its first worker before it runs tasks itself
+HELP_AFTER = 0.1  # seconds ``Pool.map`` with a helper waits for a worker of a pool started earlier before it runs tasks itself
 
 
 class Pool:
@@ -297,11 +297,12 @@ class Pool:
         *on_result(i, result)* is called in this process as each task's result comes, in the order they
         end (the pipeline reads a chunk's files while the workers go on with the next chunks).
 
-        With *helper*, when the first worker is not there after ``HELP_AFTER``,
-        this process runs tasks too, taken from the end, until a worker has
-        finished one: a worker starts once the fork server has imported its
-        modules (the briefings' 2 s of imports, begun as the command line
-        started), and until then the tasks would wait.  A task it runs must need nothing a worker's initializer
+        With *helper*, this process runs tasks too, taken from the end, until
+        a worker has finished one: at once when this call starts the pool,
+        else when no worker is there after ``HELP_AFTER``.  A worker starts
+        once the fork server has imported its modules (the briefings' 2 s of
+        imports, begun as the command line started) and the pool's
+        initializer has run, and until then the tasks would wait.  A task it runs must need nothing a worker's initializer
         sets up (the pipeline's reading of files).  A worker that dies raises
         ``BrokenProcessPool``; the next call starts a new pool.
         """
@@ -315,12 +316,13 @@ class Pool:
                 if on_result is not None:
                     on_result(i, results[i])
             return results
-        if self._executor is None:
+        starting = self._executor is None
+        if starting:
             self._executor = process_pool(self.workers, initializer=self.initializer, preload=self.preload)
         futures: dict[Future, int] = {}
         try:
             if helper:
-                self._help(fn, tasks, futures, results, bar, weight, on_result)
+                self._help(fn, tasks, futures, results, bar, weight, on_result, wait=0.0 if starting else HELP_AFTER)
             else:
                 futures.update({self._executor.submit(fn, *task): i for i, task in enumerate(tasks)})
             for future in as_completed(futures):
@@ -342,10 +344,12 @@ class Pool:
             raise
         return results
 
-    def _help(self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight, on_result=None) -> None:
-        """Hand *tasks* to the workers from the front, in a thread; when the first is not handed out after
-        ``HELP_AFTER`` (``submit`` starts a worker, and waits for the fork server to fork it), this process runs
-        them from the back until a worker has finished one.
+    def _help(
+        self, fn: Callable, tasks: list[tuple], futures: dict[Future, int], results: list, bar, weight, on_result=None, *, wait: float
+    ) -> None:
+        """Hand *tasks* to the workers from the front, in a thread; when the first is not handed out after *wait*
+        seconds (``submit`` starts a worker, and waits for the fork server to fork it), this process runs them
+        from the back until a worker has finished one.
 
         The futures handed out go into *futures*; the results run here into *results*.
         """
@@ -372,7 +376,7 @@ class Pool:
         feeder = threading.Thread(target=hand_out, name="hand-out", daemon=True)
         feeder.start()
         try:
-            if not first.wait(HELP_AFTER):  # a server that is ready forks the first worker in a few milliseconds
+            if not first.wait(wait):  # a running pool takes a task at once; a new one first forks, then sets up its workers
                 while not any(future.done() for future, _ in handed[:]):  # a worker forked still sets itself up
                     try:
                         i = left.pop()
