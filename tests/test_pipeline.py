@@ -175,6 +175,20 @@ def test_files_are_hashed_ahead_only_when_the_cache_holds_reads(tmp_path, monkey
     pd.testing.assert_frame_equal(again.reports, first.reports)
 
 
+def test_a_run_lists_the_files_it_was_given_once(tmp_path, monkeypatch, reports):
+    from analysis import corpus
+    from analysis.pipeline import runner
+
+    listed = []
+    real = corpus._expand
+    counting = lambda paths: listed.append(paths) or real(paths)  # noqa: E731
+    monkeypatch.setattr(corpus, "_expand", counting)
+    monkeypatch.setattr(runner, "_expand", counting)
+    results = quiet_run(workers=1, cache_dir=tmp_path)
+    assert len(listed) == 1
+    pd.testing.assert_frame_equal(results.reports, reports)
+
+
 def test_a_runs_last_chunks_are_smaller_so_that_the_workers_end_together():
     from analysis.pipeline import runner
 

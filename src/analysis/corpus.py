@@ -185,7 +185,11 @@ def load_corpus(
     when *warn*); the rest load.  *read* reads one file (default
     ``read_report``; the pipeline passes one that answers from its cache).
     """
-    files, problems = _expand(paths)
+    return _load_files(*_expand(paths), warn=warn, read=read)
+
+
+def _load_files(files: list[Path], problems: list[dict[str, str]], *, warn: bool, read: Callable[[Path], dict[str, object]]) -> Corpus:
+    """``load_corpus`` of the *files* that ``_expand`` listed, with its *problems* (the list is added to)."""
     rows = []
     seen_text: dict[str, str] = {}
     seen_report: dict[str, str] = {}

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from .. import cache as cache_mod
 from .. import config
-from ..corpus import _expand, load_corpus, read_report
+from ..corpus import _expand, _load_files, read_report
 from ..errors import AnalysisError, InputError, OptionError, PipelineError
 from ..structure import OFFERED_TABLES, offer
 from ..workers import Pool
@@ -214,7 +214,7 @@ def _load(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """load_corpus, with each file read from the cache or by the workers."""
     t0 = time.perf_counter()
-    files, _ = _expand(paths)
+    files, listed = _expand(paths)
     pool.prepare(len(files))  # the workers' imports beside the hashing, or on a first run this process's own reading
     key = current_keys(())[READ_STAGE]
     store = cache_mod.TableStore(root, READ_STAGE, key)
@@ -262,7 +262,7 @@ def _load(
             return dict(found[sha])
         return read_report(path)  # a file that appeared or changed meanwhile
 
-    corpus = load_corpus(paths, warn=warn, read=read)
+    corpus = _load_files(files, listed, warn=warn, read=read)
     timer.add(
         "load", reports=len(files), computed=len(to_read), cached=len(files) - len(to_read), cpu_s=cpu, wall_s=time.perf_counter() - t0
     )
