@@ -189,6 +189,24 @@ def test_a_run_lists_the_files_it_was_given_once(tmp_path, monkeypatch, reports)
     pd.testing.assert_frame_equal(results.reports, reports)
 
 
+def test_the_warm_up_report_takes_every_stage_through_the_lexicons_rules():
+    """``_warm_up`` loads what each stage reads by running it on a made-up report: that report must reach the
+    rules (three parts, counted activities, problems with themes), or the workers would load them at their
+    first chunk after all."""
+    from analysis.corpus import REPORT_COLUMNS
+    from analysis.pipeline import tasks
+    from analysis.pipeline.stages import Context
+
+    tasks._warm_up(tuple(pipeline.STAGES))
+    report = {column: None for column in REPORT_COLUMNS} | {"doc_id": "_warm_up", "text": tasks.WARM_UP_TEXT, "year": 2025}
+    sample = pd.DataFrame([report], columns=REPORT_COLUMNS).astype({"year": "Int64"})
+    ctx = Context()
+    assert ctx.get("sections", sample)["role"].tolist() == ["achievements", "problems", "plans"]
+    assert ctx.get("indicators", sample)["indicator"].tolist() == ["enforcement_inspections", "trainings", "trainees"]
+    assert len(ctx.get("theme_codes", sample)) == 2 and len(ctx.get("plan_codes", sample)) > 0
+    assert {"专项执法检查", "法治政府建设", "普法宣传"} <= set(ctx.get("tokens", sample)["token"])  # the domain terms, kept whole
+
+
 def test_a_runs_last_chunks_are_smaller_so_that_the_workers_end_together():
     from analysis.pipeline import runner
 

@@ -247,6 +247,27 @@ def test_with_a_helper_the_caller_runs_tasks_while_a_new_pools_workers_set_thems
     assert mine and mine == list(range(8 - len(mine), 8))  # from the end, while the workers set themselves up
 
 
+def _note_pid(folder: str) -> None:
+    with open(os.path.join(folder, "started"), "a") as out:
+        out.write(f"{os.getpid()}\n")
+
+
+def test_start_each_hands_a_call_to_each_worker_of_a_running_pool_without_waiting(tmp_path):
+    pool = Pool(2)
+    try:
+        pool.start_each(_note_pid, (str(tmp_path),))  # no pool running yet: nothing to hand it to
+        assert not (tmp_path / "started").exists()
+        pool.map(_square_and_pid, [(x,) for x in range(4)])
+        pool.start_each(_note_pid, (str(tmp_path),))
+        assert [r for r, _ in pool.map(_square_and_pid, [(5,), (6,)])] == [25, 36]
+    finally:
+        pool.close()  # waits for what was handed out
+    pids = (tmp_path / "started").read_text().split()
+    assert len(pids) == 2 and str(os.getpid()) not in pids
+    Pool(1).start_each(_note_pid, (str(tmp_path),))  # one worker: everything runs in this process, when asked
+    assert len((tmp_path / "started").read_text().split()) == 2
+
+
 def test_one_worker_or_little_work_stays_in_this_process():
     assert {pid for _, pid in Pool(1).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}
     assert {pid for _, pid in Pool(4, min_items=10).map(_square_and_pid, [(1,), (2,)])} == {os.getpid()}

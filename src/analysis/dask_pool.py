@@ -74,6 +74,9 @@ class DaskPool:
     def prepare(self, items: int) -> None:
         """Nothing to start ahead: the cluster starts when ``client`` is first asked for (``Pool.prepare``'s counterpart)."""
 
+    def start_each(self, fn: Callable, args: tuple = ()) -> None:
+        """Nothing ahead (``Pool.start_each``'s counterpart): the cluster's workers set up when the client starts."""
+
     def map(
         self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Weight = one_each, helper: bool = False, on_result: OnResult = None
     ) -> list:

@@ -289,6 +289,22 @@ class Pool:
         if self._executor is None and self.workers > 1 and items >= max(2, self.min_items):
             start_server(self.preload)
 
+    def start_each(self, fn: Callable, args: tuple = ()) -> None:
+        """Have each worker of a running pool call fn(*args) when it is next free, without waiting for it.
+
+        For what every worker would do at its first task anyway (the
+        pipeline's workers load the stages' modules, dictionaries and rules)
+        done while they would wait: the pipeline asks it when the files are
+        read, and the workers load while this process puts the reports table
+        together.  One call a worker is handed out; a worker that takes two
+        finds the second done already, and one that takes none loads at its
+        first task.  Nothing happens without a running pool; a failure is
+        left to the next tasks, which meet it again.
+        """
+        if self._executor is not None and self.workers > 1:
+            for _ in range(self.workers):
+                self._executor.submit(fn, *args)
+
     def map(
         self, fn: Callable, tasks: list[tuple], *, bar=None, weight: Weight = one_each, helper: bool = False, on_result: OnResult = None
     ) -> list:

@@ -29,7 +29,7 @@ from ..structure import OFFERED_TABLES, offer
 from ..workers import Pool
 from .results import Results, Tables, _loader
 from .stages import READ_STAGE, STAGES, available_stages, current_keys
-from .tasks import _init_pool_worker, _load_task, _stage_task
+from .tasks import _init_pool_worker, _load_task, _stage_task, _warm_up
 from .term_counts import corpus_counts
 
 TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
@@ -136,7 +136,7 @@ def run(
         root = Path(tmp.name)
     pool = _pool(engine, scheduler, workers, auto)
     try:
-        reports, problems = _load(paths, root=root, pool=pool, timer=timer, show=show, warn=warn, chunk_size=chunk_size)
+        reports, problems = _load(paths, names=names, root=root, pool=pool, timer=timer, show=show, warn=warn, chunk_size=chunk_size)
         keys = current_keys(names)
         entries = cache_mod.entry_keys(reports)
         reports_e = reports.assign(_entry=entries)
@@ -210,9 +210,9 @@ def _drop_written(store: cache_mod.TableStore, entries: list[str]) -> None:
 
 
 def _load(
-    paths, *, root: Path, pool: Pool, timer: _Timer, show: bool, warn: bool, chunk_size: int | None
+    paths, *, names: Sequence[str], root: Path, pool: Pool, timer: _Timer, show: bool, warn: bool, chunk_size: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """load_corpus, with each file read from the cache or by the workers."""
+    """load_corpus, with each file read from the cache or by the workers (who then set up for stages *names*)."""
     t0 = time.perf_counter()
     files, listed = _expand(paths)
     pool.prepare(len(files))  # the workers' imports beside the hashing, or on a first run this process's own reading
@@ -243,13 +243,16 @@ def _load(
         tasks = [(chunk, str(root), key) for chunk in _chunks(to_read, size)]
         with _bar(len(to_read), "read", "file", show) as bar:
             # this process reads too while the workers wait for the fork server (the briefings' imports): reading needs no set-up
-            for results, seconds in pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0]), helper=True):
-                cpu += seconds
-                for path, report, problem in results:
-                    if report is not None:
-                        read_paths[path] = report
-                    else:
-                        problems[path] = problem
+            done = pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0]), helper=True)
+        if names:  # the workers load what the stages need while this process puts the reports table together
+            pool.start_each(_warm_up, (tuple(names),))
+        for results, seconds in done:
+            cpu += seconds
+            for path, report, problem in results:
+                if report is not None:
+                    read_paths[path] = report
+                else:
+                    problems[path] = problem
 
     def read(path: Path) -> dict:
         key_path = str(path)

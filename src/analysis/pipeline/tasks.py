@@ -3,7 +3,8 @@
 The pool (``analysis.workers``) runs ``_load_task`` and ``_stage_task`` on
 chunks of the run; each writes its rows to the cache and returns what it
 spent.  A worker first forgets any lexicon its modules loaded before a file
-changed (``_fresh_lexicon``), then loads the jieba dictionary once.
+changed (``_fresh_lexicon``); it loads the jieba dictionary and the stages'
+rules once, in ``_warm_up`` or at its first chunk.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import cache as cache_mod
-from ..corpus import read_report
+from ..corpus import REPORT_COLUMNS, read_report
 from ..errors import InputError, PipelineError
 from ..lexicon import files_hash
 from ..workers import settle_collector
@@ -94,9 +95,41 @@ def _init_worker() -> None:
 
 
 def _init_pool_worker() -> None:
-    """A worker of the pipeline's own pool: ``_init_worker``, then its collector settled for a run of many chunks
-    (``workers.settle_collector``).  Not on Dask, whose workers the cluster owns and tunes."""
+    """A worker of the pipeline's own pool: inherited caches forgotten, its collector settled for a run of many
+    chunks (``workers.settle_collector``).  The jieba dictionary and the rest of what the stages load wait for
+    ``_warm_up``, or the first chunk: reading files needs none of it.  Not on Dask, whose workers the cluster
+    owns and tunes (``_init_worker``)."""
+    _fresh_lexicon()
+    settle_collector()
+
+
+# A made-up report that goes through every stage: a title, the three parts, numbers, problems and plans.
+WARM_UP_TEXT = (
+    "某某镇2025年法治政府建设年度报告\n"
+    "一、主要工作成效\n"
+    "开展专项执法检查12次，组织执法人员培训3场次，培训150余人次。\n"
+    "二、存在的问题\n"
+    "一是执法人员业务能力有待提高。二是法治宣传形式较为单一，群众参与度不高。\n"
+    "三、下一步工作打算\n"
+    "加强执法队伍建设，创新普法宣传方式。"
+)
+
+
+def _warm_up(names: tuple[str, ...]) -> None:
+    """Load what stages *names* read before their first chunk (modules, the jieba dictionary, the lexicon's rules
+    and codebooks) by running them on ``WARM_UP_TEXT``, then settle the collector again (``settle_collector``).
+
+    The pipeline hands one to each worker when the files are read (``Pool.start_each``): the workers load
+    while the calling process puts the reports table together, which they would otherwise wait for, and
+    then load at their first chunk.  What it computes is dropped.
+    """
     _init_worker()
+    report = {column: None for column in REPORT_COLUMNS} | {"doc_id": "_warm_up", "text": WARM_UP_TEXT, "year": 2025}
+    sample = pd.DataFrame([report], columns=REPORT_COLUMNS).astype({"year": "Int64"})
+    sample["n_chars"] = len(WARM_UP_TEXT)
+    ctx = Context()
+    for name in names:
+        ctx.get(name, sample)
     settle_collector()
 
 
