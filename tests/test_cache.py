@@ -160,8 +160,8 @@ def test_a_file_read_ahead_is_not_read_again_and_reads_back_the_same(tmp_path, m
     other = store.write(frame().iloc[[2]].assign(doc_id="d"), ["ed"], ["ed"])  # a second file, not read ahead
     store.read_ahead(first)
     read_now = []
-    real = cache.pq.read_table
-    monkeypatch.setattr(cache.pq, "read_table", lambda where, **kw: read_now.append(str(where)) or real(where, **kw))
+    real = cache._read_parquet
+    monkeypatch.setattr(cache, "_read_parquet", lambda where, **kw: read_now.append(str(where)) or real(where, **kw))
     table, missing = store.read_frame(["ea", "eb", "ec"])
     assert missing == [] and read_now == []  # the rows came from the read ahead
     pd.testing.assert_frame_equal(table, frame())

@@ -166,6 +166,17 @@ def forget_read_ahead() -> None:
     _READ_AHEAD.clear()
 
 
+def _read_parquet(path: Path, *, columns: Sequence[str] | None = None, checked: bool = True) -> pa.Table:
+    """One parquet file read whole (or its *columns*), its pages' checksums verified when *checked*.
+
+    ``pq.ParquetFile`` rather than ``pq.read_table``, whose dataset layer
+    costs more than the reading of a cache file: 2.0 → 0.6 ms for a file of
+    the sections of 90 reports, 1.4 → 0.8 ms for their indicators.
+    """
+    with pq.ParquetFile(path, page_checksum_verification=checked) as file:
+        return file.read(columns=columns)
+
+
 @dataclass(frozen=True)
 class TableStore:
     """The cached rows of one table under one key."""
@@ -271,7 +282,7 @@ class TableStore:
                 if problem is not None:
                     return
                 _remember(_FOOTERS, memo_key, counts, FOOTER_MEMO_SIZE)
-            table = pq.read_table(path, page_checksum_verification=True)
+            table = _read_parquet(path)
         except Exception:  # gone, unreadable, corrupt: ``read`` looks again and says what it finds
             return
         if table.num_rows == sum(counts.values()):
@@ -393,7 +404,7 @@ class TableStore:
             if table is not None:
                 table = table if names is None else table.select(names)
             else:
-                table = pq.read_table(path, columns=names, page_checksum_verification=True)
+                table = _read_parquet(path, columns=names)
         except FileNotFoundError:
             return None
         except Exception as exc:
@@ -518,7 +529,7 @@ def read_work_table(path: str | Path, *, key: str) -> pd.DataFrame | None:
     path = Path(path)
     if not path.is_file():
         return None
-    table = pq.read_table(path)
+    table = _read_parquet(path, checked=False)
     if (table.schema.metadata or {}).get(META_WORK_KEY) != key.encode():
         return None
     return table.to_pandas()
