@@ -160,26 +160,31 @@ def _start_worker(parent: int, environment: dict[str, str], initializer: Callabl
         initializer(*initargs)
 
 
-YOUNG_COLLECTION = 20_000  # new objects between two young collections in a worker of a long run (CPython's default: 700)
+YOUNG_COLLECTION = 200_000  # new objects between two young collections in a worker of a long run (CPython's default: 700)
 
 
 def settle_collector() -> None:
     """In a process that runs one job and ends (a worker of the pipeline's pool, the command line's process): what
-    it holds now (a worker: the fork server's imports, the tokenizer) frozen out of the cyclic garbage collector,
-    and young collections every ``YOUNG_COLLECTION`` new objects instead of every 700.
+    it holds now (a worker: the fork server's imports, and once ``_warm_up`` has run the tokenizer and the
+    lexicon's rules) frozen out of the cyclic garbage collector, and young collections every
+    ``YOUNG_COLLECTION`` new objects instead of every 700.
 
     A pipeline worker of the 10,000 synthetic reports spent 1.05–1.4 s in
     the collector at CPython's settings: 680-odd young collections and six
     full ones, each walking every object the worker keeps (the lexicon's
-    trees, the tokenizer's, the quantities of each line met).  With these,
-    0.27–0.30 s: fifteen young collections, one middle one, no full one
-    (timed by a callback patched into the workers; ``benchmarks/collector.py``
-    times one process running every stage of the same reports: 2.24 → 0.69 s).
-    Garbage in cycles that dies young is found 20,000 new objects later; a
-    cycle that lived into the older generations waits for a middle
-    collection (every ten young ones) or a full one, which a run may not
-    reach: it stays until the worker ends.  Memory stayed the same: that one
-    process peaked at 831 MB at CPython's settings and 835 MB with these.
+    trees, the tokenizer's, the quantities of each line met).  Young
+    collections every 20,000 new objects: 0.21–0.30 s, fifteen young
+    collections and one middle one; every 200,000: 0.05–0.06 s, one young
+    collection (timed by a callback patched into the workers).  What a chunk
+    makes mostly goes when it ends, by its count of references: the objects
+    a worker keeps grow by some 300,000 in a run, the quantities of the
+    lines it met.  ``benchmarks/collector.py --reports 5000`` times one
+    process running every stage: 0.84 s at CPython's settings, 0.20 s at
+    20,000, 0.06 s at 200,000, peaking at 633, 633 and 629 MB.  Garbage in
+    cycles that dies young is found 200,000 new objects later; a cycle that
+    lived into the older generations waits for a middle collection (every
+    ten young ones) or a full one, which a run may not reach: it stays
+    until the worker ends.
     """
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
