@@ -158,6 +158,11 @@ def test_sentence_at_gives_the_sentence_an_offset_stands_in(reports):
             want = (before["text"].iloc[-1], before["section"].iloc[-1]) if len(before) else ("", "")
             assert (got_text, got_section) == want, (doc_id, offset)
     assert structure.sentence_at(["no such report"], [0], reports) == ([""], [""])
+    # every report at once, as the indicator table asks: the same as each report on its own
+    asked = [(doc_id, offset) for doc_id, text in zip(reports["doc_id"], reports["text"]) for offset in range(0, len(text), 7)]
+    together = structure.sentence_at([d for d, _ in asked], [o for _, o in asked], reports)
+    alone = [structure.sentence_at([d], [o], reports[reports["doc_id"] == d]) for d, o in asked[::50]]
+    assert [(t, s) for t, s in zip(*together)][::50] == [(t[0], s[0]) for t, s in alone]
     # a text not cleaned (indented lines): an offset in a line's indent is before its first sentence, so in the
     # sentence before it
     text = "某镇2025年法治政府建设工作报告\n一、工作成效\n　　开展检查5次。走访群众20户。\n二、存在问题\n　　宣传不够深入。\n"

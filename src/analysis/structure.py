@@ -608,20 +608,28 @@ def sentence_at(
     unique, as ``load_corpus`` makes them.
     """
     asked = set(doc_ids)
-    paras = paragraphs(reports[reports["doc_id"].isin(asked)], rules=rules) if asked else None
+    report_ids = reports["doc_id"].tolist()
+    if all(doc_id in asked for doc_id in report_ids):  # as a whole table asks: the paragraphs kept for it, as made
+        paras = paragraphs(reports, rules=rules) if asked else None
+        texts_of = dict(zip(report_ids, reports["text"].tolist()))
+    else:
+        chosen = reports[reports["doc_id"].isin(asked)]
+        paras = paragraphs(chosen, rules=rules) if asked else None
+        texts_of = dict(zip(chosen["doc_id"].tolist(), chosen["text"].tolist()))
     where: dict[str, tuple[list[int], list[int]]] = {}  # doc_id → its paragraphs' starts, in order, and their rows
     if paras is not None:
-        para_doc, para_start = paras["doc_id"].tolist(), paras["start"].tolist()
+        para_doc, para_start, para_end = paras["doc_id"].tolist(), paras["start"].tolist(), paras["end"].tolist()
         for row in sorted(range(len(paras)), key=para_start.__getitem__):
             starts_rows = where.setdefault(para_doc[row], ([], []))
             starts_rows[0].append(para_start[row])
             starts_rows[1].append(row)
-        para_text, para_section = paras["text"].tolist(), paras["section"].tolist()
+        para_section = paras["section"].tolist()
     cut: dict[int, tuple[list[int], list[str]]] = {}  # paragraph row → its sentences' starts and texts
 
     def sentences_of(row: int) -> tuple[list[int], list[str]]:
-        if row not in cut:
-            spans = list(_sentence_spans(para_text[row], para_start[row]))
+        if row not in cut:  # a paragraph's text is its report's text from its start to its end
+            para_text = texts_of[para_doc[row]][para_start[row] : para_end[row]]
+            spans = list(_sentence_spans(para_text, para_start[row]))
             cut[row] = ([start for start, _, _ in spans], [text for _, _, text in spans])
         return cut[row]
 
