@@ -190,6 +190,38 @@ def settle_collector() -> None:
     gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
+# glibc's mallopt parameters, and what a worker of a long run sets them to (``keep_freed_memory``)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED_BYTES = 1 << 30  # freed memory kept before any goes back to the system
+OWN_MAPPING_BYTES = 64 << 20  # a block this large or larger is mapped on its own, and unmapped when freed
+
+
+def keep_freed_memory() -> None:
+    """In a process that runs one job and ends (a worker of the pipeline's pool): memory it frees kept for its
+    next chunk instead of handed back to the system and faulted in again, page by page, when the next chunk
+    asks for it (glibc only; elsewhere nothing changes).
+
+    glibc maps a block of more than 128 KB (a threshold it raises as such blocks
+    are freed, up to 32 MB) on its own and unmaps it when freed, and trims the
+    top of its heap when 128 KB there are free.  A pipeline worker's chunks
+    make and free the same large arrays over and over: each time the pages
+    were faulted in anew, 220,000–240,000 faults and 0.7–1.1 s of system time
+    a worker at 10,000 reports; with blocks below ``OWN_MAPPING_BYTES`` taken
+    from the heap and ``KEEP_FREED_BYTES`` kept there, 125,000–140,000 faults
+    and 0.5–0.7 s (measured with ``getrusage`` in the workers; the run 15.12 →
+    14.89 s, the means of four runs each).  A worker peaked at the same memory,
+    439–446 MB against 441–443.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(_M_MMAP_THRESHOLD, OWN_MAPPING_BYTES)
+    mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+
+
 def mp_context(*, preload: Sequence[str] = ()) -> BaseContext:
     """forkserver where there is one (modules in *preload* imported once in the server), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():

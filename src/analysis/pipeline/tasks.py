@@ -20,7 +20,7 @@ from .. import cache as cache_mod
 from ..corpus import REPORT_COLUMNS, read_report
 from ..errors import InputError, PipelineError
 from ..lexicon import files_hash
-from ..workers import settle_collector
+from ..workers import keep_freed_memory, settle_collector
 from .stages import READ_STAGE, STAGES, Context, _module
 
 REPORT_FIELDS = (
@@ -95,12 +95,13 @@ def _init_worker() -> None:
 
 
 def _init_pool_worker() -> None:
-    """A worker of the pipeline's own pool: inherited caches forgotten, its collector settled for a run of many
-    chunks (``workers.settle_collector``).  The jieba dictionary and the rest of what the stages load wait for
-    ``_warm_up``, or the first chunk: reading files needs none of it.  Not on Dask, whose workers the cluster
-    owns and tunes (``_init_worker``)."""
+    """A worker of the pipeline's own pool: inherited caches forgotten, its collector settled and its freed
+    memory kept for a run of many chunks (``workers.settle_collector``, ``workers.keep_freed_memory``).  The
+    jieba dictionary and the rest of what the stages load wait for ``_warm_up``, or the first chunk: reading
+    files needs none of it.  Not on Dask, whose workers the cluster owns and tunes (``_init_worker``)."""
     _fresh_lexicon()
     settle_collector()
+    keep_freed_memory()
 
 
 # A made-up report that goes through every stage: a title, the three parts, numbers, problems and plans.
