@@ -207,6 +207,19 @@ def test_the_warm_up_report_takes_every_stage_through_the_lexicons_rules():
     assert {"专项执法检查", "法治政府建设", "普法宣传"} <= set(ctx.get("tokens", sample)["token"])  # the domain terms, kept whole
 
 
+def test_a_chunks_term_counts_are_summed_by_term_in_order_of_first_appearance():
+    from analysis.pipeline import tasks
+
+    counts = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "token": ["法治", "宣传", "法治", "培训"], "count": [3, 1, 2, 5]})
+    summed = tasks.partial_counts(counts)
+    assert summed.to_pydict() == {"token": ["法治", "宣传", "培训"], "count": [5, 1, 5], "docs": [2, 1, 1]}
+    assert summed.schema == tasks.PARTIAL_SCHEMA
+    gaps = tasks.partial_counts(pd.DataFrame({"token": ["a", None, "a", "b"], "count": [1, 2, 3, 4]}))
+    rows = {t: (c, d) for t, c, d in zip(*gaps.to_pydict().values())}
+    assert rows == {"a": (4, 2), None: (2, 1), "b": (4, 1)}  # a missing term is a term of its own
+    assert tasks.partial_counts(counts.iloc[:0]).num_rows == 0
+
+
 def test_a_runs_last_chunks_are_smaller_so_that_the_workers_end_together():
     from analysis.pipeline import runner
 

@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import cache as cache_mod
 from ..corpus import REPORT_COLUMNS, read_report
@@ -244,5 +246,15 @@ def partial_counts(counts: pd.DataFrame | pa.Table) -> pa.Table:
     table = counts.select(["token", "count"]).cast(pa.schema([("token", pa.large_string()), ("count", pa.int64())]))
     if table.num_rows == 0:
         return PARTIAL_SCHEMA.empty_table()
-    grouped = table.group_by("token").aggregate([("count", "sum"), ("count", "count")])
-    return pa.table([grouped["token"], grouped["count_sum"], grouped["count_count"]], schema=PARTIAL_SCHEMA)
+    if table["token"].null_count or table["count"].null_count:
+        grouped = table.group_by("token").aggregate([("count", "sum"), ("count", "count")])
+        return pa.table([grouped["token"], grouped["count_sum"], grouped["count_count"]], schema=PARTIAL_SCHEMA)
+    # each token a number (in order of first appearance, as grouping gives them), summed by number: a third of
+    # the time of grouping by the text
+    encoded = pc.dictionary_encode(table["token"]).combine_chunks()
+    codes, size = encoded.indices.to_numpy(), len(encoded.dictionary)
+    sums = np.bincount(codes, weights=table["count"].to_numpy(), minlength=size)
+    return pa.table(
+        [encoded.dictionary, pa.array(sums.astype(np.int64)), pa.array(np.bincount(codes, minlength=size).astype(np.int64))],
+        schema=PARTIAL_SCHEMA,
+    )
