@@ -501,7 +501,7 @@ def find_quantities(text: str, *, rules: QuantityRules | None = None, names: Ite
     return [q for q in found if not any(s < q.end and q.start < e for s, e in taken)]
 
 
-KEPT_CHARS = 8_000_000  # characters of lines kept: a chunk of the pipeline's reports (at most 200) is some 10^6
+KEPT_CHARS = 8_000_000  # characters of lines kept: a chunk of the pipeline's reports (at most 400) is some 10^6
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,11 @@ from .tasks import _init_pool_worker, _load_task, _stage_task, _warm_up
 from .term_counts import corpus_counts
 
 TIMING_COLUMNS = ["step", "reports", "computed", "cached", "cpu_s", "wall_s"]
-MAX_CHUNK = 200  # reports a worker takes at once (and a cache file holds)
+# Reports a worker takes at once (and a cache file holds).  Each chunk costs some 44 ms of CPU beyond its
+# reports (a table and a cache file a stage, the reads ahead, the hand-over): the 10,000 synthetic reports of
+# benchmarks/pipeline.py in 56 chunks of at most 200 took 14.2-14.4 s, in 31 of at most 400 13.6-13.9 s (the
+# constant set before pipeline.run, three runs each), a worker peaking at 510 MB instead of 425; 600 was no faster.
+MAX_CHUNK = 400
 CHUNKS_PER_RUN = 16  # aim for this many chunks, so two or more workers stay busy
 MIN_PARALLEL = 40  # with workers=None, fewer reports than this are processed here: starting workers costs more
 TAIL_CHUNKS, TAIL_PARTS = 2, 4  # a run's last two chunks are handed out as eight (``_chunk_bounds``)
@@ -112,7 +116,7 @@ def run(
     cache       reuse and keep per-report results on disk (``analysis.cache``)
     cache_dir   where (default ``config.CACHE_DIR``)
     progress    progress bars on stderr (default: only when stderr is a terminal)
-    chunk_size  reports a worker takes at once (default: about 1/16 of the run, at most 200)
+    chunk_size  reports a worker takes at once (default: about 1/16 of the run, at most MAX_CHUNK, 400)
     warn        print the loader's problems on stderr, as ``load_corpus`` does
     engine      "processes" (a pool on this machine) or "dask" (a dask.distributed
                 cluster: the optional extra ``[dask]``; docs/readme/dask.md)
