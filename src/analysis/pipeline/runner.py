@@ -249,7 +249,8 @@ def _load(
             # this process reads too while the workers wait for the fork server (the briefings' imports): reading needs no set-up
             done = pool.map(_load_task, tasks, bar=bar, weight=lambda task: len(task[0]), helper=True)
         if names:  # the workers load what the stages need while this process puts the reports table together
-            pool.start_each(_warm_up, (tuple(names),))
+            pool.start_each(_warm_up, (tuple(names),))  # (for nothing when every stage's rows are then cached: rare,
+            # since files read anew are files the cache did not hold)
         for results, seconds in done:
             cpu += seconds
             for path, report, problem in results:
