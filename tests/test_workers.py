@@ -230,9 +230,6 @@ def test_with_a_helper_the_caller_runs_tasks_while_a_new_pools_workers_set_thems
     (the pipeline's: the tokeniser's dictionary) before any task: the caller does not wait for them."""
     import ast
     import subprocess
-    import sys
-
-    from analysis import config
 
     (tmp_path / "quick_task.py").write_text(
         "import os, time\n\ndef set_up_slowly():\n    time.sleep(1.5)\n\n"
@@ -266,7 +263,7 @@ def test_start_each_hands_a_call_to_each_worker_of_a_running_pool_without_waitin
         pool.close()  # waits for what was handed out
     pids = (tmp_path / "started").read_text().split()
     assert len(pids) == 2 and str(os.getpid()) not in pids
-    Pool(1).start_each(_note_pid, (str(tmp_path),))  # one worker: everything runs in this process, when asked
+    Pool(1).start_each(_note_pid, (str(tmp_path),))  # one worker: no pool, nothing handed out
     assert len((tmp_path / "started").read_text().split()) == 2
 
 
