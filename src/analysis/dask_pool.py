@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import OptionError
-from .workers import OnResult, Weight, one_each
+from .workers import OnResult, Weight, one_each, task_done
 
 
 def _init_worker() -> None:
@@ -94,10 +94,7 @@ class DaskPool:
             for future in distributed.as_completed(futures):
                 i = index[future.key]
                 results[i] = future.result()
-                if bar is not None:
-                    bar.update(weight(tasks[i]))
-                if on_result is not None:
-                    on_result(i, results[i])
+                task_done(i, tasks[i], results[i], bar, weight, on_result)
         except BaseException:
             client.cancel(futures)
             raise

@@ -296,6 +296,14 @@ def one_each(_task: tuple) -> int:
     return 1
 
 
+def task_done(i: int, task: tuple, result: object, bar, weight: Weight, on_result: OnResult) -> None:
+    """What a pool does as task *i*'s *result* comes: its weight on the progress *bar*, then *on_result*."""
+    if bar is not None:
+        bar.update(weight(task))
+    if on_result is not None:
+        on_result(i, result)
+
+
 HELP_AFTER = 0.1  # seconds ``Pool.map`` with a helper waits for a worker of a pool started earlier before it runs tasks itself
 
 
@@ -364,10 +372,7 @@ class Pool:
         if self.workers <= 1 or len(tasks) <= 1 or small:
             for i, task in enumerate(tasks):
                 results[i] = fn(*task)
-                if bar is not None:
-                    bar.update(weight(task))
-                if on_result is not None:
-                    on_result(i, results[i])
+                task_done(i, task, results[i], bar, weight, on_result)
             return results
         starting = self._executor is None
         if starting:
@@ -381,10 +386,7 @@ class Pool:
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()
-                if bar is not None:
-                    bar.update(weight(tasks[i]))
-                if on_result is not None:
-                    on_result(i, results[i])
+                task_done(i, tasks[i], results[i], bar, weight, on_result)
         except BrokenProcessPool:
             self._executor = None
             raise
@@ -436,10 +438,7 @@ class Pool:
                     except IndexError:
                         break
                     results[i] = fn(*tasks[i])
-                    if bar is not None:
-                        bar.update(weight(tasks[i]))
-                    if on_result is not None:
-                        on_result(i, results[i])
+                    task_done(i, tasks[i], results[i], bar, weight, on_result)
         except BaseException:
             left.clear()  # nothing more is handed out
             raise
