@@ -608,14 +608,10 @@ def sentence_at(
     unique, as ``load_corpus`` makes them.
     """
     asked = set(doc_ids)
-    report_ids = reports["doc_id"].tolist()
-    if all(doc_id in asked for doc_id in report_ids):  # as a whole table asks: the paragraphs kept for it, as made
-        paras = paragraphs(reports, rules=rules) if asked else None
-        texts_of = dict(zip(report_ids, reports["text"].tolist()))
-    else:
-        chosen = reports[reports["doc_id"].isin(asked)]
-        paras = paragraphs(chosen, rules=rules) if asked else None
-        texts_of = dict(zip(chosen["doc_id"].tolist(), chosen["text"].tolist()))
+    # as a whole table asks, the reports as they are: the paragraphs kept for them, as made
+    chosen = reports if all(doc_id in asked for doc_id in reports["doc_id"].tolist()) else reports[reports["doc_id"].isin(asked)]
+    paras = paragraphs(chosen, rules=rules) if asked else None
+    texts_of = dict(zip(chosen["doc_id"].tolist(), chosen["text"].tolist()))
     where: dict[str, tuple[list[int], list[int]]] = {}  # doc_id → its paragraphs' starts, in order, and their rows
     if paras is not None:
         para_doc, para_start, para_end = paras["doc_id"].tolist(), paras["start"].tolist(), paras["end"].tolist()
