@@ -590,9 +590,10 @@ def test_notebook_on_the_real_reports(run_notebook):
     assert "村屯(" in shown and "反诈(" in shown  # 神树镇's key terms (written by 神树镇 alone)
     assert "践行新时代先进地区“" in shown  # the KWIC line of 枫桥经验 in 神树镇
     assert "no concordance lines for '不存在的词'" in errors
-    assert images == 1  # the comparison cloud; the bar charts are HTML and the other clouds SVG, drawn by the browser
+    assert images == 0  # the bar charts are HTML and the clouds SVG, drawn by the browser
     assert shown.count('class="analysis-chart-grid"') == 2  # per-town top terms, per-town key terms
-    assert shown.count('<img src="data:image/svg+xml;base64,') == 3  # the corpus's cloud, the two towns' side by side
+    assert shown.count('<img src="data:image/svg+xml;base64,') == 4  # the corpus's cloud, the two towns', the comparison
+    assert 'alt="比较词云"' in shown
     assert 'alt="神树镇的词云"' in shown and 'alt="双庙镇的词云"' in shown
     assert '<p class="analysis-bars-title">神树镇 对比其余</p>' in shown and "<th>村屯</th>" in shown
     assert "全部报告的高频词" in shown and "<th>法治</th>" in shown
@@ -608,7 +609,7 @@ def test_notebook_with_a_report_without_usable_tokens(tmp_path, run_notebook):
     assert "报告 1 份" in shown and "计入统计的词 0 个" in shown
     assert "no tokens left to count" in errors
     assert "no concordance lines for '枫桥经验'" in errors
-    assert images == 1  # the comparison cloud still drawn, saying there is nothing to show…
+    assert images == 0 and "<p>比较词云至少需要两个组</p>" in shown  # the comparison cloud says there is nothing to show…
     assert shown.count("没有可显示的词语") >= 2 and "没有关键词" in shown  # …and every bar chart…
     assert shown.count("<p>没有可绘制的词语</p>") == 2  # …and the corpus's cloud and the towns' clouds
 

@@ -300,6 +300,7 @@ CASES = {
     "wordclouds.cloud_grid_html": lambda w: ((w.counts_by_town,), {"max_words": 20, "width": 200, "height": 150}),
     "wordclouds.comparison_weights": lambda w: ((w.counts_by_town,), {}),
     "wordclouds.comparison_cloud": lambda w: ((w.counts_by_town,), {"max_words": 30, "size": 300}),
+    "wordclouds.comparison_cloud_image": lambda w: ((w.counts_by_town,), {"max_words": 30, "size": 300}),
     # indicators
     "indicators.extract": lambda w: ((w.reports,), {}),
     "indicators.printable": lambda w: ((w.rows,), {}),

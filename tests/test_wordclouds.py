@@ -398,6 +398,54 @@ def test_comparison_cloud(town_counts):
     matplotlib.pyplot.close(fig)
 
 
+def test_a_comparison_cloud_image_puts_each_towns_words_in_its_own_sector(town_counts):
+    """The word-frequency briefing's comparison cloud as SVG: three of the five towns (the largest), each town's
+    name in its colour at the middle of its sector, each word coloured as the town that over-uses it most and
+    standing in that town's sector; the title above, the towns left out said below, the font cut to it all."""
+    import base64
+    import io
+    import re
+    import xml.etree.ElementTree as ET
+
+    from fontTools.ttLib import TTFont
+
+    image = wordclouds.comparison_cloud_image(town_counts, by="town", max_groups=3, size=600, title="比较词云")
+    svg = ET.fromstring(image.svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = list(svg.iter(f"{ns}text"))
+    colour = {t.text: t.get("style").removeprefix("fill:") for t in texts}
+    largest = frequency.largest_groups(town_counts, by="town")[:3]
+    assert list(image.groups) == largest and len(largest) == 3
+    assert [colour[town] for town in largest] == list(wordclouds.GROUP_COLORS[:3])  # the sectors counter-clockwise from the top
+    assert "比较词云" in colour and "显示 3 / 5 个组（按词数最多者）" in colour
+    owner = wordclouds.comparison_weights(town_counts, by="town", groups=largest).set_index("token")["town"]
+    placed = [t for t in texts if t.get("transform")]  # the words, placed by wordcloud; the names and notes by x and y
+    assert [t.text for t in placed] == list(image.words) and len(placed) > 60
+    step = 2 * np.pi / 3
+    for word in placed:
+        town = owner[word.text]
+        assert word.get("style") == f"fill:{colour[town]}"
+        x, y = map(float, re.fullmatch(r"translate\(([-\d.e]+),([-\d.e]+)\)", word.get("transform")).groups())
+        size = float(word.get("font-size"))
+        cx, cy = x + len(word.text) * size / 2, y - size / 2  # about the middle of a horizontal CJK word
+        angle = np.mod(np.arctan2(300 - cy, cx - 300), 2 * np.pi)
+        start = np.pi / 2 + largest.index(town) * step
+        assert np.mod(angle - start, 2 * np.pi) < step + 0.15, (word.text, town)  # its own sector, or its edge
+        assert np.hypot(cx - 300, cy - 300) < 300
+    for town, sector in zip(largest, range(3)):  # the names just outside the circle, in their sectors' middles
+        name = next(t for t in texts if t.text == town and not t.get("transform"))
+        middle = np.pi / 2 + (sector + 0.5) * step
+        assert float(name.get("x")) == pytest.approx(300 + np.cos(middle) * 336, abs=0.1)
+        assert float(name.get("y")) == pytest.approx(300 - np.sin(middle) * 336, abs=0.1)
+    style = "".join(t.text for t in svg.iter(f"{ns}style"))
+    font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", style).group(1))))
+    assert set("".join(t.text for t in texts)) <= {chr(c) for c in font.getBestCmap()}
+    assert image.width == 600 and 'alt="比较词云"' in image._repr_html_() and "3 个组" in repr(image)
+    with pytest.warns(FrequencyWarning, match="at least two groups"):
+        alone = wordclouds.comparison_cloud_image(town_counts[town_counts["town"] == "神树镇"], by="town")
+    assert alone.svg is None and "<p>比较词云至少需要两个组</p>" == alone._repr_html_()
+
+
 @pytest.mark.parametrize("size", [101, 300])
 def test_the_sectors_of_a_comparison_cloud_share_out_its_circle(size):
     """Each group's sector: together they are the inscribed circle, none overlapping; a quarter is where it is drawn."""

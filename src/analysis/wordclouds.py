@@ -14,6 +14,7 @@ cloud_svg        a generated cloud as SVG, its font inside
 cloud_grid       one cloud per report or group, side by side (capped at max_panels)
 cloud_grid_html  the same as pictures the browser puts side by side (the word-frequency briefing)
 comparison_cloud one circle cut into sectors, each group's over-used terms in its sector
+comparison_cloud_image  the same as a picture (SVG, the words and names as text in the font): the word-frequency briefing
 """
 
 from __future__ import annotations
@@ -478,6 +479,63 @@ def _sector_mask(size: int, start: float, stop: float) -> np.ndarray:
     return np.where(inside, 0, 255).astype(np.uint8)
 
 
+@dataclass(frozen=True, eq=False)
+class _Sector:
+    """One group's sector of a comparison cloud: the group, its colour, the sector's middle angle, its mask (0
+    inside) and the cloud wordcloud laid out in it (None when nothing fits)."""
+
+    group: object
+    color: str
+    middle: float
+    mask: np.ndarray
+    cloud: WordCloud | None
+
+
+def _comparison_sectors(
+    counts: pd.DataFrame, *, by: str, groups: Sequence[object] | None, max_groups: int, max_words: int, size: int
+) -> tuple[list[_Sector], int]:
+    """The sectors of a comparison cloud of *size* × *size* and the number of groups there were: each group's
+    over-used terms (``comparison_weights``) laid out in its sector.  Fewer than two groups warn and give none."""
+    chosen, available = _pick_groups(counts, by, groups, max_groups)
+    if len(chosen) < 2:
+        _warn("the comparison cloud needs terms from at least two groups")
+        return [], available
+    weights = comparison_weights(counts, by=by, groups=chosen)
+    weights = weights.groupby(by, sort=False).head(max(1, max_words // len(chosen)))
+    top = weights["weight"].max() if not weights.empty else 0
+    step = 2 * np.pi / len(chosen)
+    sectors = []
+    for index, group in enumerate(chosen):
+        start = np.pi / 2 + index * step
+        mask = _sector_mask(size, start % (2 * np.pi), start % (2 * np.pi) + step)
+        if start % (2 * np.pi) + step > 2 * np.pi:  # a sector across angle 0
+            mask = np.minimum(_sector_mask(size, start % (2 * np.pi), 2 * np.pi), _sector_mask(size, 0, (start + step) % (2 * np.pi)))
+        part = weights[weights[by] == group]
+        color = GROUP_COLORS[index % len(GROUP_COLORS)]
+        wc = None
+        if not part.empty:
+            font_size = max(14, int(size / 7 * part["weight"].max() / top))
+            freqs = dict(zip(part["token"].tolist(), part["weight"].tolist()))
+            try:
+                wc = cloud(freqs, max_words=max_words, width=size, height=size, mask=mask, max_font_size=font_size, color=color)
+            except (AnalysisError, ValueError):
+                wc = None  # nothing fits in a narrow sector
+        sectors.append(_Sector(group, color, start + step / 2, mask, wc))
+    return sectors, available
+
+
+COMPARISON_EMPTY = "比较词云至少需要两个组"
+LABEL_RADIUS = 0.56  # a group's name stands this far from the circle's centre (× size), in its sector's middle
+
+
+def _label_at(sector: _Sector, size: int) -> tuple[float, float]:
+    return size / 2 + np.cos(sector.middle) * size * LABEL_RADIUS, size / 2 - np.sin(sector.middle) * size * LABEL_RADIUS
+
+
+def _shown_groups(sectors: list[_Sector], available: int) -> str:
+    return f"显示 {len(sectors)} / {available} 个组（按词数最多者）" if available > len(sectors) else ""
+
+
 def comparison_cloud(
     counts: pd.DataFrame,
     *,
@@ -492,55 +550,122 @@ def comparison_cloud(
 
     *counts* is a ``counts(..., by=by)`` table; at most *max_groups* groups
     (default: the largest); word size is the excess rate, on one scale for
-    all sectors.  Colours follow ``GROUP_COLORS``.
+    all sectors.  Colours follow ``GROUP_COLORS``.  ``comparison_cloud_image``
+    is the same cloud as a picture the browser draws.
     """
     use_cjk_font()
-    chosen, available = _pick_groups(counts, by, groups, max_groups)
+    sectors, available = _comparison_sectors(counts, by=by, groups=groups, max_groups=max_groups, max_words=max_words, size=size)
     fig, ax = plt.subplots(figsize=(size / 100, size / 100))
     if title:
         ax.set_title(title, fontsize=13)
-    if len(chosen) < 2:
-        _warn("the comparison cloud needs terms from at least two groups")
-        no_data("比较词云至少需要两个组", ax=ax)
+    if not sectors:
+        no_data(COMPARISON_EMPTY, ax=ax)
         return fig
-    weights = comparison_weights(counts, by=by, groups=chosen)
-    weights = weights.groupby(by, sort=False).head(max(1, max_words // len(chosen)))
-    top = weights["weight"].max() if not weights.empty else 0
     canvas = np.full((size, size, 3), 255, dtype=np.uint8)
-    step = 2 * np.pi / len(chosen)
-    for index, group in enumerate(chosen):
-        start = np.pi / 2 + index * step
-        mask = _sector_mask(size, start % (2 * np.pi), start % (2 * np.pi) + step)
-        if start % (2 * np.pi) + step > 2 * np.pi:  # a sector across angle 0
-            mask = np.minimum(_sector_mask(size, start % (2 * np.pi), 2 * np.pi), _sector_mask(size, 0, (start + step) % (2 * np.pi)))
-        part = weights[weights[by] == group]
-        color = GROUP_COLORS[index % len(GROUP_COLORS)]
-        if not part.empty:
-            font_size = max(14, int(size / 7 * part["weight"].max() / top))
-            freqs = dict(zip(part["token"].tolist(), part["weight"].tolist()))
-            try:
-                wc = cloud(freqs, max_words=max_words, width=size, height=size, mask=mask, max_font_size=font_size, color=color)
-            except (AnalysisError, ValueError):
-                wc = None  # nothing fits in a narrow sector
-            if wc is not None:
-                inside = mask == 0
-                with cloudlayout.fast_layout():
-                    drawn = wc.to_array()
-                canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: a size it does not divide is over
-        middle = start + step / 2
-        ax.text(
-            size / 2 + np.cos(middle) * size * 0.56,
-            size / 2 - np.sin(middle) * size * 0.56,
-            str(group),
-            color=color,
-            ha="center",
-            va="center",
-            fontsize=13,
-        )
+    for sector in sectors:
+        if sector.cloud is not None:
+            inside = sector.mask == 0
+            with cloudlayout.fast_layout():
+                drawn = sector.cloud.to_array()
+            canvas[inside] = drawn[:size, :size][inside]  # drawn at DRAW_SCALE: a size it does not divide is over
+        x, y = _label_at(sector, size)
+        ax.text(x, y, str(sector.group), color=sector.color, ha="center", va="center", fontsize=13)
     ax.imshow(canvas, interpolation="bilinear")
     ax.set_xlim(-size * 0.1, size * 1.1)
     ax.set_ylim(size * 1.1, -size * 0.1)
     ax.set_axis_off()
-    if available > len(chosen):
-        fig.text(0.5, 0.02, f"显示 {len(chosen)} / {available} 个组（按词数最多者）", ha="center", fontsize=10)
+    if _shown_groups(sectors, available):
+        fig.text(0.5, 0.02, _shown_groups(sectors, available), ha="center", fontsize=10)
     return fig
+
+
+# The comparison cloud's picture, in the circle's pixels (size 900: the figure's 9 inches at 100 dpi): the groups'
+# names and the title as on the figure, about 13 pt, the note about 10 pt.
+LABEL_SHARE = 0.024
+NOTE_SHARE = 0.019
+TEXT_INK = "#222222"
+
+
+@dataclass(frozen=True, repr=False)
+class ComparisonImage(CloudImage):
+    """``comparison_cloud_image``: the sectors' clouds in one SVG, with the groups' names (*groups*, in the
+    order of the sectors, counter-clockwise from the top).  There is no one wordcloud to draw as a PNG
+    (``to_png`` gives None): ``comparison_cloud`` draws the same sectors as a figure."""
+
+    groups: tuple[str, ...] = ()
+
+    def img_tag(self, alt: str = "比较词云") -> str:
+        return super().img_tag(alt)
+
+    def __repr__(self) -> str:
+        return f"比较词云（{len(self.groups)} 个组，{len(self.words)} 个词）" if self.svg else self.message
+
+
+def comparison_cloud_image(
+    counts: pd.DataFrame,
+    *,
+    by: str = "town",
+    groups: Sequence[object] | None = None,
+    max_groups: int = 8,
+    max_words: int = 150,
+    size: int = 900,
+    title: str | None = None,
+) -> ComparisonImage:
+    """``comparison_cloud`` as a picture the browser draws: the same sectors and words, as SVG text in the font.
+
+    Each sector's words are wordcloud's own SVG of its layout (``WordCloud.to_svg``: where ``comparison_cloud``
+    paints them), the groups' names around the circle, *title* above and, when groups were left out, how many
+    below; the font inside, cut to the picture's characters (as ``cloud_image``).  Shown *size* pixels wide.
+    No pixels are drawn or encoded: the figure's PNG (1,350 pixels square at ``display.FIGURE_DPI``) took
+    about half of the word-frequency briefing's cloud cell and a quarter of its page.
+    """
+    import re
+
+    from .fonts import font_face
+    from .plots.svg import text_width
+
+    sectors, available = _comparison_sectors(counts, by=by, groups=groups, max_groups=max_groups, max_words=max_words, size=size)
+    if not sectors:
+        return ComparisonImage(None, message=COMPARISON_EMPTY)
+    label_px, note_px = LABEL_SHARE * size, NOTE_SHARE * size
+    words, texts = [], []
+    for sector in sectors:
+        if sector.cloud is not None:
+            with cloudlayout.fast_layout():
+                drawn = sector.cloud.to_svg()
+            texts += re.findall(r"<text [^>]*>.*?</text>", drawn, flags=re.S)
+            words += drawn_words(sector.cloud)
+    # the frame: the circle with a tenth of its size around it, wider where a name reaches further; the title above
+    reach = max(abs(_label_at(s, size)[0] - size / 2) + text_width(str(s.group), label_px) / 2 for s in sectors)
+    side = max(0.1 * size, reach - size / 2 + label_px / 2)
+    head = 2 * label_px if title else 0.0
+    note = _shown_groups(sectors, available)
+    foot = 2 * note_px if note else 0.0
+    left, top, width, height = -side, -0.1 * size - head, size + 2 * side, 1.2 * size + head + foot
+
+    def line(x: float, y: float, text: str, px: float, color: str) -> str:
+        return (
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" dominant-baseline="central" font-size="{px:.1f}" '
+            f'style="fill:{color}">{html.escape(text)}</text>'
+        )
+
+    marks = [line(*_label_at(s, size), str(s.group), label_px, s.color) for s in sectors]
+    if title:
+        marks.append(line(size / 2, top + label_px, title, label_px, TEXT_INK))
+    if note:
+        marks.append(line(size / 2, top + height - note_px, note, note_px, TEXT_INK))
+    chars = "".join(words) + "".join(str(s.group) for s in sectors) + (title or "") + note
+    shown_width, shown_height = size, round(height * size / width)
+    svg = "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{shown_width}" height="{shown_height}" '
+            f'viewBox="{left:.1f} {top:.1f} {width:.1f} {height:.1f}">',
+            f"<style>{font_face(chars, CLOUD_FONT_FAMILY)}</style>",
+            f"<style>text{{font-family:{CLOUD_FONT_FAMILY};font-weight:normal;font-style:normal;}}</style>",
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height:.1f}" style="fill:white"></rect>',
+            *texts,
+            *marks,
+            "</svg>",
+        ]
+    )
+    return ComparisonImage(svg, tuple(words), width=shown_width, height=shown_height, groups=tuple(str(s.group) for s in sectors))
