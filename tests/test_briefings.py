@@ -479,8 +479,9 @@ def test_when_the_shared_tables_cannot_be_written_the_run_stops_and_says_why(two
 
 
 def test_the_costliest_corpus_notebooks_start_first_and_the_towns_are_handed_out_a_few_at_a_time():
-    """Each corpus notebook in order of its ``briefing.cost``, then the towns, ``TOWNS_PER_RUN`` at a time: the
-    longest is not left for the end, and the workers take the last towns as they become free, so they end together."""
+    """Each corpus notebook in order of its ``briefing.cost``, then the towns, at most ``TOWNS_PER_RUN`` at a time and
+    fewer towards the end: the longest is not left for the end, and the workers take the last towns one by one as
+    they become free, so they end within a page of each other."""
     from types import SimpleNamespace
 
     def briefing(name: str, cost: float, town: str = "") -> SimpleNamespace:
@@ -498,12 +499,19 @@ def test_the_costliest_corpus_notebooks_start_first_and_the_towns_are_handed_out
         ["06"],
         ["00"],
         ["08"],
-        ["04-甲镇", "04-乙镇", "04-丙镇", "04-丁镇"],
-        ["04-戊镇", "04-己镇", "04-庚镇", "04-辛镇"],
+        ["04-甲镇", "04-乙镇", "04-丙镇"],  # 9 towns left: 3 (half of each process's 4.5, rounded up)
+        ["04-丁镇", "04-戊镇"],  # 6 left: 2
+        ["04-己镇"],  # 4 left: one page at a time from here
+        ["04-庚镇"],
+        ["04-辛镇"],
         ["04-壬镇"],
     ]
     alone = [[b.name for b in batch] for batch in briefings.batches(todo, 1)]  # one process: the towns in one run
     assert alone == [*names[:5], [b.name for b in towns]]
+    many = [briefing("04", 0.3, f"{n}镇") for n in range(40)]
+    sizes = [len(batch) for batch in briefings.batches(many, 2)]
+    assert sizes == [4] * 7 + [3, 3, 2, 1, 1, 1, 1] and sum(sizes) == 40  # never more than TOWNS_PER_RUN
+    assert [len(batch) for batch in briefings.batches(many[:5], 2)] == [2, 1, 1, 1]  # five towns: not four and one
 
 
 def test_the_package_notebooks_say_what_they_cost_and_a_wrong_cost_is_named(tmp_path):

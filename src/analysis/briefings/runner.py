@@ -212,9 +212,11 @@ def _select(notebooks: list[Notebook], wanted: Iterable[str] | None) -> list[Not
     return [nb for nb in notebooks if nb in chosen]
 
 
-# A town notebook's towns are handed out this many at a time: a worker takes the next few as it becomes free, so
-# the workers end within a few pages of each other (in two halves, one per worker, the 1,000 synthetic reports'
-# build left one core idle for its last 2.0 s, its half begun 5.6 s later, after a longer corpus notebook).
+# A town notebook's towns are handed out at most this many at a time: a worker takes the next few as it becomes
+# free, so the workers end within a few pages of each other (in two halves, one per worker, the 1,000 synthetic
+# reports' build left one core idle for its last 2.0 s, its half begun 5.6 s later, after a longer corpus
+# notebook).  Fewer towns a run towards the end (``_town_runs``): the last runs are single pages, so the workers
+# end within one page (five towns as four and one left a core idle for the build's last 0.27 s).
 TOWNS_PER_RUN = 4
 WAKE_AT_LEAST = 1.0  # seconds: a round looks at its futures this often even when nothing woke it
 _PROGRESS = None  # in a worker: (the pipe's sending end, its lock) each briefing's start and finished row are sent on
@@ -256,12 +258,23 @@ def run_batch(batch: Sequence[Briefing], **kwargs) -> list[dict]:
 
 def batches(todo: Sequence[Briefing], jobs: int) -> list[list[Briefing]]:
     """The work for *jobs* processes, in the order they take it: each corpus notebook, the costliest first
-    (``Notebook.cost``), then each town notebook's towns, ``TOWNS_PER_RUN`` at a time (on one process, all at once)."""
+    (``Notebook.cost``), then each town notebook's towns, a few at a time (``_town_runs``; on one process, all at
+    once)."""
     runs = [[b] for b in sorted((b for b in todo if not b.notebook.per_town), key=lambda b: -b.notebook.cost)]
     for path in dict.fromkeys(b.notebook.path for b in todo if b.notebook.per_town):
         towns = [b for b in todo if b.notebook.path == path]
-        size = len(towns) if jobs <= 1 else TOWNS_PER_RUN
-        runs += [towns[i : i + size] for i in range(0, len(towns), size)]
+        runs += [towns] if jobs <= 1 else _town_runs(towns, jobs)
+    return runs
+
+
+def _town_runs(towns: list[Briefing], jobs: int) -> list[list[Briefing]]:
+    """*towns* in runs of at most ``TOWNS_PER_RUN``, each at most half of a process's share of the towns left
+    (rounded up), so that the runs shrink to single pages at the end and the *jobs* processes end together."""
+    runs, start = [], 0
+    while start < len(towns):
+        size = max(1, min(TOWNS_PER_RUN, -(-(len(towns) - start) // (2 * jobs))))
+        runs.append(towns[start : start + size])
+        start += size
     return runs
 
 
