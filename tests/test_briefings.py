@@ -433,7 +433,7 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     for name in workers.NATIVE_THREAD_VARS:
         monkeypatch.delenv(name, raising=False)
     out = tmp_path / "out"
-    summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["02"], progress=False)
+    summary = briefings.build(two_reports, out=out, notebooks_dir=FIXTURES, notebooks=["02"], jobs=1, progress=False)
     assert (summary["status"] == "written").all(), "\n".join(summary["message"])
     again = pipeline.run(two_reports, workers=1, progress=False, warn=False).timings.set_index("step")
     stages = list(pipeline.DEFAULT_STAGES)
@@ -442,7 +442,7 @@ def test_the_runner_warms_the_cache_and_shares_a_work_folder(two_reports, tmp_pa
     for town in summary["town"]:
         shown = Page((out / f"02_town-{town}.html").read_text(encoding="utf-8")).shown
         assert f"work: {work_files()}" in shown
-        assert f"blas threads: {os.cpu_count()}" in shown  # one process: its kernel's BLAS has every core
+        assert f"blas threads: {os.cpu_count()}" in shown  # one process (jobs=1): its kernel's BLAS has every core
     assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != runlock.LOCK_NAME]  # the work folder is gone
 
 
