@@ -340,6 +340,10 @@ def test_empty_input_gives_figures_not_exceptions(tmp_path):
         texts = [t.get_text() for ax in fig.axes for t in ax.texts]
         assert any("没有" in t or "至少" in t for t in texts)
         matplotlib.pyplot.close(fig)
+    with pytest.warns(FrequencyWarning, match="at least two groups") as caught:
+        picture = wordclouds.comparison_cloud_image(empty, by="town")
+    assert picture.svg is None and "至少" in picture._repr_html_()
+    assert caught[0].filename == __file__  # the warning names the caller's line, not the library's
 
 
 def test_cloud_grid_caps_the_panels(town_counts):
@@ -430,7 +434,8 @@ def test_a_comparison_cloud_image_puts_each_towns_words_in_its_own_sector(town_c
         cx, cy = x + len(word.text) * size / 2, y - size / 2  # about the middle of a horizontal CJK word
         angle = np.mod(np.arctan2(300 - cy, cx - 300), 2 * np.pi)
         start = np.pi / 2 + largest.index(town) * step
-        assert np.mod(angle - start, 2 * np.pi) < step + 0.15, (word.text, town)  # its own sector, or its edge
+        past = np.mod(angle - start + 0.15, 2 * np.pi) - 0.15  # how far into its sector, counter-clockwise
+        assert -0.15 < past < step + 0.15, (word.text, town)  # its own sector, or either edge
         assert np.hypot(cx - 300, cy - 300) < 300
     for town, sector in zip(largest, range(3)):  # the names just outside the circle, in their sectors' middles
         name = next(t for t in texts if t.text == town and not t.get("transform"))
@@ -444,6 +449,8 @@ def test_a_comparison_cloud_image_puts_each_towns_words_in_its_own_sector(town_c
     with pytest.warns(FrequencyWarning, match="at least two groups"):
         alone = wordclouds.comparison_cloud_image(town_counts[town_counts["town"] == "神树镇"], by="town")
     assert alone.svg is None and "<p>比较词云至少需要两个组</p>" == alone._repr_html_()
+    small = wordclouds.comparison_cloud_image(town_counts, by="town", size=100)  # sectors too small for a word: names only
+    assert ET.fromstring(small.svg) is not None and set(small.groups) <= {t.text for t in ET.fromstring(small.svg).iter(f"{ns}text")}
 
 
 @pytest.mark.parametrize("size", [101, 300])

@@ -57,8 +57,9 @@ MARGIN_PX = 6
 MIN_FONT_PX = 6
 
 
-def _warn(message: str) -> None:
-    warnings.warn(message, FrequencyWarning, stacklevel=3)
+def _warn(message: str, *, stacklevel: int = 3) -> None:
+    """Warn at the line that called the public function (*stacklevel* one more for each helper in between)."""
+    warnings.warn(message, FrequencyWarning, stacklevel=stacklevel)
 
 
 def frequencies(
@@ -498,7 +499,7 @@ def _comparison_sectors(
     over-used terms (``comparison_weights``) laid out in its sector.  Fewer than two groups warn and give none."""
     chosen, available = _pick_groups(counts, by, groups, max_groups)
     if len(chosen) < 2:
-        _warn("the comparison cloud needs terms from at least two groups")
+        _warn("the comparison cloud needs terms from at least two groups", stacklevel=4)
         return [], available
     weights = comparison_weights(counts, by=by, groups=chosen)
     weights = weights.groupby(by, sort=False).head(max(1, max_words // len(chosen)))
@@ -520,6 +521,8 @@ def _comparison_sectors(
                 wc = cloud(freqs, max_words=max_words, width=size, height=size, mask=mask, max_font_size=font_size, color=color)
             except (AnalysisError, ValueError):
                 wc = None  # nothing fits in a narrow sector
+            if wc is not None and not wc.layout_:
+                wc = None  # nor here: wordcloud placed no word (a small circle)
         sectors.append(_Sector(group, color, start + step / 2, mask, wc))
     return sectors, available
 
@@ -574,8 +577,9 @@ def comparison_cloud(
     ax.set_xlim(-size * 0.1, size * 1.1)
     ax.set_ylim(size * 1.1, -size * 0.1)
     ax.set_axis_off()
-    if _shown_groups(sectors, available):
-        fig.text(0.5, 0.02, _shown_groups(sectors, available), ha="center", fontsize=10)
+    note = _shown_groups(sectors, available)
+    if note:
+        fig.text(0.5, 0.02, note, ha="center", fontsize=10)
     return fig
 
 
