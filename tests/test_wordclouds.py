@@ -417,18 +417,18 @@ def test_a_comparison_cloud_image_puts_each_towns_words_in_its_own_sector(town_c
     svg = ET.fromstring(image.svg)
     ns = "{http://www.w3.org/2000/svg}"
     texts = list(svg.iter(f"{ns}text"))
-    colour = {t.text: t.get("style").removeprefix("fill:") for t in texts}
+    color = {t.text: t.get("style").removeprefix("fill:") for t in texts}
     largest = frequency.largest_groups(town_counts, by="town")[:3]
     assert list(image.groups) == largest and len(largest) == 3
-    assert [colour[town] for town in largest] == list(wordclouds.GROUP_COLORS[:3])  # the sectors counter-clockwise from the top
-    assert "比较词云" in colour and "显示 3 / 5 个组（按词数最多者）" in colour
+    assert [color[town] for town in largest] == list(wordclouds.GROUP_COLORS[:3])  # the sectors counter-clockwise from the top
+    assert "比较词云" in color and "显示 3 / 5 个组（按词数最多者）" in color
     owner = wordclouds.comparison_weights(town_counts, by="town", groups=largest).set_index("token")["town"]
     placed = [t for t in texts if t.get("transform")]  # the words, placed by wordcloud; the names and notes by x and y
     assert [t.text for t in placed] == list(image.words) and len(placed) > 60
     step = 2 * np.pi / 3
     for word in placed:
         town = owner[word.text]
-        assert word.get("style") == f"fill:{colour[town]}"
+        assert word.get("style") == f"fill:{color[town]}"
         x, y = map(float, re.fullmatch(r"translate\(([-\d.e]+),([-\d.e]+)\)", word.get("transform")).groups())
         size = float(word.get("font-size"))
         cx, cy = x + len(word.text) * size / 2, y - size / 2  # about the middle of a horizontal CJK word
