@@ -3,8 +3,8 @@
 Used by ``frequency.tfidf`` (the terms that set a report apart, from a table
 of counts), by ``alignment`` (the cosine similarity of problem and plan items,
 from token lists: ``vector``) and by ``themes`` (an item's similarity to each
-theme's description, from arrays of counts: ``unit_rows``).  Both use scikit-learn's smoothed IDF and unit-length
-vectors:
+theme's description, from arrays of counts: ``unit_rows``).  All three use
+scikit-learn's smoothed IDF and unit-length vectors:
 
     idf(t) = ln((1 + n) / (1 + df(t))) + 1      n texts, df(t) texts using t
     weight = tf × idf, then scaled so each text's weights have length 1
