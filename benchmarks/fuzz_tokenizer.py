@@ -5,7 +5,9 @@
 ``tokenize.tokenizer()`` (rjieba where it gives jieba's words,
 ``segmenter.RustTokenizer``) and ``tokenize.FastTokenizer`` (jieba with its
 route search done in one pass) must both give the same words as
-``jieba.Tokenizer`` with the same dictionary (``tokenize.with_terms``).  The tests check every report and a few hundred
+``jieba.Tokenizer`` with the same dictionary (``tokenize.with_terms``), both
+word by word (``words``, ``cut``) and as ``tokenize`` cuts a chunk of reports at
+once (``tokenize._cut_codes``: rjieba's words, then those jieba splits split).  The tests check every report and a few hundred
 random texts; this runs for longer, on slices of the real and synthetic
 reports and on strings of dictionary words, their first characters, rare Han
 characters, digits, letters, spaces, punctuation and characters outside the
@@ -26,7 +28,7 @@ import jieba
 
 from analysis import config
 from analysis.corpus import load_corpus
-from analysis.tokenize import FastTokenizer, tokenizer, with_terms
+from analysis.tokenize import FastTokenizer, _cut_codes, tokenizer, with_terms
 
 HERE = Path(__file__).resolve().parent
 EXTRA = [
@@ -80,7 +82,9 @@ def main() -> None:
         nonlocal differences
         for name, tok in candidates.items():
             got = tok.words(text)
-            if got != expected or list(tok.cut(text)) != expected:
+            codes, distinct = _cut_codes(tok, text)
+            at_once = [distinct[code].as_py() for code in codes]
+            if got != expected or list(tok.cut(text)) != expected or at_once != expected:
                 differences += 1
                 if differences <= 5:
                     print(f"difference ({name}): {text!r}\n  package: {got}\n  jieba:   {expected}")

@@ -12,8 +12,20 @@ from hypothesis import strategies as st
 
 from analysis import segmenter
 from analysis.lexicon import load_user_dict, stopwords
+from analysis.quantities import quantity_spans
 from analysis.segmenter import RustTokenizer
-from analysis.tokenize import TOKEN_COLUMNS, FastTokenizer, _pos_tokenizer, cut, tokenize, tokenizer, with_terms
+from analysis.structure import paragraphs
+from analysis.tokenize import (
+    TOKEN_COLUMNS,
+    FastTokenizer,
+    _cut_codes,
+    _marked_stream,
+    _pos_tokenizer,
+    cut,
+    tokenize,
+    tokenizer,
+    with_terms,
+)
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +348,87 @@ def test_the_filter_answers_kept_between_calls_follow_each_calls_options(reports
     pd.testing.assert_frame_equal(again, kept_stopwords)
     assert "法治" in set(dropped["token"]) and "法治" not in set(extra["token"])
     assert len(extra) < len(dropped) < len(kept_stopwords)
+
+
+# ------------------------------------------------------------------ the tokens table: a chunk of reports cut at once
+# tokenize cuts all the paragraphs of its reports as one text (each quantity and each paragraph's end marked
+# by a private-use character); each stretch of plain text must still get jieba's own words for it alone.
+
+
+def jiebas_tokens(reports: pd.DataFrame, reference: jieba.Tokenizer) -> list[tuple[str, str, int]]:
+    """(doc_id, token, start) of every token: jieba's cut of each stretch of plain text between the quantities."""
+    rows = []
+    paras = paragraphs(reports)
+    for doc_id, text, start in zip(paras["doc_id"], paras["text"], paras["start"]):
+        cursor = 0
+        for q_start, q_end in [*quantity_spans(text), (len(text), len(text))]:
+            for word in reference.lcut(text[cursor:q_start]):
+                rows.append((doc_id, word, start + cursor))
+                cursor += len(word)
+            if q_start < q_end:
+                rows.append((doc_id, text[q_start:q_end], start + q_start))
+            cursor = q_end
+    return rows
+
+
+def unfiltered(reports: pd.DataFrame) -> list[tuple[str, str, int]]:
+    table = tokenize(reports, drop_stopwords=False, drop_punct=False, drop_single=False, drop_numbers=False)
+    assert (table["end"] - table["start"] == table["token"].str.len()).all()
+    return list(zip(table["doc_id"], table["token"], table["start"]))
+
+
+def test_the_reports_cut_at_once_give_jiebas_words_of_each_stretch(reports, plain_jieba):
+    assert _marked_stream(paragraphs(reports)) is not None  # the five reports are cut at once
+    assert unfiltered(reports) == jiebas_tokens(reports, plain_jieba)
+
+
+MIXED = (
+    "一、主要工作成效\n"
+    "围绕2021-2025年普法规划，开展“6.26”国际禁毒日宣传3场次，发放资料1.5万份。\n"
+    "V2.0版本的a_b系统上线，网格员走访2-1-1-5-2号楼12户，人均2.5小时。\n"
+    "\n"
+    "二、存在的问题\n"
+    "调解员队伍不稳定。"
+)
+
+
+def test_letters_and_digits_joined_by_dots_and_dashes_are_split_as_jieba_splits_them(reports, plain_jieba):
+    """rjieba keeps 2021-2025 or 6.26 whole where jieba splits some of them: cut at once, they are split after."""
+    chunk = reports.head(2).assign(text=[reports["text"].iloc[0] + "\n" + MIXED, MIXED])
+    assert _marked_stream(paragraphs(chunk)) is not None
+    got = unfiltered(chunk)
+    assert got == jiebas_tokens(chunk, plain_jieba)
+    tokens = [token for _, token, _ in got]
+    assert "2021" in tokens and "2025" in tokens and "2021-2025" not in tokens
+
+
+def test_a_text_holding_the_marks_themselves_is_cut_stretch_by_stretch(reports, plain_jieba):
+    text = MIXED + "\n文中本有私用区字符\ue000和\ue001，开展检查5次。"
+    chunk = reports.head(1).assign(text=text)
+    assert _marked_stream(paragraphs(chunk)) is None
+    got = unfiltered(chunk)
+    assert got == jiebas_tokens(chunk, plain_jieba)
+    assert ("\ue000" in [token for _, token, _ in got]) and "5次" in [token for _, token, _ in got]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=ALPHABET + "次件人余万场份\ue000\ue001", max_size=80), min_size=1, max_size=4))
+def test_any_reports_cut_at_once_give_jiebas_words_of_each_stretch(reports, plain_jieba, texts):
+    chunk = pd.concat([reports.head(1)] * len(texts), ignore_index=True)
+    chunk = chunk.assign(text=texts, doc_id=[f"r{i}" for i in range(len(texts))], n_chars=[len(t) for t in texts])
+    assert unfiltered(chunk) == jiebas_tokens(chunk, plain_jieba)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_text_cut_at_once_is_jiebas_cut_when_a_joined_word_is_a_dictionary_word(cls, fresh):
+    """2021-2025 added to the dictionary: rjieba's whole word must not be split, jieba's code cuts the text
+    (and still splits 2026-01-27, which rjieba keeps whole too)."""
+    fast, reference = fresh(cls), fresh(jieba.Tokenizer)
+    text = "围绕2021-2025年规划，开展6.26宣传；版本V2.0于2026-01-27上线"
+    codes, distinct = _cut_codes(fast, text)
+    assert [distinct[c].as_py() for c in codes] == reference.lcut(text)
+    for tok in (fast, reference):
+        tok.add_word("2021-2025", 100)
+    codes, distinct = _cut_codes(fast, text)
+    assert [distinct[c].as_py() for c in codes] == reference.lcut(text)
+    assert "2021-2025" in reference.lcut(text) and "2026-01-27" not in reference.lcut(text)

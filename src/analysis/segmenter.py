@@ -50,6 +50,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
 from math import log
@@ -205,6 +206,16 @@ class FastTokenizer(jieba.Tokenizer):
         else:
             words.extend(buf)
 
+    def words_unsplit(self, text: str) -> list[str] | None:
+        """``words(text)``, except that a subclass may leave some words for ``split_words`` to split (see
+        ``RustTokenizer``), or give None where ``words`` must cut the text."""
+        return self.words(text)
+
+    def split_words(self, words: Iterable[str]) -> dict[str, list[str]] | None:
+        """Among the distinct *words* of a ``words_unsplit``, those ``words`` would give in parts, with the parts
+        ({} here: ``words_unsplit`` gives the final words); None where ``words`` must cut the text."""
+        return {}
+
     def words(self, text: str) -> list[str]:
         """``list(self.cut(text))`` (accurate mode, HMM on) without the generators."""
         out: list[str] = []
@@ -348,14 +359,22 @@ class RustTokenizer(FastTokenizer):
             return False
         return any(word in text for word in (*forced, *self._zero))
 
+    def _parts(self, rust, word: str) -> list[str] | None:
+        """The parts jieba gives *word*, letters and digits joined by . _ - that rjieba kept whole (0.X → 0 . X);
+        None when *word* is a dictionary word (jieba's code must cut the text)."""
+        if rust.has_word(word):
+            return None
+        return [part for part in finalseg.re_skip.split(word) if part]
+
     def _rejoin(self, rust, words: list[str]) -> list[str] | None:
         """*words* with rjieba's joined letters and digits split as jieba splits them; None if one is a dictionary word."""
         out: list[str] = []
         for word in words:
             if len(word) > 2 and JOINED.search(word):
-                if rust.has_word(word):
+                parts = self._parts(rust, word)
+                if parts is None:
                     return None
-                out.extend(part for part in finalseg.re_skip.split(word) if part)
+                out.extend(parts)
             else:
                 out.append(word)
         return out
@@ -374,22 +393,48 @@ class RustTokenizer(FastTokenizer):
 
     def words(self, text: str) -> list[str]:
         """``list(self.cut(text))`` (accurate mode, HMM on)."""
-        rust = self.engine()
-        if rust is None or self._forced_in(text):
+        out = self.words_unsplit(text)
+        if out is None:
             return super().words(text)  # block by block: only blocks with such a word go to jieba's code
-        if RUST_ONLY_HAN.search(text) is None:
-            out = rust.cut(text, True)
-        else:
-            out = []
-            for i, piece in enumerate(RUST_ONLY_HAN.split(text)):
-                if i % 2:
-                    out.append(piece)  # jieba gives such a character alone
-                elif piece:
-                    out.extend(rust.cut(piece, True))
         if JOINED.search(text):
-            fixed = self._rejoin(rust, out)
+            fixed = self._rejoin(self.engine(), out)
             return super().words(text) if fixed is None else fixed
         return out
+
+    def words_unsplit(self, text: str) -> list[str] | None:
+        """rjieba's words of *text*, letters and digits joined by . _ - left whole (``split_words`` gives their
+        parts); None when the text holds a word of frequency 0 or one forced apart (jieba's code cuts it).
+
+        A long text cut at once, then split where needed, saves a call and a
+        scan of its words per paragraph (``tokenize``: a chunk of reports as one text).
+        """
+        rust = self.engine()
+        if rust is None or self._forced_in(text):
+            return None
+        if RUST_ONLY_HAN.search(text) is None:
+            return rust.cut(text, True)
+        out = []
+        for i, piece in enumerate(RUST_ONLY_HAN.split(text)):
+            if i % 2:
+                out.append(piece)  # jieba gives such a character alone
+            elif piece:
+                out.extend(rust.cut(piece, True))
+        return out
+
+    def split_words(self, words: Iterable[str]) -> dict[str, list[str]] | None:
+        """Among the distinct *words* of a ``words_unsplit``, the letters and digits joined by . _ - that jieba
+        splits, with their parts; None when one of them is a dictionary word (``words`` must cut the text)."""
+        rust = self.engine()
+        if rust is None:
+            return None
+        found: dict[str, list[str]] = {}
+        for word in words:
+            if len(word) > 2 and JOINED.search(word):
+                parts = self._parts(rust, word)
+                if parts is None:
+                    return None
+                found[word] = parts
+        return found
 
 
 # -------------------------------------------------------------------- the package's tokenizer
