@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import jieba
@@ -26,6 +27,8 @@ from analysis.tokenize import (
     tokenizer,
     with_terms,
 )
+
+tokenize_module = importlib.import_module("analysis.tokenize")  # the package's name tokenize is the function
 
 
 @pytest.fixture(scope="module")
@@ -411,24 +414,58 @@ def test_a_text_holding_the_marks_themselves_is_cut_stretch_by_stretch(reports, 
     assert ("\ue000" in [token for _, token, _ in got]) and "5次" in [token for _, token, _ in got]
 
 
+def stretch_by_stretch(reports: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, **options) -> pd.DataFrame:
+    """tokenize as it cuts a text holding a mark: each stretch of plain text on its own."""
+    with monkeypatch.context() as patched:
+        patched.setattr(tokenize_module, "_marked_stream", lambda paras: None)
+        return tokenize(reports, **options)
+
+
+UNFILTERED = dict(drop_stopwords=False, drop_punct=False, drop_single=False, drop_numbers=False)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(alphabet=ALPHABET + "次件人余万场份\ue000\ue001", max_size=80), min_size=1, max_size=4))
+@given(st.lists(st.text(alphabet=ALPHABET + "次件人余万场份\r\u0301\ue000\ue001", max_size=80), min_size=1, max_size=4))
 def test_any_reports_cut_at_once_give_jiebas_words_of_each_stretch(reports, plain_jieba, texts):
     chunk = pd.concat([reports.head(1)] * len(texts), ignore_index=True)
     chunk = chunk.assign(text=texts, doc_id=[f"r{i}" for i in range(len(texts))], n_chars=[len(t) for t in texts])
     assert unfiltered(chunk) == jiebas_tokens(chunk, plain_jieba)
+    with pytest.MonkeyPatch.context() as monkeypatch:  # every column, the roles and the tags too
+        assert tokenize(chunk, **UNFILTERED).equals(stretch_by_stretch(chunk, monkeypatch, **UNFILTERED))
+        assert tokenize(chunk).equals(stretch_by_stretch(chunk, monkeypatch))
+
+
+def test_a_chunk_holding_a_deleted_word_is_cut_stretch_by_stretch(reports, fresh, monkeypatch):
+    """A word of frequency 0 sends rjieba's cut to jieba's own code: at once, the whole chunk would go there."""
+    tok, reference = with_terms(fresh(RustTokenizer)), with_terms(fresh(jieba.Tokenizer))
+    try:
+        for t in (tok, reference):
+            t.del_word("调解员")  # in jieba's dictionary and in the reports
+        monkeypatch.setattr(tokenize_module, "tokenizer", lambda: tok)
+        chunk = reports.head(3)
+        assert any("调解员" in text for text in chunk["text"])
+        assert _marked_stream(paragraphs(chunk)) is None
+        got = unfiltered(chunk)
+        assert got == jiebas_tokens(chunk, reference)
+        assert "调解员" not in {token for _, token, _ in got}
+    finally:
+        jieba.finalseg.Force_Split_Words.discard("调解员")  # jieba keeps forced splits process-wide
 
 
 @pytest.mark.parametrize("cls", CLASSES)
 def test_a_text_cut_at_once_is_jiebas_cut_when_a_joined_word_is_a_dictionary_word(cls, fresh):
-    """2021-2025 added to the dictionary: rjieba's whole word must not be split, jieba's code cuts the text
-    (and still splits 2026-01-27, which rjieba keeps whole too)."""
+    """2021-2025 added to the dictionary: rjieba's whole word must not be split; the text is left to jieba's code,
+    stretch by stretch (which still splits 2026-01-27, which rjieba keeps whole too)."""
     fast, reference = fresh(cls), fresh(jieba.Tokenizer)
     text = "围绕2021-2025年规划，开展6.26宣传；版本V2.0于2026-01-27上线"
     codes, distinct = _cut_codes(fast, text)
     assert [distinct[c].as_py() for c in codes] == reference.lcut(text)
     for tok in (fast, reference):
         tok.add_word("2021-2025", 100)
-    codes, distinct = _cut_codes(fast, text)
-    assert [distinct[c].as_py() for c in codes] == reference.lcut(text)
+    cut = _cut_codes(fast, text)
+    if cls is RustTokenizer:
+        assert cut is None  # rjieba's joined words hold a dictionary word
+    else:
+        assert [cut[1][c].as_py() for c in cut[0]] == reference.lcut(text)
+    assert fast.words(text) == reference.lcut(text)
     assert "2021-2025" in reference.lcut(text) and "2026-01-27" not in reference.lcut(text)

@@ -393,22 +393,27 @@ class RustTokenizer(FastTokenizer):
 
     def words(self, text: str) -> list[str]:
         """``list(self.cut(text))`` (accurate mode, HMM on)."""
-        out = self.words_unsplit(text)
+        rust = self.engine()
+        out = self._unsplit(rust, text)
         if out is None:
             return super().words(text)  # block by block: only blocks with such a word go to jieba's code
         if JOINED.search(text):
-            fixed = self._rejoin(self.engine(), out)
+            fixed = self._rejoin(rust, out)
             return super().words(text) if fixed is None else fixed
         return out
 
     def words_unsplit(self, text: str) -> list[str] | None:
         """rjieba's words of *text*, letters and digits joined by . _ - left whole (``split_words`` gives their
-        parts); None when the text holds a word of frequency 0 or one forced apart (jieba's code cuts it).
+        parts, from the dictionary as it is now: no word added or deleted in between); None when jieba's code
+        must cut some of it: the text holds a word of frequency 0 or one forced apart, or the dictionary
+        cannot be mirrored in rjieba (``engine``).
 
         A long text cut at once, then split where needed, saves a call and a
         scan of its words per paragraph (``tokenize``: a chunk of reports as one text).
         """
-        rust = self.engine()
+        return self._unsplit(self.engine(), text)
+
+    def _unsplit(self, rust, text: str) -> list[str] | None:
         if rust is None or self._forced_in(text):
             return None
         if RUST_ONLY_HAN.search(text) is None:

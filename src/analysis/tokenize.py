@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -207,13 +208,22 @@ def tokenize(
     return table
 
 
-# What a paragraph's tokens are made of, token by token: codes into the distinct words (in order of first
-# appearance) and into the distinct tags, the paragraph (its row in ``paragraphs``), start and length.
-Stream = tuple[np.ndarray, pa.Array, np.ndarray, pa.Array, np.ndarray, np.ndarray, np.ndarray]
+class Stream(NamedTuple):
+    """Every token of the paragraphs, unfiltered, in order, each as codes and numbers."""
+
+    word_codes: np.ndarray  # into *distinct*
+    distinct: pa.Array  # the distinct words
+    tag_codes: np.ndarray  # into *tag_values*
+    tag_values: pa.Array  # the distinct POS tags ("" without pos; "m" for quantities)
+    para_of: np.ndarray  # the token's paragraph: its row in ``paragraphs``
+    starts: np.ndarray  # offsets into the report's cleaned text
+    lengths: np.ndarray
+
 
 # Private-use characters standing for a paragraph's end and for a quantity in the text of a chunk cut at once
-# (``_marked_stream``): jieba (and rjieba) give each such character alone, and a block of Han characters,
-# letters and digits, or of spaces, ends at it, so the words on either side are those of each side cut alone.
+# (``_marked_stream``).  jieba (and rjieba) cut a block of Han characters, letters and digits on its own and
+# give any other character alone, but for \r\n, which they give as one word; such a mark belongs to no block
+# and is no part of \r\n, so the words on either side of it are those of each side cut alone.
 PARAGRAPH_MARK, QUANTITY_MARK = "\ue000", "\ue001"
 
 
@@ -222,8 +232,10 @@ def _marked_stream(paras: pd.DataFrame) -> Stream | None:
     each quantity replaced by ``QUANTITY_MARK`` (and put back as one token, tagged m).
 
     The same tokens as cutting each stretch of plain text on its own (``_piece_stream``), with one call of
-    the tokenizer and one list of words a chunk (a chunk of 400 reports: 0.20 → 0.18 s).  None when a mark
-    occurs in the text itself, or when there is no paragraph.
+    the tokenizer and one list of words a chunk instead of one a stretch (docs/readme/scale.md, "Pipeline,
+    session 37").  None — each stretch is then cut on its own — when there is no paragraph, when a mark
+    occurs in the text itself, or where part of the text needs jieba's own code (``_cut_codes``), which
+    then cuts only the stretches that need it.
     """
     texts = paras["text"].tolist()
     if not texts:
@@ -240,7 +252,10 @@ def _marked_stream(paras: pd.DataFrame) -> Stream | None:
     joined = "".join(parts)
     if joined.count(PARAGRAPH_MARK) != len(texts) or joined.count(QUANTITY_MARK) != len(quantities):
         return None  # a mark in the text: each stretch is cut on its own
-    word_codes, distinct = _cut_codes(tokenizer(), joined)
+    cut = _cut_codes(tokenizer(), joined)
+    if cut is None:
+        return None
+    word_codes, distinct = cut
     ends = word_codes == pc.index(distinct, PARAGRAPH_MARK).as_py()
     marked = word_codes == pc.index(distinct, QUANTITY_MARK).as_py()  # -1 (none) when there is no quantity
     lengths = pc.utf8_length(distinct).to_numpy().astype(np.int64)[word_codes]
@@ -256,20 +271,22 @@ def _marked_stream(paras: pd.DataFrame) -> Stream | None:
     first = np.concatenate(([0], np.flatnonzero(ends)[:-1] + 1))  # each paragraph's first token (or its mark)
     starts = paras["start"].to_numpy(dtype=np.int64)[para_of] + before - before[first][para_of]
     words = ~ends
-    tag_values = pa.array(["", "m"], type=pa.large_string())
-    return word_codes[words], distinct, marked[words].astype(np.int64), tag_values, para_of[words], starts[words], lengths[words]
+    tag_values = pa.array(["", "m"], type=pa.large_string())  # tag code 0 for words, 1 for quantities
+    return Stream(word_codes[words], distinct, marked[words].astype(np.int64), tag_values, para_of[words], starts[words], lengths[words])
 
 
-def _cut_codes(tok: FastTokenizer, text: str) -> tuple[np.ndarray, pa.Array]:
+def _cut_codes(tok: FastTokenizer, text: str) -> tuple[np.ndarray, pa.Array] | None:
     """``_encoded(tok.words(text))``: the words cut first as *tok* can cut a long text at once
-    (``words_unsplit``), then, among their distinct values, those it gives in parts split (``split_words``)."""
+    (``words_unsplit``), then, among their distinct values, those it gives in parts split (``split_words``);
+    None where part of the text needs jieba's own code (a word of frequency 0 or forced apart, a dictionary
+    word of letters and digits joined by . _ -): cut at once, all of it would go through jieba's slower code."""
     words = tok.words_unsplit(text)
     if words is None:
-        return _encoded(tok.words(text))
+        return None
     codes, distinct = _encoded(words)
     parts = tok.split_words(distinct.to_pylist())
     if parts is None:
-        return _encoded(tok.words(text))
+        return None
     if not parts:
         return codes, distinct
     # each distinct word's parts (itself alone for most), and each token replaced by the parts of its word
@@ -314,7 +331,7 @@ def _piece_stream(paras: pd.DataFrame, pos: bool) -> Stream | None:
     first = np.cumsum(sizes) - sizes
     starts = np.asarray(piece_start, dtype=np.int64)[piece_of] + before - before[first][piece_of]
     para_of = np.asarray(piece_para, dtype=np.int64)[piece_of]
-    return word_codes, distinct, tag_codes, tag_values, para_of, starts, lengths
+    return Stream(word_codes, distinct, tag_codes, tag_values, para_of, starts, lengths)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text column ("str"), as a list of Python strings gives
