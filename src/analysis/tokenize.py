@@ -10,7 +10,9 @@ accurate mode's cut is done by rjieba (the Rust port of jieba) wherever it
 gives jieba's words, else by jieba's route search done in one pass
 (``segmenter.RustTokenizer``, ``segmenter.FastTokenizer``).  Both give the
 same words as ``jieba.Tokenizer.cut`` (tests/test_tokenize.py compares them
-on every report and on random text).
+on every report and on random text).  Without POS tags, ``tokenize`` cuts all
+the paragraphs it is given as one text, quantities and paragraph ends marked
+by private-use characters (``_marked_stream``): the same words, one call.
 
 tokens — doc_id, role, token, pos, start, end
 """
