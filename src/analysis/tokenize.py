@@ -269,9 +269,8 @@ def _marked_stream(paras: pd.DataFrame) -> Stream | None:
     # each token's paragraph (the marks before it) and offset: the paragraph's start plus the lengths before it in the paragraph
     para_of = np.cumsum(ends) - ends
     lengths[ends] = 0
-    before = np.cumsum(lengths) - lengths
     first = np.concatenate(([0], np.flatnonzero(ends)[:-1] + 1))  # each paragraph's first token (or its mark)
-    starts = paras["start"].to_numpy(dtype=np.int64)[para_of] + before - before[first][para_of]
+    starts = _offsets(lengths, para_of, first, paras["start"].to_numpy(dtype=np.int64))
     words = ~ends
     tag_values = pa.array(["", "m"], type=pa.large_string())  # tag code 0 for words, 1 for quantities
     return Stream(word_codes[words], distinct, marked[words].astype(np.int64), tag_values, para_of[words], starts[words], lengths[words])
@@ -327,13 +326,18 @@ def _piece_stream(paras: pd.DataFrame, pos: bool) -> Stream | None:
     sizes = np.asarray(piece_size, dtype=np.int64)
     tag_codes, tag_values = _encoded(tags) if pos else _piece_tags(piece_tag, sizes[sizes > 0])
     lengths = pc.utf8_length(distinct).to_numpy()[word_codes]
-    # Offsets: each piece's start plus the lengths of the tokens before in the piece.
+    # Offsets: each piece's start plus the lengths of the tokens before in the piece (``_offsets``).
     piece_of = np.repeat(np.arange(len(sizes)), sizes)
-    before = np.cumsum(lengths) - lengths
-    first = np.cumsum(sizes) - sizes
-    starts = np.asarray(piece_start, dtype=np.int64)[piece_of] + before - before[first][piece_of]
+    starts = _offsets(lengths, piece_of, np.cumsum(sizes) - sizes, np.asarray(piece_start, dtype=np.int64))
     para_of = np.asarray(piece_para, dtype=np.int64)[piece_of]
     return Stream(word_codes, distinct, tag_codes, tag_values, para_of, starts, lengths)
+
+
+def _offsets(lengths: np.ndarray, group_of: np.ndarray, first: np.ndarray, group_start: np.ndarray) -> np.ndarray:
+    """Each token's offset: its group's start (*group_start*, a paragraph's or a stretch's) plus the *lengths* of
+    the tokens before it in its group (*group_of*: each token's group; *first*: each group's first token)."""
+    before = np.cumsum(lengths) - lengths
+    return group_start[group_of] + before - before[first][group_of]
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text column ("str"), as a list of Python strings gives
