@@ -153,6 +153,29 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
     }
 
 
+def test_the_program_forks_the_briefings_server_once_its_parser_has_imported_and_a_caller_that_goes_on_starts_it_first(
+    monkeypatch, tmp_path
+):
+    """``run`` (``main(alone=True)``) ends with its command: its fork server is the process itself, forked once the
+    parser has imported most of the package; ``main`` as a test or a notebook calls it starts a new interpreter
+    before the parser, so that its imports run beside the parser's."""
+    from analysis import cli, workers
+
+    seen = []
+    parser = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: seen.append("parser") or parser())
+    monkeypatch.setattr(workers, "start_server", lambda preload, here=False: seen.append(("server", here)))
+    args = ["briefings", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "out"), "--quiet"]
+    assert cli.main(args) == 2
+    assert seen == [("server", False), "parser"]
+    seen.clear()
+    assert cli.main(args, alone=True) == 2
+    assert seen == ["parser", ("server", True)]
+    seen.clear()
+    cli.main(["corpus", str(tmp_path / "missing")], alone=True)
+    assert seen == ["parser"]  # another command: no server
+
+
 def _printed(code: str, *args: str) -> list[str]:
     """The lines a new interpreter running *code* with *args* (in the project's folder) prints, once it ended well."""
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=config.ROOT)

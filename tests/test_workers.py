@@ -100,6 +100,89 @@ def test_only_the_fork_server_ends_without_tearing_down_its_modules():
     assert workers.SERVER_EXITS_AT_ONCE is False  # imported here, in pytest's process
 
 
+def _worker_state() -> tuple[int, bool, tuple[int, ...], bool]:
+    """What a worker has from its server: the server's pid, the caller's own module, the collector's thresholds,
+    and whether it can start a pool (and a server) of its own."""
+    import gc
+    import sys
+
+    from analysis.workers import process_pool, start_server
+
+    start_server(["analysis.config"])
+    with process_pool(1) as pool:
+        own = pool.submit(os.getpid).result(timeout=60) != os.getpid()
+    return os.getppid(), "tests.forked_marker" in sys.modules, gc.get_threshold(), own
+
+
+FORKED_SCRIPT = """
+import atexit, gc, os, sys, types
+from multiprocessing import forkserver
+from analysis import workers
+from tests.test_workers import _worker_state
+
+if __name__ == "__main__":
+    sys.modules["tests.forked_marker"] = types.ModuleType("tests.forked_marker")  # imported here, named in no preload
+    start = gc.get_threshold()
+    workers.settle_collector()  # as the command line's process does before its parser
+    atexit.register(print, "the caller's exit handler")
+    print("written before the fork", end="; ")  # still in this process's buffer (stdout is a pipe, PYTHONUNBUFFERED unset)
+    {setup}
+    workers.start_server(["analysis.wordclouds"], here=True)
+    server = forkserver._forkserver._forkserver_pid
+    with workers.process_pool(1) as pool:
+        parent, marked, threshold, own_pool = pool.submit(_worker_state).result(timeout=120)
+        preloaded = pool.submit(__import__("tests.test_workers").test_workers._loaded, "analysis.wordclouds").result()
+    print(server, parent == server, marked, threshold == start, own_pool, preloaded, end="; ")
+"""
+
+
+def _gone(pid: int, seconds: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not os.path.exists(f"/proc/{pid}"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the server is forked from its caller on Linux only")
+def test_a_server_forked_from_its_caller_has_the_callers_modules_and_ends_with_it_without_its_exit_handlers():
+    """``start_server(here=True)`` (the command line, once its parser has imported most of the package): the server is
+    the caller forked, so its workers have what the caller imported besides what the server imports; they get the
+    interpreter's collector thresholds, not the caller's settled ones; a worker can start a pool of its own (the
+    server's lock, held when it was forked, is made anew); the caller's buffered output and exit handler come once,
+    and the server ends when the caller has."""
+    import subprocess
+
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_SCRIPT.format(setup="")], capture_output=True, text=True, cwd=config.ROOT, env=buffered, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, said, after = done.stdout.split("; ")
+    server, *facts = said.split()
+    assert before == "written before the fork"
+    assert facts == ["True", "True", "True", "True", "True"]
+    assert after == "the caller's exit handler\n"
+    assert _gone(int(server))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the server is forked from its caller on Linux only")
+def test_a_caller_with_another_thread_gets_a_new_interpreter_for_its_server():
+    """Forking a process while another of its threads may hold a lock is unsafe: the server is then started as usual."""
+    import subprocess
+
+    setup = "import threading; stop = threading.Event(); threading.Thread(target=stop.wait, daemon=True).start()"
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_SCRIPT.format(setup=setup)], capture_output=True, text=True, cwd=config.ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    _, said, _ = done.stdout.split("; ")
+    assert said.split()[1:] == ["True", "False", "True", "True", "True"]  # a new interpreter: the caller's module not there
+
+
 def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):
     """The pipeline prepares its pool when it knows how many files it has: the server's imports then run beside the hashing."""
     import analysis.workers as workers

@@ -45,8 +45,9 @@ RANDOM_SEED = 42
 
 # What the briefings' workers import before their first briefing: the pipeline's workers' own module, then
 # the engine, the page writer and what the notebooks import.  Their fork server imports them once
-# (``workers.start_server``), beside the process that started it: ``python -m analysis briefings`` starts it
-# before it builds its parser (``cli.start_early``), so they run beside the command line's own imports.
+# (``workers.start_server``), beside the process that started it: ``python -m analysis briefings`` forks it
+# from itself once its parser has imported most of the package (``cli.start_early``), so it imports only the
+# rest, beside the command's own work; a caller that goes on starts it as a new interpreter before the parser.
 BRIEFING_PRELOAD = (
     "analysis.pipeline",
     "analysis.briefings.run",

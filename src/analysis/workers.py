@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import inspect
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
+from typing import NoReturn
 
 from . import config
 from .fonts import CJK_FONT_ENV, RUN_FONT_ENV
@@ -260,7 +263,7 @@ if SERVER_EXITS_AT_ONCE:
     atexit.register(_exit_at_once)
 
 
-def start_server(preload: Sequence[str]) -> None:
+def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     """Start the fork server now, importing *preload* in it while this process goes on with other work.
 
     Every worker forked from it later starts with those modules loaded (the
@@ -268,11 +271,125 @@ def start_server(preload: Sequence[str]) -> None:
     pipeline).  Nothing happens where there is no forkserver, or when the
     server already runs: it keeps the modules it started with, and a worker
     imports the others itself, as it would anyway.
+
+    With *here*, the server is this process forked (``_fork_server``), where
+    that is safe: on Linux, with no other thread running.  It then starts
+    with every module imported here and imports only the rest of *preload*.
+    Asked by a process that runs one command and ends (``cli.run``), once it
+    has imported what it needs itself; elsewhere (and for a caller that may
+    have threads, a notebook's kernel, a test) the server starts as a new
+    interpreter.
     """
     if mp_context(preload=preload).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        if here and _can_fork_here():
+            _fork_server(forkserver._forkserver, preload)
+        else:
+            forkserver.ensure_running()
+
+
+# The collector's thresholds this interpreter started with (``settle_collector`` changes them in the command
+# line's process): a fork server forked from that process gives its workers these, as a new server would.
+STARTING_THRESHOLD = gc.get_threshold()
+
+
+def _can_fork_here() -> bool:
+    """True where this process may become the fork server by ``os.fork``: Linux, no other thread, and the
+    ``multiprocessing.forkserver`` this module was written against (Python 3.11's)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and all(hasattr(server, name) for name in ("_lock", "_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"))
+        and list(inspect.signature(forkserver.main).parameters)[:3] == ["listener_fd", "alive_r", "preload"]
+    )
+
+
+def _fork_server(server, preload: Sequence[str]) -> None:
+    """Make *server* (``multiprocessing.forkserver._forkserver``) a fork of this process, as ``ensure_running``
+    makes it a new interpreter: the same listening socket and "alive" pipe, the same serving loop
+    (``forkserver.main``), which ends when every process that holds the pipe's other end has ended.
+
+    The briefings' command line forks it once its parser has imported most of
+    the package (with pandas, Arrow and NumPy): a new server imported them
+    again, 0.99 s of CPU for ``config.BRIEFING_PRELOAD`` against 0.54 s for
+    what is left after the parser, and its workers imported the package's
+    modules the notebooks use that the preload does not name.  The server
+    imports the rest of *preload* with this process's collector settings,
+    then gives its workers the interpreter's own (``STARTING_THRESHOLD``).
+    It never returns into this process's code: it ends by ``os._exit``,
+    without this process's exit handlers, and this process's buffered
+    output is flushed before the fork so that it is written once.
+    """
+    import socket
+    from multiprocessing import connection, resource_tracker, util
+
+    with server._lock:
+        resource_tracker.ensure_running()
+        if server._forkserver_pid is not None:
+            pid, _ = os.waitpid(server._forkserver_pid, os.WNOHANG)
+            if not pid:
+                return  # running
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+        with socket.socket(socket.AF_UNIX) as listener:
+            address = connection.arbitrary_address("AF_UNIX")
+            listener.bind(address)
+            if not util.is_abstract_socket_namespace(address):
+                os.chmod(address, 0o600)
+            listener.listen()
+            alive_r, alive_w = os.pipe()  # every client holds the write end; the server ends when all are gone
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(alive_r)
+                os.close(alive_w)
+                raise
+            if pid == 0:
+                _serve(server, listener.fileno(), alive_r, alive_w, preload)
+            os.close(alive_r)
+            server._forkserver_address = address
+            server._forkserver_alive_fd = alive_w
+            server._forkserver_pid = pid
+
+
+def _serve(server, listener_fd: int, alive_r: int, alive_w: int, preload: Sequence[str]) -> NoReturn:
+    """The forked server's life (``_fork_server``): the rest of *preload*, then ``forkserver.main`` until its
+    clients are gone; it ends here, whatever happens.
+
+    *server*'s lock was held when this process was forked: it is made anew, so
+    that a worker which starts a pool of its own (and with it a server of its
+    own, as a worker of a new server does) can take it.
+    """
+    from multiprocessing import forkserver
+
+    try:
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle, as in a new server
+        server._lock = threading.Lock()
+        os.close(alive_w)
+        for name in preload:
+            try:
+                __import__(name)
+            except ImportError:  # as forkserver.main does: a worker meets it again, and says so
+                pass
+        gc.set_threshold(*STARTING_THRESHOLD)
+        signal.signal(signal.SIGINT, interrupt)  # forkserver.main ignores it in the server and gives it back to each worker
+        forkserver.main(listener_fd, alive_r, [])
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    except BaseException:  # noqa: BLE001 - the server's own failure: said, then the server ends
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        os._exit(0)
 
 
 def process_pool(
