@@ -153,12 +153,13 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
     }
 
 
-def test_the_program_forks_the_briefings_server_once_its_parser_has_imported_and_a_caller_that_goes_on_starts_it_first(
+def test_the_program_forks_the_briefings_server_once_its_parser_has_read_its_arguments_and_a_caller_that_goes_on_starts_it_first(
     monkeypatch, tmp_path
 ):
-    """``run`` (``main(alone=True)``) ends with its command: its fork server is the process itself, forked once the
-    parser has imported most of the package; ``main`` as a test or a notebook calls it starts a new interpreter
-    before the parser, so that its imports run beside the parser's."""
+    """``run`` (``main(alone=True)``) ends with its command: on Linux its fork server is the process itself, forked
+    once the parser has imported most of the package and read the arguments (a usage error forks nothing);
+    ``main`` as a test or a notebook calls it starts a new interpreter before the parser, so that its imports run
+    beside the parser's."""
     from analysis import cli, workers
 
     seen = []
@@ -170,10 +171,28 @@ def test_the_program_forks_the_briefings_server_once_its_parser_has_imported_and
     assert seen == [("server", False), "parser"]
     seen.clear()
     assert cli.main(args, alone=True) == 2
-    assert seen == ["parser", ("server", True)]
+    assert seen == (["parser", ("server", True)] if sys.platform.startswith("linux") else [("server", False), "parser"])
+    seen.clear()
+    with pytest.raises(SystemExit):
+        cli.main([*args, "--no-such-option"], alone=True)
+    assert seen[-1] == "parser" or not sys.platform.startswith("linux")  # nothing forked for a usage error
     seen.clear()
     cli.main(["corpus", str(tmp_path / "missing")], alone=True)
     assert seen == ["parser"]  # another command: no server
+
+
+def test_the_program_is_main_alone():
+    """``python -m analysis`` and the ``analysis`` script end through ``run``, which tells ``main`` it runs alone."""
+    code = (
+        "import sys\n"
+        "from analysis import cli, workers\n"
+        "asked = []\n"
+        "workers.start_server = lambda preload, here=False: asked.append(here)\n"
+        "sys.argv = ['analysis', 'briefings', '--data', sys.argv[1], '--quiet']\n"
+        "print(cli.run(), asked)\n"
+    )
+    expected = "[True]" if sys.platform.startswith("linux") else "[False]"
+    assert _printed(code, "no-such-folder")[-1] == f"2 {expected}"
 
 
 def _printed(code: str, *args: str) -> list[str]:

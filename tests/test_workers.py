@@ -110,15 +110,26 @@ def _worker_state() -> tuple[int, bool, tuple[int, ...], bool]:
 
     start_server(["analysis.config"])
     with process_pool(1) as pool:
-        own = pool.submit(os.getpid).result(timeout=60) != os.getpid()
+        own = pool.submit(os.getpid).result(timeout=20) != os.getpid()
     return os.getppid(), "tests.forked_marker" in sys.modules, gc.get_threshold(), own
+
+
+def _open_files(pid: int) -> set[str]:
+    """What process *pid* has open (``pipe:[inode]``, paths)."""
+    found = set()
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found.add(os.readlink(f"/proc/{pid}/fd/{name}"))
+        except OSError:
+            pass
+    return found
 
 
 FORKED_SCRIPT = """
 import atexit, gc, os, sys, types
 from multiprocessing import forkserver
 from analysis import workers
-from tests.test_workers import _worker_state
+from tests.test_workers import _loaded, _open_files, _worker_state
 
 if __name__ == "__main__":
     sys.modules["tests.forked_marker"] = types.ModuleType("tests.forked_marker")  # imported here, named in no preload
@@ -127,13 +138,43 @@ if __name__ == "__main__":
     atexit.register(print, "the caller's exit handler")
     print("written before the fork", end="; ")  # still in this process's buffer (stdout is a pipe, PYTHONUNBUFFERED unset)
     {setup}
+    mine = {{os.readlink("/proc/self/fd/%d" % fd) for fd in os.pipe()}}  # open in the caller when it forks: a new server would not have it
     workers.start_server(["analysis.wordclouds"], here=True)
     server = forkserver._forkserver._forkserver_pid
+    print("server", server, file=sys.stderr, flush=True)
     with workers.process_pool(1) as pool:
-        parent, marked, threshold, own_pool = pool.submit(_worker_state).result(timeout=120)
-        preloaded = pool.submit(__import__("tests.test_workers").test_workers._loaded, "analysis.wordclouds").result()
-    print(server, parent == server, marked, threshold == start, own_pool, preloaded, end="; ")
+        parent, marked, threshold, own_pool = pool.submit(_worker_state).result(timeout=30)
+        preloaded = pool.submit(_loaded, "analysis.wordclouds").result(timeout=30)
+        files = pool.submit(_open_files, server).result(timeout=30)
+    print(server, parent == server, marked, threshold == start, own_pool, preloaded, not mine & files, end="; ")
 """
+
+
+def _run_forked(setup: str) -> tuple[list[str], str]:
+    """FORKED_SCRIPT with *setup* in a new interpreter (stdout buffered): the parts of its output, and its errors.
+    A run that hangs is killed with its whole process group: its server would otherwise outlive the test, holding
+    the output open."""
+    import signal
+    import subprocess
+
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    script = subprocess.Popen(
+        [sys.executable, "-c", FORKED_SCRIPT.format(setup=setup)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=config.ROOT,
+        env=buffered,
+        start_new_session=True,
+    )
+    try:
+        out, err = script.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(script.pid, signal.SIGKILL)
+        out, err = script.communicate()
+        pytest.fail(f"the script or its server hung:\n{err}")
+    assert script.returncode == 0, err
+    return out.split("; "), err
 
 
 def _gone(pid: int, seconds: float = 10.0) -> bool:
@@ -152,35 +193,24 @@ def test_a_server_forked_from_its_caller_has_the_callers_modules_and_ends_with_i
     """``start_server(here=True)`` (the command line, once its parser has imported most of the package): the server is
     the caller forked, so its workers have what the caller imported besides what the server imports; they get the
     interpreter's collector thresholds, not the caller's settled ones; a worker can start a pool of its own (the
-    server's lock, held when it was forked, is made anew); the caller's buffered output and exit handler come once,
-    and the server ends when the caller has."""
-    import subprocess
-
-    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
-    done = subprocess.run(
-        [sys.executable, "-c", FORKED_SCRIPT.format(setup="")], capture_output=True, text=True, cwd=config.ROOT, env=buffered, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    before, said, after = done.stdout.split("; ")
+    server's lock, held when it was forked, is made anew); the server keeps only the files a new one has; the
+    caller's buffered output and exit handler come once, nothing else is said, and the server ends when the caller
+    has."""
+    parts, err = _run_forked("")
+    before, said, after = parts
     server, *facts = said.split()
     assert before == "written before the fork"
-    assert facts == ["True", "True", "True", "True", "True"]
+    assert facts == ["True", "True", "True", "True", "True", "True"]
     assert after == "the caller's exit handler\n"
+    assert err == f"server {server}\n"
     assert _gone(int(server))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the server is forked from its caller on Linux only")
 def test_a_caller_with_another_thread_gets_a_new_interpreter_for_its_server():
     """Forking a process while another of its threads may hold a lock is unsafe: the server is then started as usual."""
-    import subprocess
-
-    setup = "import threading; stop = threading.Event(); threading.Thread(target=stop.wait, daemon=True).start()"
-    done = subprocess.run(
-        [sys.executable, "-c", FORKED_SCRIPT.format(setup=setup)], capture_output=True, text=True, cwd=config.ROOT, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    _, said, _ = done.stdout.split("; ")
-    assert said.split()[1:] == ["True", "False", "True", "True", "True"]  # a new interpreter: the caller's module not there
+    parts, _ = _run_forked("import threading; stop = threading.Event(); threading.Thread(target=stop.wait, daemon=True).start()")
+    assert parts[1].split()[1:] == ["True", "False", "True", "True", "True", "True"]  # a new interpreter: the caller's module not there
 
 
 def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):

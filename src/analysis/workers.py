@@ -272,21 +272,24 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     server already runs: it keeps the modules it started with, and a worker
     imports the others itself, as it would anyway.
 
-    With *here*, the server is this process forked (``_fork_server``), where
-    that is safe: on Linux, with no other thread running.  It then starts
-    with every module imported here and imports only the rest of *preload*.
-    Asked by a process that runs one command and ends (``cli.run``), once it
-    has imported what it needs itself; elsewhere (and for a caller that may
-    have threads, a notebook's kernel, a test) the server starts as a new
-    interpreter.
+    With *here*, the server is this process forked (``_fork_server``) where
+    ``can_fork_here`` says it is safe.  It then starts with every module
+    imported here and imports only the rest of *preload*.  Asked by a
+    process that runs one command and ends (``cli.run``), once it has
+    imported what it needs itself; elsewhere (and for a caller that may have
+    threads, a notebook's kernel, a test), or when the fork fails, the
+    server starts as a new interpreter.
     """
     if mp_context(preload=preload).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        if here and _can_fork_here():
-            _fork_server(forkserver._forkserver, preload)
-        else:
-            forkserver.ensure_running()
+        if here and can_fork_here():
+            try:
+                _fork_server(forkserver._forkserver, preload)
+                return
+            except OSError:  # no process could be made now (EAGAIN, ENOMEM): the usual way tries again
+                pass
+        forkserver.ensure_running()
 
 
 # The collector's thresholds this interpreter started with (``settle_collector`` changes them in the command
@@ -294,9 +297,17 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
 STARTING_THRESHOLD = gc.get_threshold()
 
 
-def _can_fork_here() -> bool:
-    """True where this process may become the fork server by ``os.fork``: Linux, no other thread, and the
-    ``multiprocessing.forkserver`` this module was written against (Python 3.11's)."""
+def can_fork_here() -> bool:
+    """True where this process may become the fork server by ``os.fork`` (``start_server(here=True)``): Linux,
+    no other Python thread, and the ``multiprocessing.forkserver`` this module was written against (Python
+    3.11's).
+
+    Native threads may run: Arrow's jemalloc has a background thread and
+    OpenBLAS its pool once NumPy is loaded; both libraries make themselves
+    safe across a fork, which the workers of a new server (forked from a
+    process that had loaded them) have always relied on.  A Python thread
+    may hold a lock the fork would copy held.
+    """
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
@@ -318,11 +329,11 @@ def _fork_server(server, preload: Sequence[str]) -> None:
     again, 0.99 s of CPU for ``config.BRIEFING_PRELOAD`` against 0.54 s for
     what is left after the parser, and its workers imported the package's
     modules the notebooks use that the preload does not name.  The server
-    imports the rest of *preload* with this process's collector settings,
-    then gives its workers the interpreter's own (``STARTING_THRESHOLD``).
-    It never returns into this process's code: it ends by ``os._exit``,
-    without this process's exit handlers, and this process's buffered
-    output is flushed before the fork so that it is written once.
+    keeps only the files a new one has (``_serve``) and never returns into
+    this process's code: it ends by ``os._exit``, without this process's
+    exit handlers.  This process's buffered output is flushed before the
+    fork, so that it is written once, and Ctrl-C is held back across the
+    fork, so that it reaches the server only inside ``_serve``.
     """
     import socket
     from multiprocessing import connection, resource_tracker, util
@@ -342,44 +353,58 @@ def _fork_server(server, preload: Sequence[str]) -> None:
                 os.chmod(address, 0o600)
             listener.listen()
             alive_r, alive_w = os.pipe()  # every client holds the write end; the server ends when all are gone
-            for stream in (sys.stdout, sys.stderr):
-                if stream is not None:
-                    stream.flush()
+            for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if s is not None}.values():
+                stream.flush()
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 pid = os.fork()
             except OSError:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 os.close(alive_r)
                 os.close(alive_w)
                 raise
             if pid == 0:
-                _serve(server, listener.fileno(), alive_r, alive_w, preload)
+                _serve(server, listener.fileno(), alive_r, preload, held)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(alive_r)
             server._forkserver_address = address
             server._forkserver_alive_fd = alive_w
             server._forkserver_pid = pid
 
 
-def _serve(server, listener_fd: int, alive_r: int, alive_w: int, preload: Sequence[str]) -> NoReturn:
+def _serve(server, listener_fd: int, alive_r: int, preload: Sequence[str], held: set) -> NoReturn:
     """The forked server's life (``_fork_server``): the rest of *preload*, then ``forkserver.main`` until its
-    clients are gone; it ends here, whatever happens.
+    clients are gone; it ends here, whatever happens (an interruption included: the caller says it).
 
-    *server*'s lock was held when this process was forked: it is made anew, so
-    that a worker which starts a pool of its own (and with it a server of its
-    own, as a worker of a new server does) can take it.
+    It keeps the files a new server has: the standard streams, the
+    listening socket and the pipe's read end; what this process had open
+    besides (the pipe's write end, the resource tracker's pipe, files a
+    shell or ``make`` handed down) is closed, as a new interpreter would not
+    have it.  *server*'s
+    lock was held when the process was forked: it is made anew, so that a
+    worker which starts a pool of its own (and with it a server of its own,
+    as a worker of a new server does) can take it.  The workers get the
+    interpreter's starting thresholds of the garbage collector
+    (``STARTING_THRESHOLD``), not the caller's settled ones.
     """
-    from multiprocessing import forkserver
-
     try:
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle, as in a new server
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back since the fork arrives here
+        from multiprocessing import forkserver
+
+        kept = {0, 1, 2, listener_fd, alive_r}
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) not in kept:
+                try:
+                    os.close(int(name))
+                except OSError:  # the listing's own descriptor, closed already
+                    pass
         server._lock = threading.Lock()
-        os.close(alive_w)
         for name in preload:
             try:
                 __import__(name)
             except ImportError:  # as forkserver.main does: a worker meets it again, and says so
                 pass
         gc.set_threshold(*STARTING_THRESHOLD)
-        signal.signal(signal.SIGINT, interrupt)  # forkserver.main ignores it in the server and gives it back to each worker
         forkserver.main(listener_fd, alive_r, [])
     except (SystemExit, KeyboardInterrupt):
         pass

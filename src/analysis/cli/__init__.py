@@ -83,11 +83,12 @@ def start_early(argv: list[str], *, here: bool = False) -> None:
     imports every command's module, and those most of the package (0.4–0.6
     s); the server's imports (about 1 s) then run beside them, on the other
     core, and the workers start that much sooner.  With *here* (``main`` of
-    a process that runs the command and ends, once its parser has imported
-    those modules): the server is this process forked (``workers.start_server``)
-    and imports only what the parser did not, 0.5 s of CPU less in a build
-    whose cores are both busy.  The workers get the environment the command
-    sets later (``workers.process_pool``).
+    a process that runs the command and ends, on Linux, once its parser has
+    imported those modules and read the arguments): the server is this
+    process forked (``workers.start_server``) and imports only what the
+    parser did not, 0.5 s of CPU less in a build whose cores are both busy.
+    The workers get the environment the command sets later
+    (``workers.process_pool``).
     """
     if command_of(argv) == "briefings" and not {"-h", "--help"} & set(argv):
         from .. import config
@@ -99,19 +100,20 @@ def start_early(argv: list[str], *, here: bool = False) -> None:
 def main(argv: list[str] | None = None, *, alone: bool = False) -> int:
     """Run the command *argv* names (default: this program's arguments); its exit status.
 
-    *alone*: this process runs the command and ends (``run``), so the
-    briefings' fork server can be this process forked, once the parser has
-    imported most of the package (``start_early``); a caller that goes on (a
-    test, a notebook) gets a server that is a new interpreter, started
-    before the parser.
+    *alone*: this process runs the command and ends (``run``), so on Linux
+    the briefings' fork server can be this process forked, once the parser
+    has imported most of the package and read the arguments
+    (``start_early``); a caller that goes on (a test, a notebook), or a
+    system other than Linux, gets a server that is a new interpreter,
+    started before the parser so that its imports run beside the parser's.
     """
     words = sys.argv[1:] if argv is None else argv
-    if not alone:
+    fork = alone and sys.platform.startswith("linux")
+    if not fork:
         start_early(words)
-    parser = build_parser()
-    if alone:
+    args = build_parser().parse_args(argv)
+    if fork:
         start_early(words, here=True)
-    args = parser.parse_args(argv)
     args.unreadable = False
     from ..loaders import MAX_CHARS_ENV, MAX_DOCX_ENV
 
