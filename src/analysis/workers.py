@@ -273,7 +273,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     imports the others itself, as it would anyway.
 
     With *here*, the server is this process forked (``_fork_server``) where
-    ``can_fork_here`` says it is safe.  It then starts with every module
+    ``_can_fork_here`` says it is safe.  It then starts with every module
     imported here and imports only the rest of *preload*.  Asked by a
     process that runs one command and ends (``cli.run``), once it has
     imported what it needs itself; elsewhere (and for a caller that may have
@@ -283,7 +283,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     if mp_context(preload=preload).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        if here and can_fork_here():
+        if here and _can_fork_here():
             try:
                 _fork_server(forkserver._forkserver, preload)
                 return
@@ -297,7 +297,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
 STARTING_THRESHOLD = gc.get_threshold()
 
 
-def can_fork_here() -> bool:
+def _can_fork_here() -> bool:
     """True where this process may become the fork server by ``os.fork`` (``start_server(here=True)``): Linux,
     no other Python thread, and the ``multiprocessing.forkserver`` this module was written against (Python
     3.11's).
@@ -380,12 +380,11 @@ def _serve(server, listener_fd: int, alive_r: int, preload: Sequence[str], held:
     listening socket and the pipe's read end; what this process had open
     besides (the pipe's write end, the resource tracker's pipe, files a
     shell or ``make`` handed down) is closed, as a new interpreter would not
-    have it.  *server*'s
-    lock was held when the process was forked: it is made anew, so that a
-    worker which starts a pool of its own (and with it a server of its own,
-    as a worker of a new server does) can take it.  The workers get the
-    interpreter's starting thresholds of the garbage collector
-    (``STARTING_THRESHOLD``), not the caller's settled ones.
+    have it.  *server*'s lock was held when the process was forked: it is
+    made anew, so that a worker which starts a pool of its own (and with it
+    a server of its own, as a worker of a new server does) can take it.  The
+    workers get the interpreter's starting thresholds of the garbage
+    collector (``STARTING_THRESHOLD``), not the caller's settled ones.
     """
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back since the fork arrives here
