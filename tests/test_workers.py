@@ -213,6 +213,22 @@ def test_a_caller_with_another_thread_gets_a_new_interpreter_for_its_server():
     assert parts[1].split()[1:] == ["True", "False", "True", "True", "True", "True"]  # a new interpreter: the caller's module not there
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the server is forked from its caller on Linux only")
+def test_no_fork_where_the_server_could_not_find_the_files_to_close(monkeypatch):
+    """The forked server closes what its caller had open by listing ``/proc/self/fd``; without it (a sandbox with no
+    ``/proc``) it would keep the alive pipe's write end and never end, so the server is a new interpreter there."""
+    import threading
+
+    from analysis import workers
+
+    if threading.active_count() > 1:
+        pytest.skip("another thread runs in this process")
+    assert workers._can_fork_here()
+    isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda path: False if str(path) == "/proc/self/fd" else isdir(path))
+    assert not workers._can_fork_here()
+
+
 def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):
     """The pipeline prepares its pool when it knows how many files it has: the server's imports then run beside the hashing."""
     import analysis.workers as workers

@@ -298,9 +298,9 @@ STARTING_THRESHOLD = gc.get_threshold()
 
 
 def _can_fork_here() -> bool:
-    """True where this process may become the fork server by ``os.fork`` (``start_server(here=True)``): Linux,
-    no other Python thread, and the ``multiprocessing.forkserver`` this module was written against (Python
-    3.11's).
+    """True where this process may become the fork server by ``os.fork`` (``start_server(here=True)``): Linux
+    with ``/proc``, no other Python thread, and the ``multiprocessing.forkserver`` this module was written
+    against (Python 3.11's).
 
     Native threads may run: Arrow's jemalloc has a background thread and
     OpenBLAS its pool once NumPy is loaded; both libraries make themselves
@@ -313,6 +313,7 @@ def _can_fork_here() -> bool:
     server = getattr(forkserver, "_forkserver", None)
     return (
         sys.platform.startswith("linux")
+        and os.path.isdir("/proc/self/fd")  # where the server finds the files to close (``_serve``)
         and threading.active_count() == 1
         and all(hasattr(server, name) for name in ("_lock", "_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"))
         and list(inspect.signature(forkserver.main).parameters)[:3] == ["listener_fd", "alive_r", "preload"]
