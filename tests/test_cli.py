@@ -156,29 +156,34 @@ def test_the_briefings_command_starts_its_workers_imports_before_its_parser():
 def test_the_program_forks_the_briefings_server_once_its_parser_has_read_its_arguments_and_a_caller_that_goes_on_starts_it_first(
     monkeypatch, tmp_path
 ):
-    """``run`` (``main(alone=True)``) ends with its command: on Linux its fork server is the process itself, forked
-    once the parser has imported most of the package and read the arguments (a usage error forks nothing);
-    ``main`` as a test or a notebook calls it starts a new interpreter before the parser, so that its imports run
-    beside the parser's."""
+    """``run`` (``main(alone=True)``) ends with its command: where it can fork (``workers.can_fork_here``), its fork
+    server is the process itself, forked once the parser has imported most of the package and read the arguments
+    (a usage error forks nothing); ``main`` as a test or a notebook calls it, or a process that cannot fork its
+    server, starts a new interpreter before the parser, so that its imports run beside the parser's."""
     from analysis import cli, workers
 
     seen = []
     parser = cli.build_parser
     monkeypatch.setattr(cli, "build_parser", lambda: seen.append("parser") or parser())
     monkeypatch.setattr(workers, "start_server", lambda preload, here=False: seen.append(("server", here)))
+    monkeypatch.setattr(workers, "can_fork_here", lambda: True)
     args = ["briefings", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "out"), "--quiet"]
     assert cli.main(args) == 2
     assert seen == [("server", False), "parser"]
     seen.clear()
     assert cli.main(args, alone=True) == 2
-    assert seen == (["parser", ("server", True)] if sys.platform.startswith("linux") else [("server", False), "parser"])
+    assert seen == ["parser", ("server", True)]
     seen.clear()
     with pytest.raises(SystemExit):
         cli.main([*args, "--no-such-option"], alone=True)
-    assert seen[-1] == "parser" or not sys.platform.startswith("linux")  # nothing forked for a usage error
+    assert seen == ["parser"]  # nothing forked for a usage error
     seen.clear()
     cli.main(["corpus", str(tmp_path / "missing")], alone=True)
     assert seen == ["parser"]  # another command: no server
+    seen.clear()
+    monkeypatch.setattr(workers, "can_fork_here", lambda: False)  # not Linux, no /proc, another thread
+    assert cli.main(args, alone=True) == 2
+    assert seen == [("server", False), "parser"]
 
 
 def test_the_program_is_main_alone():

@@ -220,10 +220,10 @@ def test_no_fork_where_the_server_could_not_find_the_files_to_close(monkeypatch)
     from analysis import workers
 
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # as in the command line's process: one thread
-    assert workers._can_fork_here()
+    assert workers.can_fork_here()
     isdir = os.path.isdir
     monkeypatch.setattr(os.path, "isdir", lambda path: False if str(path) == "/proc/self/fd" else isdir(path))
-    assert not workers._can_fork_here()
+    assert not workers.can_fork_here()
 
 
 def test_prepare_starts_the_server_only_for_work_that_will_be_shared_out(monkeypatch):

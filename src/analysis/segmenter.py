@@ -359,25 +359,23 @@ class RustTokenizer(FastTokenizer):
             return False
         return any(word in text for word in (*forced, *self._zero))
 
-    def _parts(self, rust, word: str) -> list[str] | None:
-        """The parts jieba gives *word*, letters and digits joined by . _ - that rjieba kept whole (0.X → 0 . X);
-        None when *word* is a dictionary word (jieba's code must cut the text)."""
-        if rust.has_word(word):
-            return None
-        return [part for part in finalseg.re_skip.split(word) if part]
+    def _split(self, rust, words: Iterable[str]) -> dict[str, list[str]] | None:
+        """Among *words*, the letters and digits joined by . _ - that rjieba kept whole, with the parts jieba gives
+        them (0.X → 0 . X); None when one of them is a dictionary word (jieba's code must cut the text)."""
+        found: dict[str, list[str]] = {}
+        for word in words:
+            if len(word) > 2 and word not in found and JOINED.search(word):
+                if rust.has_word(word):
+                    return None
+                found[word] = [part for part in finalseg.re_skip.split(word) if part]
+        return found
 
     def _rejoin(self, rust, words: list[str]) -> list[str] | None:
         """*words* with rjieba's joined letters and digits split as jieba splits them; None if one is a dictionary word."""
-        out: list[str] = []
-        for word in words:
-            if len(word) > 2 and JOINED.search(word):
-                parts = self._parts(rust, word)
-                if parts is None:
-                    return None
-                out.extend(parts)
-            else:
-                out.append(word)
-        return out
+        found = self._split(rust, words)
+        if found is None:
+            return None
+        return [part for word in words for part in found.get(word, (word,))]
 
     def cut_block(self, sentence: str) -> list[str]:
         """The words of one Han block (jieba's ``__cut_DAG``): rjieba's cut, or jieba's route where it would differ."""
@@ -430,16 +428,7 @@ class RustTokenizer(FastTokenizer):
         """Among the distinct *words* of a ``words_unsplit``, the letters and digits joined by . _ - that jieba
         splits, with their parts; None when one of them is a dictionary word (``words`` must cut the text)."""
         rust = self.engine()
-        if rust is None:
-            return None
-        found: dict[str, list[str]] = {}
-        for word in words:
-            if len(word) > 2 and JOINED.search(word):
-                parts = self._parts(rust, word)
-                if parts is None:
-                    return None
-                found[word] = parts
-        return found
+        return None if rust is None else self._split(rust, words)
 
 
 # -------------------------------------------------------------------- the package's tokenizer

@@ -285,13 +285,14 @@ def _cut_codes(tok: FastTokenizer, text: str) -> tuple[np.ndarray, pa.Array] | N
     if words is None:
         return None
     codes, distinct = _encoded(words)
-    parts = tok.split_words(distinct.to_pylist())
+    distinct_words = distinct.to_pylist()
+    parts = tok.split_words(distinct_words)
     if parts is None:
         return None
     if not parts:
         return codes, distinct
     # each distinct word's parts (itself alone for most), and each token replaced by the parts of its word
-    pieces = [parts.get(word, (word,)) for word in distinct.to_pylist()]
+    pieces = [parts.get(word, (word,)) for word in distinct_words]
     sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     part_codes, part_distinct = _encoded([piece for word_pieces in pieces for piece in word_pieces])
     counts = sizes[codes]

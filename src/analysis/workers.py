@@ -33,6 +33,7 @@ from .fonts import CJK_FONT_ENV, RUN_FONT_ENV
 __all__ = [
     "BrokenProcessPool",
     "Pool",
+    "can_fork_here",
     "die_with_parent",
     "limit_native_threads",
     "mp_context",
@@ -245,9 +246,14 @@ def _importing_in_fork_server() -> bool:
     return False
 
 
+def _flush_output() -> None:
+    """Write out what this process's standard streams hold (before a fork, and before ``os._exit``)."""
+    for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if s is not None}.values():
+        stream.flush()
+
+
 def _exit_at_once() -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush_output()
     os._exit(0)
 
 
@@ -273,7 +279,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     imports the others itself, as it would anyway.
 
     With *here*, the server is this process forked (``_fork_server``) where
-    ``_can_fork_here`` says it is safe.  It then starts with every module
+    ``can_fork_here`` says it is safe.  It then starts with every module
     imported here and imports only the rest of *preload*.  Asked by a
     process that runs one command and ends (``cli.run``), once it has
     imported what it needs itself; elsewhere (and for a caller that may have
@@ -283,7 +289,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
     if mp_context(preload=preload).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        if here and _can_fork_here():
+        if here and can_fork_here():
             try:
                 _fork_server(forkserver._forkserver, preload)
                 return
@@ -297,7 +303,7 @@ def start_server(preload: Sequence[str], *, here: bool = False) -> None:
 STARTING_THRESHOLD = gc.get_threshold()
 
 
-def _can_fork_here() -> bool:
+def can_fork_here() -> bool:
     """True where this process may become the fork server by ``os.fork`` (``start_server(here=True)``): Linux
     with ``/proc``, no other Python thread, and the ``multiprocessing.forkserver`` this module was written
     against (Python 3.11's).
@@ -354,8 +360,7 @@ def _fork_server(server, preload: Sequence[str]) -> None:
                 os.chmod(address, 0o600)
             listener.listen()
             alive_r, alive_w = os.pipe()  # every client holds the write end; the server ends when all are gone
-            for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if s is not None}.values():
-                stream.flush()
+            _flush_output()
             held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 pid = os.fork()
@@ -411,10 +416,7 @@ def _serve(server, listener_fd: int, alive_r: int, preload: Sequence[str], held:
     except BaseException:  # noqa: BLE001 - the server's own failure: said, then the server ends
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-        os._exit(0)
+        _exit_at_once()
 
 
 def process_pool(

@@ -100,15 +100,18 @@ def start_early(argv: list[str], *, here: bool = False) -> None:
 def main(argv: list[str] | None = None, *, alone: bool = False) -> int:
     """Run the command *argv* names (default: this program's arguments); its exit status.
 
-    *alone*: this process runs the command and ends (``run``), so on Linux
-    the briefings' fork server can be this process forked, once the parser
-    has imported most of the package and read the arguments
-    (``start_early``); a caller that goes on (a test, a notebook), or a
-    system other than Linux, gets a server that is a new interpreter,
-    started before the parser so that its imports run beside the parser's.
+    *alone*: this process runs the command and ends (``run``), so where it
+    can (``workers.can_fork_here``: Linux) the briefings' fork server is
+    this process forked, once the parser has imported most of the package
+    and read the arguments (``start_early``); a caller that goes on (a test,
+    a notebook), or a process that cannot fork its server, gets a server
+    that is a new interpreter, started before the parser so that its
+    imports run beside the parser's.
     """
+    from ..workers import can_fork_here  # imported by the parser's command modules too
+
     words = sys.argv[1:] if argv is None else argv
-    fork = alone and sys.platform.startswith("linux")
+    fork = alone and can_fork_here()
     if not fork:
         start_early(words)
     args = build_parser().parse_args(argv)
