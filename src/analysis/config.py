@@ -61,6 +61,7 @@ BRIEFING_PRELOAD = (
     "analysis.plots",
     "analysis.wordclouds",
     "analysis.keyness",  # 01's key terms and every town page's
+    "analysis.briefings.warm",  # last: importing it loads the lexicon's rules and the tokenizer, once for every worker
 )
 
 

@@ -34,6 +34,7 @@ from ..fonts import RUN_FONT_ENV, write_run_font
 from ..kept import BRIEFING_STAGES, hold
 from ..lexicon import files_hash
 from ..output import write_atomic
+from ..pipeline.tasks import fresh_lexicon
 from ..runlock import output_folder, run_lock
 from ..workers import BrokenProcessPool, limit_native_threads, mp_context, native_threads, process_pool, start_server, stop_now
 from ..workfolder import flags_for, prepare
@@ -240,6 +241,7 @@ def _worker_init(progress, environment: Mapping[str, str]) -> None:
     _PROGRESS = progress
     os.environ.update(environment)  # the thread-pool sizes, read by the libraries the notebooks load (ANALYSIS_* came already)
     limit_native_threads(environment)  # the notebooks run in this process, which may have loaded NumPy already
+    fresh_lexicon()  # what the fork server loaded (``briefings.warm``) is kept while the lexicon is as it was then
     # what the fork server imported lives as long as this worker: out of the cyclic collector from the start, so that
     # the first briefing's reset (three full collections: two in IPython's reset, one in RESET_SOURCE) does not walk it
     gc.freeze()

@@ -3,7 +3,7 @@
 The pool (``analysis.workers``) runs ``_load_task`` and ``_stage_task`` on
 chunks of the run; each writes its rows to the cache and returns what it
 spent.  A worker first forgets any lexicon its modules loaded before a file
-changed (``_fresh_lexicon``); it loads the jieba dictionary and the stages'
+changed (``fresh_lexicon``); it loads the jieba dictionary and the stages'
 rules once, in ``_warm_up`` or at its first chunk.
 """
 
@@ -77,12 +77,15 @@ def _clear_package_caches() -> None:
                     value.cache_clear()
 
 
-def _fresh_lexicon() -> None:
+def fresh_lexicon() -> None:
     """Clear the package's caches unless this process filled them from the lexicon as it is now.
 
     The stage modules keep what they read from data/lexicon in lru caches
     keyed by path; a file edited since would otherwise be computed with its
-    old content and cached under its new key.
+    old content and cached under its new key.  A worker forked from a
+    process that loaded the lexicon (the briefings' fork server,
+    ``briefings.warm``) inherits that process's record of it with its caches:
+    it keeps them while the files are as they were.
     """
     now = files_hash()
     if _LEXICON_SEEN != [now]:
@@ -92,7 +95,7 @@ def _fresh_lexicon() -> None:
 
 def _init_worker() -> None:
     """Per worker: forget inherited caches, then load the jieba user dictionary once."""
-    _fresh_lexicon()
+    fresh_lexicon()
     _module("tokenize").tokenizer()
 
 
@@ -101,7 +104,7 @@ def _init_pool_worker() -> None:
     memory kept for a run of many chunks (``workers.settle_collector``, ``workers.keep_freed_memory``).  The
     jieba dictionary and the rest of what the stages load wait for ``_warm_up``, or the first chunk: reading
     files needs none of it.  Not on Dask, whose workers the cluster owns and tunes (``_init_worker``)."""
-    _fresh_lexicon()
+    fresh_lexicon()
     settle_collector()
     keep_freed_memory()
 
@@ -196,7 +199,7 @@ def _stage_task(
     counts summed (``partial_counts``) when it computed ``doc_counts``, else
     None, and stage → the file written.
     """
-    _fresh_lexicon()
+    fresh_lexicon()
     ctx = Context()
     spent: dict[str, tuple[float, int]] = {}
     partial = None
