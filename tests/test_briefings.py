@@ -553,11 +553,28 @@ def test_what_a_worker_said_reaches_the_caller_though_it_is_killed_right_after()
     assert said == [("done", {"briefing": "02_town-都督乡", "status": "written"}), ("started", "02_town-神树镇")]
 
 
+def _in_a_briefings_worker(fn):
+    """*fn*'s result in a new briefings worker (``runner._worker_init``) of this process's fork server."""
+    with workers.process_pool(1, initializer=briefings.runner._worker_init, initargs=(None, {})) as pool:
+        return pool.submit(fn).result()
+
+
+def _in_a_project(tmp_path: Path, script: str) -> list[str]:
+    """The lines *script* prints, run in a new interpreter on a copy of the lexicon (``ANALYSIS_ROOT``)."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(config.LEXICON_DIR, root / "data" / "lexicon")
+    env = {**os.environ, "ANALYSIS_ROOT": str(root), "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
+    guard = f"from analysis import config\nassert str(config.ROOT) == {str(root)!r}, config.ROOT  # never the project's own files\n"
+    done = subprocess.run([sys.executable, "-c", guard + script], capture_output=True, text=True, env=env, cwd=config.ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 def _lexicon_in_hand() -> tuple[int, int, list[str]]:
     """In a briefings worker, before anything else: whether the tokenizer and the indicator rules are loaded (1)
     or not (0), then how the tokenizer cuts 矛盾纠纷化解."""
-    import sys
-
     from analysis.indicators import load_rules
 
     tokenizer = sys.modules["analysis.tokenize"].tokenizer
@@ -567,21 +584,15 @@ def _lexicon_in_hand() -> tuple[int, int, list[str]]:
 
 WARM_SCRIPT = """
 from analysis import config
-from analysis.briefings.runner import _worker_init
-from analysis.workers import process_pool, start_server
-from tests.test_briefings import _lexicon_in_hand
-
-def in_a_worker():
-    with process_pool(1, initializer=_worker_init, initargs=(None, {{}})) as pool:
-        return pool.submit(_lexicon_in_hand).result()
+from analysis.workers import start_server
+from tests.test_briefings import _in_a_briefings_worker, _lexicon_in_hand
 
 if __name__ == "__main__":
-    assert str(config.ROOT) == {root!r}, config.ROOT
     start_server(config.BRIEFING_PRELOAD)
-    print(in_a_worker())
+    print(_in_a_briefings_worker(_lexicon_in_hand))
     with open(config.TERMS_FILE, "a", encoding="utf-8") as stream:
         stream.write("矛盾纠纷化解\\n")
-    print(in_a_worker())
+    print(_in_a_briefings_worker(_lexicon_in_hand))
 """
 
 
@@ -589,59 +600,41 @@ if __name__ == "__main__":
 def test_a_briefings_worker_starts_with_the_servers_lexicon_and_loads_it_again_once_a_file_changed(tmp_path):
     """The fork server loads the rules and the tokenizer once for every worker (``briefings.warm``); a server that
     outlives a lexicon edit (one started in a notebook's kernel) must not hand its workers the old terms."""
-    import shutil
-
-    root = tmp_path / "project"
-    shutil.copytree(config.LEXICON_DIR, root / "data" / "lexicon")
-    env = {**os.environ, "ANALYSIS_ROOT": str(root), "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-c", WARM_SCRIPT.format(root=str(root))], capture_output=True, text=True, env=env, cwd=config.ROOT, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    first, second = done.stdout.splitlines()
+    first, second = _in_a_project(tmp_path, WARM_SCRIPT)
     assert first.startswith("(1, 1, [") and "'矛盾纠纷化解'" not in first  # loaded by the server; not a term yet
     assert second == "(0, 0, ['矛盾纠纷化解'])"  # forgotten at the worker's start, loaded again with the new term
 
 
 def _themes_error() -> str:
-    """In a briefings worker: what loading the problem themes says, and whether the indicator rules are loaded."""
+    """In a briefings worker: whether the section rules (loaded after the themes) are loaded, and what loading the
+    problem themes says."""
     from analysis.errors import AnalysisError
-    from analysis.indicators import load_rules
+    from analysis.structure import load_section_rules
     from analysis.themes import load_themes
 
     try:
         load_themes()
     except AnalysisError as exc:
-        return f"{load_rules.cache_info().currsize} {exc}"
+        return f"{load_section_rules.cache_info().currsize} {exc}"
     return "loaded"
 
 
 BROKEN_SCRIPT = """
 from analysis import config
-from analysis.briefings.runner import _worker_init
-from analysis.workers import process_pool, start_server
-from tests.test_briefings import _themes_error
+from analysis.workers import start_server
+from tests.test_briefings import _in_a_briefings_worker, _themes_error
 
 if __name__ == "__main__":
     config.THEMES_FILE.write_text("themes: [unclosed\\n", encoding="utf-8")
     start_server(config.BRIEFING_PRELOAD)
-    with process_pool(1, initializer=_worker_init, initargs=(None, {{}})) as pool:
-        print(pool.submit(_themes_error).result())
+    print(_in_a_briefings_worker(_themes_error))
 """
 
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
 def test_a_lexicon_file_the_fork_server_cannot_load_is_left_to_the_briefing_that_needs_it(tmp_path):
-    import shutil
-
-    root = tmp_path / "project"
-    shutil.copytree(config.LEXICON_DIR, root / "data" / "lexicon")
-    env = {**os.environ, "ANALYSIS_ROOT": str(root), "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-c", BROKEN_SCRIPT.format()], capture_output=True, text=True, env=env, cwd=config.ROOT, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("1 ") and "themes.yml" in done.stdout  # the server went on; the worker names the file
+    (said,) = _in_a_project(tmp_path, BROKEN_SCRIPT)
+    assert said.startswith("1 ") and "themes.yml" in said  # the server went on past it; the worker names the file
 
 
 def test_a_future_that_ends_wakes_the_round_and_one_that_ends_after_it_writes_nothing(caplog):
