@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -561,8 +562,6 @@ def _in_a_briefings_worker(fn):
 
 def _in_a_project(tmp_path: Path, script: str) -> list[str]:
     """The lines *script* prints, run in a new interpreter on a copy of the lexicon (``ANALYSIS_ROOT``)."""
-    import shutil
-
     root = tmp_path / "project"
     shutil.copytree(config.LEXICON_DIR, root / "data" / "lexicon")
     env = {**os.environ, "ANALYSIS_ROOT": str(root), "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
@@ -588,7 +587,7 @@ from analysis.workers import start_server
 from tests.test_briefings import _in_a_briefings_worker, _lexicon_in_hand
 
 if __name__ == "__main__":
-    start_server(config.BRIEFING_PRELOAD)
+    start_server(config.BRIEFING_PRELOAD, here={here})
     print(_in_a_briefings_worker(_lexicon_in_hand))
     with open(config.TERMS_FILE, "a", encoding="utf-8") as stream:
         stream.write("矛盾纠纷化解\\n")
@@ -597,10 +596,12 @@ if __name__ == "__main__":
 
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
-def test_a_briefings_worker_starts_with_the_servers_lexicon_and_loads_it_again_once_a_file_changed(tmp_path):
-    """The fork server loads the rules and the tokenizer once for every worker (``briefings.warm``); a server that
-    outlives a lexicon edit (one started in a notebook's kernel) must not hand its workers the old terms."""
-    first, second = _in_a_project(tmp_path, WARM_SCRIPT)
+@pytest.mark.parametrize("here", [False, True], ids=["new interpreter", "this process forked"])
+def test_a_briefings_worker_starts_with_the_servers_lexicon_and_loads_it_again_once_a_file_changed(tmp_path, here):
+    """The fork server loads the rules and the tokenizer once for every worker (``briefings.warm``), as a new
+    interpreter or forked from the command's process; a server that outlives a lexicon edit (one started in a
+    notebook's kernel) must not hand its workers the old terms."""
+    first, second = _in_a_project(tmp_path, WARM_SCRIPT.format(here=here))
     assert first.startswith("(1, 1, [") and "'矛盾纠纷化解'" not in first  # loaded by the server; not a term yet
     assert second == "(0, 0, ['矛盾纠纷化解'])"  # forgotten at the worker's start, loaded again with the new term
 
@@ -633,6 +634,8 @@ if __name__ == "__main__":
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no forkserver here")
 def test_a_lexicon_file_the_fork_server_cannot_load_is_left_to_the_briefing_that_needs_it(tmp_path):
+    """A broken ``themes.yml`` does not stop the fork server (a worker starts, with what comes after it loaded);
+    the briefing that reads it names the file."""
     (said,) = _in_a_project(tmp_path, BROKEN_SCRIPT)
     assert said.startswith("1 ") and "themes.yml" in said  # the server went on past it; the worker names the file
 

@@ -395,6 +395,21 @@ def test_editing_a_lexicon_file_reprocesses_the_stages_that_read_it(tmp_path):
     assert not (config.ROOT / "data" / "lexicon" / "terms.txt").read_text(encoding="utf-8").endswith("矛盾纠纷化解\n")
 
 
+def test_a_lexicon_that_cannot_be_read_now_leaves_no_cache_trusted(monkeypatch):
+    """A worker that cannot hash the lexicon (a file unreadable for a moment: an editor saving it) forgets what the
+    package's caches hold and records nothing, instead of failing its start: the loader that reads the file says
+    what is wrong, and the next check clears again."""
+    themes.load_themes()
+    assert themes._load_themes.cache_info().currsize == 1
+
+    def unreadable(*_):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(pipeline.tasks, "files_hash", unreadable)
+    pipeline.tasks.fresh_lexicon()
+    assert themes._load_themes.cache_info().currsize == 0 and pipeline.tasks._LEXICON_SEEN == []
+
+
 AUDIT_SCRIPT = textwrap.dedent(
     """
     import json, sys

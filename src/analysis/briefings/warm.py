@@ -16,7 +16,9 @@ outlives a lexicon edit (one started in a notebook's kernel lives as long
 as the kernel) hands its workers nothing stale, they load the files as
 they are.  A file that cannot be loaded is left for the briefing that
 needs it, which says what is wrong; the server goes on.  Importing the
-module anywhere else loads the same things into that process's caches.
+module anywhere else loads the same things into that process's caches,
+after forgetting what the package's caches held there unless that process
+had recorded the lexicon as it is (``fresh_lexicon``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def warm() -> None:
         try:
             load()
         except Exception:  # noqa: BLE001 - a bad lexicon file: the briefing that needs it meets it, and says so
-            continue
+            pass
 
 
 warm()

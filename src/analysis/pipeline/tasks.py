@@ -85,25 +85,35 @@ def fresh_lexicon() -> None:
     old content and cached under its new key.  A worker forked from a
     process that loaded the lexicon (the briefings' fork server,
     ``briefings.warm``) inherits that process's record of it with its caches:
-    it keeps them while the files are as they were.
+    it keeps them while the files are as they were.  A file that cannot be
+    read now clears them too, and nothing is recorded: the loader that reads
+    it says what is wrong.
     """
-    now = files_hash()
+    try:
+        now = files_hash()
+    except OSError:
+        _clear_package_caches()
+        _LEXICON_SEEN.clear()
+        return
     if _LEXICON_SEEN != [now]:
         _clear_package_caches()
     _LEXICON_SEEN[:] = [now]
 
 
 def _init_worker() -> None:
-    """Per worker: forget inherited caches, then load the jieba user dictionary once."""
+    """Per worker: forget inherited caches filled from another lexicon (``fresh_lexicon``), then load the jieba
+    user dictionary once."""
     fresh_lexicon()
     _module("tokenize").tokenizer()
 
 
 def _init_pool_worker() -> None:
-    """A worker of the pipeline's own pool: inherited caches forgotten, its collector settled and its freed
-    memory kept for a run of many chunks (``workers.settle_collector``, ``workers.keep_freed_memory``).  The
-    jieba dictionary and the rest of what the stages load wait for ``_warm_up``, or the first chunk: reading
-    files needs none of it.  Not on Dask, whose workers the cluster owns and tunes (``_init_worker``)."""
+    """A worker of the pipeline's own pool: inherited caches filled from another lexicon forgotten
+    (``fresh_lexicon``), its collector settled and its freed memory kept for a run of many chunks
+    (``workers.settle_collector``, ``workers.keep_freed_memory``).  The jieba dictionary and the rest of what
+    the stages load wait for ``_warm_up``, or the first chunk: reading files needs none of it.  A worker of the
+    briefings' fork server (the pipeline of a build of many reports) has the rules and the tokenizer already
+    (``briefings.warm``).  Not on Dask, whose workers the cluster owns and tunes (``_init_worker``)."""
     fresh_lexicon()
     settle_collector()
     keep_freed_memory()
